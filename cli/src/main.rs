@@ -1,1 +1,82 @@
-fn main() {}
+//! The `codex` command: the entry point IDEs start as `codex app-server`.
+//!
+//! This file holds only the top-level command line and the mapping from outcomes to exit
+//! statuses; each subcommand lives in its own module.
+
+mod app_server;
+mod listen;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::Subcommand;
+
+use crate::app_server::AppServerCommand;
+
+/// Codex, driven from the command line.
+///
+/// Editors and other tools start `codex app-server` and speak JSON-RPC with it; the other
+/// subcommands are for people working on those clients.
+#[derive(Debug, Parser)]
+#[command(
+    name = "codex-cli",
+    bin_name = "codex",
+    version,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the app server that editors talk to over JSON-RPC, or generate its client bindings.
+    AppServer(AppServerCommand),
+}
+
+/// How a subcommand finished when it did not fail outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Done,
+    /// The command line was valid but asks for something this build cannot do yet.
+    Unsupported,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::AppServer(command) => app_server::run(command),
+    };
+    match result {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        // Status 2 is what clap uses for usage errors: the request cannot be served as given.
+        Ok(Outcome::Unsupported) => ExitCode::from(2),
+        Err(error) => {
+            report(&error);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[expect(
+    clippy::print_stderr,
+    reason = "a binary reports its fatal errors on stderr"
+)]
+fn report(error: &anyhow::Error) {
+    // `{:#}` prints the whole context chain on one line: "what we were doing: why it failed".
+    eprintln!("error: {error:#}");
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

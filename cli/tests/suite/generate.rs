@@ -1,0 +1,64 @@
+//! `codex app-server generate-ts` and `generate-json-schema` write their trees to disk.
+
+use std::path::Path;
+
+use pretty_assertions::assert_eq;
+
+use super::codex_in;
+
+/// Lists which of `expected` (paths relative to `dir`) are missing, so one failure shows all.
+fn missing_files(dir: &Path, expected: &[&str]) -> Vec<String> {
+    expected
+        .iter()
+        .filter(|relative| !dir.join(relative).is_file())
+        .map(|relative| (*relative).to_owned())
+        .collect()
+}
+
+#[test]
+fn generate_json_schema_writes_one_schema_per_type_and_the_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = codex_in(
+        dir.path(),
+        &["app-server", "generate-json-schema", "--out", "schema"],
+    );
+    assert_eq!(run.status, Some(0), "{run}");
+    let missing = missing_files(
+        &dir.path().join("schema"),
+        &[
+            "ClientRequest.json",
+            "v2/ThreadStartParams.json",
+            "codex_app_server_protocol.schemas.json",
+        ],
+    );
+    assert_eq!(missing, Vec::<String>::new(), "{run}");
+}
+
+#[test]
+fn generate_ts_writes_the_typescript_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = codex_in(dir.path(), &["app-server", "generate-ts", "--out", "ts"]);
+    assert_eq!(run.status, Some(0), "{run}");
+    let missing = missing_files(
+        &dir.path().join("ts"),
+        &["ClientRequest.ts", "v2/index.ts", "serde_json/JsonValue.ts"],
+    );
+    assert_eq!(missing, Vec::<String>::new(), "{run}");
+}
+
+#[test]
+fn generator_failure_names_the_output_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    // A regular file where the output directory should be cannot be written into.
+    std::fs::write(dir.path().join("taken"), "").unwrap();
+    let run = codex_in(
+        dir.path(),
+        &["app-server", "generate-json-schema", "--out", "taken"],
+    );
+    assert_eq!(run.status, Some(1), "{run}");
+    assert!(
+        run.stderr
+            .starts_with("error: failed to generate JSON Schema files in taken: "),
+        "{run}"
+    );
+}

@@ -1,0 +1,50 @@
+//! Tests that run the real `codex` binary, plus the check that Bazel and Cargo agree.
+
+mod app_server;
+mod generate;
+mod top_level;
+
+use std::fmt;
+use std::path::Path;
+use std::process::Command;
+
+/// What one run of the `codex` binary produced, kept whole so a failing assertion can show it.
+pub struct Run {
+    args: Vec<String>,
+    pub status: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "ran: codex {}", self.args.join(" "))?;
+        writeln!(f, "exit status: {:?}", self.status)?;
+        writeln!(f, "--- stdout ---\n{}", self.stdout)?;
+        write!(f, "--- stderr ---\n{}", self.stderr)
+    }
+}
+
+/// Runs the built `codex` binary in `dir` with a cleared environment, so nothing from the
+/// developer's machine (their config, their `HOME`) leaks into the result.
+pub fn codex_in(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_codex"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("HOME", dir)
+        .output()
+        .unwrap_or_else(|error| panic!("could not start codex {args:?}: {error}"));
+    Run {
+        args: args.iter().map(|arg| (*arg).to_owned()).collect(),
+        status: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs the built `codex` binary in a fresh temporary directory.
+pub fn codex(args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("no temp dir: {error}"));
+    codex_in(dir.path(), args)
+}
