@@ -1,6 +1,7 @@
 //! Tests that run the real `codex` binary, plus the check that Bazel and Cargo agree.
 
 mod app_server;
+mod bazel_sync;
 mod generate;
 mod top_level;
 
