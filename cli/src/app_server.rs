@@ -75,6 +75,13 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<Outcome> {
         generate,
     } = command;
 
+    // Overrides are checked before anything runs, so a typo in `-c` is reported as such rather
+    // than ignored or hidden behind a later message.
+    let mut overrides = config_overrides
+        .parse_overrides()
+        .context("failed to parse -c/--config overrides")?;
+    overrides.extend(features.to_overrides());
+
     match generate {
         Some(GenerateCommand::GenerateTs(args)) => {
             codex_app_server_protocol::generate_ts(
@@ -102,13 +109,7 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<Outcome> {
             Ok(Outcome::Done)
         }
         None => {
-            // Everything the server would consume is checked first, so a typo in `-c` is
-            // reported as such rather than hidden behind the message below.
-            let mut overrides = config_overrides
-                .parse_overrides()
-                .context("failed to parse -c/--config overrides")?;
-            overrides.extend(features.to_overrides());
-            // The server that will consume these is the next piece of work.
+            // The server that will consume the overrides is the next piece of work.
             let _ = overrides;
             not_served_yet(listen);
             Ok(Outcome::Unsupported)

@@ -77,3 +77,26 @@ fn bad_config_override_is_reported_before_anything_else() {
     assert!(run.stderr.contains("no-equals-sign"), "{run}");
     assert!(!run.stderr.contains(NOT_SERVED), "{run}");
 }
+
+#[test]
+fn bad_config_override_stops_the_generators_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = super::codex_in(
+        dir.path(),
+        &[
+            "app-server",
+            "generate-json-schema",
+            "--out",
+            "schema",
+            "-c",
+            "=1",
+        ],
+    );
+    assert_eq!(run.status, Some(1), "{run}");
+    assert!(
+        run.stderr
+            .starts_with("error: failed to parse -c/--config overrides: "),
+        "{run}"
+    );
+    assert!(!dir.path().join("schema").exists(), "{run}");
+}
