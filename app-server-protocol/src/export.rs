@@ -1,15 +1,24 @@
 //! Writes the TypeScript and JSON Schema trees that clients build against.
+//!
+//! Both trees come from the method tables in `protocol::common`: every params, response and
+//! notification type listed there is exported together with everything it refers to. Without
+//! `experimental`, experimental methods are left out and experimental fields are cut from the
+//! output, so the stable bindings only describe what every client may use.
 
+mod experimental;
+mod json;
+mod typescript;
+
+use std::io;
 use std::path::Path;
 
-/// Writes the TypeScript bindings under `out_dir`, optionally formatted by a Prettier binary.
-pub fn generate_ts(out_dir: &Path, prettier: Option<&Path>, experimental: bool) -> std::io::Result<()> {
-    let _ = (out_dir, prettier, experimental);
-    Err(std::io::Error::other("generate-ts is being written"))
-}
+pub use json::generate_json;
+pub use typescript::generate_ts;
 
-/// Writes one JSON Schema file per protocol type, plus the bundle, under `out_dir`.
-pub fn generate_json(out_dir: &Path, experimental: bool) -> std::io::Result<()> {
-    let _ = (out_dir, experimental);
-    Err(std::io::Error::other("generate-json-schema is being written"))
+/// Writes `contents` to `path`, creating parent folders.
+fn write_file(path: &Path, contents: &str) -> io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, contents)
 }

@@ -1,0 +1,46 @@
+//! DRAFT
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::Serialize;
+use ts_rs::TS;
+use crate::parse_command::ParsedCommand;
+use crate::protocol::FileChange;
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+pub struct ApplyPatchApprovalRequestEvent {
+    pub call_id: String,
+    #[serde(default)]
+    pub turn_id: String,
+    pub changes: BTreeMap<String, FileChange>,
+    pub reason: Option<String>,
+    pub grant_root: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+pub struct ElicitationRequestEvent {
+    pub server_name: String,
+    pub id: serde_json::Value,
+    pub message: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+pub struct ExecApprovalRequestEvent {
+    pub call_id: String,
+    #[serde(default)]
+    pub turn_id: String,
+    pub command: Vec<String>,
+    pub cwd: String,
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub proposed_execpolicy_amendment: Option<ExecPolicyAmendment>,
+    pub parsed_cmd: Vec<ParsedCommand>,
+}
+
+// NOTE: no json schema found
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+#[serde(transparent)]
+pub struct ExecPolicyAmendment(pub Vec<String>);

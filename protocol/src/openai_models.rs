@@ -1,0 +1,15 @@
+//! DRAFT
+
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::Serialize;
+use ts_rs::TS;
+
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum InputModality {
+    Text,
+    Image,
+}
