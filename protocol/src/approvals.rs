@@ -42,5 +42,4 @@ pub struct ExecApprovalRequestEvent {
 
 // NOTE: no json schema found
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
-#[serde(transparent)]
 pub struct ExecPolicyAmendment(pub Vec<String>);

@@ -63,6 +63,7 @@ pub enum ReasoningSummary {
     Auto,
     Concise,
     Detailed,
+    /// Ask for no reasoning summary at all.
     None,
 }
 

@@ -84,7 +84,9 @@ pub enum LocalShellStatus {
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MessagePhase {
+    /// A message written while work is still going on.
     Commentary,
+    /// The message that concludes the turn.
     FinalAnswer,
 }
 

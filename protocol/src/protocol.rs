@@ -83,20 +83,30 @@ pub struct AgentReasoningSectionBreakEvent {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentStatus {
+    /// The agent was created and is still starting up.
     PendingInit,
+    /// The agent is working on its task.
     Running,
+    /// The agent finished; carries its final message, if any.
     Completed(Option<String>),
+    /// The agent stopped because of an error, described by the text.
     Errored(String),
+    /// The agent was shut down before it finished.
     Shutdown,
+    /// No agent with that id is known.
     NotFound,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum AskForApproval {
+    /// Ask before anything except commands known to be safe.
     Untrusted,
+    /// Run in the sandbox and ask only when a command fails there.
     OnFailure,
+    /// The model decides when to ask for approval.
     OnRequest,
+    /// Never ask; failures are reported straight back to the model.
     Never,
 }
 
@@ -115,6 +125,7 @@ pub enum CodexErrorInfo {
     HttpConnectionFailed {
         http_status_code: Option<u16>,
     },
+    /// Connecting to the model stream failed.
     ResponseStreamConnectionFailed {
         http_status_code: Option<u16>,
     },
@@ -122,9 +133,11 @@ pub enum CodexErrorInfo {
     Unauthorized,
     BadRequest,
     SandboxError,
+    /// The model stream broke off before the response was complete.
     ResponseStreamDisconnected {
         http_status_code: Option<u16>,
     },
+    /// The request failed on every retry.
     ResponseTooManyFailedAttempts {
         http_status_code: Option<u16>,
     },
@@ -135,7 +148,9 @@ pub enum CodexErrorInfo {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CollabAgentInteractionBeginEvent {
     pub call_id: String,
+    /// The thread of the agent that sent the request.
     pub sender_thread_id: ThreadId,
+    /// The thread of the agent on the receiving end.
     pub receiver_thread_id: ThreadId,
     pub prompt: String,
 }
@@ -143,15 +158,19 @@ pub struct CollabAgentInteractionBeginEvent {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CollabAgentInteractionEndEvent {
     pub call_id: String,
+    /// The thread of the agent that sent the request.
     pub sender_thread_id: ThreadId,
+    /// The thread of the agent on the receiving end.
     pub receiver_thread_id: ThreadId,
     pub prompt: String,
+    /// Where the agent stands.
     pub status: AgentStatus,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CollabAgentSpawnBeginEvent {
     pub call_id: String,
+    /// The thread of the agent that sent the request.
     pub sender_thread_id: ThreadId,
     pub prompt: String,
 }
@@ -159,44 +178,57 @@ pub struct CollabAgentSpawnBeginEvent {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CollabAgentSpawnEndEvent {
     pub call_id: String,
+    /// The thread of the agent that sent the request.
     pub sender_thread_id: ThreadId,
     pub new_thread_id: Option<ThreadId>,
     pub prompt: String,
+    /// Where the agent stands.
     pub status: AgentStatus,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CollabCloseBeginEvent {
     pub call_id: String,
+    /// The thread of the agent that sent the request.
     pub sender_thread_id: ThreadId,
+    /// The thread of the agent on the receiving end.
     pub receiver_thread_id: ThreadId,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CollabCloseEndEvent {
     pub call_id: String,
+    /// The thread of the agent that sent the request.
     pub sender_thread_id: ThreadId,
+    /// The thread of the agent on the receiving end.
     pub receiver_thread_id: ThreadId,
+    /// Where the agent stands.
     pub status: AgentStatus,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CollabResumeBeginEvent {
     pub call_id: String,
+    /// The thread of the agent that sent the request.
     pub sender_thread_id: ThreadId,
+    /// The thread of the agent on the receiving end.
     pub receiver_thread_id: ThreadId,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CollabResumeEndEvent {
     pub call_id: String,
+    /// The thread of the agent that sent the request.
     pub sender_thread_id: ThreadId,
+    /// The thread of the agent on the receiving end.
     pub receiver_thread_id: ThreadId,
+    /// Where the agent stands.
     pub status: AgentStatus,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CollabWaitingBeginEvent {
+    /// The thread of the agent that sent the request.
     pub sender_thread_id: ThreadId,
     pub receiver_thread_ids: Vec<ThreadId>,
     pub call_id: String,
@@ -204,6 +236,7 @@ pub struct CollabWaitingBeginEvent {
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CollabWaitingEndEvent {
+    /// The thread of the agent that sent the request.
     pub sender_thread_id: ThreadId,
     pub call_id: String,
     pub statuses: BTreeMap<ThreadId, AgentStatus>,
@@ -317,6 +350,7 @@ pub struct ExecCommandBeginEvent {
     pub command: Vec<String>,
     pub cwd: String,
     pub parsed_cmd: Vec<ParsedCommand>,
+    /// What started the command.
     #[serde(default)]
     pub source: ExecCommandSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -334,6 +368,7 @@ pub struct ExecCommandEndEvent {
     pub command: Vec<String>,
     pub cwd: String,
     pub parsed_cmd: Vec<ParsedCommand>,
+    /// What started the command.
     #[serde(default)]
     pub source: ExecCommandSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -344,6 +379,7 @@ pub struct ExecCommandEndEvent {
     #[serde(default)]
     pub aggregated_output: String,
     pub exit_code: i32,
+    /// How long the call took.
     pub duration: String,
     pub formatted_output: String,
 }
@@ -351,6 +387,7 @@ pub struct ExecCommandEndEvent {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct ExecCommandOutputDeltaEvent {
     pub call_id: String,
+    /// The stream the chunk was read from.
     pub stream: ExecOutputStream,
     pub chunk: String,
 }
@@ -495,6 +532,7 @@ pub enum McpStartupStatus {
 #[serde(rename_all = "camelCase")]
 pub struct McpStartupUpdateEvent {
     pub server: String,
+    /// Where the server stands in its startup.
     pub status: McpStartupStatus,
 }
 
@@ -509,6 +547,7 @@ pub struct McpToolCallEndEvent {
     pub call_id: String,
     pub invocation: McpInvocation,
     pub duration: String,
+    /// The tool result, or the error text when the call failed.
     pub result: serde_json::Value,
 }
 
@@ -634,12 +673,17 @@ pub struct ReviewCodeLocation {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewDecision {
+    /// Approved this once.
     Approved,
+    /// Approved, and the proposed rule is added to the execution policy.
     ApprovedExecpolicyAmendment {
         proposed_execpolicy_amendment: ExecPolicyAmendment,
     },
+    /// Approved for the rest of the session.
     ApprovedForSession,
+    /// Refused; the turn goes on.
     Denied,
+    /// Refused, and the turn stops.
     Abort,
 }
 
@@ -700,12 +744,14 @@ pub enum SandboxPolicy {
     DangerFullAccess,
     #[serde(rename_all = "camelCase")]
     ReadOnly {
+        /// What may be read.
         #[schemars(with = "ReadOnlyAccess")]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         access: Option<ReadOnlyAccess>,
     },
     ExternalSandbox {
+        /// Whether the network is reachable.
         #[serde(default)]
         network_access: NetworkAccess,
     },
@@ -714,6 +760,7 @@ pub enum SandboxPolicy {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         writable_roots: Option<Vec<AbsolutePathBuf>>,
+        /// What may be read outside the writable roots.
         #[schemars(with = "ReadOnlyAccess")]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
@@ -736,7 +783,9 @@ pub struct SessionConfiguredEvent {
     pub thread_name: Option<String>,
     pub model: String,
     pub model_provider_id: String,
+    /// When the user is asked before a command runs.
     pub approval_policy: AskForApproval,
+    /// The sandbox commands run in.
     pub sandbox_policy: SandboxPolicy,
     pub cwd: String,
     pub reasoning_effort: Option<ReasoningEffort>,
@@ -952,6 +1001,7 @@ pub struct TurnDiffEvent {
 pub struct TurnStartedEvent {
     pub turn_id: String,
     pub model_context_window: Option<i64>,
+    /// The collaboration mode the turn runs in.
     #[serde(default)]
     pub collaboration_mode_kind: ModeKind,
 }

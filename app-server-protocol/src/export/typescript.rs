@@ -30,7 +30,8 @@ struct Exporter<'a> {
 
 impl Exporter<'_> {
     fn export<T: TS + 'static>(&mut self) {
-        if self.result.is_ok() {
+        // Types without a file of their own (such as `NoParams`) are inlined where used.
+        if self.result.is_ok() && T::output_path().is_some() {
             self.result = T::export_all_to(self.out_dir).map_err(io::Error::other);
         }
     }

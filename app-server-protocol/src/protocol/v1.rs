@@ -67,8 +67,11 @@ pub struct ArchiveConversationResponse {}
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum AuthMode {
+    /// Authenticated with an OpenAI API key.
     Apikey,
+    /// Signed in with a ChatGPT account; tokens are kept by the server.
     Chatgpt,
+    /// Signed in with ChatGPT tokens that the client supplies and refreshes.
     ChatgptAuthTokens,
 }
 
@@ -222,7 +225,6 @@ pub struct GitDiffToRemoteResponse {
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
-#[serde(transparent)]
 pub struct GitSha(pub String);
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]

@@ -22,12 +22,17 @@ pub enum AskForApproval {
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "v2/")]
 pub enum CommandExecutionApprovalDecision {
+    /// Run the command this once.
     Accept,
+    /// Run the command, and similar ones for the rest of the session.
     AcceptForSession,
+    /// Run the command and add the given rule to the execution policy.
     AcceptWithExecpolicyAmendment {
         execpolicy_amendment: ExecPolicyAmendment,
     },
+    /// Do not run the command; the turn goes on.
     Decline,
+    /// Do not run the command and stop the turn.
     Cancel,
 }
 
@@ -106,7 +111,6 @@ pub struct DynamicToolSpec {
 
 // NOTE: no json schema found
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
-#[serde(transparent)]
 #[ts(export_to = "v2/")]
 pub struct ExecPolicyAmendment(pub Vec<String>);
 
@@ -114,9 +118,13 @@ pub struct ExecPolicyAmendment(pub Vec<String>);
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "v2/")]
 pub enum FileChangeApprovalDecision {
+    /// Apply the change this once.
     Accept,
+    /// Apply the change and allow edits like it for the rest of the session.
     AcceptForSession,
+    /// Do not apply the change; the turn goes on.
     Decline,
+    /// Do not apply the change and stop the turn.
     Cancel,
 }
 

@@ -129,10 +129,12 @@ pub enum ConfigLayerSource {
     },
     #[serde(rename_all = "camelCase")]
     System {
+        /// The config file of this layer.
         file: AbsolutePathBuf,
     },
     #[serde(rename_all = "camelCase")]
     User {
+        /// The config file of this layer.
         file: AbsolutePathBuf,
     },
     #[serde(rename_all = "camelCase")]
@@ -223,6 +225,7 @@ pub struct ConfigWarningNotification {
 pub struct ConfigWriteResponse {
     pub status: WriteStatus,
     pub version: String,
+    /// The file that was written.
     pub file_path: AbsolutePathBuf,
     pub overridden_metadata: Option<OverriddenMetadata>,
 }
@@ -322,11 +325,13 @@ pub enum SandboxPolicy {
     DangerFullAccess,
     #[serde(rename_all = "camelCase")]
     ReadOnly {
+        /// What may be read.
         #[serde(default)]
         access: ReadOnlyAccess,
     },
     #[serde(rename_all = "camelCase")]
     ExternalSandbox {
+        /// Whether the network is reachable.
         #[serde(default)]
         network_access: NetworkAccess,
     },
@@ -334,6 +339,7 @@ pub enum SandboxPolicy {
     WorkspaceWrite {
         #[serde(default)]
         writable_roots: Vec<AbsolutePathBuf>,
+        /// What may be read outside the writable roots.
         #[serde(default)]
         read_only_access: ReadOnlyAccess,
         #[serde(default)]

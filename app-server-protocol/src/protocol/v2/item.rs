@@ -324,7 +324,9 @@ pub enum ThreadItem {
     #[serde(rename_all = "camelCase")]
     CollabAgentToolCall {
         id: String,
+        /// Which collaboration tool was called.
         tool: CollabAgentTool,
+        /// Where the call stands.
         status: CollabAgentToolCallStatus,
         sender_thread_id: String,
         receiver_thread_ids: Vec<String>,

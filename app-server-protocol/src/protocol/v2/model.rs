@@ -13,6 +13,7 @@ use codex_protocol::openai_models::InputModality;
 #[ts(export_to = "v2/")]
 pub struct ExperimentalFeature {
     pub name: String,
+    /// How far along the feature is.
     pub stage: ExperimentalFeatureStage,
     pub display_name: Option<String>,
     pub description: Option<String>,
@@ -45,10 +46,15 @@ pub struct ExperimentalFeatureListResponse {
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "v2/")]
 pub enum ExperimentalFeatureStage {
+    /// Usable and offered to users, still subject to change.
     Beta,
+    /// Work in progress, off unless enabled explicitly.
     UnderDevelopment,
+    /// Finished and on by default.
     Stable,
+    /// Still works but is on its way out.
     Deprecated,
+    /// No longer does anything; kept so old configs parse.
     Removed,
 }
 

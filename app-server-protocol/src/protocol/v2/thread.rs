@@ -51,6 +51,7 @@ pub struct Thread {
     pub path: Option<String>,
     pub cwd: String,
     pub cli_version: String,
+    /// Which kind of client started the thread.
     pub source: SessionSource,
     pub git_info: Option<GitInfo>,
     pub turns: Vec<Turn>,
@@ -268,6 +269,7 @@ pub struct ThreadRollbackParams {
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "v2/")]
 pub struct ThreadRollbackResponse {
+    /// The thread as it is after the rollback.
     pub thread: Thread,
 }
 

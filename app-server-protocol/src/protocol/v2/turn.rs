@@ -32,6 +32,7 @@ pub enum CodexErrorInfo {
     HttpConnectionFailed {
         http_status_code: Option<u16>,
     },
+    /// Connecting to the model stream failed.
     #[serde(rename_all = "camelCase")]
     ResponseStreamConnectionFailed {
         http_status_code: Option<u16>,
@@ -41,10 +42,12 @@ pub enum CodexErrorInfo {
     BadRequest,
     ThreadRollbackFailed,
     SandboxError,
+    /// The model stream broke off before the response was complete.
     #[serde(rename_all = "camelCase")]
     ResponseStreamDisconnected {
         http_status_code: Option<u16>,
     },
+    /// The request failed on every retry.
     #[serde(rename_all = "camelCase")]
     ResponseTooManyFailedAttempts {
         http_status_code: Option<u16>,
@@ -56,6 +59,7 @@ pub enum CodexErrorInfo {
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "v2/")]
 pub struct TextElement {
+    /// Where the element sits in the text, in UTF-8 bytes.
     pub byte_range: ByteRange,
     pub placeholder: Option<String>,
 }
