@@ -22,7 +22,8 @@ pub struct ApplyPatchApprovalRequestEvent {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct ElicitationRequestEvent {
     pub server_name: String,
-    pub id: serde_json::Value,
+    #[ts(type = "string | number")]
+    pub id: crate::mcp::RequestId,
     pub message: String,
 }
 
@@ -42,4 +43,5 @@ pub struct ExecApprovalRequestEvent {
 
 // NOTE: no json schema found
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+#[serde(transparent)]
 pub struct ExecPolicyAmendment(pub Vec<String>);

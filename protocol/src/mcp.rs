@@ -99,3 +99,11 @@ pub struct Tool {
     #[ts(optional)]
     pub meta: Option<serde_json::Value>,
 }
+
+/// The id of a request made by an MCP server (such as an elicitation): a string or an integer.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash, JsonSchema)]
+#[serde(untagged)]
+pub enum RequestId {
+    String(String),
+    Integer(i64),
+}

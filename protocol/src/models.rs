@@ -116,6 +116,9 @@ pub enum ReasoningItemReasoningSummary {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ResponseItem {
     Message {
+        #[serde(default, skip_serializing)]
+        #[ts(skip)]
+        id: Option<String>,
         role: String,
         content: Vec<ContentItem>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -126,6 +129,9 @@ pub enum ResponseItem {
         phase: Option<MessagePhase>,
     },
     Reasoning {
+        #[serde(default, skip_serializing)]
+        #[ts(skip)]
+        id: String,
         summary: Vec<ReasoningItemReasoningSummary>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
@@ -133,11 +139,18 @@ pub enum ResponseItem {
         encrypted_content: Option<String>,
     },
     LocalShellCall {
+        /// Older payloads carry an id here; it is read and never written back.
+        #[serde(default, skip_serializing)]
+        #[ts(skip)]
+        id: Option<String>,
         call_id: Option<String>,
         status: LocalShellStatus,
         action: LocalShellAction,
     },
     FunctionCall {
+        #[serde(default, skip_serializing)]
+        #[ts(skip)]
+        id: Option<String>,
         name: String,
         arguments: String,
         call_id: String,
@@ -147,6 +160,9 @@ pub enum ResponseItem {
         output: FunctionCallOutputPayload,
     },
     CustomToolCall {
+        #[serde(default, skip_serializing)]
+        #[ts(skip)]
+        id: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         status: Option<String>,
@@ -160,6 +176,9 @@ pub enum ResponseItem {
     },
     #[serde(rename_all = "camelCase")]
     WebSearchCall {
+        #[serde(default, skip_serializing)]
+        #[ts(skip)]
+        id: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         status: Option<String>,

@@ -380,7 +380,8 @@ pub struct ExecCommandEndEvent {
     pub aggregated_output: String,
     pub exit_code: i32,
     /// How long the call took.
-    pub duration: String,
+    #[ts(type = "string")]
+    pub duration: std::time::Duration,
     pub formatted_output: String,
 }
 
@@ -490,6 +491,7 @@ pub enum McpAuthStatus {
 pub struct McpInvocation {
     pub server: String,
     pub tool: String,
+    /// The arguments passed to the tool, as the model wrote them.
     pub arguments: Option<serde_json::Value>,
 }
 
@@ -546,9 +548,10 @@ pub struct McpToolCallBeginEvent {
 pub struct McpToolCallEndEvent {
     pub call_id: String,
     pub invocation: McpInvocation,
-    pub duration: String,
+    #[ts(type = "string")]
+    pub duration: std::time::Duration,
     /// The tool result, or the error text when the call failed.
-    pub result: serde_json::Value,
+    pub result: Result<crate::mcp::CallToolResult, String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, JsonSchema, TS)]

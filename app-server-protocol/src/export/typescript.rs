@@ -24,7 +24,6 @@ const HEADER: &str = "// GENERATED CODE! DO NOT MODIFY BY HAND!\n\n";
 
 struct Exporter<'a> {
     out_dir: &'a Path,
-    experimental: bool,
     result: io::Result<()>,
 }
 
@@ -38,12 +37,34 @@ impl Exporter<'_> {
 }
 
 impl ProtocolTypeVisitor for Exporter<'_> {
-    fn visit<T: TS + JsonSchema + 'static>(&mut self, _folder: SchemaFolder, experimental: bool) {
-        if experimental && !self.experimental {
-            return;
-        }
+    // Experimental types are exported in any case: what they refer to may be shared with stable
+    // types. Their own files are removed afterwards when the output is stable.
+    fn visit<T: TS + JsonSchema + 'static>(&mut self, _folder: SchemaFolder, _experimental: bool) {
         self.export::<T>();
     }
+}
+
+/// Collects the files of experimental methods' params and response types.
+struct ExperimentalFiles(Vec<PathBuf>);
+
+impl ProtocolTypeVisitor for ExperimentalFiles {
+    fn visit<T: TS + JsonSchema + 'static>(&mut self, _folder: SchemaFolder, experimental: bool) {
+        if experimental && let Some(path) = T::output_path() {
+            self.0.push(path);
+        }
+    }
+}
+
+fn remove_experimental_method_files(out_dir: &Path) -> io::Result<()> {
+    let mut files = ExperimentalFiles(Vec::new());
+    ClientRequest::visit_types(&mut files);
+    for path in files.0 {
+        match std::fs::remove_file(out_dir.join(path)) {
+            Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Writes the TypeScript bindings under `out_dir`, then formats them with the Prettier binary
@@ -52,7 +73,6 @@ pub fn generate_ts(out_dir: &Path, prettier: Option<&Path>, experimental: bool) 
     std::fs::create_dir_all(out_dir)?;
     let mut exporter = Exporter {
         out_dir,
-        experimental,
         result: Ok(()),
     };
     exporter.export::<ClientRequest>();
@@ -63,7 +83,13 @@ pub fn generate_ts(out_dir: &Path, prettier: Option<&Path>, experimental: bool) 
     ClientRequest::visit_types(&mut exporter);
     ServerRequest::visit_types(&mut exporter);
     ServerNotification::visit_types(&mut exporter);
+    // v1's text element and the agent's own share a file name, as they do in the reference's
+    // bindings; writing v1's last keeps the outcome independent of export order.
+    exporter.export::<crate::v1::V1TextElement>();
     exporter.result?;
+    if !experimental {
+        remove_experimental_method_files(out_dir)?;
+    }
 
     let files = ts_files(out_dir)?;
     for file in &files {

@@ -21,7 +21,6 @@ use codex_protocol::protocol::ReviewDecision;
 use codex_protocol::protocol::SandboxPolicy;
 use codex_protocol::protocol::SessionSource;
 use codex_protocol::protocol::TurnAbortReason;
-use codex_protocol::user_input::TextElement;
 use codex_utils_absolute_path::AbsolutePathBuf;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
@@ -187,10 +186,12 @@ pub struct GetAuthStatusResponse {
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
-#[serde(rename_all = "camelCase")]
+#[serde(untagged)]
 pub enum GetConversationSummaryParams {
-    RolloutPath(String),
-    ConversationId(ThreadId),
+    #[serde(rename_all = "camelCase")]
+    RolloutPath { rollout_path: String },
+    #[serde(rename_all = "camelCase")]
+    ConversationId { conversation_id: ThreadId },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
@@ -256,7 +257,7 @@ pub enum InputItem {
     Text {
         text: String,
         #[serde(default)]
-        text_elements: Vec<TextElement>,
+        text_elements: Vec<V1TextElement>,
     },
     Image {
         image_url: String,
@@ -416,6 +417,7 @@ pub struct SendUserTurnParams {
     pub model: String,
     pub effort: Option<ReasoningEffort>,
     pub summary: ReasoningSummary,
+    /// A JSON Schema the final assistant message must follow.
     pub output_schema: Option<serde_json::Value>,
 }
 
@@ -472,4 +474,24 @@ pub struct UserSavedConfig {
     pub tools: Option<Tools>,
     pub profile: Option<String>,
     pub profiles: BTreeMap<String, Profile>,
+}
+
+/// A span of a v1 text input that the client rendered specially (a mention, a pasted image).
+///
+/// v1 spells its fields in camelCase, unlike the snake_case element of the agent's own items.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(rename = "TextElement")]
+pub struct V1TextElement {
+    /// Where the element sits in the text, in UTF-8 bytes.
+    pub byte_range: V1ByteRange,
+    pub placeholder: Option<String>,
+}
+
+/// A half-open range of byte offsets into UTF-8 text.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema, TS)]
+#[ts(rename = "ByteRange")]
+pub struct V1ByteRange {
+    pub start: usize,
+    pub end: usize,
 }

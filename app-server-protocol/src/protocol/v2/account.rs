@@ -76,9 +76,10 @@ pub struct ChatgptAuthTokensRefreshParams {
     pub previous_account_id: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema, TS)]
 #[ts(export_to = "v2/")]
 pub enum ChatgptAuthTokensRefreshReason {
+    /// The model service rejected the current access token.
     #[serde(rename = "unauthorized")]
     Unauthorized,
 }

@@ -111,6 +111,7 @@ pub struct DynamicToolSpec {
 
 // NOTE: no json schema found
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+#[serde(transparent)]
 #[ts(export_to = "v2/")]
 pub struct ExecPolicyAmendment(pub Vec<String>);
 

@@ -302,7 +302,7 @@ pub enum ReadOnlyAccess {
     FullAccess,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema, TS)]
 #[ts(export_to = "v2/")]
 pub enum ResidencyRequirement {
     #[serde(rename = "us")]

@@ -182,6 +182,7 @@ pub struct TurnStartParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional = nullable)]
     pub personality: Option<Personality>,
+    /// A JSON Schema the final assistant message of this turn must follow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional = nullable)]
     pub output_schema: Option<serde_json::Value>,
