@@ -15,7 +15,6 @@ pub struct ByteRange {
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
-#[serde(rename_all = "camelCase")]
 pub struct TextElement {
     /// Where the element sits in the text, in UTF-8 bytes.
     pub byte_range: ByteRange,

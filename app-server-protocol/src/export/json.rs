@@ -43,6 +43,10 @@ struct Collector {
 
 impl Collector {
     fn add<T: JsonSchema>(&mut self, folder: SchemaFolder) {
+        // Inline-only types (such as `NoParams`) get no file of their own.
+        if !T::is_referenceable() {
+            return;
+        }
         let root = SchemaSettings::draft07()
             .into_generator()
             .into_root_schema_for::<T>();
