@@ -47,6 +47,15 @@ pub trait ProtocolTypeVisitor {
     fn visit<T: TS + JsonSchema + 'static>(&mut self, folder: SchemaFolder, experimental: bool);
 }
 
+/// Visits every method of a table with its params and response types, for code (tests, docs)
+/// that works method by method.
+pub trait MethodVisitor {
+    fn visit<P, R>(&mut self, method: &'static str, experimental: bool)
+    where
+        P: Serialize + serde::de::DeserializeOwned + JsonSchema + TS + 'static,
+        R: Serialize + serde::de::DeserializeOwned + JsonSchema + TS + 'static;
+}
+
 /// Why a request or notification could not be turned into its typed form.
 #[derive(Debug)]
 pub enum ParseError {
@@ -124,6 +133,10 @@ macro_rules! client_requests {
                 }
             }
 
+            pub fn visit_methods(visitor: &mut impl MethodVisitor) {
+                $(visitor.visit::<$params, $response>($method, experimental_flag!($($flag)?));)*
+            }
+
             pub fn visit_types(visitor: &mut impl ProtocolTypeVisitor) {
                 $(
                     visitor.visit::<$params>(SchemaFolder::$folder, experimental_flag!($($flag)?));
@@ -185,6 +198,10 @@ macro_rules! server_requests {
                 }
             }
 
+            pub fn visit_methods(visitor: &mut impl MethodVisitor) {
+                $(visitor.visit::<$params, $response>($method, false);)*
+            }
+
             pub fn visit_types(visitor: &mut impl ProtocolTypeVisitor) {
                 $(
                     visitor.visit::<$params>(SchemaFolder::Root, false);
@@ -218,6 +235,11 @@ macro_rules! server_notifications {
                 match self {
                     $(Self::$variant(_) => $method,)*
                 }
+            }
+
+            /// Visits each notification's params type; the response type is `()`.
+            pub fn visit_methods(visitor: &mut impl MethodVisitor) {
+                $(visitor.visit::<$params, ()>($method, false);)*
             }
 
             pub fn visit_types(visitor: &mut impl ProtocolTypeVisitor) {
