@@ -11,7 +11,9 @@ use serde::Serialize;
 use ts_rs::TS;
 
 /// The id of a request: a string or an integer, echoed back in its response.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema, TS)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, JsonSchema, TS,
+)]
 #[serde(untagged)]
 pub enum RequestId {
     String(String),
@@ -101,7 +103,10 @@ mod tests {
             (json!({"id": "a", "method": "m", "params": {}}), "request"),
             (json!({"method": "initialized"}), "notification"),
             (json!({"id": 1, "result": {}}), "response"),
-            (json!({"id": 1, "error": {"code": -32600, "message": "bad"}}), "error"),
+            (
+                json!({"id": 1, "error": {"code": -32600, "message": "bad"}}),
+                "error",
+            ),
         ];
         for (value, expected) in cases {
             let kind = match serde_json::from_value::<JSONRPCMessage>(value.clone()).unwrap() {

@@ -1,13 +1,13 @@
-//! DRAFT
+//! Requests for the user's approval raised by the agent: commands, patches, MCP elicitations.
 
 use std::collections::BTreeMap;
 
+use crate::parse_command::ParsedCommand;
+use crate::protocol::FileChange;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-use crate::parse_command::ParsedCommand;
-use crate::protocol::FileChange;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct ApplyPatchApprovalRequestEvent {

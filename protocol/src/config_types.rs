@@ -1,11 +1,10 @@
-//! DRAFT
-
+//! Settings values shared by config files and requests: reasoning, sandbox mode, personality,
+//! collaboration modes.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
@@ -30,7 +29,9 @@ pub enum ForcedLoginMethod {
     Api,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, JsonSchema, TS)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, JsonSchema, TS,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum ModeKind {
     Plan,

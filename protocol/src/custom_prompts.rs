@@ -1,11 +1,9 @@
-//! DRAFT
-
+//! User-defined prompt files offered as slash commands.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CustomPrompt {

@@ -1,21 +1,18 @@
-//! DRAFT
+//! The items a turn is made of, as the agent records them.
 
-
+use crate::models::MessagePhase;
+use crate::models::WebSearchAction;
+use crate::user_input::UserInput;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-use crate::models::MessagePhase;
-use crate::models::WebSearchAction;
-use crate::user_input::UserInput;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(tag = "type")]
 pub enum AgentMessageContent {
     #[serde(rename_all = "camelCase")]
-    Text {
-        text: String,
-    },
+    Text { text: String },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]

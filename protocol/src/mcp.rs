@@ -1,17 +1,19 @@
-//! DRAFT
-
+//! The parts of the Model Context Protocol that travel through our own protocol.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
 
-
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct CallToolResult {
     pub content: Vec<serde_json::Value>,
     #[schemars(with = "serde_json::Value")]
-    #[serde(rename = "structuredContent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "structuredContent",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     #[ts(optional)]
     pub structured_content: Option<serde_json::Value>,
     #[serde(rename = "isError", default, skip_serializing_if = "Option::is_none")]
@@ -84,7 +86,11 @@ pub struct Tool {
     #[serde(rename = "inputSchema")]
     pub input_schema: serde_json::Value,
     #[schemars(with = "serde_json::Value")]
-    #[serde(rename = "outputSchema", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "outputSchema",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     #[ts(optional)]
     pub output_schema: Option<serde_json::Value>,
     #[schemars(with = "serde_json::Value")]

@@ -1,4 +1,4 @@
-//! DRAFT
+//! Items in the model's own vocabulary (the Responses API): messages, tool calls, reasoning.
 
 use std::collections::BTreeMap;
 
@@ -6,7 +6,6 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -94,22 +93,16 @@ pub enum MessagePhase {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ReasoningItemContent {
     #[serde(rename_all = "camelCase")]
-    ReasoningText {
-        text: String,
-    },
+    ReasoningText { text: String },
     #[serde(rename_all = "camelCase")]
-    Text {
-        text: String,
-    },
+    Text { text: String },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ReasoningItemReasoningSummary {
     #[serde(rename_all = "camelCase")]
-    SummaryText {
-        text: String,
-    },
+    SummaryText { text: String },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]

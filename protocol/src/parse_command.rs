@@ -1,11 +1,9 @@
-//! DRAFT
-
+//! A best-effort reading of what a shell command does (read, list, search), for display.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -17,10 +15,7 @@ pub enum ParsedCommand {
         path: String,
     },
     #[serde(rename_all = "camelCase")]
-    ListFiles {
-        cmd: String,
-        path: Option<String>,
-    },
+    ListFiles { cmd: String, path: Option<String> },
     #[serde(rename_all = "camelCase")]
     Search {
         cmd: String,
@@ -28,7 +23,5 @@ pub enum ParsedCommand {
         path: Option<String>,
     },
     #[serde(rename_all = "camelCase")]
-    Unknown {
-        cmd: String,
-    },
+    Unknown { cmd: String },
 }

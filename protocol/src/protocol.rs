@@ -1,12 +1,7 @@
-//! DRAFT
+//! The agent's event stream (`EventMsg` and its payloads) and the policies that shape a turn.
 
 use std::collections::BTreeMap;
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-use serde::Serialize;
-use ts_rs::TS;
-use codex_utils_absolute_path::AbsolutePathBuf;
 use crate::ThreadId;
 use crate::account::PlanType;
 use crate::approvals::ApplyPatchApprovalRequestEvent;
@@ -27,6 +22,11 @@ use crate::parse_command::ParsedCommand;
 use crate::plan_tool::UpdatePlanArgs;
 use crate::request_user_input::RequestUserInputEvent;
 use crate::user_input::TextElement;
+use codex_utils_absolute_path::AbsolutePathBuf;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::Serialize;
+use ts_rs::TS;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct AgentMessageContentDeltaEvent {
@@ -393,7 +393,9 @@ pub struct ExecCommandOutputDeltaEvent {
     pub chunk: String,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, JsonSchema, TS)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, JsonSchema, TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ExecCommandSource {
     #[default]
@@ -419,13 +421,9 @@ pub struct ExitedReviewModeEvent {
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum FileChange {
     #[serde(rename_all = "camelCase")]
-    Add {
-        content: String,
-    },
+    Add { content: String },
     #[serde(rename_all = "camelCase")]
-    Delete {
-        content: String,
-    },
+    Delete { content: String },
     Update {
         unified_diff: String,
         move_path: Option<String>,
@@ -554,7 +552,9 @@ pub struct McpToolCallEndEvent {
     pub result: Result<crate::mcp::CallToolResult, String>,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, JsonSchema, TS)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, JsonSchema, TS,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum NetworkAccess {
     #[default]

@@ -1,11 +1,9 @@
-//! DRAFT
-
+//! Questions the model asks the user in the middle of a turn.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct RequestUserInputEvent {

@@ -1,11 +1,9 @@
-//! DRAFT
-
+//! What a user sends in a turn: text (with rendered spans), images, skills and mentions.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]

@@ -172,7 +172,10 @@ fn strip_experimental(file: &Path, text: String) -> String {
     };
     let mut text = text;
     if type_name == "ClientRequest" {
-        for info in ClientRequest::METHODS.iter().filter(|info| info.experimental) {
+        for info in ClientRequest::METHODS
+            .iter()
+            .filter(|info| info.experimental)
+        {
             text = remove_union_member(&text, &format!("{{ \"method\": \"{}\"", info.method));
         }
     }
@@ -218,7 +221,7 @@ fn remove_object_member(text: &str, name: &str) -> String {
         if depth == 1 && starts_member(text, index + 1, name) {
             let start = index + 1;
             let end = member_end(text, start);
-            return format!("{}{}", &text[..start], text[end..].trim_start());
+            return format!("{}{}", &text[..start], &text[end..]);
         }
         index += 1;
     }
@@ -317,7 +320,10 @@ mod tests {
     #[test]
     fn removes_the_last_member_without_a_trailing_comma() {
         let text = "export type T = {a: string, b: { [key in string]?: number }};";
-        assert_eq!(remove_object_member(text, "b"), "export type T = {a: string, };");
+        assert_eq!(
+            remove_object_member(text, "b"),
+            "export type T = {a: string,};"
+        );
     }
 
     #[test]

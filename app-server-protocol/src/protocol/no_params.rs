@@ -1,5 +1,6 @@
 //! The params type of methods that take none.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use schemars::JsonSchema;
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use serde::Deserializer;
 use serde::Serialize;
 use serde::Serializer;
+use serde::de::IgnoredAny;
 use serde::de::Visitor;
 use ts_rs::TS;
 
@@ -51,10 +53,13 @@ impl<'de> Visitor<'de> for NoParamsVisitor {
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<NoParams, D::Error> {
         // An empty object is what many clients send for "nothing"; accept it too.
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Empty {}
-        Empty::deserialize(deserializer).map(|_| NoParams)
+        let members = BTreeMap::<String, IgnoredAny>::deserialize(deserializer)?;
+        match members.keys().next() {
+            None => Ok(NoParams),
+            Some(name) => Err(serde::de::Error::custom(format!(
+                "this method takes no params, got `{name}`"
+            ))),
+        }
     }
 }
 
@@ -120,14 +125,24 @@ mod tests {
     #[test]
     fn absent_null_and_empty_object_are_accepted() {
         for value in [json!({}), json!({"params": null}), json!({"params": {}})] {
-            assert!(serde_json::from_value::<Envelope>(value.clone()).is_ok(), "{value}");
+            assert!(
+                serde_json::from_value::<Envelope>(value.clone()).is_ok(),
+                "{value}"
+            );
         }
     }
 
     #[test]
     fn anything_else_is_refused() {
-        for value in [json!({"params": 1}), json!({"params": {"x": 1}}), json!({"params": []})] {
-            assert!(serde_json::from_value::<Envelope>(value.clone()).is_err(), "{value}");
+        for value in [
+            json!({"params": 1}),
+            json!({"params": {"x": 1}}),
+            json!({"params": []}),
+        ] {
+            assert!(
+                serde_json::from_value::<Envelope>(value.clone()).is_err(),
+                "{value}"
+            );
         }
     }
 }

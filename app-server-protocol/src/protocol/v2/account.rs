@@ -1,13 +1,13 @@
-//! DRAFT
+//! Accounts: login, logout, reading the account and its rate limits.
 
 use std::collections::BTreeMap;
 
+use crate::protocol::v1::AuthMode;
+use codex_protocol::account::PlanType;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-use codex_protocol::account::PlanType;
-use crate::protocol::v1::AuthMode;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(tag = "type", rename_all = "camelCase")]

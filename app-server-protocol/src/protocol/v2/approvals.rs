@@ -1,12 +1,12 @@
-//! DRAFT
+//! Requests the server makes of the client: approvals, user input, dynamic tool calls.
 
 use std::collections::BTreeMap;
 
+use crate::protocol::v2::CommandAction;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-use crate::protocol::v2::CommandAction;
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema, TS)]
 #[serde(rename_all = "kebab-case")]
@@ -72,13 +72,9 @@ pub struct CommandExecutionRequestApprovalResponse {
 #[ts(export_to = "v2/")]
 pub enum DynamicToolCallOutputContentItem {
     #[serde(rename_all = "camelCase")]
-    InputText {
-        text: String,
-    },
+    InputText { text: String },
     #[serde(rename_all = "camelCase")]
-    InputImage {
-        image_url: String,
-    },
+    InputImage { image_url: String },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]

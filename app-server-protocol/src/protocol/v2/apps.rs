@@ -1,11 +1,9 @@
-//! DRAFT
-
+//! Apps (connectors) available to the account: `app/list`.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]

@@ -1,11 +1,10 @@
-//! DRAFT
+//! One-off commands run outside a turn: `command/exec`.
 
-
+use crate::protocol::v2::SandboxPolicy;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-use crate::protocol::v2::SandboxPolicy;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]

@@ -1,20 +1,20 @@
-//! DRAFT
+//! Configuration: reading the layered config, writing values, and admin requirements.
 
 use std::collections::BTreeMap;
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-use serde::Serialize;
-use ts_rs::TS;
+use crate::protocol::v2::AppDisabledReason;
+use crate::protocol::v2::AskForApproval;
+use crate::protocol::v2::TextRange;
 use codex_protocol::config_types::ForcedLoginMethod;
 use codex_protocol::config_types::ReasoningEffort;
 use codex_protocol::config_types::ReasoningSummary;
 use codex_protocol::config_types::Verbosity;
 use codex_protocol::config_types::WebSearchMode;
 use codex_utils_absolute_path::AbsolutePathBuf;
-use crate::protocol::v2::AppDisabledReason;
-use crate::protocol::v2::AskForApproval;
-use crate::protocol::v2::TextRange;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::Serialize;
+use ts_rs::TS;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
@@ -22,7 +22,7 @@ use crate::protocol::v2::TextRange;
 pub struct AnalyticsConfig {
     pub enabled: Option<bool>,
     #[serde(flatten)]
-    pub additional: BTreeMap<String, serde_json::Value>,  // INTER { [key in string]?: number | string | boolean | Array<JsonVa
+    pub additional: BTreeMap<String, serde_json::Value>, // INTER { [key in string]?: number | string | boolean | Array<JsonVa
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, JsonSchema, TS)]
@@ -75,7 +75,7 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apps: Option<AppsConfig>,
     #[serde(flatten)]
-    pub additional: BTreeMap<String, serde_json::Value>,  // INTER { [key in string]?: number | string | boolean | Array<JsonVa
+    pub additional: BTreeMap<String, serde_json::Value>, // INTER { [key in string]?: number | string | boolean | Array<JsonVa
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
@@ -238,7 +238,9 @@ pub enum MergeStrategy {
     Upsert,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, JsonSchema, TS)]
+#[derive(
+    Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, JsonSchema, TS,
+)]
 #[serde(rename_all = "camelCase")]
 #[ts(export_to = "v2/")]
 pub enum NetworkAccess {
@@ -284,7 +286,7 @@ pub struct ProfileV2 {
     pub web_search: Option<WebSearchMode>,
     pub chatgpt_base_url: Option<String>,
     #[serde(flatten)]
-    pub additional: BTreeMap<String, serde_json::Value>,  // INTER { [key in string]?: number | string | boolean | Array<JsonVa
+    pub additional: BTreeMap<String, serde_json::Value>, // INTER { [key in string]?: number | string | boolean | Array<JsonVa
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default, JsonSchema, TS)]

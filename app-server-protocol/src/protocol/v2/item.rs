@@ -1,13 +1,13 @@
-//! DRAFT
+//! Thread items and the notifications that stream them.
 
 use std::collections::BTreeMap;
 
+use crate::protocol::v2::UserInput;
+use codex_protocol::models::ResponseItem;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-use codex_protocol::models::ResponseItem;
-use crate::protocol::v2::UserInput;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
@@ -81,9 +81,7 @@ pub enum CommandAction {
         path: Option<String>,
     },
     #[serde(rename_all = "camelCase")]
-    Unknown {
-        command: String,
-    },
+    Unknown { command: String },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
@@ -193,9 +191,7 @@ pub enum PatchApplyStatus {
 pub enum PatchChangeKind {
     Add,
     Delete,
-    Update {
-        move_path: Option<String>,
-    },
+    Update { move_path: Option<String> },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
@@ -268,20 +264,11 @@ pub struct TerminalInteractionNotification {
 #[ts(export_to = "v2/")]
 pub enum ThreadItem {
     #[serde(rename_all = "camelCase")]
-    UserMessage {
-        id: String,
-        content: Vec<UserInput>,
-    },
+    UserMessage { id: String, content: Vec<UserInput> },
     #[serde(rename_all = "camelCase")]
-    AgentMessage {
-        id: String,
-        text: String,
-    },
+    AgentMessage { id: String, text: String },
     #[serde(rename_all = "camelCase")]
-    Plan {
-        id: String,
-        text: String,
-    },
+    Plan { id: String, text: String },
     #[serde(rename_all = "camelCase")]
     Reasoning {
         id: String,
@@ -340,24 +327,13 @@ pub enum ThreadItem {
         action: Option<WebSearchAction>,
     },
     #[serde(rename_all = "camelCase")]
-    ImageView {
-        id: String,
-        path: String,
-    },
+    ImageView { id: String, path: String },
     #[serde(rename_all = "camelCase")]
-    EnteredReviewMode {
-        id: String,
-        review: String,
-    },
+    EnteredReviewMode { id: String, review: String },
     #[serde(rename_all = "camelCase")]
-    ExitedReviewMode {
-        id: String,
-        review: String,
-    },
+    ExitedReviewMode { id: String, review: String },
     #[serde(rename_all = "camelCase")]
-    ContextCompaction {
-        id: String,
-    },
+    ContextCompaction { id: String },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]

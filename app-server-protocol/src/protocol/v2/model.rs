@@ -1,12 +1,11 @@
-//! DRAFT
+//! Models and experimental features on offer.
 
-
+use codex_protocol::config_types::ReasoningEffort;
+use codex_protocol::openai_models::InputModality;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-use codex_protocol::config_types::ReasoningEffort;
-use codex_protocol::openai_models::InputModality;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]

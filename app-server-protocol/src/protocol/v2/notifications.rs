@@ -1,11 +1,10 @@
-//! DRAFT
+//! Notifications that belong to no single resource.
 
-
+use crate::protocol::v2::TurnError;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-use crate::protocol::v2::TurnError;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]

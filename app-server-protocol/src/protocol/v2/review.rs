@@ -1,11 +1,10 @@
-//! DRAFT
+//! Code review turns: `review/start`.
 
-
+use crate::protocol::v2::Turn;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-use crate::protocol::v2::Turn;
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]

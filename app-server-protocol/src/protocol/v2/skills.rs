@@ -1,11 +1,9 @@
-//! DRAFT
-
+//! Skills: listing, remote skills and per-skill configuration.
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
 use ts_rs::TS;
-
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]

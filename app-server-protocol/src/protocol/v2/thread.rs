@@ -1,20 +1,20 @@
-//! DRAFT
+//! Threads: start, resume, fork, list, read, archive, rename, roll back and compact.
 
 use std::collections::BTreeMap;
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-use serde::Serialize;
-use ts_rs::TS;
-use codex_protocol::config_types::Personality;
-use codex_protocol::config_types::ReasoningEffort;
-use codex_protocol::models::ResponseItem;
-use codex_protocol::protocol::SubAgentSource;
 use crate::protocol::v2::AskForApproval;
 use crate::protocol::v2::DynamicToolSpec;
 use crate::protocol::v2::SandboxMode;
 use crate::protocol::v2::SandboxPolicy;
 use crate::protocol::v2::Turn;
+use codex_protocol::config_types::Personality;
+use codex_protocol::config_types::ReasoningEffort;
+use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::SubAgentSource;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::Serialize;
+use ts_rs::TS;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
@@ -347,11 +347,19 @@ pub struct ThreadStartParams {
     pub experimental_raw_events: bool,
     // EXPERIMENTAL
     #[ts(optional = nullable)]
-    #[serde(rename = "dynamicTools", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "dynamicTools",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dynamic_tools: Option<Vec<DynamicToolSpec>>,
     // EXPERIMENTAL
     #[ts(optional = nullable)]
-    #[serde(rename = "mockExperimentalField", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mockExperimentalField",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mock_experimental_field: Option<String>,
 }
 

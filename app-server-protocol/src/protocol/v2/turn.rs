@@ -1,17 +1,16 @@
-//! DRAFT
+//! Turns: start, steer, interrupt, their status and errors, and the user input they carry.
 
-
-use schemars::JsonSchema;
-use serde::Deserialize;
-use serde::Serialize;
-use ts_rs::TS;
+use crate::protocol::v2::AskForApproval;
+use crate::protocol::v2::SandboxPolicy;
+use crate::protocol::v2::ThreadItem;
 use codex_protocol::config_types::CollaborationMode;
 use codex_protocol::config_types::Personality;
 use codex_protocol::config_types::ReasoningEffort;
 use codex_protocol::config_types::ReasoningSummary;
-use crate::protocol::v2::AskForApproval;
-use crate::protocol::v2::SandboxPolicy;
-use crate::protocol::v2::ThreadItem;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::Serialize;
+use ts_rs::TS;
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
@@ -242,21 +241,11 @@ pub enum UserInput {
         text_elements: Vec<TextElement>,
     },
     #[serde(rename_all = "camelCase")]
-    Image {
-        url: String,
-    },
+    Image { url: String },
     #[serde(rename_all = "camelCase")]
-    LocalImage {
-        path: String,
-    },
+    LocalImage { path: String },
     #[serde(rename_all = "camelCase")]
-    Skill {
-        name: String,
-        path: String,
-    },
+    Skill { name: String, path: String },
     #[serde(rename_all = "camelCase")]
-    Mention {
-        name: String,
-        path: String,
-    },
+    Mention { name: String, path: String },
 }
