@@ -22,3 +22,6 @@ fn write_file(path: &Path, contents: &str) -> io::Result<()> {
     }
     std::fs::write(path, contents)
 }
+
+#[cfg(test)]
+mod checked_in;
