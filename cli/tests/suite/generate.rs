@@ -62,3 +62,50 @@ fn generator_failure_names_the_output_directory() {
         "{run}"
     );
 }
+
+/// The TypeScript compiler, from npm (the version is pinned so results do not drift).
+fn tsc() -> std::process::Command {
+    let mut command = std::process::Command::new("npx");
+    command.args(["--yes", "--package=typescript@5.7.3", "--", "tsc"]);
+    command
+}
+
+#[test]
+fn generated_typescript_type_checks_strictly() {
+    for experimental in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec!["app-server", "generate-ts", "--out", "ts"];
+        if experimental {
+            args.push("--experimental");
+        }
+        let run = codex_in(dir.path(), &args);
+        assert_eq!(run.status, Some(0), "{run}");
+        // The root index imports every file, so checking it checks the whole tree.
+        let output = tsc()
+            .args([
+                "--noEmit",
+                "--strict",
+                "--target",
+                "es2020",
+                "--module",
+                "esnext",
+                "--moduleResolution",
+                "bundler",
+                "ts/index.ts",
+            ])
+            .current_dir(dir.path())
+            .output()
+            .unwrap_or_else(|error| panic!("could not run npx (node and npm are needed): {error}"));
+        assert!(
+            output.status.success(),
+            "tsc rejected the {} bindings:\n{}{}",
+            if experimental {
+                "experimental"
+            } else {
+                "stable"
+            },
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
