@@ -192,11 +192,22 @@ fn strip_methods(schema: &mut Value, methods: &[&str]) {
 fn bundle(files: &[SchemaFile]) -> Value {
     let mut root_definitions = BTreeMap::new();
     let mut v2_definitions = BTreeMap::new();
-    let v2_names: Vec<&str> = files
-        .iter()
-        .filter(|file| file.folder == SchemaFolder::V2)
-        .map(|file| file.name.as_str())
-        .collect();
+    // Every name a v2 file defines belongs to the v2 namespace.
+    let mut v2_names = std::collections::BTreeSet::new();
+    for file in files.iter().filter(|file| file.folder == SchemaFolder::V2) {
+        v2_names.insert(file.name.clone());
+        if let Some(Value::Object(definitions)) = file.schema.get("definitions") {
+            v2_names.extend(definitions.keys().cloned());
+        }
+    }
+    // In a root file, a v2 type is either under its own name or, when a root type took that
+    // name first, under the name with a `2` appended.
+    let is_v2_in_root_file = |name: &str| {
+        v2_names.contains(name)
+            || name
+                .strip_suffix('2')
+                .is_some_and(|base| v2_names.contains(base))
+    };
     for file in files {
         let mut schema = file.schema.clone();
         let definitions = match schema.as_object_mut() {
@@ -211,12 +222,11 @@ fn bundle(files: &[SchemaFile]) -> Value {
         target.insert(file.name.clone(), schema);
         if let Some(Value::Object(definitions)) = definitions {
             for (name, definition) in definitions {
-                let target = if file.folder == SchemaFolder::V2 {
-                    &mut v2_definitions
-                } else {
-                    &mut root_definitions
-                };
-                target.entry(name).or_insert(definition);
+                if file.folder == SchemaFolder::V2 {
+                    v2_definitions.entry(name).or_insert(definition);
+                } else if !is_v2_in_root_file(&name) {
+                    root_definitions.entry(name).or_insert(definition);
+                }
             }
         }
     }
@@ -225,7 +235,6 @@ fn bundle(files: &[SchemaFile]) -> Value {
         rewrite_refs(&mut definition, "#/definitions/v2/");
         v2_object.insert(name, definition);
     }
-    let _ = v2_names;
     let mut definitions = Map::new();
     for (name, definition) in root_definitions {
         definitions.insert(name, definition);
