@@ -14,7 +14,6 @@
 //! reference does not require, absent on one side and `null` or its default on the other.
 
 use std::fs;
-use std::path::Path;
 use std::path::PathBuf;
 
 use codex_app_server_protocol::ClientRequest;
@@ -22,7 +21,6 @@ use codex_app_server_protocol::ParseError;
 use codex_app_server_protocol::RequestId;
 use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::ServerRequest;
-use schemars::schema::RootSchema;
 use serde_json::Value;
 use serde_json::json;
 
@@ -31,20 +29,8 @@ use super::methods;
 use super::methods::Method;
 use super::methods::Payload;
 use super::methods::Table;
+use super::reference;
 use super::schema_eq;
-
-const REFERENCE: &str = "../../shared/reference/codex-0.101.0";
-
-fn reference_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(REFERENCE);
-    assert!(
-        dir.join("examples").is_dir(),
-        "the reference examples are missing: expected {} (the shared reference folder next to \
-         the repository, /work/shared/reference/codex-0.101.0)",
-        dir.join("examples").display()
-    );
-    dir
-}
 
 /// One example file: a method and its examples.
 struct ExampleFile {
@@ -54,7 +40,7 @@ struct ExampleFile {
 }
 
 fn load(folder: &str) -> Vec<ExampleFile> {
-    let dir = reference_dir().join("examples").join(folder);
+    let dir = reference::dir().join("examples").join(folder);
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|err| panic!("cannot list {}: {err}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
@@ -88,20 +74,6 @@ fn load(folder: &str) -> Vec<ExampleFile> {
             }
         })
         .collect()
-}
-
-/// The reference's JSON Schema of the type named `title`, if it exported one. The experimental
-/// export is the complete one: the stable export leaves out experimental members, which the
-/// reference server still writes.
-fn reference_schema(title: &str) -> Option<RootSchema> {
-    let json = reference_dir().join("json-experimental");
-    ["", "v1", "v2"].iter().find_map(|folder| {
-        let path = json.join(folder).join(format!("{title}.json"));
-        let text = fs::read_to_string(&path).ok()?;
-        let schema = serde_json::from_str(&text)
-            .unwrap_or_else(|err| panic!("{} is not a JSON Schema: {err}", path.display()));
-        Some(schema)
-    })
 }
 
 /// Failures and counts gathered over a folder of examples, reported together at the end.
@@ -152,7 +124,7 @@ impl Report {
             );
         }
         if round_trip.first != *value {
-            let reference = payload.schema_name().and_then(reference_schema);
+            let reference = payload.schema_name().and_then(reference::schema);
             let verdict = match &reference {
                 Some(schema) => schema_eq::check(schema, value, &round_trip.first),
                 None => Err("the reference exports no schema for this type".to_string()),

@@ -53,7 +53,7 @@ pub struct Payload {
 }
 
 impl Payload {
-    fn of<T: Serialize + DeserializeOwned + JsonSchema + 'static>() -> Self {
+    pub fn of<T: Serialize + DeserializeOwned + JsonSchema + 'static>() -> Self {
         Self {
             type_name: std::any::type_name::<T>(),
             schema: schemars::schema_for!(T),

@@ -4,7 +4,9 @@
 mod examples;
 mod from_parts;
 mod generated;
+mod harness;
 mod methods;
+mod reference;
 mod schema_eq;
 mod schema_gen;
 

@@ -6,8 +6,10 @@
 //! `writeOnly` (serde's `skip_serializing`) must be absent from the actual value. Numbers of
 //! `"type": "number"` compare by value, so `2` and `2.0` are equal there.
 //!
-//! Nothing else is forgiven: unknown members, a required member missing, a different enum
-//! spelling or a different number all make the values differ.
+//! Both values must also fit the schema where that decides which `oneOf`/`anyOf` branch applies:
+//! their `type`, `enum`, `const` and required members are checked, so a tagged variant is
+//! compared under its own branch. Nothing else is forgiven: unknown members, a required member
+//! missing, a different enum spelling or a different number all make the values differ.
 
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
@@ -69,9 +71,6 @@ impl<'a> Checker<'a> {
         actual: &Value,
         path: &str,
     ) -> Result<(), String> {
-        if expected == actual {
-            return Ok(());
-        }
         // Try each branch of the first `oneOf`/`anyOf`, with the other parts beside it.
         if let Some((index, branches)) = parts
             .iter()
@@ -92,6 +91,10 @@ impl<'a> Checker<'a> {
                 "{path}: no variant fits both values:\n  {}",
                 errors.join("\n  ")
             ));
+        }
+        for part in &parts {
+            fits(*part, expected).map_err(|why| format!("{path}: expected {expected} {why}"))?;
+            fits(*part, actual).map_err(|why| format!("{path}: found {actual} {why}"))?;
         }
         match (expected, actual) {
             (Value::Object(expected), Value::Object(actual)) => {
@@ -121,6 +124,7 @@ impl<'a> Checker<'a> {
             {
                 Ok(())
             }
+            _ if expected == actual => Ok(()),
             _ => Err(format!("{path}: expected {expected}, found {actual}")),
         }
     }
@@ -147,14 +151,30 @@ impl<'a> Checker<'a> {
                 additional.push(&**schema);
             }
         }
-        let names: BTreeSet<&str> = expected
+        for name in &required {
+            // A write-only member is required on input only.
+            let write_only = self.is_write_only_member(properties.get(name))?;
+            if !expected.contains_key(*name) || (!write_only && !actual.contains_key(*name)) {
+                return Err(format!(
+                    "{path}.{name}: required, expected {}, found {}",
+                    show(expected.get(*name)),
+                    show(actual.get(*name))
+                ));
+            }
+        }
+        // Tags first: they tell a wrong variant apart at once.
+        let mut names: Vec<&str> = expected
             .keys()
             .chain(actual.keys())
             .map(String::as_str)
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
             .collect();
+        names.sort_by_key(|name| !properties.get(name).is_some_and(|schemas| is_tag(schemas)));
         for name in names {
             let path = format!("{path}.{name}");
             let (expected, actual) = (expected.get(name), actual.get(name));
+            let named = properties.contains_key(name);
             let schemas = match properties.get(name) {
                 Some(schemas) => schemas,
                 // A member the schema does not name belongs to a flattened map, if any.
@@ -164,8 +184,7 @@ impl<'a> Checker<'a> {
             for schema in schemas {
                 member = self.expand(schema, member)?;
             }
-            let named = properties.contains_key(name);
-            if named && member.iter().any(|part| is_write_only(part.object)) {
+            if self.is_write_only_member(properties.get(name))? {
                 if let Some(actual) = actual {
                     return Err(format!("{path}: write-only member serialised as {actual}"));
                 }
@@ -202,6 +221,15 @@ impl<'a> Checker<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a property (given by its schemas, if the schema names it) is write-only.
+    fn is_write_only_member(&self, schemas: Option<&Vec<&'a Schema>>) -> Result<bool, String> {
+        let mut parts = Vec::new();
+        for schema in schemas.into_iter().flatten() {
+            parts = self.expand(schema, parts)?;
+        }
+        Ok(parts.iter().any(|part| is_write_only(part.object)))
     }
 
     /// Whether `null` satisfies all of `parts`.
@@ -266,6 +294,46 @@ impl<'a> Checker<'a> {
         }
         Ok(parts)
     }
+}
+
+/// Checks `value` against the keywords of `part` that concern the value itself (not its members
+/// or items): `type`, `enum` and `const`.
+fn fits(part: Part<'_>, value: &Value) -> Result<(), String> {
+    let object = part.object;
+    if object.instance_type.is_some() {
+        let allowed = match value {
+            Value::Null => part.allows(InstanceType::Null),
+            Value::Bool(_) => part.allows(InstanceType::Boolean),
+            Value::Number(number) => {
+                part.allows(InstanceType::Number)
+                    || (part.allows(InstanceType::Integer) && !number.is_f64())
+            }
+            Value::String(_) => part.allows(InstanceType::String),
+            Value::Array(_) => part.allows(InstanceType::Array),
+            Value::Object(_) => part.allows(InstanceType::Object),
+        };
+        if !allowed {
+            return Err(format!("is not of type {:?}", object.instance_type));
+        }
+    }
+    if let Some(values) = &object.enum_values
+        && !values.contains(value)
+    {
+        return Err(format!("is not one of {values:?}"));
+    }
+    if let Some(constant) = &object.const_value
+        && constant != value
+    {
+        return Err(format!("is not {constant}"));
+    }
+    Ok(())
+}
+
+/// Whether a property is a tag: a single string it must be.
+fn is_tag(schemas: &[&Schema]) -> bool {
+    schemas.iter().any(|schema| {
+        matches!(schema, Schema::Object(SchemaObject { enum_values: Some(values), .. }) if values.len() == 1)
+    })
 }
 
 fn is_write_only(object: &SchemaObject) -> bool {

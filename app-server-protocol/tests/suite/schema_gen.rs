@@ -151,6 +151,9 @@ pub struct Generator<'a> {
     /// Choices whose option and everything below it have been taken.
     exhausted: HashSet<Choice>,
     budget: usize,
+    /// Optional members generated as if required, as (owner, property); see [`NARROW_MAP_KEYS`]
+    /// for owners.
+    always: &'a [(&'a str, &'a str)],
 }
 
 impl<'a> Generator<'a> {
@@ -163,13 +166,25 @@ impl<'a> Generator<'a> {
             taken: HashMap::new(),
             exhausted: HashSet::new(),
             budget: 0,
+            always: &[],
         }
+    }
+
+    /// Generates the optional members `always` lists, as (owner, property), every time.
+    pub fn always_with(mut self, always: &'a [(&'a str, &'a str)]) -> Self {
+        self.always = always;
+        self
     }
 
     /// A fresh value satisfying the root schema.
     pub fn generate(&mut self) -> Value {
         self.budget = NODE_BUDGET;
         self.object(&self.root.schema, 0, None)
+    }
+
+    /// Whether `choice` has been made, in any generated value.
+    pub fn has_taken(&self, choice: Choice) -> bool {
+        self.taken.contains_key(&choice)
     }
 
     /// The choices made so far, over all generated values.
@@ -439,8 +454,14 @@ impl<'a> Generator<'a> {
         };
         let owner = tag(object).or(definition);
         for (name, property) in &validation.properties {
+            let always = self
+                .always
+                .iter()
+                .any(|(member_owner, member)| Some(*member_owner) == owner && member == name);
             let present = if validation.required.contains(name) {
                 true
+            } else if always {
+                self.forced(property, 1) == 1
             } else if self.deep(depth) {
                 self.forced(property, 0) == 1
             } else {

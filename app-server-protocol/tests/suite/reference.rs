@@ -1,0 +1,38 @@
+//! The shared reference folder of codex 0.101.0: the examples recorded from its server and the
+//! JSON Schemas it exports. It lives next to the repository, not in it.
+
+use std::fs;
+use std::path::Path;
+use std::path::PathBuf;
+
+use schemars::schema::RootSchema;
+
+const REFERENCE: &str = "../../shared/reference/codex-0.101.0";
+
+/// The reference folder; fails with where it was looked for if it is missing.
+pub fn dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(REFERENCE);
+    for sub in ["examples", "json-experimental"] {
+        assert!(
+            dir.join(sub).is_dir(),
+            "the reference is missing: expected {} (the shared reference folder next to the \
+             repository, /work/shared/reference/codex-0.101.0)",
+            dir.join(sub).display()
+        );
+    }
+    dir
+}
+
+/// The reference's JSON Schema of the type named `title`, if it exports one. The experimental
+/// export is the complete one: the stable export leaves out experimental members, which the
+/// reference server still writes.
+pub fn schema(title: &str) -> Option<RootSchema> {
+    let json = dir().join("json-experimental");
+    ["", "v1", "v2"].iter().find_map(|folder| {
+        let path = json.join(folder).join(format!("{title}.json"));
+        let text = fs::read_to_string(&path).ok()?;
+        let schema = serde_json::from_str(&text)
+            .unwrap_or_else(|err| panic!("{} is not a JSON Schema: {err}", path.display()));
+        Some(schema)
+    })
+}
