@@ -12,6 +12,9 @@ use super::generated::Coverage;
 use super::generated::check_payload;
 use super::methods::Payload;
 use super::schema_eq;
+use super::schema_gen;
+use super::schema_gen::Generator;
+use super::schema_gen::Rng;
 
 #[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -217,4 +220,17 @@ fn generated_round_trips_catch_types_that_disagree_with_their_schema() {
         "choices of Sound never generated"
     );
     assert!(coverage.taken.len() >= 6, "{:?}", coverage.taken);
+}
+
+/// The generator keeps integers within the range of their `format`.
+#[test]
+fn generator_respects_integer_formats() {
+    let schema = schemars::schema_for!((u8, i16, u32, usize));
+    let choices = schema_gen::choices(&schema);
+    let mut generator = Generator::new(&schema, &choices, Rng::seeded("formats"));
+    for _ in 0..200 {
+        let value = generator.generate();
+        let parsed: Result<(u8, i16, u32, usize), _> = serde_json::from_value(value.clone());
+        assert!(parsed.is_ok(), "{value}");
+    }
 }

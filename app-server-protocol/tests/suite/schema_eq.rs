@@ -87,9 +87,23 @@ impl<'a> Checker<'a> {
                     Err(error) => errors.push(error),
                 }
             }
+            // The variants whose tag does not match say nothing useful.
+            let tagged: Vec<&String> = errors
+                .iter()
+                .filter(|error| !is_tag_mismatch(error, path))
+                .collect();
+            let shown = if tagged.is_empty() {
+                errors.iter().collect()
+            } else {
+                tagged
+            };
             return Err(format!(
                 "{path}: no variant fits both values:\n  {}",
-                errors.join("\n  ")
+                shown
+                    .iter()
+                    .map(|error| error.replace('\n', "\n  "))
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
             ));
         }
         for part in &parts {
@@ -327,6 +341,17 @@ fn fits(part: Part<'_>, value: &Value) -> Result<(), String> {
         return Err(format!("is not {constant}"));
     }
     Ok(())
+}
+
+/// Whether `error` is about a member of the value at `path` not being the one value its schema
+/// allows: a variant tried whose tag is not the value's.
+fn is_tag_mismatch(error: &str, path: &str) -> bool {
+    let first_line = error.lines().next().unwrap_or_default();
+    let Some(rest) = first_line.strip_prefix(&format!("{path}.")) else {
+        return false;
+    };
+    let member = rest.split(':').next().unwrap_or_default();
+    !member.contains(['.', '[']) && first_line.contains(" is not one of ")
 }
 
 /// Whether a property is a tag: a single string it must be.
