@@ -620,7 +620,7 @@ pub struct RawResponseItemEvent {
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum ReadOnlyAccess {
     Restricted {
-        #[serde(default)]
+        #[serde(default = "include_platform_defaults_by_default")]
         include_platform_defaults: bool,
         #[schemars(with = "Vec<AbsolutePathBuf>")]
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1054,4 +1054,9 @@ pub struct WebSearchEndEvent {
     pub call_id: String,
     pub query: String,
     pub action: WebSearchAction,
+}
+
+/// Restricted read access includes the platform's usual read-only locations unless asked not to.
+fn include_platform_defaults_by_default() -> bool {
+    true
 }

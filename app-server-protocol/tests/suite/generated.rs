@@ -25,7 +25,6 @@ use codex_app_server_protocol::ServerRequest;
 use pretty_assertions::assert_eq;
 use schemars::schema::RootSchema;
 use serde_json::Value;
-use serde_json::json;
 
 use super::diff;
 use super::methods;
@@ -51,65 +50,7 @@ const NOT_FROM_SCHEMA: &[(&str, &str)] = &[];
 /// the reference's, so that a value without them means something else to us. Values generated
 /// from the reference schema always carry these members, so that the rest of each type is still
 /// checked; `known_mismatches_still_differ` fails once one is fixed, to have it removed here.
-const KNOWN_MISMATCHES: &[Mismatch] = &[
-    Mismatch {
-        owner: "restricted",
-        member: "includePlatformDefaults",
-        bug: "v2::ReadOnlyAccess::Restricted::include_platform_defaults defaults to false; the \
-              reference's default is true",
-        table: Table::ClientRequest,
-        method: "command/exec",
-        payload: "params",
-        probe: || {
-            json!({
-                "command": ["ls"],
-                "sandboxPolicy": {"type": "readOnly", "access": {"type": "restricted"}},
-            })
-        },
-    },
-    Mismatch {
-        owner: "restricted",
-        member: "include_platform_defaults",
-        bug: "codex_protocol::protocol::ReadOnlyAccess::Restricted::include_platform_defaults \
-              defaults to false; the reference's default is true",
-        table: Table::ClientRequest,
-        method: "execOneOffCommand",
-        payload: "params",
-        probe: || {
-            json!({
-                "command": ["ls"],
-                "timeoutMs": null,
-                "cwd": null,
-                "sandboxPolicy": {"type": "read-only", "access": {"type": "restricted"}},
-            })
-        },
-    },
-    Mismatch {
-        owner: "Model",
-        member: "inputModalities",
-        bug: "v2::Model::input_modalities defaults to []; the reference's default is \
-              [\"text\", \"image\"]",
-        table: Table::ClientRequest,
-        method: "model/list",
-        payload: "response",
-        probe: || {
-            json!({
-                "data": [{
-                    "id": "m",
-                    "model": "m",
-                    "upgrade": null,
-                    "displayName": "M",
-                    "description": "",
-                    "supportedReasoningEfforts": [],
-                    "defaultReasoningEffort": "medium",
-                    "supportsPersonality": false,
-                    "isDefault": true,
-                }],
-                "nextCursor": null,
-            })
-        },
-    },
-];
+const KNOWN_MISMATCHES: &[Mismatch] = &[];
 
 /// A known difference from the reference, with a value of one of `method`'s types that shows
 /// it.

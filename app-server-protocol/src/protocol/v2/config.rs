@@ -295,7 +295,7 @@ pub struct ProfileV2 {
 pub enum ReadOnlyAccess {
     #[serde(rename_all = "camelCase")]
     Restricted {
-        #[serde(default)]
+        #[serde(default = "crate::protocol::v2::include_platform_defaults_by_default")]
         include_platform_defaults: bool,
         #[serde(default)]
         readable_roots: Vec<AbsolutePathBuf>,
@@ -379,4 +379,10 @@ pub struct ToolsV2 {
 pub enum WriteStatus {
     Ok,
     OkOverridden,
+}
+
+/// Restricted read access includes the platform's usual read-only locations unless a client says
+/// otherwise.
+pub(crate) fn include_platform_defaults_by_default() -> bool {
+    true
 }

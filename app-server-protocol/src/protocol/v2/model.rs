@@ -68,7 +68,7 @@ pub struct Model {
     pub description: String,
     pub supported_reasoning_efforts: Vec<ReasoningEffortOption>,
     pub default_reasoning_effort: ReasoningEffort,
-    #[serde(default)]
+    #[serde(default = "text_and_image")]
     pub input_modalities: Vec<InputModality>,
     #[serde(default)]
     pub supports_personality: bool,
@@ -101,4 +101,9 @@ pub struct ModelListResponse {
 pub struct ReasoningEffortOption {
     pub reasoning_effort: ReasoningEffort,
     pub description: String,
+}
+
+/// A model that does not say what it accepts is taken to accept text and images.
+fn text_and_image() -> Vec<InputModality> {
+    vec![InputModality::Text, InputModality::Image]
 }
