@@ -39,32 +39,31 @@ struct SchemaFile {
 struct Collector {
     experimental: bool,
     files: Vec<SchemaFile>,
+    result: io::Result<()>,
 }
 
 impl Collector {
     fn add<T: JsonSchema>(&mut self, folder: SchemaFolder) {
         // Inline-only types (such as `NoParams`) get no file of their own.
-        if !T::is_referenceable() {
+        if !T::is_referenceable() || self.result.is_err() {
             return;
         }
-        let root = SchemaSettings::draft07()
-            .into_generator()
-            .into_root_schema_for::<T>();
-        let schema = match serde_json::to_value(root) {
-            Ok(schema) => schema,
-            // A schema is plain data; failing to turn it into JSON would be a schemars bug.
-            Err(err) => Value::String(format!("unserializable schema: {err}")),
-        };
         let name = T::schema_name();
         // The same type can be listed twice (one response type for two methods).
         if self.files.iter().any(|file| file.name == name) {
             return;
         }
-        self.files.push(SchemaFile {
-            name,
-            folder,
-            schema,
-        });
+        let root = SchemaSettings::draft07()
+            .into_generator()
+            .into_root_schema_for::<T>();
+        match serde_json::to_value(root) {
+            Ok(schema) => self.files.push(SchemaFile {
+                name,
+                folder,
+                schema,
+            }),
+            Err(err) => self.result = Err(io::Error::other(err)),
+        }
     }
 }
 
@@ -83,6 +82,7 @@ pub fn generate_json(out_dir: &Path, experimental: bool) -> io::Result<()> {
     let mut collector = Collector {
         experimental,
         files: Vec::new(),
+        result: Ok(()),
     };
     collector.add::<RequestId>(SchemaFolder::Root);
     collector.add::<JSONRPCMessage>(SchemaFolder::Root);
@@ -99,6 +99,7 @@ pub fn generate_json(out_dir: &Path, experimental: bool) -> io::Result<()> {
     ClientRequest::visit_types(&mut collector);
     ServerRequest::visit_types(&mut collector);
     ServerNotification::visit_types(&mut collector);
+    collector.result?;
 
     let experimental_methods: Vec<&str> = ClientRequest::METHODS
         .iter()
@@ -214,7 +215,8 @@ fn bundle(files: &[SchemaFile]) -> Value {
             Some(object) => object.remove("definitions"),
             None => None,
         };
-        let target = if file.folder == SchemaFolder::V2 {
+        let is_v2 = file.folder == SchemaFolder::V2;
+        let target = if is_v2 {
             &mut v2_definitions
         } else {
             &mut root_definitions
@@ -222,23 +224,20 @@ fn bundle(files: &[SchemaFile]) -> Value {
         target.insert(file.name.clone(), schema);
         if let Some(Value::Object(definitions)) = definitions {
             for (name, definition) in definitions {
-                if file.folder == SchemaFolder::V2 {
-                    v2_definitions.entry(name).or_insert(definition);
-                } else if !is_v2_in_root_file(&name) {
-                    root_definitions.entry(name).or_insert(definition);
+                if is_v2 || !is_v2_in_root_file(&name) {
+                    target.entry(name).or_insert(definition);
                 }
             }
         }
     }
-    let mut v2_object = Map::new();
-    for (name, mut definition) in v2_definitions {
-        rewrite_refs(&mut definition, "#/definitions/v2/");
-        v2_object.insert(name, definition);
-    }
-    let mut definitions = Map::new();
-    for (name, definition) in root_definitions {
-        definitions.insert(name, definition);
-    }
+    let v2_object: Map<String, Value> = v2_definitions
+        .into_iter()
+        .map(|(name, mut definition)| {
+            rewrite_refs(&mut definition, "#/definitions/v2/");
+            (name, definition)
+        })
+        .collect();
+    let mut definitions: Map<String, Value> = root_definitions.into_iter().collect();
     definitions.insert("v2".to_string(), Value::Object(v2_object));
     serde_json::json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
