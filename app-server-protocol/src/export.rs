@@ -5,7 +5,6 @@
 //! `experimental`, experimental methods are left out and experimental fields are cut from the
 //! output, so the stable bindings only describe what every client may use.
 
-mod experimental;
 mod json;
 mod typescript;
 

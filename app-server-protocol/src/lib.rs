@@ -2,10 +2,12 @@
 //!
 //! Only types live here, and the code that exports them; the crate does no network or process IO.
 
+mod experimental;
 mod export;
 mod jsonrpc;
 mod protocol;
 
+pub use experimental::experimental_feature_used;
 pub use export::generate_json;
 pub use export::generate_ts;
 pub use jsonrpc::*;

@@ -1,17 +1,16 @@
-//! `codex app-server`: its flags, and the generators of client bindings it carries.
-//!
-//! Serving is not built yet, so `run` validates everything a server would need and then reports
-//! that this build cannot serve; the generate subcommands are fully functional.
+//! `codex app-server`: its flags, serving, and the generators of client bindings it carries.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
 use clap::Subcommand;
+use clap::ValueEnum;
+use codex_app_server::Transport;
+use codex_app_server::WebSocketAuth;
 use codex_utils_cli::CliConfigOverrides;
 use codex_utils_cli::FeatureToggles;
 
-use crate::Outcome;
 use crate::listen::ListenTarget;
 
 #[derive(Debug, Args)]
@@ -27,8 +26,23 @@ pub struct AppServerCommand {
     #[arg(long, value_name = "URL", default_value = "stdio://")]
     listen: ListenTarget,
 
+    /// How WebSocket clients prove they may connect. Required to listen on a non-loopback
+    /// address.
+    #[arg(long, value_name = "MODE", requires = "ws_token_file")]
+    ws_auth: Option<WebSocketAuthMode>,
+
+    /// File holding the capability token clients present as `Authorization: Bearer <token>`.
+    #[arg(long, value_name = "PATH", requires = "ws_auth")]
+    ws_token_file: Option<PathBuf>,
+
     #[command(subcommand)]
     generate: Option<GenerateCommand>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum WebSocketAuthMode {
+    /// A shared secret read from `--ws-token-file`.
+    CapabilityToken,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,11 +81,13 @@ struct GenerateJsonSchemaArgs {
     experimental: bool,
 }
 
-pub fn run(command: AppServerCommand) -> anyhow::Result<Outcome> {
+pub fn run(command: AppServerCommand) -> anyhow::Result<()> {
     let AppServerCommand {
         config_overrides,
         features,
         listen,
+        ws_auth,
+        ws_token_file,
         generate,
     } = command;
 
@@ -95,7 +111,7 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<Outcome> {
                     args.out.display()
                 )
             })?;
-            Ok(Outcome::Done)
+            Ok(())
         }
         Some(GenerateCommand::GenerateJsonSchema(args)) => {
             codex_app_server_protocol::generate_json(&args.out, args.experimental).with_context(
@@ -106,24 +122,49 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<Outcome> {
                     )
                 },
             )?;
-            Ok(Outcome::Done)
+            Ok(())
         }
         None => {
-            // The server that will consume the overrides is the next piece of work.
+            // Config loading, which consumes the overrides, comes with the core.
             let _ = overrides;
-            not_served_yet(listen);
-            Ok(Outcome::Unsupported)
+            let transport = transport(listen, ws_auth, ws_token_file)?;
+            serve(transport)?;
+            Ok(())
         }
     }
 }
 
-#[expect(
-    clippy::print_stderr,
-    reason = "stderr is how the binary talks to the person who ran it"
-)]
-fn not_served_yet(listen: ListenTarget) {
-    eprintln!(
-        "codex app-server: serving is not implemented in this build yet \
-         (the command line is valid; it would listen on {listen})"
-    );
+fn transport(
+    listen: ListenTarget,
+    ws_auth: Option<WebSocketAuthMode>,
+    ws_token_file: Option<PathBuf>,
+) -> anyhow::Result<Transport> {
+    let auth = match (ws_auth, ws_token_file) {
+        (Some(WebSocketAuthMode::CapabilityToken), Some(file)) => {
+            Some(WebSocketAuth::from_token_file(&file)?)
+        }
+        // clap makes the two flags require each other.
+        _ => None,
+    };
+    match listen {
+        ListenTarget::Stdio | ListenTarget::Off if auth.is_some() => {
+            anyhow::bail!("--ws-auth applies to WebSocket listeners only, not to {listen}")
+        }
+        ListenTarget::Stdio => Ok(Transport::Stdio),
+        ListenTarget::Off => Ok(Transport::Off),
+        ListenTarget::WebSocket(address) => Ok(Transport::WebSocket { address, auth }),
+    }
+}
+
+fn serve(transport: Transport) -> anyhow::Result<()> {
+    crate::logging::init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let result = runtime.block_on(codex_app_server::run(transport));
+    // Reading stdin parks a blocking thread that only returns when a line arrives; do not wait
+    // for it once the server is done.
+    runtime.shutdown_background();
+    result
 }

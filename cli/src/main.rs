@@ -5,6 +5,7 @@
 
 mod app_server;
 mod listen;
+mod logging;
 
 use std::process::ExitCode;
 
@@ -36,23 +37,13 @@ enum Command {
     AppServer(AppServerCommand),
 }
 
-/// How a subcommand finished when it did not fail outright.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
-    Done,
-    /// The command line was valid but asks for something this build cannot do yet.
-    Unsupported,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::AppServer(command) => app_server::run(command),
     };
     match result {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
-        // Status 2 is what clap uses for usage errors: the request cannot be served as given.
-        Ok(Outcome::Unsupported) => ExitCode::from(2),
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             report(&error);
             ExitCode::FAILURE

@@ -10,7 +10,6 @@ use serde_json::Map;
 use serde_json::Value;
 use ts_rs::TS;
 
-use super::experimental::EXPERIMENTAL_FIELDS;
 use super::write_file;
 use crate::ClientNotification;
 use crate::ClientRequest;
@@ -25,6 +24,7 @@ use crate::RequestId;
 use crate::SchemaFolder;
 use crate::ServerNotification;
 use crate::ServerRequest;
+use crate::experimental::EXPERIMENTAL_FIELDS;
 use codex_protocol::protocol::EventMsg;
 
 const BUNDLE_FILE: &str = "codex_app_server_protocol.schemas.json";

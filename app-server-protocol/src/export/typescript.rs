@@ -10,7 +10,6 @@ use std::process::Command;
 use schemars::JsonSchema;
 use ts_rs::TS;
 
-use super::experimental::EXPERIMENTAL_FIELDS;
 use super::write_file;
 use crate::ClientNotification;
 use crate::ClientRequest;
@@ -18,6 +17,7 @@ use crate::ProtocolTypeVisitor;
 use crate::SchemaFolder;
 use crate::ServerNotification;
 use crate::ServerRequest;
+use crate::experimental::EXPERIMENTAL_FIELDS;
 use codex_protocol::protocol::EventMsg;
 
 const HEADER: &str = "// GENERATED CODE! DO NOT MODIFY BY HAND!\n\n";

@@ -1,0 +1,146 @@
+//! The handler of each request method, chosen by an exhaustive match so that a method added to
+//! the protocol table cannot be forgotten here.
+//!
+//! A handler answers through `context.responder`. One that needs to wait on something slow (a
+//! process, the network, the user) moves the responder into a task of its own, so the
+//! connection's next request is not held up.
+
+use codex_app_server_protocol::ClientRequest;
+use codex_app_server_protocol::v1;
+use codex_app_server_protocol::v2::MockExperimentalMethodResponse;
+
+use crate::connection::ClientSession;
+use crate::dispatch::RequestContext;
+use crate::error;
+use crate::user_agent::user_agent;
+
+pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
+    let method = request.method();
+    match request {
+        ClientRequest::Initialize { params, .. } => initialize(context, params).await,
+        ClientRequest::GetUserAgent { .. } => {
+            let user_agent = context
+                .connection
+                .session()
+                .map(|session| session.user_agent.clone())
+                .unwrap_or_default();
+            context
+                .responder
+                .respond(Ok(v1::GetUserAgentResponse { user_agent }))
+                .await;
+        }
+        ClientRequest::MockExperimentalMethod { params, .. } => {
+            #[cfg(test)]
+            if params.value.as_deref() == Some(tests::PANIC) {
+                panic!("asked to panic");
+            }
+            context
+                .responder
+                .respond(Ok(MockExperimentalMethodResponse {
+                    echoed: params.value,
+                }))
+                .await;
+        }
+        ClientRequest::ThreadStart { .. }
+        | ClientRequest::ThreadResume { .. }
+        | ClientRequest::ThreadFork { .. }
+        | ClientRequest::ThreadArchive { .. }
+        | ClientRequest::ThreadSetName { .. }
+        | ClientRequest::ThreadUnarchive { .. }
+        | ClientRequest::ThreadCompactStart { .. }
+        | ClientRequest::ThreadBackgroundTerminalsClean { .. }
+        | ClientRequest::ThreadRollback { .. }
+        | ClientRequest::ThreadList { .. }
+        | ClientRequest::ThreadLoadedList { .. }
+        | ClientRequest::ThreadRead { .. }
+        | ClientRequest::SkillsList { .. }
+        | ClientRequest::SkillsRemoteRead { .. }
+        | ClientRequest::SkillsRemoteWrite { .. }
+        | ClientRequest::AppsList { .. }
+        | ClientRequest::SkillsConfigWrite { .. }
+        | ClientRequest::TurnStart { .. }
+        | ClientRequest::TurnSteer { .. }
+        | ClientRequest::TurnInterrupt { .. }
+        | ClientRequest::ReviewStart { .. }
+        | ClientRequest::ModelList { .. }
+        | ClientRequest::ExperimentalFeatureList { .. }
+        | ClientRequest::CollaborationModeList { .. }
+        | ClientRequest::McpServerOauthLogin { .. }
+        | ClientRequest::McpServerRefresh { .. }
+        | ClientRequest::McpServerStatusList { .. }
+        | ClientRequest::LoginAccount { .. }
+        | ClientRequest::CancelLoginAccount { .. }
+        | ClientRequest::LogoutAccount { .. }
+        | ClientRequest::GetAccountRateLimits { .. }
+        | ClientRequest::FeedbackUpload { .. }
+        | ClientRequest::CommandExec { .. }
+        | ClientRequest::ConfigRead { .. }
+        | ClientRequest::ConfigValueWrite { .. }
+        | ClientRequest::ConfigBatchWrite { .. }
+        | ClientRequest::ConfigRequirementsRead { .. }
+        | ClientRequest::GetAccount { .. }
+        | ClientRequest::NewConversation { .. }
+        | ClientRequest::GetConversationSummary { .. }
+        | ClientRequest::ListConversations { .. }
+        | ClientRequest::ResumeConversation { .. }
+        | ClientRequest::ForkConversation { .. }
+        | ClientRequest::ArchiveConversation { .. }
+        | ClientRequest::SendUserMessage { .. }
+        | ClientRequest::SendUserTurn { .. }
+        | ClientRequest::InterruptConversation { .. }
+        | ClientRequest::AddConversationListener { .. }
+        | ClientRequest::RemoveConversationListener { .. }
+        | ClientRequest::GitDiffToRemote { .. }
+        | ClientRequest::LoginApiKey { .. }
+        | ClientRequest::LoginChatGpt { .. }
+        | ClientRequest::CancelLoginChatGpt { .. }
+        | ClientRequest::LogoutChatGpt { .. }
+        | ClientRequest::GetAuthStatus { .. }
+        | ClientRequest::GetUserSavedConfig { .. }
+        | ClientRequest::SetDefaultModel { .. }
+        | ClientRequest::UserInfo { .. }
+        | ClientRequest::FuzzyFileSearch { .. }
+        | ClientRequest::ExecOneOffCommand { .. } => {
+            context.responder.fail(error::not_implemented(method)).await;
+        }
+    }
+}
+
+async fn initialize(context: RequestContext, params: v1::InitializeParams) {
+    let (experimental_api, opted_out) = match params.capabilities {
+        Some(capabilities) => (
+            capabilities.experimental_api,
+            capabilities
+                .opt_out_notification_methods
+                .unwrap_or_default(),
+        ),
+        None => (false, Vec::new()),
+    };
+    let user_agent = user_agent(&params.client_info, &context.state.platform);
+    let session = ClientSession {
+        user_agent: user_agent.clone(),
+        experimental_api,
+        opted_out: opted_out.into_iter().collect(),
+    };
+    // The dispatcher refuses a second initialize before it gets here, and a connection's
+    // requests are handled one at a time, so this cannot race; answer correctly regardless.
+    if context.connection.initialize(session).is_err() {
+        return context.responder.fail(error::already_initialized()).await;
+    }
+    tracing::info!(
+        connection = context.connection.id.0,
+        client = %params.client_info.name,
+        version = %params.client_info.version,
+        "client initialized"
+    );
+    context
+        .responder
+        .respond(Ok(v1::InitializeResponse { user_agent }))
+        .await;
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// A `mock/experimentalMethod` value that makes the handler panic, in unit tests only.
+    pub(crate) const PANIC: &str = "__panic_for_tests__";
+}

@@ -1,0 +1,139 @@
+//! The app server: the transports editors connect over, each connection's lifecycle, and the
+//! routing of requests, answers and notifications between clients and the agent.
+//!
+//! Layers, outside in: a transport (`transport`) turns bytes into frames; `session` drives one
+//! connection with a reader, a dispatcher and a writer joined by bounded queues; `codec` reads
+//! and writes JSON-RPC envelopes; `dispatch` applies the handshake and experimental rules and
+//! guarantees one answer per request; `handlers` does the work. `registry` knows every
+//! connection and routes notifications to the ones that follow a thread.
+//!
+//! Only this crate knows about JSON-RPC and connections.
+
+mod codec;
+mod connection;
+mod dispatch;
+mod error;
+mod handlers;
+mod outbound;
+mod registry;
+mod session;
+mod shutdown;
+mod state;
+mod sync;
+mod transport;
+mod user_agent;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::http::HeaderValue;
+use tokio_util::sync::CancellationToken;
+
+use crate::state::ServerState;
+use crate::user_agent::Platform;
+
+/// Where clients connect.
+#[derive(Debug)]
+pub enum Transport {
+    /// One client on stdin and stdout; the server ends when stdin does.
+    Stdio,
+    /// WebSocket clients on a socket address.
+    WebSocket {
+        address: SocketAddr,
+        auth: Option<WebSocketAuth>,
+    },
+    /// No client transport; the server idles until it is told to stop.
+    Off,
+}
+
+/// The secret a WebSocket client must present at the handshake.
+pub struct WebSocketAuth {
+    token: String,
+}
+
+impl std::fmt::Debug for WebSocketAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebSocketAuth { token: <redacted> }")
+    }
+}
+
+impl WebSocketAuth {
+    /// Reads a capability token from a file: its contents, without surrounding whitespace.
+    pub fn from_token_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read the token file {}", path.display()))?;
+        let token = text.trim();
+        if token.is_empty() {
+            anyhow::bail!("the token file {} is empty", path.display());
+        }
+        Ok(Self {
+            token: token.to_string(),
+        })
+    }
+
+    /// Whether an `Authorization` header carries this token, compared in constant time.
+    fn accepts(&self, header: Option<&HeaderValue>) -> bool {
+        let Some(presented) = header
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+        else {
+            return false;
+        };
+        constant_time_eq::constant_time_eq(presented.trim().as_bytes(), self.token.as_bytes())
+    }
+}
+
+/// Runs the server until its transport ends (stdin closes) or it is told to stop (SIGTERM,
+/// SIGINT, the parent process exiting). Work in flight is finished before it returns.
+pub async fn run(transport: Transport) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
+    let state = Arc::new(ServerState::new(Platform::detect()));
+    match transport {
+        Transport::Stdio => {
+            transport::stdio::serve(state, shutdown).await;
+            Ok(())
+        }
+        Transport::WebSocket { address, auth } => {
+            transport::websocket::serve(state, address, auth, shutdown).await
+        }
+        Transport::Off => {
+            shutdown.cancelled().await;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_check_needs_the_bearer_scheme_and_the_exact_token() {
+        let auth = WebSocketAuth {
+            token: "s3cret".into(),
+        };
+        let check = |value: &str| auth.accepts(Some(&HeaderValue::from_str(value).unwrap()));
+        assert!(check("Bearer s3cret"));
+        assert!(!check("Bearer s3cre"));
+        assert!(!check("Bearer s3cret2"));
+        assert!(!check("Basic s3cret"));
+        assert!(!check("s3cret"));
+        assert!(!auth.accepts(None));
+    }
+
+    #[test]
+    fn token_files_are_trimmed_and_must_not_be_empty() {
+        let dir = std::env::temp_dir().join(format!("codex-token-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("token");
+        std::fs::write(&file, "  abc\n").unwrap();
+        assert_eq!(WebSocketAuth::from_token_file(&file).unwrap().token, "abc");
+        std::fs::write(&file, "\n").unwrap();
+        let err = WebSocketAuth::from_token_file(&file).unwrap_err();
+        assert!(err.to_string().ends_with("is empty"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,269 @@
+//! The queue of serialised messages waiting to be written to one connection.
+//!
+//! Producers of two kinds share it. The connection's own request handling waits for room
+//! ([`OutboundQueue::push_waiting`]), so a client that reads slowly slows down only its own
+//! requests and, through the bounded ingress queue, gets "overloaded" errors instead of growing
+//! our memory. Everything else (notifications fanned out from threads, server requests, overload
+//! errors) is pushed without waiting ([`OutboundQueue::push`]), so one stalled client never holds
+//! up the producers that serve the others. Nothing queued is ever dropped while the connection
+//! lives: a queue that stays at capacity past [`STALL_LIMIT`], or grows past a hard limit, closes
+//! the connection instead.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::sync::lock;
+
+/// Messages a connection may have queued before request handling waits for the writer.
+pub(crate) const OUTBOUND_CAPACITY: usize = 256;
+
+/// Messages a connection may have queued at all; past this the client is not keeping up with
+/// what it asked for and the connection is closed rather than buffering without end.
+const HARD_LIMIT: usize = 64 * OUTBOUND_CAPACITY;
+
+/// How long the queue may stay full before the connection is given up on.
+pub(crate) const STALL_LIMIT: Duration = Duration::from_secs(30);
+
+/// One serialised JSON-RPC message. Shared, so a notification sent to many connections is
+/// serialised once.
+pub(crate) type Frame = Arc<str>;
+
+/// The connection is closed; the message was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Closed;
+
+#[derive(Debug)]
+pub(crate) struct OutboundQueue {
+    state: Mutex<State>,
+    /// Wakes the writer when a frame arrives or the queue closes.
+    readable: Notify,
+    /// Wakes producers waiting for room when the writer takes frames or the queue closes.
+    writable: Notify,
+    capacity: usize,
+    hard_limit: usize,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    frames: VecDeque<Frame>,
+    closed: bool,
+    /// When the queue last reached capacity, while it stays there.
+    full_since: Option<Instant>,
+}
+
+impl OutboundQueue {
+    pub(crate) fn new() -> Self {
+        Self::with_limits(OUTBOUND_CAPACITY, HARD_LIMIT)
+    }
+
+    pub(crate) fn with_limits(capacity: usize, hard_limit: usize) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            readable: Notify::new(),
+            writable: Notify::new(),
+            capacity,
+            hard_limit,
+        }
+    }
+
+    /// Queues a frame without waiting. Past the hard limit the queue closes instead.
+    pub(crate) fn push(&self, frame: Frame) -> Result<(), Closed> {
+        let mut state = lock(&self.state);
+        if state.closed {
+            return Err(Closed);
+        }
+        if state.frames.len() >= self.hard_limit {
+            tracing::warn!(
+                queued = state.frames.len(),
+                "closing a connection whose client is not reading its messages"
+            );
+            drop(state);
+            self.close();
+            return Err(Closed);
+        }
+        self.enqueue(&mut state, frame);
+        Ok(())
+    }
+
+    /// Queues a frame once the queue is below capacity.
+    pub(crate) async fn push_waiting(&self, frame: Frame) -> Result<(), Closed> {
+        loop {
+            // Register interest before looking, so a wake-up between the look and the wait is
+            // not lost.
+            let notified = self.writable.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut state = lock(&self.state);
+                if state.closed {
+                    return Err(Closed);
+                }
+                if state.frames.len() < self.capacity {
+                    self.enqueue(&mut state, frame);
+                    return Ok(());
+                }
+            }
+            notified.await;
+        }
+    }
+
+    fn enqueue(&self, state: &mut State, frame: Frame) {
+        state.frames.push_back(frame);
+        if state.frames.len() >= self.capacity && state.full_since.is_none() {
+            state.full_since = Some(Instant::now());
+        }
+        self.readable.notify_one();
+    }
+
+    /// Moves every queued frame into `batch`, waiting for one if there are none. Returns `false`
+    /// once the queue is closed and empty: the writer is done.
+    pub(crate) async fn next_batch(&self, batch: &mut Vec<Frame>) -> bool {
+        loop {
+            let notified = self.readable.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut state = lock(&self.state);
+                if !state.frames.is_empty() {
+                    batch.extend(state.frames.drain(..));
+                    state.full_since = None;
+                    self.writable.notify_waiters();
+                    return true;
+                }
+                if state.closed {
+                    return false;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether the queue has been full for longer than `limit`.
+    pub(crate) fn stalled_for(&self, limit: Duration) -> bool {
+        lock(&self.state)
+            .full_since
+            .is_some_and(|since| since.elapsed() >= limit)
+    }
+
+    /// Refuses new frames. Frames already queued are still handed to the writer, so closing
+    /// finishes what is in flight.
+    pub(crate) fn close(&self) {
+        lock(&self.state).closed = true;
+        self.readable.notify_one();
+        self.writable.notify_waiters();
+    }
+
+    /// Closes the queue and forgets what it holds: the peer is gone.
+    pub(crate) fn abandon(&self) {
+        {
+            let mut state = lock(&self.state);
+            state.closed = true;
+            state.frames.clear();
+        }
+        self.readable.notify_one();
+        self.writable.notify_waiters();
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_closed(&self) -> bool {
+        lock(&self.state).closed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    fn frame(text: &str) -> Frame {
+        Arc::from(text)
+    }
+
+    async fn drain(queue: &OutboundQueue) -> Vec<String> {
+        let mut batch = Vec::new();
+        queue.next_batch(&mut batch).await;
+        batch.iter().map(|frame| frame.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn frames_come_out_in_order() {
+        let queue = OutboundQueue::with_limits(4, 8);
+        queue.push(frame("a")).unwrap();
+        queue.push_waiting(frame("b")).await.unwrap();
+        queue.push(frame("c")).unwrap();
+        assert_eq!(drain(&queue).await, ["a", "b", "c"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_push_resumes_when_the_writer_takes_frames() {
+        let queue = Arc::new(OutboundQueue::with_limits(2, 8));
+        queue.push(frame("a")).unwrap();
+        queue.push(frame("b")).unwrap();
+        let producer = tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move { queue.push_waiting(frame("c")).await }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(
+            !producer.is_finished(),
+            "a full queue must make the producer wait"
+        );
+        assert_eq!(drain(&queue).await, ["a", "b"]);
+        producer.await.unwrap().unwrap();
+        assert_eq!(drain(&queue).await, ["c"]);
+    }
+
+    #[tokio::test]
+    async fn plain_push_goes_past_capacity_up_to_the_hard_limit() {
+        let queue = OutboundQueue::with_limits(1, 3);
+        for text in ["a", "b", "c"] {
+            queue.push(frame(text)).unwrap();
+        }
+        assert_eq!(queue.push(frame("d")), Err(Closed));
+        assert!(queue.is_closed());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_queue_full_past_the_limit_counts_as_stalled() {
+        let queue = OutboundQueue::with_limits(1, 8);
+        queue.push(frame("a")).unwrap();
+        assert!(!queue.stalled_for(STALL_LIMIT));
+        tokio::time::advance(STALL_LIMIT).await;
+        assert!(queue.stalled_for(STALL_LIMIT));
+        drain(&queue).await;
+        assert!(!queue.stalled_for(STALL_LIMIT));
+    }
+
+    #[tokio::test]
+    async fn close_hands_over_what_is_queued_then_ends() {
+        let queue = OutboundQueue::with_limits(4, 8);
+        queue.push(frame("a")).unwrap();
+        queue.close();
+        assert_eq!(queue.push(frame("b")), Err(Closed));
+        assert_eq!(queue.push_waiting(frame("b")).await, Err(Closed));
+        assert_eq!(drain(&queue).await, ["a"]);
+        let mut batch = Vec::new();
+        assert!(!queue.next_batch(&mut batch).await);
+    }
+
+    #[tokio::test]
+    async fn close_releases_a_waiting_producer() {
+        let queue = Arc::new(OutboundQueue::with_limits(1, 8));
+        queue.push(frame("a")).unwrap();
+        let producer = tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move { queue.push_waiting(frame("b")).await }
+        });
+        tokio::task::yield_now().await;
+        queue.abandon();
+        assert_eq!(producer.await.unwrap(), Err(Closed));
+    }
+}

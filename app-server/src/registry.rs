@@ -1,0 +1,220 @@
+//! Every live connection, and which of them follow which thread.
+//!
+//! This is where notifications are routed: a thread's events go to the connections subscribed
+//! to it, global ones (account, config, app list) to every connection that finished its
+//! handshake. Core code never sees connections; it names a thread, and the registry fans out.
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
+
+use codex_app_server_protocol::ServerNotification;
+use codex_protocol::ThreadId;
+
+use crate::codec;
+use crate::connection::Connection;
+use crate::connection::ConnectionId;
+use crate::sync::lock;
+
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    next_id: AtomicU64,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Ordered, so fan-out visits connections in the order they arrived.
+    connections: BTreeMap<ConnectionId, Arc<Connection>>,
+    subscribers: HashMap<ThreadId, HashSet<ConnectionId>>,
+}
+
+impl Registry {
+    /// Creates and registers a new connection.
+    pub(crate) fn open(&self) -> Arc<Connection> {
+        let id = ConnectionId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let connection = Arc::new(Connection::new(id));
+        lock(&self.state)
+            .connections
+            .insert(id, Arc::clone(&connection));
+        connection
+    }
+
+    /// Forgets a connection and its subscriptions, and closes it.
+    pub(crate) fn remove(&self, id: ConnectionId) {
+        let connection = {
+            let mut state = lock(&self.state);
+            state.subscribers.retain(|_, subscribers| {
+                subscribers.remove(&id);
+                !subscribers.is_empty()
+            });
+            state.connections.remove(&id)
+        };
+        if let Some(connection) = connection {
+            connection.close();
+        }
+    }
+
+    pub(crate) fn connections(&self) -> Vec<Arc<Connection>> {
+        lock(&self.state).connections.values().cloned().collect()
+    }
+
+    /// Sends a thread's notifications to `connection` from now on. Subscribing twice is the
+    /// same as once.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "thread/start and thread/resume subscribe in the core issue"
+        )
+    )]
+    pub(crate) fn subscribe(&self, connection: ConnectionId, thread: ThreadId) {
+        let mut state = lock(&self.state);
+        if state.connections.contains_key(&connection) {
+            state
+                .subscribers
+                .entry(thread)
+                .or_default()
+                .insert(connection);
+        }
+    }
+
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "thread unsubscribe and unload use it in the core issue"
+        )
+    )]
+    pub(crate) fn unsubscribe(&self, connection: ConnectionId, thread: ThreadId) {
+        let mut state = lock(&self.state);
+        if let Some(subscribers) = state.subscribers.get_mut(&thread) {
+            subscribers.remove(&connection);
+            if subscribers.is_empty() {
+                state.subscribers.remove(&thread);
+            }
+        }
+    }
+
+    /// Sends a notification about `thread` to its subscribers.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the turn loop's event pump uses it in the core issue"
+        )
+    )]
+    pub(crate) fn notify_thread(&self, thread: ThreadId, notification: &ServerNotification) {
+        let subscribers: Vec<Arc<Connection>> = {
+            let state = lock(&self.state);
+            let Some(ids) = state.subscribers.get(&thread) else {
+                return;
+            };
+            ids.iter()
+                .filter_map(|id| state.connections.get(id).cloned())
+                .collect()
+        };
+        Self::fan_out(&subscribers, notification);
+    }
+
+    /// Sends a notification to every connection that finished its handshake.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "account and config changes use it in later issues"
+        )
+    )]
+    pub(crate) fn notify_all(&self, notification: &ServerNotification) {
+        Self::fan_out(&self.connections(), notification);
+    }
+
+    fn fan_out(connections: &[Arc<Connection>], notification: &ServerNotification) {
+        if connections.is_empty() {
+            return;
+        }
+        let method = notification.method();
+        let frame = codec::message(notification);
+        for connection in connections {
+            connection.notify_frame(method, &frame);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use codex_app_server_protocol::v2::ThreadNameUpdatedNotification;
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+    use crate::connection::ClientSession;
+
+    fn handshake(connection: &Connection) {
+        connection
+            .initialize(ClientSession {
+                user_agent: "test".into(),
+                experimental_api: false,
+                opted_out: Default::default(),
+            })
+            .unwrap();
+    }
+
+    fn renamed(thread: ThreadId) -> ServerNotification {
+        ServerNotification::ThreadNameUpdated(ThreadNameUpdatedNotification {
+            thread_id: thread.to_string(),
+            thread_name: Some("n".into()),
+        })
+    }
+
+    /// Closes each connection's queue and returns how many messages it received.
+    async fn received(connections: &[&Arc<Connection>]) -> Vec<usize> {
+        let mut counts = Vec::new();
+        for connection in connections {
+            connection.outbound.close();
+            let mut batch = Vec::new();
+            while connection.outbound.next_batch(&mut batch).await {}
+            counts.push(batch.len());
+        }
+        counts
+    }
+
+    #[tokio::test]
+    async fn thread_notifications_reach_only_subscribers() {
+        let registry = Registry::default();
+        let (a, b, fresh) = (registry.open(), registry.open(), registry.open());
+        handshake(&a);
+        handshake(&b);
+        let (one, two) = (ThreadId::new(), ThreadId::new());
+        registry.subscribe(a.id, one);
+        registry.subscribe(a.id, one);
+        registry.subscribe(b.id, two);
+        registry.subscribe(fresh.id, one);
+
+        registry.notify_thread(one, &renamed(one));
+        registry.notify_thread(two, &renamed(two));
+        registry.unsubscribe(b.id, two);
+        registry.notify_thread(two, &renamed(two));
+        registry.notify_all(&renamed(one));
+
+        // `fresh` never initialised, so it hears nothing, subscribed or not.
+        assert_eq!(received(&[&a, &b, &fresh]).await, [2, 2, 0]);
+    }
+
+    #[tokio::test]
+    async fn removing_a_connection_drops_its_subscriptions() {
+        let registry = Registry::default();
+        let a = registry.open();
+        handshake(&a);
+        let thread = ThreadId::new();
+        registry.subscribe(a.id, thread);
+        registry.remove(a.id);
+        registry.subscribe(a.id, thread);
+        assert!(registry.connections().is_empty());
+        assert!(lock(&registry.state).subscribers.is_empty());
+        assert!(a.outbound.is_closed());
+    }
+}

@@ -1,0 +1,430 @@
+//! Drives one connection over any transport: a reader, a dispatcher and a writer, joined by
+//! bounded queues.
+//!
+//! The reader decodes frames and never waits on the client's output: requests go into a bounded
+//! ingress queue (overflow is answered with -32001 at once), answers to our own requests settle
+//! their waiters, and malformed messages are answered. The dispatcher handles requests one at a
+//! time, in order, so a client may pipeline `thread/start` and `turn/start`. The writer drains
+//! the outbound queue into the transport and gives up on a client whose queue stays full.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use codex_app_server_protocol::JSONRPCErrorError;
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
+use tokio_util::sync::CancellationToken;
+
+use crate::codec;
+use crate::codec::Incoming;
+use crate::connection::ClientReply;
+use crate::connection::Connection;
+use crate::dispatch::PendingRequest;
+use crate::dispatch::dispatch;
+use crate::error;
+use crate::outbound::Frame;
+use crate::outbound::STALL_LIMIT;
+use crate::state::ServerState;
+
+/// Requests a connection may have waiting for the dispatcher before new ones are refused.
+pub(crate) const INGRESS_CAPACITY: usize = 128;
+
+/// How long a closing connection may take to answer the requests it already accepted and write
+/// what is queued.
+const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
+/// How often a writer blocked on its transport checks whether the client has stalled.
+const STALL_CHECK: Duration = Duration::from_secs(1);
+
+/// One frame from a transport.
+#[derive(Debug)]
+pub(crate) enum InboundFrame {
+    Text(String),
+    /// A frame that cannot be a message (not UTF-8, too long); answered with this error.
+    Unreadable(JSONRPCErrorError),
+}
+
+/// Where a connection's frames come from. `None` means the client is gone.
+pub(crate) trait FrameSource: Send {
+    fn next_frame(&mut self) -> impl Future<Output = Option<InboundFrame>> + Send;
+}
+
+/// Where a connection's frames go.
+pub(crate) trait FrameSink: Send + 'static {
+    /// Writes the frames in order, as one message each, and flushes them.
+    fn write_batch(&mut self, frames: &[Frame]) -> impl Future<Output = io::Result<()>> + Send;
+
+    /// Ends the output side politely (a websocket close frame, say).
+    fn finish(self) -> impl Future<Output = ()> + Send;
+}
+
+/// Serves one client until it goes away or the server shuts down, then finishes what it
+/// accepted and returns.
+pub(crate) async fn serve_connection(
+    state: Arc<ServerState>,
+    mut source: impl FrameSource,
+    sink: impl FrameSink,
+    shutdown: CancellationToken,
+) {
+    let connection = state.registry.open();
+    tracing::debug!(connection = connection.id.0, "connection opened");
+
+    let (ingress, requests) = mpsc::channel(INGRESS_CAPACITY);
+    let dispatcher = tokio::spawn(run_dispatcher(
+        Arc::clone(&state),
+        Arc::clone(&connection),
+        requests,
+    ));
+    let writer = tokio::spawn(run_writer(Arc::clone(&connection), sink));
+
+    loop {
+        let frame = tokio::select! {
+            frame = source.next_frame() => frame,
+            () = shutdown.cancelled() => break,
+            () = connection.closed() => break,
+        };
+        let Some(frame) = frame else { break };
+        if !on_frame(&connection, &ingress, frame) {
+            break;
+        }
+    }
+
+    // The client can no longer answer anything we ask it.
+    connection.cancel_server_requests();
+    drop(ingress);
+    let dispatcher_abort = dispatcher.abort_handle();
+    if tokio::time::timeout(DRAIN_LIMIT, dispatcher).await.is_err() {
+        tracing::warn!(
+            connection = connection.id.0,
+            "requests still running at close were abandoned"
+        );
+        dispatcher_abort.abort();
+    }
+    connection.outbound.close();
+    let writer_abort = writer.abort_handle();
+    if tokio::time::timeout(DRAIN_LIMIT, writer).await.is_err() {
+        writer_abort.abort();
+    }
+    state.registry.remove(connection.id);
+    tracing::debug!(connection = connection.id.0, "connection closed");
+}
+
+/// Acts on one frame. Returns `false` when the connection should stop reading.
+fn on_frame(
+    connection: &Arc<Connection>,
+    ingress: &mpsc::Sender<PendingRequest>,
+    frame: InboundFrame,
+) -> bool {
+    let text = match frame {
+        InboundFrame::Text(text) => text,
+        InboundFrame::Unreadable(error) => {
+            return answer_now(connection, None, &error);
+        }
+    };
+    match codec::decode(&text) {
+        Ok(Incoming::Request { id, method, params }) => {
+            match ingress.try_send(PendingRequest { id, method, params }) {
+                Ok(()) => true,
+                Err(TrySendError::Full(request)) => {
+                    answer_now(connection, Some(&request.id), &error::overloaded())
+                }
+                Err(TrySendError::Closed(_)) => false,
+            }
+        }
+        Ok(Incoming::Notification { method, .. }) => {
+            match method.as_str() {
+                "initialized" => tracing::debug!(connection = connection.id.0, "handshake done"),
+                other => tracing::debug!(method = other, "ignoring an unknown notification"),
+            }
+            true
+        }
+        Ok(Incoming::Response { id, result }) => {
+            if !connection.settle(&id, ClientReply::Result(result)) {
+                tracing::warn!(%id, "ignoring a response to no pending request");
+            }
+            true
+        }
+        Ok(Incoming::Error { id, error }) => {
+            if !connection.settle(&id, ClientReply::Error(error)) {
+                tracing::warn!(%id, "ignoring an error response to no pending request");
+            }
+            true
+        }
+        Err(rejected) => answer_now(connection, rejected.id.as_ref(), &rejected.error),
+    }
+}
+
+/// Answers from the reader without waiting for room: the reader must keep reading.
+fn answer_now(
+    connection: &Connection,
+    id: Option<&codex_app_server_protocol::RequestId>,
+    error: &JSONRPCErrorError,
+) -> bool {
+    connection
+        .outbound
+        .push(codec::error_response(id, error))
+        .is_ok()
+}
+
+async fn run_dispatcher(
+    state: Arc<ServerState>,
+    connection: Arc<Connection>,
+    mut requests: mpsc::Receiver<PendingRequest>,
+) {
+    while let Some(request) = requests.recv().await {
+        dispatch(&state, &connection, request).await;
+    }
+}
+
+async fn run_writer(connection: Arc<Connection>, mut sink: impl FrameSink) {
+    let mut batch = Vec::new();
+    while connection.outbound.next_batch(&mut batch).await {
+        let written = write_watching_for_stall(&connection, &mut sink, &batch).await;
+        batch.clear();
+        if let Err(err) = written {
+            tracing::debug!(connection = connection.id.0, "write failed: {err}");
+            connection.outbound.abandon();
+            connection.close();
+            return;
+        }
+    }
+    sink.finish().await;
+}
+
+/// Writes a batch, giving up if the outbound queue stays full past the stall limit meanwhile.
+async fn write_watching_for_stall(
+    connection: &Connection,
+    sink: &mut impl FrameSink,
+    batch: &[Frame],
+) -> io::Result<()> {
+    let write = sink.write_batch(batch);
+    tokio::pin!(write);
+    loop {
+        tokio::select! {
+            written = &mut write => return written,
+            () = tokio::time::sleep(STALL_CHECK) => {
+                if connection.outbound.stalled_for(STALL_LIMIT) {
+                    tracing::warn!(
+                        connection = connection.id.0,
+                        "closing a connection whose client stopped reading"
+                    );
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "client stalled"));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The connection pipeline over an in-memory transport: no processes, no sockets.
+
+    use std::sync::Mutex;
+
+    use pretty_assertions::assert_eq;
+    use serde_json::Value;
+    use serde_json::json;
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::handlers::tests::PANIC;
+    use crate::user_agent::Platform;
+
+    struct ChannelSource(mpsc::UnboundedReceiver<String>);
+
+    impl FrameSource for ChannelSource {
+        async fn next_frame(&mut self) -> Option<InboundFrame> {
+            self.0.recv().await.map(InboundFrame::Text)
+        }
+    }
+
+    /// A sink that either collects frames or, while `paused`, never finishes a write.
+    #[derive(Clone)]
+    struct ChannelSink {
+        out: mpsc::UnboundedSender<Value>,
+        paused: Arc<Mutex<bool>>,
+    }
+
+    impl FrameSink for ChannelSink {
+        async fn write_batch(&mut self, frames: &[Frame]) -> io::Result<()> {
+            if *self.paused.lock().unwrap() {
+                std::future::pending::<()>().await;
+            }
+            for frame in frames {
+                let _ = self.out.send(serde_json::from_str(frame).unwrap());
+            }
+            Ok(())
+        }
+
+        async fn finish(self) {}
+    }
+
+    struct Client {
+        input: mpsc::UnboundedSender<String>,
+        output: mpsc::UnboundedReceiver<Value>,
+        served: tokio::task::JoinHandle<()>,
+    }
+
+    impl Client {
+        fn start(paused: bool) -> Self {
+            let state = Arc::new(ServerState::new(Platform {
+                os: "TestOS".into(),
+                os_version: "1".into(),
+                arch: "x86_64".into(),
+                terminal: "dumb".into(),
+            }));
+            let (input, source) = mpsc::unbounded_channel();
+            let (out, output) = mpsc::unbounded_channel();
+            let sink = ChannelSink {
+                out,
+                paused: Arc::new(Mutex::new(paused)),
+            };
+            let served = tokio::spawn(serve_connection(
+                state,
+                ChannelSource(source),
+                sink,
+                CancellationToken::new(),
+            ));
+            Self {
+                input,
+                output,
+                served,
+            }
+        }
+
+        fn send(&self, message: Value) {
+            self.input.send(message.to_string()).unwrap();
+        }
+
+        fn send_text(&self, text: &str) {
+            self.input.send(text.to_string()).unwrap();
+        }
+
+        async fn recv(&mut self) -> Value {
+            self.output.recv().await.expect("the connection closed")
+        }
+
+        async fn initialize(&mut self, experimental: bool) {
+            self.send(json!({"id": 0, "method": "initialize", "params": {
+                "clientInfo": {"name": "t", "version": "1"},
+                "capabilities": {"experimentalApi": experimental},
+            }}));
+            let answer = self.recv().await;
+            assert_eq!(answer["id"], 0, "{answer}");
+            assert!(answer["result"]["userAgent"].is_string(), "{answer}");
+            self.send(json!({"method": "initialized"}));
+        }
+    }
+
+    #[tokio::test]
+    async fn answers_each_request_once_in_order() {
+        let mut client = Client::start(false);
+        client.send(json!({"id": 1, "method": "thread/list"}));
+        assert_eq!(
+            client.recv().await,
+            json!({"id": 1, "error": {"code": -32600, "message": "Not initialized"}})
+        );
+        client.initialize(true).await;
+        client.send_text("{oops");
+        client
+            .send(json!({"id": 2, "method": "mock/experimentalMethod", "params": {"value": "x"}}));
+        client.send(json!({"id": 3, "method": "no/such"}));
+        client.send(json!({"id": 4, "method": "thread/list", "params": {"limit": "ten"}}));
+        client.send(json!({"id": 5, "method": "thread/list"}));
+        client.send(json!({"id": 6, "method": "initialize", "params": {"clientInfo": {"name": "t", "version": "1"}}}));
+        assert_eq!(
+            client.recv().await,
+            json!({"id": null, "error": {"code": -32700, "message": "Parse error: key must be a string at line 1 column 2"}})
+        );
+        assert_eq!(
+            client.recv().await,
+            json!({"id": 2, "result": {"echoed": "x"}})
+        );
+        assert_eq!(
+            client.recv().await,
+            json!({"id": 3, "error": {"code": -32601, "message": "Method not found: no/such"}})
+        );
+        assert_eq!(
+            client.recv().await,
+            json!({"id": 4, "error": {"code": -32602, "message": "Invalid params: invalid type: string \"ten\", expected u32"}})
+        );
+        assert_eq!(
+            client.recv().await,
+            json!({"id": 5, "error": {"code": -32601, "message": "thread/list is not implemented by this server yet"}})
+        );
+        assert_eq!(
+            client.recv().await,
+            json!({"id": 6, "error": {"code": -32600, "message": "Already initialized"}})
+        );
+    }
+
+    #[tokio::test]
+    async fn experimental_methods_need_the_capability() {
+        let mut client = Client::start(false);
+        client.initialize(false).await;
+        client.send(json!({"id": 1, "method": "mock/experimentalMethod", "params": {}}));
+        assert_eq!(
+            client.recv().await,
+            json!({"id": 1, "error": {"code": -32600, "message": "mock/experimentalMethod requires experimentalApi capability"}})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_and_the_connection_lives_on() {
+        let mut client = Client::start(false);
+        client.initialize(true).await;
+        client.send(
+            json!({"id": 1, "method": "mock/experimentalMethod", "params": {"value": PANIC}}),
+        );
+        client.send(
+            json!({"id": 2, "method": "mock/experimentalMethod", "params": {"value": "after"}}),
+        );
+        assert_eq!(
+            client.recv().await,
+            json!({"id": 1, "error": {"code": -32603, "message": "internal error: mock/experimentalMethod failed before answering"}})
+        );
+        assert_eq!(
+            client.recv().await,
+            json!({"id": 2, "result": {"echoed": "after"}})
+        );
+    }
+
+    #[tokio::test]
+    async fn the_end_of_input_finishes_accepted_requests_before_closing() {
+        let mut client = Client::start(false);
+        client.initialize(true).await;
+        for id in 1..=50 {
+            client.send(
+                json!({"id": id, "method": "mock/experimentalMethod", "params": {"value": "v"}}),
+            );
+        }
+        let Client {
+            input,
+            mut output,
+            served,
+        } = client;
+        drop(input);
+        for id in 1..=50 {
+            assert_eq!(output.recv().await.unwrap()["id"], id);
+        }
+        served.await.unwrap();
+        assert!(output.recv().await.is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_reading_is_refused_then_closed() {
+        let mut client = Client::start(true);
+        client.send(json!({"id": 0, "method": "initialize", "params": {"clientInfo": {"name": "t", "version": "1"}, "capabilities": {"experimentalApi": true}}}));
+        let total = 10 * INGRESS_CAPACITY;
+        for id in 1..=total {
+            client.send(json!({"id": id, "method": "mock/experimentalMethod", "params": {}}));
+        }
+        // Nothing is written while the sink is stuck; after the stall limit the connection
+        // is closed and serving ends without waiting for anything else.
+        tokio::time::sleep(STALL_LIMIT + STALL_CHECK * 2).await;
+        client.served.await.unwrap();
+        assert!(client.output.recv().await.is_none());
+    }
+}

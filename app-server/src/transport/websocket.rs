@@ -1,0 +1,219 @@
+//! WebSocket clients on one socket address, one JSON-RPC message per text frame, with health
+//! endpoints beside them.
+//!
+//! Browsers must never reach the server: any request that carries an `Origin` header is refused
+//! with 403 before anything else. Off loopback, the handshake must also present the capability
+//! token as `Authorization: Bearer <token>`.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::Request;
+use axum::extract::State;
+use axum::extract::WebSocketUpgrade;
+use axum::extract::ws::Message;
+use axum::extract::ws::WebSocket;
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use axum::routing::get;
+use futures::SinkExt;
+use futures::StreamExt;
+use futures::stream::SplitSink;
+use futures::stream::SplitStream;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::WebSocketAuth;
+use crate::error;
+use crate::outbound::Frame;
+use crate::session::FrameSink;
+use crate::session::FrameSource;
+use crate::session::InboundFrame;
+use crate::session::serve_connection;
+use crate::state::ServerState;
+
+/// The largest message a client may send in one frame.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Clone)]
+struct Listener {
+    state: Arc<ServerState>,
+    auth: Option<Arc<WebSocketAuth>>,
+    shutdown: CancellationToken,
+    sessions: TaskTracker,
+    accepting: Arc<AtomicBool>,
+}
+
+pub(crate) async fn serve(
+    state: Arc<ServerState>,
+    address: SocketAddr,
+    auth: Option<WebSocketAuth>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    if !address.ip().is_loopback() && auth.is_none() {
+        anyhow::bail!(
+            "refusing to listen on {address} without authentication: a non-loopback address \
+             needs `--ws-auth capability-token --ws-token-file PATH`"
+        );
+    }
+    let socket = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("failed to listen on ws://{address}"))?;
+    let bound = socket
+        .local_addr()
+        .context("failed to read the listening address")?;
+    announce(bound, auth.is_some());
+
+    let listener = Listener {
+        state,
+        auth: auth.map(Arc::new),
+        shutdown: shutdown.clone(),
+        sessions: TaskTracker::new(),
+        accepting: Arc::new(AtomicBool::new(true)),
+    };
+    let app = Router::new()
+        .route("/readyz", get(readyz))
+        .route("/healthz", get(healthz))
+        .fallback(upgrade)
+        .layer(axum::middleware::from_fn(refuse_browsers))
+        .with_state(listener.clone());
+
+    let stopping = shutdown.clone();
+    let accepting = Arc::clone(&listener.accepting);
+    axum::serve(socket, app)
+        .with_graceful_shutdown(async move {
+            stopping.cancelled().await;
+            accepting.store(false, Ordering::SeqCst);
+        })
+        .await
+        .context("the WebSocket listener failed")?;
+
+    // Each session sees the same shutdown token, finishes what it accepted and says goodbye.
+    listener.sessions.close();
+    listener.sessions.wait().await;
+    Ok(())
+}
+
+#[expect(
+    clippy::print_stderr,
+    reason = "the address is for the person or program that started the server, and clients \
+              that bind port 0 read it from here"
+)]
+fn announce(address: SocketAddr, authenticated: bool) {
+    eprintln!("codex app-server (WebSockets)");
+    eprintln!("  listening on: ws://{address}");
+    if address.ip().is_loopback() {
+        eprintln!("  note: binds localhost only (use SSH port-forwarding for remote access)");
+    } else if authenticated {
+        eprintln!("  note: clients must send `Authorization: Bearer <token>`");
+    }
+}
+
+/// Any request from a web page carries `Origin`; none of them may reach the server.
+async fn refuse_browsers(request: Request, next: Next) -> Response {
+    if request.headers().contains_key(header::ORIGIN) {
+        return (
+            StatusCode::FORBIDDEN,
+            "cross-origin requests are not allowed\n",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+async fn readyz(State(listener): State<Listener>) -> Response {
+    if listener.accepting.load(Ordering::SeqCst) {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response()
+    }
+}
+
+async fn healthz() -> Response {
+    (StatusCode::OK, "ok\n").into_response()
+}
+
+async fn upgrade(
+    State(listener): State<Listener>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if let Some(auth) = &listener.auth
+        && !auth.accepts(headers.get(header::AUTHORIZATION))
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "missing or wrong capability token\n",
+        )
+            .into_response();
+    }
+    let sessions = listener.sessions.clone();
+    upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| {
+            sessions.track_future(async move {
+                let (sink, stream) = socket.split();
+                serve_connection(
+                    listener.state,
+                    WebSocketSource(stream),
+                    WebSocketSink(sink),
+                    listener.shutdown,
+                )
+                .await;
+            })
+        })
+}
+
+struct WebSocketSource(SplitStream<WebSocket>);
+
+impl FrameSource for WebSocketSource {
+    async fn next_frame(&mut self) -> Option<InboundFrame> {
+        loop {
+            match self.0.next().await? {
+                Ok(Message::Text(text)) => return Some(InboundFrame::Text(text.to_string())),
+                Ok(Message::Binary(bytes)) => {
+                    return Some(match String::from_utf8(bytes.to_vec()) {
+                        Ok(text) => InboundFrame::Text(text),
+                        Err(err) => InboundFrame::Unreadable(error::parse_error(err)),
+                    });
+                }
+                // Pings are answered by the websocket layer itself.
+                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+                Ok(Message::Close(_)) => return None,
+                Err(err) => {
+                    tracing::debug!("websocket read failed: {err}");
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+struct WebSocketSink(SplitSink<WebSocket, Message>);
+
+impl FrameSink for WebSocketSink {
+    async fn write_batch(&mut self, frames: &[Frame]) -> io::Result<()> {
+        for frame in frames {
+            self.0
+                .feed(Message::text(frame.to_string()))
+                .await
+                .map_err(io::Error::other)?;
+        }
+        self.0.flush().await.map_err(io::Error::other)
+    }
+
+    async fn finish(mut self) {
+        let _ = self.0.send(Message::Close(None)).await;
+        let _ = self.0.close().await;
+    }
+}
