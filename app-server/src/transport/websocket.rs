@@ -25,6 +25,7 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use futures::SinkExt;
 use futures::StreamExt;
 use futures::stream::SplitSink;
@@ -89,6 +90,13 @@ pub(crate) async fn serve(
 
     let stopping = shutdown.clone();
     let accepting = Arc::clone(&listener.accepting);
+    // Answers are small and often the last thing sent before the client waits; without
+    // TCP_NODELAY, Nagle's algorithm would hold them until the client's delayed ACK (~40 ms).
+    let socket = socket.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!("failed to set TCP_NODELAY: {err}");
+        }
+    });
     axum::serve(socket, app)
         .with_graceful_shutdown(async move {
             stopping.cancelled().await;
