@@ -94,8 +94,11 @@ pub(crate) async fn serve_connection(
     // The client can no longer answer anything we ask it.
     connection.cancel_server_requests();
     drop(ingress);
+    // One deadline for handling and writing together, so a client that stopped reading holds
+    // up the end of its connection (and of the server) for the drain limit, not twice that.
+    let deadline = tokio::time::Instant::now() + DRAIN_LIMIT;
     let dispatcher_abort = dispatcher.abort_handle();
-    if tokio::time::timeout(DRAIN_LIMIT, dispatcher).await.is_err() {
+    if tokio::time::timeout_at(deadline, dispatcher).await.is_err() {
         tracing::warn!(
             connection = connection.id.0,
             "requests still running at close were abandoned"
@@ -104,7 +107,7 @@ pub(crate) async fn serve_connection(
     }
     connection.outbound.close();
     let writer_abort = writer.abort_handle();
-    if tokio::time::timeout(DRAIN_LIMIT, writer).await.is_err() {
+    if tokio::time::timeout_at(deadline, writer).await.is_err() {
         writer_abort.abort();
     }
     state.registry.remove(connection.id);
