@@ -3,6 +3,7 @@
 mod app_server;
 mod bazel_sync;
 mod generate;
+mod serve;
 mod top_level;
 
 use std::fmt;
