@@ -42,11 +42,31 @@ pub enum FunctionCallOutputContentItem {
     },
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+// The output of a function call. On the wire and on disk it is only its body (a string or a
+// list of content items), as the Responses API expects; `success` stays in memory. (Plain
+// comments: doc comments would land in the generated TypeScript, which must match the
+// reference's.)
+#[derive(Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FunctionCallOutputPayload {
     pub body: FunctionCallOutputBody,
     pub success: Option<bool>,
+}
+
+impl Serialize for FunctionCallOutputPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.body.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for FunctionCallOutputPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let body = FunctionCallOutputBody::deserialize(deserializer)?;
+        Ok(Self {
+            body,
+            success: None,
+        })
+    }
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
@@ -126,7 +146,11 @@ pub enum ResponseItem {
         #[ts(skip)]
         id: String,
         summary: Vec<ReasoningItemReasoningSummary>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        // Written as `null` when absent (the reference's rollouts have `"content": null`), and
+        // left out when it holds raw reasoning text, which is never sent back to the model. The
+        // schema keeps the old rule so it stays equal to the reference's.
+        #[serde(default, skip_serializing_if = "holds_reasoning_text")]
+        #[schemars(skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         content: Option<Vec<ReasoningItemContent>>,
         encrypted_content: Option<String>,
@@ -186,6 +210,14 @@ pub enum ResponseItem {
         encrypted_content: String,
     },
     Other,
+}
+
+fn holds_reasoning_text(content: &Option<Vec<ReasoningItemContent>>) -> bool {
+    content.as_ref().is_some_and(|content| {
+        content
+            .iter()
+            .any(|item| matches!(item, ReasoningItemContent::ReasoningText { .. }))
+    })
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
