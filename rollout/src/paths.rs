@@ -1,0 +1,126 @@
+//! Where rollouts live and how they are named, as the reference does it:
+//! `sessions/YYYY/MM/DD/rollout-YYYY-MM-DDThh-mm-ss-<thread id>.jsonl`, or flat in
+//! `archived_sessions/` under the same file name.
+
+use std::path::Path;
+use std::path::PathBuf;
+
+use codex_protocol::ThreadId;
+use time::OffsetDateTime;
+use time::PrimitiveDateTime;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+
+pub(crate) const SESSIONS_DIR: &str = "sessions";
+pub(crate) const ARCHIVED_DIR: &str = "archived_sessions";
+
+/// The timestamp inside a rollout file name; also the spelling of the reference's cursors.
+pub(crate) const FILE_TIMESTAMP: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]-[minute]-[second]");
+
+/// The file name of a rollout started at `start` (the reference uses local time).
+pub(crate) fn file_name(id: ThreadId, start: OffsetDateTime) -> String {
+    let stamp = start
+        .format(FILE_TIMESTAMP)
+        .unwrap_or_else(|_| String::from("1970-01-01T00-00-00"));
+    format!("rollout-{stamp}-{id}.jsonl")
+}
+
+/// The start time and thread id a rollout file name carries, or `None` for any other file.
+pub(crate) fn parse_file_name(name: &str) -> Option<(PrimitiveDateTime, ThreadId)> {
+    let core = name.strip_prefix("rollout-")?.strip_suffix(".jsonl")?;
+    // A UUID is 36 characters; the timestamp and a '-' come before it.
+    let split = core.len().checked_sub(36)?;
+    let (stamp, id) = core.split_at(split);
+    let stamp = stamp.strip_suffix('-')?;
+    let stamp = PrimitiveDateTime::parse(stamp, FILE_TIMESTAMP).ok()?;
+    Some((stamp, id.parse().ok()?))
+}
+
+/// The day folder of a live rollout with this file name.
+pub(crate) fn live_path(codex_home: &Path, file_name: &str) -> Option<PathBuf> {
+    let (stamp, _) = parse_file_name(file_name)?;
+    Some(
+        codex_home
+            .join(SESSIONS_DIR)
+            .join(format!("{:04}", stamp.year()))
+            .join(format!("{:02}", u8::from(stamp.month())))
+            .join(format!("{:02}", stamp.day()))
+            .join(file_name),
+    )
+}
+
+/// Every rollout file under `sessions/` (three levels of day folders) and `archived_sessions/`,
+/// with its archived flag. Unreadable folders are skipped: listing must never fail on them.
+pub(crate) fn walk_rollouts(codex_home: &Path) -> Vec<(PathBuf, bool)> {
+    let mut found = Vec::new();
+    let mut stack = vec![(codex_home.join(SESSIONS_DIR), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        for entry in read_dir(&dir) {
+            let path = entry.path();
+            let is_dir = entry.file_type().map(|kind| kind.is_dir()).unwrap_or(false);
+            if depth < 3 && is_dir {
+                stack.push((path, depth + 1));
+            } else if depth == 3 && !is_dir && is_rollout_name(&path) {
+                found.push((path, false));
+            }
+        }
+    }
+    for entry in read_dir(&codex_home.join(ARCHIVED_DIR)) {
+        let path = entry.path();
+        if is_rollout_name(&path)
+            && entry
+                .file_type()
+                .map(|kind| kind.is_file())
+                .unwrap_or(false)
+        {
+            found.push((path, true));
+        }
+    }
+    found
+}
+
+fn read_dir(dir: &Path) -> impl Iterator<Item = std::fs::DirEntry> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => Some(entries),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => {
+            tracing::warn!("cannot read {}: {err}", dir.display());
+            None
+        }
+    };
+    entries.into_iter().flatten().filter_map(Result::ok)
+}
+
+fn is_rollout_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| parse_file_name(name).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use time::macros::datetime;
+
+    #[test]
+    fn names_round_trip() {
+        let id: ThreadId = "01a20b3d-9c0b-7013-ad7f-e4e60e59123d".parse().unwrap();
+        let name = file_name(id, datetime!(2026-11-24 01:48:36.747 UTC));
+        assert_eq!(
+            name,
+            "rollout-2026-11-24T01-48-36-01a20b3d-9c0b-7013-ad7f-e4e60e59123d.jsonl"
+        );
+        assert_eq!(
+            parse_file_name(&name),
+            Some((datetime!(2026-11-24 01:48:36), id))
+        );
+        assert_eq!(
+            live_path(Path::new("/h"), &name).unwrap(),
+            Path::new("/h/sessions/2026/11/24").join(&name)
+        );
+        assert_eq!(parse_file_name("rollout-nope.jsonl"), None);
+        assert_eq!(parse_file_name("session_index.jsonl"), None);
+    }
+}

@@ -1,0 +1,60 @@
+//! Reading a rollout back: every whole line, with torn or unreadable lines skipped and counted.
+
+use std::path::Path;
+
+use crate::RolloutError;
+use crate::error::io;
+use crate::line::RolloutItem;
+use crate::line::RolloutLine;
+use crate::line::SessionMeta;
+
+/// A rollout read from disk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedRollout {
+    /// The first `session_meta` line.
+    pub meta: SessionMeta,
+    /// Every line that parsed, `session_meta` included, in file order.
+    pub lines: Vec<RolloutLine>,
+    /// How many lines were not JSON rollout lines (a torn tail after a crash, say).
+    pub skipped: usize,
+}
+
+/// Reads a rollout. Fails only when the file cannot be read or has no `session_meta` line.
+pub fn read_rollout(path: &Path) -> Result<LoadedRollout, RolloutError> {
+    let bytes = std::fs::read(path).map_err(|err| {
+        if err.kind() == std::io::ErrorKind::NotFound {
+            RolloutError::FileNotFound(path.to_path_buf())
+        } else {
+            io(path)(err)
+        }
+    })?;
+    let mut lines = Vec::new();
+    let mut skipped = 0;
+    let mut meta = None;
+    for text in bytes.split(|byte| *byte == b'\n') {
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<RolloutLine>(text) {
+            Ok(line) => {
+                if let (None, RolloutItem::SessionMeta(found)) = (&meta, &line.item) {
+                    meta = Some(found.clone());
+                }
+                lines.push(line);
+            }
+            Err(err) => {
+                tracing::debug!("skipping an unreadable line of {}: {err}", path.display());
+                skipped += 1;
+            }
+        }
+    }
+    if skipped > 0 {
+        tracing::warn!("skipped {skipped} unreadable line(s) of {}", path.display());
+    }
+    let meta = meta.ok_or_else(|| RolloutError::NoSessionMeta(path.to_path_buf()))?;
+    Ok(LoadedRollout {
+        meta,
+        lines,
+        skipped,
+    })
+}

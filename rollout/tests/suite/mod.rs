@@ -1,0 +1,6 @@
+//! Integration tests of the rollout store, each in a temporary CODEX_HOME.
+
+mod index;
+mod samples;
+mod support;
+mod write_read;

@@ -1,0 +1,103 @@
+//! Helpers: making threads and copying the reference's samples into a CODEX_HOME.
+
+use std::path::Path;
+use std::path::PathBuf;
+
+use codex_protocol::ThreadId;
+use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::SessionSource;
+use codex_protocol::protocol::UserMessageEvent;
+use codex_rollout::RolloutItem;
+use codex_rollout::RolloutLine;
+use codex_rollout::RolloutStore;
+use codex_rollout::RolloutWriter;
+use codex_rollout::SessionMeta;
+use time::OffsetDateTime;
+
+pub const SAMPLES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/reference/codex-0.101.0/rollouts"
+);
+
+pub fn meta(id: ThreadId, at: OffsetDateTime, provider: &str, cwd: &str) -> SessionMeta {
+    SessionMeta {
+        id,
+        timestamp: codex_rollout::format_timestamp(at),
+        cwd: PathBuf::from(cwd),
+        originator: "test".to_string(),
+        cli_version: "0.101.0".to_string(),
+        source: SessionSource::Vscode,
+        model_provider: Some(provider.to_string()),
+        base_instructions: None,
+        git: None,
+        extra: Default::default(),
+    }
+}
+
+pub fn user_message(text: &str) -> RolloutItem {
+    RolloutItem::EventMsg(EventMsg::UserMessage(UserMessageEvent {
+        message: text.to_string(),
+        images: Some(Vec::new()),
+        local_images: Vec::new(),
+        text_elements: Vec::new(),
+    }))
+}
+
+/// A thread started at `at` (unix seconds) with one user message.
+pub fn thread(
+    store: &RolloutStore,
+    at: i64,
+    provider: &str,
+    cwd: &str,
+    text: &str,
+) -> (ThreadId, RolloutWriter) {
+    let at = OffsetDateTime::from_unix_timestamp(at).unwrap();
+    let id = ThreadId::new();
+    let mut writer = store.create(meta(id, at, provider, cwd), at).unwrap();
+    writer.append(user_message(text)).unwrap();
+    (id, writer)
+}
+
+/// Copies every reference sample rollout into `codex_home` under its proper name and place.
+/// Returns the ids with their archived flag.
+pub fn install_samples(codex_home: &Path) -> Vec<(ThreadId, bool)> {
+    let mut installed = Vec::new();
+    for entry in std::fs::read_dir(SAMPLES).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if !name.ends_with(".jsonl") || name == "session_index.jsonl" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let first: RolloutLine = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        let RolloutItem::SessionMeta(meta) = first.item else {
+            panic!("{name} does not start with session_meta");
+        };
+        let (date, time) = meta.timestamp.split_once('T').unwrap();
+        let stamp = format!("{date}T{}", time[..8].replace(':', "-"));
+        let file = format!("rollout-{stamp}-{}.jsonl", meta.id);
+        let archived = name == "archived.jsonl";
+        let dir = if archived {
+            codex_home.join("archived_sessions")
+        } else {
+            let mut parts = date.split('-');
+            let (y, m, d) = (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+            );
+            codex_home.join("sessions").join(y).join(m).join(d)
+        };
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(file), text).unwrap();
+        installed.push((meta.id, archived));
+    }
+    installed
+}
+
+/// Appends raw bytes to a file, as another program (or a crash) would.
+pub fn append_raw(path: &Path, bytes: &[u8]) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    file.write_all(bytes).unwrap();
+}
