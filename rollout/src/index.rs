@@ -277,9 +277,19 @@ impl Index {
         }
     }
 
+    /// One page. An index that breaks while in use (its file corrupted or deleted under us) is
+    /// rebuilt from the rollouts and asked again, so the caller never sees it.
     pub(crate) fn list(&self, query: &ListQuery) -> Result<Page, RolloutError> {
-        let state = self.lock();
-        list(&state.conn, query)
+        let mut state = self.lock();
+        match list(&state.conn, query) {
+            Err(RolloutError::Index(err)) => {
+                tracing::warn!("thread index failed while listing, rebuilding it: {err}");
+                state.conn = rebuild_connection(&state.codex_home).map_err(RolloutError::Index)?;
+                repair(&mut state).map_err(RolloutError::Index)?;
+                list(&state.conn, query)
+            }
+            other => other,
+        }
     }
 }
 

@@ -251,3 +251,25 @@ fn a_stale_index_is_repaired() {
     let later = write_rollout(home.path(), 1_700_000_400, "mock", "/w", "later");
     assert_eq!(store.read(later).unwrap().meta.id, later);
 }
+
+#[test]
+fn an_index_corrupted_while_open_is_rebuilt_on_the_next_list() {
+    let home = tempfile::tempdir().unwrap();
+    let store = RolloutStore::open(home.path()).unwrap();
+    let (id, _writer) = thread(&store, 1_700_000_000, "mock", "/w", "hello");
+    let index = home.path().join(INDEX_FILE_NAME);
+    std::fs::write(&index, vec![0xAB; 8192]).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::write(format!("{}{suffix}", index.display()), vec![0xCD; 8192]);
+    }
+    let page = store
+        .list(&ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        })
+        .unwrap();
+    assert_eq!(
+        page.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![id]
+    );
+}
