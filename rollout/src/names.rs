@@ -3,9 +3,6 @@
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
-use std::io::Read;
-use std::io::Seek;
-use std::io::SeekFrom;
 use std::io::Write;
 use std::path::Path;
 
@@ -17,6 +14,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::RolloutError;
 use crate::error::io;
+use crate::writer::has_torn_tail;
 
 pub(crate) const NAMES_FILE: &str = "session_index.jsonl";
 
@@ -46,14 +44,8 @@ pub(crate) fn append(codex_home: &Path, id: ThreadId, name: &str) -> Result<(), 
     };
     let mut bytes = Vec::new();
     // After a torn last line, start on a fresh line so this one stays readable.
-    let len = file.metadata().map_err(io(&path))?.len();
-    if len > 0 {
-        let mut last = [0u8; 1];
-        file.seek(SeekFrom::Start(len - 1)).map_err(io(&path))?;
-        file.read_exact(&mut last).map_err(io(&path))?;
-        if last[0] != b'\n' {
-            bytes.push(b'\n');
-        }
+    if has_torn_tail(&mut file, &path)? {
+        bytes.push(b'\n');
     }
     serde_json::to_writer(&mut bytes, &line).map_err(RolloutError::Serialize)?;
     bytes.push(b'\n');

@@ -86,16 +86,10 @@ impl RolloutWriter {
                     io(&path)(err)
                 }
             })?;
-        let len = file.metadata().map_err(io(&path))?.len();
-        if len > 0 {
-            let mut last = [0u8; 1];
-            file.seek(SeekFrom::Start(len - 1)).map_err(io(&path))?;
-            file.read_exact(&mut last).map_err(io(&path))?;
-            if last[0] != b'\n' {
-                tracing::warn!("ending the torn last line of {}", path.display());
-                file.write_all(b"\n").map_err(io(&path))?;
-                file.sync_data().map_err(io(&path))?;
-            }
+        if has_torn_tail(&mut file, &path)? {
+            tracing::warn!("ending the torn last line of {}", path.display());
+            file.write_all(b"\n").map_err(io(&path))?;
+            file.sync_data().map_err(io(&path))?;
         }
         Ok(RolloutWriter { file, path, index })
     }
@@ -132,4 +126,16 @@ impl RolloutWriter {
         self.index.note_append(&self.path, line);
         Ok(())
     }
+}
+
+/// Whether a non-empty file's last byte is not a newline: a line was cut short.
+pub(crate) fn has_torn_tail(file: &mut File, path: &Path) -> Result<bool, RolloutError> {
+    let len = file.metadata().map_err(io(path))?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::Start(len - 1)).map_err(io(path))?;
+    file.read_exact(&mut last).map_err(io(path))?;
+    Ok(last[0] != b'\n')
 }
