@@ -145,13 +145,14 @@ fn on_frame(
         }
         Ok(Incoming::Response { id, result }) => {
             if !connection.settle(&id, ClientReply::Result(result)) {
-                tracing::warn!(%id, "ignoring a response to no pending request");
+                // Debug, not warn: a client must not be able to fill our stderr at will.
+                tracing::debug!(%id, "ignoring a response to no pending request");
             }
             true
         }
         Ok(Incoming::Error { id, error }) => {
             if !connection.settle(&id, ClientReply::Error(error)) {
-                tracing::warn!(%id, "ignoring an error response to no pending request");
+                tracing::debug!(%id, "ignoring an error response to no pending request");
             }
             true
         }
