@@ -10,6 +10,7 @@
 //! Only this crate knows about JSON-RPC and connections.
 
 mod codec;
+mod config_api;
 mod connection;
 mod dispatch;
 mod error;
@@ -31,6 +32,13 @@ use anyhow::Context;
 use axum::http::HeaderValue;
 use tokio_util::sync::CancellationToken;
 
+use codex_config::ConfigPaths;
+use codex_config::ConfigService;
+use codex_config::SessionFlags;
+use codex_utils_absolute_path::AbsolutePathBuf;
+
+use crate::config_api::WarningLedger;
+use crate::state::ConfigState;
 use crate::state::ServerState;
 use crate::user_agent::Platform;
 
@@ -85,12 +93,29 @@ impl WebSocketAuth {
     }
 }
 
+/// How to run the server.
+#[derive(Debug)]
+pub struct ServerOptions {
+    pub transport: Transport,
+    /// Session flags: `-c key=value` overrides and `--enable`/`--disable` toggles, as dotted
+    /// keys with TOML values, later ones winning. They form the session flags config layer.
+    pub config_overrides: Vec<(String, toml::Value)>,
+}
+
 /// Runs the server until its transport ends (stdin closes) or it is told to stop (SIGTERM,
 /// SIGINT, the parent process exiting). Work in flight is finished before it returns.
-pub async fn run(transport: Transport) -> anyhow::Result<()> {
+///
+/// Fails before serving when the config overrides have the wrong types or are forbidden by the
+/// admin's requirements; broken config files do not stop it (clients get `configWarning`s).
+pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
+    let ServerOptions {
+        transport,
+        config_overrides,
+    } = options;
+    let config = start_config(config_overrides).await?;
     let shutdown = CancellationToken::new();
     shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
-    let state = Arc::new(ServerState::new(Platform::detect()));
+    let state = Arc::new(ServerState::with_config(Platform::detect(), config));
     match transport {
         Transport::Stdio => {
             transport::stdio::serve(state, shutdown).await;
@@ -104,6 +129,37 @@ pub async fn run(transport: Transport) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Sets up configuration and loads it once, so that problems are logged at startup and told to
+/// each client after its `initialize`.
+async fn start_config(overrides: Vec<(String, toml::Value)>) -> anyhow::Result<ConfigState> {
+    let cwd = std::env::current_dir().context("failed to read the current directory")?;
+    let cwd = AbsolutePathBuf::from_absolute_path(&cwd)
+        .context("failed to read the current directory")?;
+    let paths = ConfigPaths::from_env(&cwd)?;
+    let flags = SessionFlags::new(overrides, &cwd)?;
+    let service = Arc::new(ConfigService::new(paths, flags)?);
+    let stack = {
+        let service = Arc::clone(&service);
+        let cwd = cwd.clone();
+        tokio::task::spawn_blocking(move || service.load(Some(&cwd)))
+            .await
+            .context("failed to load the configuration")?
+    };
+    let warnings = WarningLedger::default();
+    for warning in warnings.record(&stack) {
+        tracing::warn!(
+            details = warning.details.as_deref().unwrap_or_default(),
+            "{}",
+            warning.summary
+        );
+    }
+    Ok(ConfigState {
+        service,
+        cwd,
+        warnings,
+    })
 }
 
 #[cfg(test)]

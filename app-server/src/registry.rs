@@ -122,13 +122,6 @@ impl Registry {
     }
 
     /// Sends a notification to every connection that finished its handshake.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "account and config changes use it in later issues"
-        )
-    )]
     pub(crate) fn notify_all(&self, notification: &ServerNotification) {
         Self::fan_out(&self.connections(), notification);
     }

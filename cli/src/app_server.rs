@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use clap::Subcommand;
 use clap::ValueEnum;
+use codex_app_server::ServerOptions;
 use codex_app_server::Transport;
 use codex_app_server::WebSocketAuth;
 use codex_utils_cli::CliConfigOverrides;
@@ -125,10 +126,11 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<()> {
             Ok(())
         }
         None => {
-            // Config loading, which consumes the overrides, comes with the core.
-            let _ = overrides;
             let transport = transport(listen, ws_auth, ws_token_file)?;
-            serve(transport)?;
+            serve(ServerOptions {
+                transport,
+                config_overrides: overrides,
+            })?;
             Ok(())
         }
     }
@@ -156,13 +158,13 @@ fn transport(
     }
 }
 
-fn serve(transport: Transport) -> anyhow::Result<()> {
+fn serve(options: ServerOptions) -> anyhow::Result<()> {
     crate::logging::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
-    let result = runtime.block_on(codex_app_server::run(transport));
+    let result = runtime.block_on(codex_app_server::run(options));
     // Reading stdin parks a blocking thread that only returns when a line arrives; do not wait
     // for it once the server is done.
     runtime.shutdown_background();

@@ -1,5 +1,6 @@
 //! The handler of each request method, chosen by an exhaustive match so that a method added to
-//! the protocol table cannot be forgotten here.
+//! the protocol table cannot be forgotten here. Each resource's handlers live in a module of
+//! their own (`config`).
 //!
 //! A handler answers through `context.responder`. One that needs to wait on something slow (a
 //! process, the network, the user) moves the responder into a task of its own, so the
@@ -13,6 +14,8 @@ use crate::connection::ClientSession;
 use crate::dispatch::RequestContext;
 use crate::error;
 use crate::user_agent::user_agent;
+
+mod config;
 
 pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
     let method = request.method();
@@ -41,6 +44,21 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
                 }))
                 .await;
         }
+        ClientRequest::ConfigRead { params, .. } => config::read(context, params).await,
+        ClientRequest::ConfigValueWrite { params, .. } => {
+            config::value_write(context, params).await;
+        }
+        ClientRequest::ConfigBatchWrite { params, .. } => {
+            config::batch_write(context, params).await;
+        }
+        ClientRequest::ConfigRequirementsRead { .. } => config::requirements_read(context).await,
+        ClientRequest::ExperimentalFeatureList { params, .. } => {
+            config::feature_list(context, params).await;
+        }
+        ClientRequest::GetUserSavedConfig { .. } => config::user_saved_config(context).await,
+        ClientRequest::SetDefaultModel { params, .. } => {
+            config::set_default_model(context, params).await;
+        }
         ClientRequest::ThreadStart { .. }
         | ClientRequest::ThreadResume { .. }
         | ClientRequest::ThreadFork { .. }
@@ -63,7 +81,6 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::TurnInterrupt { .. }
         | ClientRequest::ReviewStart { .. }
         | ClientRequest::ModelList { .. }
-        | ClientRequest::ExperimentalFeatureList { .. }
         | ClientRequest::CollaborationModeList { .. }
         | ClientRequest::McpServerOauthLogin { .. }
         | ClientRequest::McpServerRefresh { .. }
@@ -74,10 +91,6 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::GetAccountRateLimits { .. }
         | ClientRequest::FeedbackUpload { .. }
         | ClientRequest::CommandExec { .. }
-        | ClientRequest::ConfigRead { .. }
-        | ClientRequest::ConfigValueWrite { .. }
-        | ClientRequest::ConfigBatchWrite { .. }
-        | ClientRequest::ConfigRequirementsRead { .. }
         | ClientRequest::GetAccount { .. }
         | ClientRequest::NewConversation { .. }
         | ClientRequest::GetConversationSummary { .. }
@@ -96,8 +109,6 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::CancelLoginChatGpt { .. }
         | ClientRequest::LogoutChatGpt { .. }
         | ClientRequest::GetAuthStatus { .. }
-        | ClientRequest::GetUserSavedConfig { .. }
-        | ClientRequest::SetDefaultModel { .. }
         | ClientRequest::UserInfo { .. }
         | ClientRequest::FuzzyFileSearch { .. }
         | ClientRequest::ExecOneOffCommand { .. } => {
@@ -137,6 +148,8 @@ async fn initialize(context: RequestContext, params: v1::InitializeParams) {
         .responder
         .respond(Ok(v1::InitializeResponse { user_agent }))
         .await;
+    // After the answer, so the client knows it is initialized when it hears of them.
+    config::send_current_warnings(&context.state, &context.connection);
 }
 
 #[cfg(test)]

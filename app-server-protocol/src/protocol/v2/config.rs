@@ -70,9 +70,9 @@ pub struct Config {
     pub model_reasoning_summary: Option<ReasoningSummary>,
     pub model_verbosity: Option<Verbosity>,
     pub analytics: Option<AnalyticsConfig>,
-    // EXPERIMENTAL
+    // EXPERIMENTAL; written as `null` when unset, as the reference does.
     #[ts(optional = nullable)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub apps: Option<AppsConfig>,
     #[serde(flatten)]
     pub additional: BTreeMap<String, serde_json::Value>, // INTER { [key in string]?: number | string | boolean | Array<JsonVa
@@ -107,6 +107,8 @@ pub struct ConfigLayer {
     pub name: ConfigLayerSource,
     pub version: String,
     pub config: serde_json::Value,
+    // Left out of the JSON when the layer is enabled, as the reference does.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled_reason: Option<String>,
 }
 
@@ -166,6 +168,8 @@ pub struct ConfigReadParams {
 pub struct ConfigReadResponse {
     pub config: Config,
     pub origins: BTreeMap<String, ConfigLayerMetadata>,
+    // Left out of the JSON unless the request asked for layers, as the reference does.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<ConfigLayer>>,
 }
 
@@ -177,9 +181,9 @@ pub struct ConfigRequirements {
     pub allowed_sandbox_modes: Option<Vec<SandboxMode>>,
     pub allowed_web_search_modes: Option<Vec<WebSearchMode>>,
     pub enforce_residency: Option<ResidencyRequirement>,
-    // EXPERIMENTAL
+    // EXPERIMENTAL; written as `null` when unset, as the reference does.
     #[ts(optional = nullable)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub network: Option<NetworkRequirements>,
 }
 

@@ -1,0 +1,334 @@
+//! The config methods' side of the boundary: the config crate's types in, the wire types out,
+//! and which `configWarning`s each client has been told about.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use codex_app_server_protocol::JSONRPCErrorError;
+use codex_app_server_protocol::ServerNotification;
+use codex_app_server_protocol::v1;
+use codex_app_server_protocol::v2;
+use codex_config::ConfigLayerStack;
+use codex_config::ConfigWarning;
+use codex_config::LayerMetadata;
+use codex_config::LayerSource;
+use codex_config::SandboxModeRequirement;
+use codex_config::WriteError;
+use codex_config::WriteErrorCode;
+use codex_config::WriteOutcome;
+use codex_config::features;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error;
+use crate::sync::lock;
+
+/// The warnings clients have been told about, by the file they concern (`""` for those about
+/// no file). A load replaces the entries of the files it looked at; new warnings are announced
+/// to every client, and a client that connects later gets all current ones.
+#[derive(Debug, Default)]
+pub(crate) struct WarningLedger {
+    by_file: Mutex<BTreeMap<String, Vec<ConfigWarning>>>,
+}
+
+impl WarningLedger {
+    /// Takes in what a load found; returns the warnings no client has been told about yet.
+    pub(crate) fn record(&self, stack: &ConfigLayerStack) -> Vec<ConfigWarning> {
+        let mut found: BTreeMap<String, Vec<ConfigWarning>> = stack
+            .examined_files()
+            .iter()
+            .map(|file| (file.clone(), Vec::new()))
+            .collect();
+        found.insert(String::new(), Vec::new());
+        for warning in stack.warnings() {
+            found
+                .entry(warning.path.clone().unwrap_or_default())
+                .or_default()
+                .push(warning.clone());
+        }
+        let mut by_file = lock(&self.by_file);
+        let mut fresh = Vec::new();
+        for (file, warnings) in found {
+            let known = by_file.get(&file);
+            fresh.extend(
+                warnings
+                    .iter()
+                    .filter(|warning| known.is_none_or(|known| !known.contains(warning)))
+                    .cloned(),
+            );
+            if warnings.is_empty() {
+                by_file.remove(&file);
+            } else {
+                by_file.insert(file, warnings);
+            }
+        }
+        fresh
+    }
+
+    /// Every warning that still applies, for a client that just connected.
+    pub(crate) fn current(&self) -> Vec<ConfigWarning> {
+        lock(&self.by_file).values().flatten().cloned().collect()
+    }
+}
+
+pub(crate) fn warning_notification(warning: ConfigWarning) -> ServerNotification {
+    let position = |position: codex_config::TextPosition| v2::TextPosition {
+        line: position.line,
+        column: position.column,
+    };
+    ServerNotification::ConfigWarning(v2::ConfigWarningNotification {
+        summary: warning.summary,
+        details: warning.details,
+        path: warning.path,
+        range: warning.range.map(|range| v2::TextRange {
+            start: position(range.start),
+            end: position(range.end),
+        }),
+    })
+}
+
+/// Converts between two serde types that spell the same JSON.
+fn convert<T: DeserializeOwned>(
+    value: &impl Serialize,
+    what: &str,
+) -> Result<T, JSONRPCErrorError> {
+    serde_json::to_value(value)
+        .and_then(serde_json::from_value)
+        .map_err(|err| error::internal_error(format!("failed to convert the {what}: {err}")))
+}
+
+pub(crate) fn layer_source(source: &LayerSource) -> v2::ConfigLayerSource {
+    match source.clone() {
+        LayerSource::Mdm { domain, key } => v2::ConfigLayerSource::Mdm { domain, key },
+        LayerSource::System { file } => v2::ConfigLayerSource::System { file },
+        LayerSource::User { file } => v2::ConfigLayerSource::User { file },
+        LayerSource::Project { dot_codex_folder } => {
+            v2::ConfigLayerSource::Project { dot_codex_folder }
+        }
+        LayerSource::SessionFlags => v2::ConfigLayerSource::SessionFlags,
+        LayerSource::LegacyManagedConfigTomlFromFile { file } => {
+            v2::ConfigLayerSource::LegacyManagedConfigTomlFromFile { file }
+        }
+        LayerSource::LegacyManagedConfigTomlFromMdm => {
+            v2::ConfigLayerSource::LegacyManagedConfigTomlFromMdm
+        }
+    }
+}
+
+fn layer_metadata(metadata: LayerMetadata) -> v2::ConfigLayerMetadata {
+    v2::ConfigLayerMetadata {
+        name: layer_source(&metadata.source),
+        version: metadata.version,
+    }
+}
+
+pub(crate) fn read_response(
+    stack: &ConfigLayerStack,
+    include_layers: bool,
+) -> Result<v2::ConfigReadResponse, JSONRPCErrorError> {
+    let config: v2::Config = convert(&stack.effective(), "effective configuration")?;
+    let origins = stack
+        .origins()
+        .into_iter()
+        .map(|(key, metadata)| (key, layer_metadata(metadata)))
+        .collect();
+    let layers = if include_layers {
+        let layers = stack
+            .layers_highest_first()
+            .map(|layer| {
+                Ok(v2::ConfigLayer {
+                    name: layer_source(&layer.source),
+                    version: layer.version.clone(),
+                    config: convert(&layer.config, "layer")?,
+                    disabled_reason: layer.disabled_reason.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, JSONRPCErrorError>>()?;
+        Some(layers)
+    } else {
+        None
+    };
+    Ok(v2::ConfigReadResponse {
+        config,
+        origins,
+        layers,
+    })
+}
+
+pub(crate) fn write_response(outcome: WriteOutcome) -> v2::ConfigWriteResponse {
+    let overridden_metadata = outcome.overridden.map(|overridden| v2::OverriddenMetadata {
+        message: overridden.message,
+        overriding_layer: layer_metadata(overridden.layer),
+        effective_value: overridden.effective_value,
+    });
+    v2::ConfigWriteResponse {
+        status: if overridden_metadata.is_some() {
+            v2::WriteStatus::OkOverridden
+        } else {
+            v2::WriteStatus::Ok
+        },
+        version: outcome.version,
+        file_path: outcome.file,
+        overridden_metadata,
+    }
+}
+
+/// A refused write as the reference answers it: -32600 with the reason and, in `data`, a code
+/// a client can branch on.
+pub(crate) fn write_error(err: &WriteError) -> JSONRPCErrorError {
+    let Some(code) = err.code() else {
+        return error::internal_error(err.to_string());
+    };
+    let code = match code {
+        WriteErrorCode::ConfigLayerReadonly => "configLayerReadonly",
+        WriteErrorCode::ConfigVersionConflict => "configVersionConflict",
+        WriteErrorCode::ConfigValidationError => "configValidationError",
+        WriteErrorCode::ConfigPathNotFound => "configPathNotFound",
+    };
+    let mut refused = error::invalid_request(err.to_string());
+    refused.data = Some(serde_json::json!({ "config_write_error_code": code }));
+    refused
+}
+
+pub(crate) fn requirements_response(
+    stack: &ConfigLayerStack,
+) -> Result<v2::ConfigRequirementsReadResponse, JSONRPCErrorError> {
+    let requirements = stack.requirements();
+    if requirements.is_empty() {
+        return Ok(v2::ConfigRequirementsReadResponse { requirements: None });
+    }
+    let allowed_approval_policies = requirements
+        .allowed_approval_policies
+        .as_ref()
+        .map(|allowed| convert(&allowed.value, "approval policies"))
+        .transpose()?;
+    let allowed_sandbox_modes = requirements
+        .allowed_sandbox_modes
+        .as_ref()
+        .map(|allowed| {
+            // `external-sandbox` cannot be chosen in a config, so the wire has no name for it.
+            let modes: Vec<_> = allowed
+                .value
+                .iter()
+                .filter(|mode| **mode != SandboxModeRequirement::ExternalSandbox)
+                .collect();
+            convert(&modes, "sandbox modes")
+        })
+        .transpose()?;
+    let enforce_residency = requirements
+        .enforce_residency
+        .as_ref()
+        .map(|residency| convert(&residency.value, "residency"))
+        .transpose()?;
+    Ok(v2::ConfigRequirementsReadResponse {
+        requirements: Some(v2::ConfigRequirements {
+            allowed_approval_policies,
+            allowed_sandbox_modes,
+            allowed_web_search_modes: requirements.web_search_modes(),
+            enforce_residency,
+            network: None,
+        }),
+    })
+}
+
+/// The v1 view of the saved config: what the files say, without project layers or session
+/// flags.
+pub(crate) fn user_saved_config(
+    stack: &ConfigLayerStack,
+) -> Result<v1::UserSavedConfig, JSONRPCErrorError> {
+    let config = stack
+        .saved()
+        .map_err(|err| error::internal_error(format!("failed to load configuration: {err}")))?;
+    let profiles = config
+        .profiles
+        .iter()
+        .map(|(name, profile)| {
+            let profile = v1::Profile {
+                model: profile.model.clone(),
+                model_provider: profile.model_provider.clone(),
+                approval_policy: profile.approval_policy,
+                model_reasoning_effort: profile.model_reasoning_effort,
+                model_reasoning_summary: profile.model_reasoning_summary,
+                model_verbosity: profile.model_verbosity,
+                chatgpt_base_url: profile.chatgpt_base_url.clone(),
+            };
+            (name.clone(), profile)
+        })
+        .collect();
+    Ok(v1::UserSavedConfig {
+        approval_policy: config.approval_policy,
+        sandbox_mode: config.sandbox_mode,
+        sandbox_settings: config
+            .sandbox_workspace_write
+            .map(|write| v1::SandboxSettings {
+                writable_roots: write.writable_roots,
+                network_access: Some(write.network_access),
+                exclude_tmpdir_env_var: Some(write.exclude_tmpdir_env_var),
+                exclude_slash_tmp: Some(write.exclude_slash_tmp),
+            }),
+        forced_chatgpt_workspace_id: config.forced_chatgpt_workspace_id,
+        forced_login_method: config.forced_login_method,
+        model: config.model,
+        model_reasoning_effort: config.model_reasoning_effort,
+        model_reasoning_summary: config.model_reasoning_summary,
+        model_verbosity: config.model_verbosity,
+        tools: config.tools.map(|tools| v1::Tools {
+            web_search: tools.web_search,
+            view_image: tools.view_image,
+        }),
+        profile: config.profile,
+        profiles,
+    })
+}
+
+/// One page of the feature list. The cursor is the index of the first feature to return.
+pub(crate) fn feature_page(
+    stack: &ConfigLayerStack,
+    params: v2::ExperimentalFeatureListParams,
+) -> Result<v2::ExperimentalFeatureListResponse, JSONRPCErrorError> {
+    let configured = stack
+        .resolve()
+        .map(|resolved| resolved.config.features)
+        .or_else(|_| stack.typed().map(|config| config.features))
+        .unwrap_or_default();
+    let (states, unknown) = features::resolve(&configured);
+    if !unknown.is_empty() {
+        tracing::warn!(?unknown, "unknown feature keys in config");
+    }
+    let total = states.len();
+    let start = match params.cursor.as_deref() {
+        None => 0,
+        Some(cursor) => cursor
+            .parse::<usize>()
+            .map_err(|_| error::invalid_request(format!("invalid cursor: {cursor}")))?,
+    };
+    if start > total {
+        return Err(error::invalid_request(format!(
+            "cursor {start} exceeds total feature flags {total}"
+        )));
+    }
+    let limit = params.limit.map_or(total, |limit| (limit as usize).max(1));
+    let end = start.saturating_add(limit).min(total);
+    let data = states[start..end]
+        .iter()
+        .map(|(feature, enabled)| v2::ExperimentalFeature {
+            name: feature.name.to_owned(),
+            stage: match feature.stage {
+                features::Stage::Beta => v2::ExperimentalFeatureStage::Beta,
+                features::Stage::UnderDevelopment => v2::ExperimentalFeatureStage::UnderDevelopment,
+                features::Stage::Stable => v2::ExperimentalFeatureStage::Stable,
+                features::Stage::Deprecated => v2::ExperimentalFeatureStage::Deprecated,
+                features::Stage::Removed => v2::ExperimentalFeatureStage::Removed,
+            },
+            display_name: feature.presentation.map(|p| p.display_name.to_owned()),
+            description: feature.presentation.map(|p| p.description.to_owned()),
+            announcement: feature.presentation.map(|p| p.announcement.to_owned()),
+            enabled: *enabled,
+            default_enabled: feature.default_enabled,
+        })
+        .collect();
+    Ok(v2::ExperimentalFeatureListResponse {
+        data,
+        next_cursor: (end < total).then(|| end.to_string()),
+    })
+}

@@ -1,0 +1,249 @@
+//! The typed view of `config.toml`: the keys the agent reads, with the types it reads them as.
+//!
+//! A file is checked against [`ConfigToml`] when it is loaded and before a write is saved, so a
+//! value of the wrong type is reported with serde's words and the key's path. Keys not listed
+//! here are not errors: they stay in the raw TOML that the layers carry, and `config/read`
+//! shows them.
+//!
+//! Paths are [`AbsolutePathBuf`]s, resolved against the folder of the file that set them; see
+//! [`ConfigToml::path_values`] for how the resolved paths find their way back into a layer.
+
+use std::collections::BTreeMap;
+
+use codex_protocol::config_types::ForcedLoginMethod;
+use codex_protocol::config_types::ReasoningEffort;
+use codex_protocol::config_types::ReasoningSummary;
+use codex_protocol::config_types::SandboxMode;
+use codex_protocol::config_types::Verbosity;
+use codex_protocol::config_types::WebSearchMode;
+use codex_protocol::protocol::AskForApproval;
+use codex_utils_absolute_path::AbsolutePathBuf;
+use serde::Deserialize;
+use serde::Serialize;
+
+/// Everything the agent reads from a config file. Every field is optional: a layer sets some
+/// keys, and the merge of all layers decides.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ConfigToml {
+    pub model: Option<String>,
+    pub review_model: Option<String>,
+    pub model_provider: Option<String>,
+    pub model_context_window: Option<i64>,
+    pub model_auto_compact_token_limit: Option<i64>,
+    #[serde(default)]
+    pub model_providers: BTreeMap<String, ModelProviderToml>,
+    pub model_reasoning_effort: Option<ReasoningEffort>,
+    pub model_reasoning_summary: Option<ReasoningSummary>,
+    pub model_verbosity: Option<Verbosity>,
+    pub model_supports_reasoning_summaries: Option<bool>,
+    pub approval_policy: Option<AskForApproval>,
+    pub sandbox_mode: Option<SandboxMode>,
+    pub sandbox_workspace_write: Option<SandboxWorkspaceWriteToml>,
+    pub shell_environment_policy: Option<ShellEnvironmentPolicyToml>,
+    #[serde(default)]
+    pub mcp_servers: BTreeMap<String, McpServerToml>,
+    #[serde(default)]
+    pub features: BTreeMap<String, bool>,
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, ProfileToml>,
+    #[serde(default)]
+    pub projects: BTreeMap<String, ProjectToml>,
+    pub notify: Option<Vec<String>>,
+    pub instructions: Option<String>,
+    pub developer_instructions: Option<String>,
+    pub compact_prompt: Option<String>,
+    pub model_instructions_file: Option<AbsolutePathBuf>,
+    pub experimental_compact_prompt_file: Option<AbsolutePathBuf>,
+    pub log_dir: Option<AbsolutePathBuf>,
+    pub forced_chatgpt_workspace_id: Option<String>,
+    pub forced_login_method: Option<ForcedLoginMethod>,
+    pub chatgpt_base_url: Option<String>,
+    pub web_search: Option<WebSearchMode>,
+    pub tools: Option<ToolsToml>,
+    pub analytics: Option<AnalyticsToml>,
+    pub apps: Option<BTreeMap<String, AppToml>>,
+    pub hide_agent_reasoning: Option<bool>,
+    pub show_raw_agent_reasoning: Option<bool>,
+    pub project_doc_max_bytes: Option<u64>,
+    pub project_root_markers: Option<Vec<String>>,
+}
+
+/// A named set of overrides, chosen with `profile = "NAME"`. Its keys mean what the same keys
+/// mean at the top level, and win over them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ProfileToml {
+    pub model: Option<String>,
+    pub model_provider: Option<String>,
+    pub approval_policy: Option<AskForApproval>,
+    pub sandbox_mode: Option<SandboxMode>,
+    pub model_reasoning_effort: Option<ReasoningEffort>,
+    pub model_reasoning_summary: Option<ReasoningSummary>,
+    pub model_verbosity: Option<Verbosity>,
+    pub web_search: Option<WebSearchMode>,
+    pub chatgpt_base_url: Option<String>,
+    pub model_instructions_file: Option<AbsolutePathBuf>,
+    pub experimental_compact_prompt_file: Option<AbsolutePathBuf>,
+    pub features: Option<BTreeMap<String, bool>>,
+    pub tools: Option<ToolsToml>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ModelProviderToml {
+    pub name: Option<String>,
+    pub base_url: Option<String>,
+    pub env_key: Option<String>,
+    pub env_key_instructions: Option<String>,
+    pub experimental_bearer_token: Option<String>,
+    pub wire_api: Option<WireApi>,
+    pub query_params: Option<BTreeMap<String, String>>,
+    pub http_headers: Option<BTreeMap<String, String>>,
+    pub env_http_headers: Option<BTreeMap<String, String>>,
+    pub request_max_retries: Option<u64>,
+    pub stream_max_retries: Option<u64>,
+    pub stream_idle_timeout_ms: Option<u64>,
+    pub requires_openai_auth: Option<bool>,
+}
+
+/// Which HTTP API a model provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WireApi {
+    Responses,
+    Chat,
+}
+
+/// Where the sandbox lets commands write in `workspace-write` mode.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct SandboxWorkspaceWriteToml {
+    #[serde(default)]
+    pub writable_roots: Vec<AbsolutePathBuf>,
+    #[serde(default)]
+    pub network_access: bool,
+    #[serde(default)]
+    pub exclude_tmpdir_env_var: bool,
+    #[serde(default)]
+    pub exclude_slash_tmp: bool,
+}
+
+/// Which environment variables commands inherit.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ShellEnvironmentPolicyToml {
+    pub inherit: Option<ShellEnvironmentInherit>,
+    pub ignore_default_excludes: Option<bool>,
+    pub exclude: Option<Vec<String>>,
+    pub set: Option<BTreeMap<String, String>>,
+    pub include_only: Option<Vec<String>>,
+    pub experimental_use_profile: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShellEnvironmentInherit {
+    Core,
+    All,
+    None,
+}
+
+/// One MCP server: a command to start (stdio) or a URL to call (streamable HTTP).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct McpServerToml {
+    pub command: Option<String>,
+    pub args: Option<Vec<String>>,
+    pub env: Option<BTreeMap<String, String>>,
+    pub env_vars: Option<Vec<String>>,
+    /// Kept as written: the reference resolves it against the thread's cwd when it starts the
+    /// server, not against the config file.
+    pub cwd: Option<String>,
+    pub url: Option<String>,
+    pub bearer_token_env_var: Option<String>,
+    pub http_headers: Option<BTreeMap<String, String>>,
+    pub env_http_headers: Option<BTreeMap<String, String>>,
+    pub enabled: Option<bool>,
+    pub startup_timeout_sec: Option<f64>,
+    pub startup_timeout_ms: Option<u64>,
+    pub tool_timeout_sec: Option<f64>,
+    pub enabled_tools: Option<Vec<String>>,
+    pub disabled_tools: Option<Vec<String>>,
+}
+
+/// Trust in a project folder: only a trusted project's `.codex/config.toml` is loaded.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ProjectToml {
+    pub trust_level: Option<TrustLevel>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustLevel {
+    Trusted,
+    Untrusted,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ToolsToml {
+    pub web_search: Option<bool>,
+    pub view_image: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct AnalyticsToml {
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct AppToml {
+    pub enabled: Option<bool>,
+    pub disabled_reason: Option<AppDisabledReason>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppDisabledReason {
+    Unknown,
+    User,
+}
+
+impl ConfigToml {
+    /// The path-valued keys this file set, as dotted key paths with their resolved values, so a
+    /// layer can show (and merge) absolute paths instead of what was written.
+    pub(crate) fn path_values(&self) -> Vec<(Vec<String>, toml::Value)> {
+        let mut paths = Vec::new();
+        let key = |parts: &[&str]| parts.iter().map(|part| (*part).to_owned()).collect();
+        let mut single = |parts: &[&str], value: &Option<AbsolutePathBuf>| {
+            if let Some(path) = value {
+                paths.push((key(parts), path_value(path)));
+            }
+        };
+        single(&["model_instructions_file"], &self.model_instructions_file);
+        single(
+            &["experimental_compact_prompt_file"],
+            &self.experimental_compact_prompt_file,
+        );
+        single(&["log_dir"], &self.log_dir);
+        for (name, profile) in &self.profiles {
+            single(
+                &["profiles", name, "model_instructions_file"],
+                &profile.model_instructions_file,
+            );
+            single(
+                &["profiles", name, "experimental_compact_prompt_file"],
+                &profile.experimental_compact_prompt_file,
+            );
+        }
+        if let Some(write) = &self.sandbox_workspace_write
+            && !write.writable_roots.is_empty()
+        {
+            let roots = write.writable_roots.iter().map(path_value).collect();
+            paths.push((
+                key(&["sandbox_workspace_write", "writable_roots"]),
+                toml::Value::Array(roots),
+            ));
+        }
+        paths
+    }
+}
+
+fn path_value(path: &AbsolutePathBuf) -> toml::Value {
+    toml::Value::String(path.as_path().to_string_lossy().into_owned())
+}
