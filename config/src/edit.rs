@@ -77,7 +77,14 @@ fn set_in(
         *replacement.decor_mut() = existing.decor().clone();
     }
     match table.get_mut(key) {
-        Some(slot) => *slot = item,
+        Some(slot) => {
+            // A `[header]` key spelled as `key = value` needs the usual spaces around `=`.
+            let was_header = matches!(slot, Item::Table(_) | Item::ArrayOfTables(_));
+            *slot = item;
+            if was_header && let Some(mut key) = table.key_mut(key) {
+                key.leaf_decor_mut().clear();
+            }
+        }
         None => insert_new(table, inline, key, item),
     }
 }

@@ -1,0 +1,155 @@
+//! What writes leave in `config.toml`, as golden files.
+//!
+//! Each folder of `golden/writes/` is a case: `before.toml` (the user's file; absent for no
+//! file), optionally `requirements.toml` (the admin's), and `requests.json`, a list of writes
+//! applied in order. The test writes `after.toml` (the file afterwards, byte for byte) and
+//! `results.json` (each write's outcome) and compares them with the committed ones.
+//!
+//! A write is `{"edits": [...]}` with optional `expectedVersion` (`"current"` stands for the
+//! version the file has just then) and `filePath` (`<root>` expands), or
+//! `{"setDefaultModel": {"model": …, "reasoningEffort": …}}`.
+
+use codex_config::ConfigEdit;
+use codex_config::MergeStrategy;
+use codex_config::WriteError;
+use codex_config::WriteOutcome;
+use codex_config::WriteRequest;
+use serde_json::Value;
+use serde_json::json;
+
+use super::Fixture;
+use super::check_golden;
+use super::golden_dir;
+
+fn edits(value: &Value) -> Vec<ConfigEdit> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edit| ConfigEdit {
+            key_path: edit["keyPath"].as_str().unwrap().to_owned(),
+            value: edit["value"].clone(),
+            merge_strategy: match edit["mergeStrategy"].as_str() {
+                Some("upsert") => MergeStrategy::Upsert,
+                _ => MergeStrategy::Replace,
+            },
+        })
+        .collect()
+}
+
+fn outcome(fixture: &Fixture, before: &str, result: Result<WriteOutcome, WriteError>) -> Value {
+    match result {
+        Ok(outcome) => json!({
+            "version": if outcome.version == before { "unchanged" } else { "changed" },
+            "overridden": outcome.overridden.map(|overridden| json!({
+                "message": fixture.redact(&overridden.message),
+                "effective_value": overridden.effective_value,
+            })),
+        }),
+        Err(error) => json!({
+            "error": fixture.redact(&error.to_string()),
+            "code": error.code().map(|code| format!("{code:?}")),
+        }),
+    }
+}
+
+fn run_case(name: &str) {
+    let case = golden_dir().join("writes").join(name);
+    let read = |file: &str| std::fs::read_to_string(case.join(file)).ok();
+    let fixture = Fixture::new();
+    if let Some(before) = read("before.toml") {
+        fixture.write("home/config.toml", &before);
+    }
+    if let Some(requirements) = read("requirements.toml") {
+        fixture.write("system/requirements.toml", &requirements);
+    }
+    let service = fixture.service();
+    let requests: Vec<Value> =
+        serde_json::from_str(&read("requests.json").expect("requests.json")).unwrap();
+    let mut results = Vec::new();
+    for request in &requests {
+        let version = service
+            .load(None)
+            .user_layer()
+            .map(|layer| layer.version.clone())
+            .unwrap_or_default();
+        let result = if let Some(model) = request.get("setDefaultModel") {
+            service.set_default_model(
+                model["model"].as_str().map(str::to_owned),
+                serde_json::from_value(model["reasoningEffort"].clone()).unwrap(),
+            )
+        } else {
+            let expected_version = match request["expectedVersion"].as_str() {
+                Some("current") => Some(version.clone()),
+                other => other.map(str::to_owned),
+            };
+            service.write(WriteRequest {
+                edits: edits(&request["edits"]),
+                file_path: request["filePath"]
+                    .as_str()
+                    .map(|path| fixture.expand(path)),
+                expected_version,
+            })
+        };
+        results.push(json!({
+            "request": request,
+            "outcome": outcome(&fixture, &version, result),
+        }));
+    }
+    let after = std::fs::read_to_string(fixture.root().join("home/config.toml"))
+        .unwrap_or_else(|_| "<no file>\n".to_owned());
+    check_golden(&format!("writes/{name}/after.toml"), &after);
+    let results = serde_json::to_string_pretty(&results).unwrap() + "\n";
+    check_golden(&format!("writes/{name}/results.json"), &results);
+}
+
+#[test]
+fn a_hand_written_file_changes_only_where_it_is_written() {
+    run_case("hand_written");
+}
+
+#[test]
+fn the_parity_scenario_file_matches_the_reference() {
+    // `after.toml` is the file the reference leaves in the config_value_write parity scenario.
+    run_case("parity");
+}
+
+#[test]
+fn a_missing_file_is_created() {
+    run_case("new_file");
+}
+
+#[test]
+fn refused_writes_leave_the_file_alone() {
+    run_case("refused");
+}
+
+#[test]
+fn tables_are_replaced_or_merged_in_place() {
+    run_case("tables");
+}
+
+#[test]
+fn the_default_model_goes_into_the_selected_profile() {
+    run_case("default_model");
+}
+
+#[test]
+fn every_case_folder_has_a_test() {
+    let mut cases: Vec<String> = std::fs::read_dir(golden_dir().join("writes"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    cases.sort();
+    assert_eq!(
+        cases,
+        [
+            "default_model",
+            "hand_written",
+            "new_file",
+            "parity",
+            "refused",
+            "tables"
+        ]
+    );
+}
