@@ -146,10 +146,9 @@ pub enum ResponseItem {
         #[ts(skip)]
         id: String,
         summary: Vec<ReasoningItemReasoningSummary>,
-        // Written as `null` when absent (the reference's rollouts have `"content": null`), and
-        // left out when it holds raw reasoning text, which is never sent back to the model. The
-        // schema keeps the old rule so it stays equal to the reference's.
-        #[serde(default, skip_serializing_if = "holds_reasoning_text")]
+        // Always written, `null` when absent, as the reference's rollouts have it; writing it
+        // whole keeps a rewrite lossless. The schema keeps the reference's optional member.
+        #[serde(default)]
         #[schemars(skip_serializing_if = "Option::is_none")]
         #[ts(optional)]
         content: Option<Vec<ReasoningItemContent>>,
@@ -210,14 +209,6 @@ pub enum ResponseItem {
         encrypted_content: String,
     },
     Other,
-}
-
-fn holds_reasoning_text(content: &Option<Vec<ReasoningItemContent>>) -> bool {
-    content.as_ref().is_some_and(|content| {
-        content
-            .iter()
-            .any(|item| matches!(item, ReasoningItemContent::ReasoningText { .. }))
-    })
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]

@@ -193,16 +193,12 @@ mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
 
-    const SAMPLES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/codex-0.101.0/rollouts"
-    );
-
     #[test]
     fn every_sample_line_is_typed_and_round_trips() {
         let mut lines = 0;
         let mut mismatches = Vec::new();
-        for entry in std::fs::read_dir(SAMPLES).unwrap() {
+        let samples = codex_test_support::reference_dir().join("rollouts");
+        for entry in std::fs::read_dir(samples).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if !name.ends_with(".jsonl") || name == "session_index.jsonl" {

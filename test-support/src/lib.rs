@@ -27,10 +27,12 @@
 //! ```
 
 pub mod chat;
+mod reference;
 mod reply;
 mod server;
 pub mod sse;
 
+pub use reference::reference_dir;
 pub use reply::Reply;
 pub use server::CapturedRequest;
 pub use server::MockModelServer;

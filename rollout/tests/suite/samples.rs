@@ -6,8 +6,8 @@ use codex_rollout::RolloutStore;
 use codex_rollout::SortKey;
 use pretty_assertions::assert_eq;
 
-use super::support::SAMPLES;
 use super::support::install_samples;
+use super::support::samples;
 use super::support::user_message;
 
 #[test]
@@ -77,7 +77,7 @@ fn reference_rollouts_are_listed_read_and_resumed() {
 fn the_reference_session_index_is_read() {
     let home = tempfile::tempdir().unwrap();
     std::fs::copy(
-        format!("{SAMPLES}/session_index.jsonl"),
+        samples().join("session_index.jsonl"),
         home.path().join("session_index.jsonl"),
     )
     .unwrap();

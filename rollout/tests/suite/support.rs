@@ -14,10 +14,10 @@ use codex_rollout::RolloutWriter;
 use codex_rollout::SessionMeta;
 use time::OffsetDateTime;
 
-pub const SAMPLES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/reference/codex-0.101.0/rollouts"
-);
+/// The reference's rollout samples.
+pub fn samples() -> PathBuf {
+    codex_test_support::reference_dir().join("rollouts")
+}
 
 pub fn meta(id: ThreadId, at: OffsetDateTime, provider: &str, cwd: &str) -> SessionMeta {
     SessionMeta {
@@ -62,7 +62,7 @@ pub fn thread(
 /// Returns the ids with their archived flag.
 pub fn install_samples(codex_home: &Path) -> Vec<(ThreadId, bool)> {
     let mut installed = Vec::new();
-    for entry in std::fs::read_dir(SAMPLES).unwrap() {
+    for entry in std::fs::read_dir(samples()).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         if !name.ends_with(".jsonl") || name == "session_index.jsonl" {
