@@ -2,6 +2,7 @@
 
 mod app_server;
 mod bazel_sync;
+mod config;
 mod generate;
 mod serve;
 mod top_level;
