@@ -83,13 +83,18 @@ impl WebSocketAuth {
 
     /// Whether an `Authorization` header carries this token, compared in constant time.
     fn accepts(&self, header: Option<&HeaderValue>) -> bool {
-        let Some(presented) = header
+        let Some((scheme, presented)) = header
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(|value| value.trim().split_once(' '))
         else {
             return false;
         };
-        constant_time_eq::constant_time_eq(presented.trim().as_bytes(), self.token.as_bytes())
+        // Auth schemes are case-insensitive in HTTP (RFC 9110, section 11.1).
+        scheme.eq_ignore_ascii_case("bearer")
+            && constant_time_eq::constant_time_eq(
+                presented.trim_start().as_bytes(),
+                self.token.as_bytes(),
+            )
     }
 }
 
@@ -173,6 +178,8 @@ mod tests {
         };
         let check = |value: &str| auth.accepts(Some(&HeaderValue::from_str(value).unwrap()));
         assert!(check("Bearer s3cret"));
+        assert!(check("bearer s3cret"));
+        assert!(check("BEARER  s3cret"));
         assert!(!check("Bearer s3cre"));
         assert!(!check("Bearer s3cret2"));
         assert!(!check("Basic s3cret"));
