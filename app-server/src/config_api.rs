@@ -332,3 +332,120 @@ pub(crate) fn feature_page(
         next_cursor: (end < total).then(|| end.to_string()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use codex_config::ConfigPaths;
+    use codex_config::ConfigService;
+    use codex_config::SessionFlags;
+    use codex_utils_absolute_path::AbsolutePathBuf;
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    struct Folders {
+        dir: std::path::PathBuf,
+    }
+
+    impl Folders {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir()
+                .join(format!("codex-config-api-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("home")).unwrap();
+            Self { dir }
+        }
+
+        fn service(&self) -> ConfigService {
+            let path =
+                |name: &str| AbsolutePathBuf::from_absolute_path(self.dir.join(name)).unwrap();
+            let paths = ConfigPaths {
+                codex_home: path("home"),
+                system_dir: path("system"),
+            };
+            ConfigService::new(paths, SessionFlags::default()).unwrap()
+        }
+
+        fn write_user(&self, text: &str) {
+            std::fs::write(self.dir.join("home/config.toml"), text).unwrap();
+        }
+    }
+
+    impl Drop for Folders {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    #[test]
+    fn the_ledger_announces_each_problem_once_and_forgets_fixed_files() {
+        let folders = Folders::new("ledger");
+        let ledger = WarningLedger::default();
+        let service = folders.service();
+        assert_eq!(ledger.record(&service.load(None)), Vec::new());
+
+        folders.write_user("model = [\n");
+        let fresh = ledger.record(&service.load(None));
+        assert_eq!(fresh.len(), 1);
+        assert_eq!(ledger.current(), fresh);
+        assert_eq!(ledger.record(&service.load(None)), Vec::new());
+
+        folders.write_user("model = 'o3'\n");
+        assert_eq!(ledger.record(&service.load(None)), Vec::new());
+        assert_eq!(ledger.current(), Vec::new());
+
+        folders.write_user("model = [\n");
+        assert_eq!(ledger.record(&service.load(None)).len(), 1);
+    }
+
+    #[test]
+    fn feature_pages_follow_the_cursor_and_refuse_bad_ones() {
+        let folders = Folders::new("features");
+        folders.write_user("[features]\nundo = true\n");
+        let stack = folders.service().load(None);
+        let page = |cursor: Option<&str>, limit: Option<u32>| {
+            feature_page(
+                &stack,
+                v2::ExperimentalFeatureListParams {
+                    cursor: cursor.map(str::to_owned),
+                    limit,
+                },
+            )
+        };
+        let first = page(None, Some(0)).unwrap();
+        assert_eq!(first.data.len(), 1);
+        assert_eq!(
+            (first.data[0].name.as_str(), first.data[0].enabled),
+            ("undo", true)
+        );
+        assert_eq!(first.next_cursor.as_deref(), Some("1"));
+        let all = page(None, None).unwrap();
+        assert_eq!(
+            (all.data.len(), all.next_cursor),
+            (features::FEATURES.len(), None)
+        );
+        let end = page(Some(&features::FEATURES.len().to_string()), None).unwrap();
+        assert_eq!((end.data.len(), end.next_cursor), (0, None));
+        assert_eq!(
+            page(Some("abc"), None).unwrap_err().message,
+            "invalid cursor: abc"
+        );
+        assert_eq!(
+            page(Some("100"), None).unwrap_err().message,
+            format!(
+                "cursor 100 exceeds total feature flags {}",
+                features::FEATURES.len()
+            )
+        );
+    }
+
+    #[test]
+    fn requirements_are_null_when_none_are_set() {
+        let folders = Folders::new("requirements");
+        let stack = folders.service().load(None);
+        assert_eq!(
+            requirements_response(&stack).unwrap(),
+            v2::ConfigRequirementsReadResponse { requirements: None }
+        );
+    }
+}
