@@ -153,3 +153,43 @@ fn every_case_folder_has_a_test() {
         ]
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_linked_file_stays_linked_and_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let fixture = Fixture::new();
+    fixture.write("dotfiles/codex.toml", "# from my dotfiles\nmodel = 'o3'\n");
+    let target = fixture.root().join("dotfiles/codex.toml");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::create_dir_all(fixture.root().join("home")).unwrap();
+    let link = fixture.root().join("home/config.toml");
+    std::os::unix::fs::symlink("../dotfiles/codex.toml", &link).unwrap();
+
+    let request = WriteRequest {
+        edits: edits(&json!([{"keyPath": "model", "value": "gpt-5", "mergeStrategy": "replace"}])),
+        ..WriteRequest::default()
+    };
+    fixture.service().write(request).unwrap();
+
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "# from my dotfiles\nmodel = \"gpt-5\"\n"
+    );
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // No temporary file is left behind.
+    let mut names: Vec<_> = std::fs::read_dir(fixture.root().join("dotfiles"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["codex.toml"]);
+}
