@@ -64,3 +64,28 @@ pub(crate) fn internal_error(message: impl Into<String>) -> JSONRPCErrorError {
 pub(crate) fn overloaded() -> JSONRPCErrorError {
     error(OVERLOADED, "Server overloaded; retry later.")
 }
+
+/// A thread id that is not a UUID.
+pub(crate) fn invalid_thread_id(detail: impl std::fmt::Display) -> JSONRPCErrorError {
+    invalid_request(format!("invalid thread id: {detail}"))
+}
+
+/// A thread that is neither running nor stored (`thread/read`).
+pub(crate) fn thread_not_loaded(id: impl std::fmt::Display) -> JSONRPCErrorError {
+    invalid_request(format!("thread not loaded: {id}"))
+}
+
+/// A thread that is not running (`turn/start` and other methods on a live thread).
+pub(crate) fn thread_not_found(id: impl std::fmt::Display) -> JSONRPCErrorError {
+    invalid_request(format!("thread not found: {id}"))
+}
+
+/// A thread with no live rollout (`thread/resume`, `thread/archive`).
+pub(crate) fn no_rollout(id: impl std::fmt::Display) -> JSONRPCErrorError {
+    invalid_request(format!("no rollout found for thread id {id}"))
+}
+
+/// A thread with no archived rollout (`thread/unarchive`).
+pub(crate) fn no_archived_rollout(id: impl std::fmt::Display) -> JSONRPCErrorError {
+    invalid_request(format!("no archived rollout found for thread id {id}"))
+}

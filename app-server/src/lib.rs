@@ -14,6 +14,7 @@ mod config_api;
 mod connection;
 mod dispatch;
 mod error;
+mod event_map;
 mod handlers;
 mod outbound;
 mod registry;
@@ -40,6 +41,7 @@ use codex_utils_absolute_path::AbsolutePathBuf;
 use crate::config_api::WarningLedger;
 use crate::state::ConfigState;
 use crate::state::ServerState;
+use crate::state::ThreadsState;
 use crate::user_agent::Platform;
 
 /// Where clients connect.
@@ -120,7 +122,12 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
     let config = start_config(config_overrides).await?;
     let shutdown = CancellationToken::new();
     shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
-    let state = Arc::new(ServerState::with_config(Platform::detect(), config));
+    let threads = ThreadsState::new(config.service.paths().codex_home.to_path_buf());
+    let state = Arc::new(ServerState::with_config(
+        Platform::detect(),
+        config,
+        threads,
+    ));
     match transport {
         Transport::Stdio => {
             transport::stdio::serve(state, shutdown).await;

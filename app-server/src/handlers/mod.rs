@@ -1,6 +1,6 @@
 //! The handler of each request method, chosen by an exhaustive match so that a method added to
 //! the protocol table cannot be forgotten here. Each resource's handlers live in a module of
-//! their own (`config`).
+//! their own (`config`, `thread`).
 //!
 //! A handler answers through `context.responder`. One that needs to wait on something slow (a
 //! process, the network, the user) moves the responder into a task of its own, so the
@@ -16,6 +16,7 @@ use crate::error;
 use crate::user_agent::user_agent;
 
 mod config;
+mod thread;
 
 pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
     let method = request.method();
@@ -59,18 +60,20 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::SetDefaultModel { params, .. } => {
             config::set_default_model(context, params).await;
         }
+        ClientRequest::ThreadList { params, .. } => thread::list(context, params).await,
+        ClientRequest::ThreadRead { params, .. } => thread::read(context, params).await,
+        ClientRequest::ThreadArchive { params, .. } => thread::archive(context, params).await,
+        ClientRequest::ThreadUnarchive { params, .. } => thread::unarchive(context, params).await,
+        ClientRequest::ThreadSetName { params, .. } => thread::set_name(context, params).await,
+        ClientRequest::ThreadLoadedList { params, .. } => {
+            thread::loaded_list(context, params).await;
+        }
         ClientRequest::ThreadStart { .. }
         | ClientRequest::ThreadResume { .. }
         | ClientRequest::ThreadFork { .. }
-        | ClientRequest::ThreadArchive { .. }
-        | ClientRequest::ThreadSetName { .. }
-        | ClientRequest::ThreadUnarchive { .. }
         | ClientRequest::ThreadCompactStart { .. }
         | ClientRequest::ThreadBackgroundTerminalsClean { .. }
         | ClientRequest::ThreadRollback { .. }
-        | ClientRequest::ThreadList { .. }
-        | ClientRequest::ThreadLoadedList { .. }
-        | ClientRequest::ThreadRead { .. }
         | ClientRequest::SkillsList { .. }
         | ClientRequest::SkillsRemoteRead { .. }
         | ClientRequest::SkillsRemoteWrite { .. }

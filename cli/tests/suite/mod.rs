@@ -5,6 +5,7 @@ mod bazel_sync;
 mod config;
 mod generate;
 mod serve;
+mod threads;
 mod top_level;
 
 use std::fmt;

@@ -1,0 +1,199 @@
+//! Rebuilding a thread's turns and items from its rollout, for `thread/read`, `thread/resume`,
+//! `thread/fork` and `thread/rollback`.
+//!
+//! Only the events the reference rebuilds from are used: turn boundaries (`task_started`,
+//! `task_complete`, `turn_aborted`), user and agent messages, reasoning, errors and rollbacks.
+//! Rebuilt items are numbered `item-1`, `item-2`, … across the whole thread, as the reference
+//! does; turn ids are those the turns had when they ran.
+
+use codex_app_server_protocol::v2;
+use codex_protocol::ThreadId;
+use codex_protocol::protocol::EventMsg;
+use codex_rollout::RolloutItem;
+
+use super::convert;
+
+/// The turns of a thread whose rollout holds `items`, oldest first.
+pub(crate) fn rebuild_turns<'a>(items: impl IntoIterator<Item = &'a RolloutItem>) -> Vec<v2::Turn> {
+    let mut builder = HistoryBuilder::default();
+    for item in items {
+        if let RolloutItem::EventMsg(event) = item {
+            builder.event(event);
+        }
+    }
+    builder.finish()
+}
+
+#[derive(Debug, Default)]
+struct HistoryBuilder {
+    turns: Vec<v2::Turn>,
+    current: Option<PendingTurn>,
+    /// How many items were numbered so far.
+    items: u64,
+}
+
+#[derive(Debug)]
+struct PendingTurn {
+    turn: v2::Turn,
+    /// Opened by a `task_started` event. A turn opened implicitly (by an older rollout without
+    /// turn events) ends at the next user message, and is dropped if it stayed empty.
+    explicit: bool,
+}
+
+impl HistoryBuilder {
+    fn event(&mut self, event: &EventMsg) {
+        match event {
+            EventMsg::TaskStarted(started) => {
+                self.finish_current();
+                self.current = Some(PendingTurn {
+                    turn: new_turn(started.turn_id.clone(), v2::TurnStatus::InProgress),
+                    explicit: true,
+                });
+            }
+            EventMsg::UserMessage(message) => {
+                if self.current.as_ref().is_some_and(|turn| !turn.explicit) {
+                    self.finish_current();
+                }
+                let id = self.next_item_id();
+                let content = convert::user_message_content(message);
+                self.turn()
+                    .items
+                    .push(v2::ThreadItem::UserMessage { id, content });
+            }
+            EventMsg::AgentMessage(message) => {
+                if message.message.is_empty() {
+                    return;
+                }
+                let id = self.next_item_id();
+                let text = message.message.clone();
+                self.turn()
+                    .items
+                    .push(v2::ThreadItem::AgentMessage { id, text });
+            }
+            EventMsg::AgentReasoning(reasoning) => self.reasoning(&reasoning.text, false),
+            EventMsg::AgentReasoningRawContent(reasoning) => self.reasoning(&reasoning.text, true),
+            EventMsg::Error(error) => {
+                if let Some(current) = &mut self.current {
+                    current.turn.status = v2::TurnStatus::Failed;
+                    current.turn.error = Some(convert::turn_error(error));
+                }
+            }
+            EventMsg::TurnAborted(aborted) => {
+                let interrupt = |turn: &mut v2::Turn| turn.status = v2::TurnStatus::Interrupted;
+                let matching = aborted.turn_id.as_deref().and_then(|id| {
+                    if self.current.as_ref().is_some_and(|turn| turn.turn.id == id) {
+                        None
+                    } else {
+                        self.turns.iter_mut().find(|turn| turn.id == id)
+                    }
+                });
+                match matching {
+                    Some(turn) => interrupt(turn),
+                    None => {
+                        if let Some(current) = &mut self.current {
+                            interrupt(&mut current.turn);
+                        }
+                        self.finish_current();
+                    }
+                }
+            }
+            EventMsg::TaskComplete(complete) => {
+                let complete_turn = |turn: &mut v2::Turn| {
+                    if turn.status == v2::TurnStatus::InProgress {
+                        turn.status = v2::TurnStatus::Completed;
+                    }
+                };
+                if let Some(turn) = self
+                    .turns
+                    .iter_mut()
+                    .find(|turn| turn.id == complete.turn_id)
+                    .filter(|_| {
+                        self.current
+                            .as_ref()
+                            .is_none_or(|current| current.turn.id != complete.turn_id)
+                    })
+                {
+                    complete_turn(turn);
+                    return;
+                }
+                if let Some(current) = &mut self.current {
+                    complete_turn(&mut current.turn);
+                }
+                self.finish_current();
+            }
+            EventMsg::ThreadRolledBack(rollback) => {
+                self.finish_current();
+                let keep = self
+                    .turns
+                    .len()
+                    .saturating_sub(usize::try_from(rollback.num_turns).unwrap_or(usize::MAX));
+                self.turns.truncate(keep);
+                // Numbering carries on after the items that remain.
+                self.items = self.turns.iter().map(|turn| turn.items.len() as u64).sum();
+            }
+            _ => {}
+        }
+    }
+
+    fn reasoning(&mut self, text: &str, raw: bool) {
+        if text.is_empty() {
+            return;
+        }
+        if let Some(v2::ThreadItem::Reasoning {
+            summary, content, ..
+        }) = self.turn().items.last_mut()
+        {
+            if raw { content } else { summary }.push(text.to_owned());
+            return;
+        }
+        let id = self.next_item_id();
+        let (summary, content) = if raw {
+            (Vec::new(), vec![text.to_owned()])
+        } else {
+            (vec![text.to_owned()], Vec::new())
+        };
+        self.turn().items.push(v2::ThreadItem::Reasoning {
+            id,
+            summary,
+            content,
+        });
+    }
+
+    /// The turn being built, opened implicitly if there is none.
+    fn turn(&mut self) -> &mut v2::Turn {
+        &mut self
+            .current
+            .get_or_insert_with(|| PendingTurn {
+                turn: new_turn(ThreadId::new().to_string(), v2::TurnStatus::Completed),
+                explicit: false,
+            })
+            .turn
+    }
+
+    fn next_item_id(&mut self) -> String {
+        self.items += 1;
+        format!("item-{}", self.items)
+    }
+
+    fn finish_current(&mut self) {
+        if let Some(current) = self.current.take()
+            && (current.explicit || !current.turn.items.is_empty())
+        {
+            self.turns.push(current.turn);
+        }
+    }
+
+    fn finish(mut self) -> Vec<v2::Turn> {
+        self.finish_current();
+        self.turns
+    }
+}
+
+fn new_turn(id: String, status: v2::TurnStatus) -> v2::Turn {
+    v2::Turn {
+        id,
+        items: Vec::new(),
+        status,
+        error: None,
+    }
+}

@@ -1,0 +1,427 @@
+//! The thread methods that work on stored threads: `thread/list`, `thread/read`,
+//! `thread/archive`, `thread/unarchive`, `thread/name/set` and `thread/loaded/list`.
+//!
+//! Everything here goes through the `RolloutStore` on the blocking pool; the rollouts are the
+//! truth, and a thread's turns are rebuilt from its rollout when asked for.
+
+use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use codex_app_server_protocol::JSONRPCErrorError;
+use codex_app_server_protocol::ServerNotification;
+use codex_app_server_protocol::v2;
+use codex_protocol::ThreadId;
+use codex_protocol::protocol::EventMsg;
+use codex_rollout::ListQuery;
+use codex_rollout::LoadedRollout;
+use codex_rollout::RolloutError;
+use codex_rollout::RolloutItem;
+use codex_rollout::RolloutStore;
+use codex_rollout::SortKey;
+use codex_rollout::SourceKind;
+use codex_rollout::ThreadSummary;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::dispatch::RequestContext;
+use crate::error;
+use crate::event_map::convert;
+use crate::event_map::history;
+use crate::state::ServerState;
+
+/// Page size of `thread/list` when the client names none.
+const DEFAULT_LIST_LIMIT: usize = 25;
+/// The largest page `thread/list` and `thread/loaded/list` give.
+const MAX_LIST_LIMIT: usize = 100;
+/// The provider the reference assumes when config names none.
+const DEFAULT_MODEL_PROVIDER: &str = "openai";
+/// The folder of archived rollouts in `$CODEX_HOME`.
+const ARCHIVED_DIR: &str = "archived_sessions";
+
+/// Parses a thread id from the wire, in the reference's words when it is malformed.
+pub(crate) fn parse_thread_id(id: &str) -> Result<ThreadId, JSONRPCErrorError> {
+    id.parse::<ThreadId>()
+        .map_err(|err| error::invalid_thread_id(reference_uuid_error(&err.to_string())))
+}
+
+/// The reference's uuid crate words a bad character differently, and counts from 1; clients
+/// may show the message, so ours says the same.
+fn reference_uuid_error(message: &str) -> String {
+    let rewritten = message
+        .strip_prefix("invalid character: found ")
+        .and_then(|rest| rest.rsplit_once(" at "))
+        .and_then(|(found, at)| Some((found, at.parse::<usize>().ok()?)))
+        .map(|(found, at)| {
+            format!(
+                "invalid character: expected an optional prefix of `urn:uuid:` followed by \
+                 [0-9a-fA-F-], found {found} at {}",
+                at + 1
+            )
+        });
+    rewritten.unwrap_or_else(|| message.to_owned())
+}
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    state: &ServerState,
+    work: impl FnOnce(&RolloutStore) -> Result<T, JSONRPCErrorError> + Send + 'static,
+) -> Result<T, JSONRPCErrorError> {
+    let store = state.threads.store().await?;
+    tokio::task::spawn_blocking(move || work(&store))
+        .await
+        .map_err(|err| error::internal_error(format!("thread store task failed: {err}")))?
+}
+
+fn store_error(err: RolloutError) -> JSONRPCErrorError {
+    match err {
+        RolloutError::InvalidCursor(cursor) => {
+            error::invalid_request(format!("invalid cursor: {cursor}"))
+        }
+        other => {
+            tracing::warn!("thread store failed: {other:#}");
+            error::internal_error(format!("thread store failed: {other}"))
+        }
+    }
+}
+
+/// The provider of new threads, which `thread/list` lists by default.
+async fn default_model_provider(state: &ServerState) -> String {
+    let service = Arc::clone(&state.config.service);
+    let resolved = tokio::task::spawn_blocking(move || service.load(None).resolve()).await;
+    match resolved {
+        Ok(Ok(resolved)) => resolved.config.model_provider,
+        _ => None,
+    }
+    .unwrap_or_else(|| DEFAULT_MODEL_PROVIDER.to_owned())
+}
+
+pub(crate) async fn list(context: RequestContext, params: v2::ThreadListParams) {
+    let fallback_provider = default_model_provider(&context.state).await;
+    let model_providers = match params.model_providers {
+        // Absent: the configured provider's threads; empty: every provider's.
+        None => Some(vec![fallback_provider.clone()]),
+        Some(providers) if providers.is_empty() => None,
+        Some(providers) => Some(providers),
+    };
+    let source_kinds = match params.source_kinds {
+        Some(kinds) if !kinds.is_empty() => kinds.into_iter().map(source_kind).collect(),
+        // Like the reference, threads of interactive clients unless asked otherwise.
+        _ => vec![SourceKind::Cli, SourceKind::Vscode],
+    };
+    let query = ListQuery {
+        cursor: params.cursor,
+        limit: params
+            .limit
+            .map_or(DEFAULT_LIST_LIMIT, |limit| limit as usize)
+            .clamp(1, MAX_LIST_LIMIT),
+        sort_key: match params.sort_key {
+            None | Some(v2::ThreadSortKey::CreatedAt) => SortKey::CreatedAt,
+            Some(v2::ThreadSortKey::UpdatedAt) => SortKey::UpdatedAt,
+        },
+        model_providers,
+        source_kinds: Some(source_kinds),
+        archived: params.archived.unwrap_or(false),
+        cwd: None,
+    };
+    let result = blocking(&context.state, move |store| {
+        store.list(&query).map_err(store_error)
+    })
+    .await
+    .map(|page| v2::ThreadListResponse {
+        data: page
+            .items
+            .iter()
+            .map(|summary| thread_from_summary(summary, &fallback_provider))
+            .collect(),
+        next_cursor: page.next_cursor,
+    });
+    context.responder.respond(result).await;
+}
+
+fn source_kind(kind: v2::ThreadSourceKind) -> SourceKind {
+    match kind {
+        v2::ThreadSourceKind::Cli => SourceKind::Cli,
+        v2::ThreadSourceKind::Vscode => SourceKind::Vscode,
+        v2::ThreadSourceKind::Exec => SourceKind::Exec,
+        v2::ThreadSourceKind::AppServer => SourceKind::Mcp,
+        // The index keeps one kind for every sub-agent.
+        v2::ThreadSourceKind::SubAgent
+        | v2::ThreadSourceKind::SubAgentReview
+        | v2::ThreadSourceKind::SubAgentCompact
+        | v2::ThreadSourceKind::SubAgentThreadSpawn
+        | v2::ThreadSourceKind::SubAgentOther => SourceKind::SubAgent,
+        v2::ThreadSourceKind::Unknown => SourceKind::Unknown,
+    }
+}
+
+fn thread_from_summary(summary: &ThreadSummary, fallback_provider: &str) -> v2::Thread {
+    v2::Thread {
+        id: summary.id.to_string(),
+        preview: summary.preview.clone(),
+        model_provider: summary
+            .model_provider
+            .clone()
+            .unwrap_or_else(|| fallback_provider.to_owned()),
+        created_at: summary.created_at,
+        updated_at: summary.updated_at,
+        path: Some(summary.path.display().to_string()),
+        cwd: summary.cwd.display().to_string(),
+        cli_version: summary.cli_version.clone(),
+        source: convert::session_source(&summary.source),
+        git_info: summary.git.as_ref().map(convert::git_info),
+        turns: Vec::new(),
+    }
+}
+
+/// A stored thread as the wire shows it, with its turns if asked for.
+pub(crate) fn thread_from_rollout(
+    rollout: &LoadedRollout,
+    path: &Path,
+    include_turns: bool,
+) -> v2::Thread {
+    let meta = &rollout.meta;
+    let items = || rollout.lines.iter().map(|line| &line.item);
+    let preview = items()
+        .find_map(|item| match item {
+            RolloutItem::EventMsg(EventMsg::UserMessage(message)) => Some(message.message.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let created_at = OffsetDateTime::parse(&meta.timestamp, &Rfc3339)
+        .map(OffsetDateTime::unix_timestamp)
+        .unwrap_or_default();
+    let updated_at = std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .ok()
+        .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+        .map_or(created_at, |since| since.as_secs() as i64);
+    v2::Thread {
+        id: meta.id.to_string(),
+        preview,
+        model_provider: meta
+            .model_provider
+            .clone()
+            .unwrap_or_else(|| DEFAULT_MODEL_PROVIDER.to_owned()),
+        created_at,
+        updated_at,
+        path: Some(path.display().to_string()),
+        cwd: meta.cwd.display().to_string(),
+        cli_version: meta.cli_version.clone(),
+        source: convert::session_source(&meta.source),
+        git_info: meta.git.as_ref().map(convert::git_info),
+        turns: if include_turns {
+            history::rebuild_turns(items())
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn is_archived(path: &Path) -> bool {
+    path.parent()
+        .and_then(Path::file_name)
+        .is_some_and(|name| name == ARCHIVED_DIR)
+}
+
+/// The rollout of a stored thread, or `missing` when there is none.
+fn find(
+    store: &RolloutStore,
+    id: ThreadId,
+    missing: fn(ThreadId) -> JSONRPCErrorError,
+) -> Result<PathBuf, JSONRPCErrorError> {
+    match store.find(id) {
+        Ok(path) => Ok(path),
+        Err(RolloutError::ThreadNotFound(_)) => Err(missing(id)),
+        Err(err) => Err(store_error(err)),
+    }
+}
+
+fn read_at(
+    store: &RolloutStore,
+    id: ThreadId,
+    path: &Path,
+    include_turns: bool,
+) -> Result<v2::Thread, JSONRPCErrorError> {
+    match codex_rollout::read_rollout(path) {
+        Ok(rollout) => Ok(thread_from_rollout(&rollout, path, include_turns)),
+        Err(RolloutError::FileNotFound(_)) => {
+            // Moved since the index saw it; look again once.
+            let path = find(store, id, error::thread_not_loaded)?;
+            codex_rollout::read_rollout(&path)
+                .map(|rollout| thread_from_rollout(&rollout, &path, include_turns))
+                .map_err(store_error)
+        }
+        Err(err) => Err(store_error(err)),
+    }
+}
+
+pub(crate) async fn read(context: RequestContext, params: v2::ThreadReadParams) {
+    let id = match parse_thread_id(&params.thread_id) {
+        Ok(id) => id,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let include_turns = params.include_turns;
+    let result = blocking(&context.state, move |store| {
+        let path = find(store, id, error::thread_not_loaded)?;
+        read_at(store, id, &path, include_turns)
+    })
+    .await
+    .map(|thread| v2::ThreadReadResponse { thread });
+    context.responder.respond(result).await;
+}
+
+pub(crate) async fn archive(context: RequestContext, params: v2::ThreadArchiveParams) {
+    let id = match parse_thread_id(&params.thread_id) {
+        Ok(id) => id,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let result = blocking(&context.state, move |store| {
+        let path = find(store, id, error::no_rollout)?;
+        if is_archived(&path) {
+            return Err(error::no_rollout(id));
+        }
+        store.archive(id).map_err(store_error)?;
+        Ok(v2::ThreadArchiveResponse {})
+    })
+    .await;
+    context.responder.respond(result).await;
+}
+
+pub(crate) async fn unarchive(context: RequestContext, params: v2::ThreadUnarchiveParams) {
+    let id = match parse_thread_id(&params.thread_id) {
+        Ok(id) => id,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let result = blocking(&context.state, move |store| {
+        let path = find(store, id, error::no_archived_rollout)?;
+        if !is_archived(&path) {
+            return Err(error::no_archived_rollout(id));
+        }
+        let path = store.unarchive(id).map_err(store_error)?;
+        read_at(store, id, &path, false)
+    })
+    .await
+    .map(|thread| v2::ThreadUnarchiveResponse { thread });
+    context.responder.respond(result).await;
+}
+
+pub(crate) async fn set_name(context: RequestContext, params: v2::ThreadSetNameParams) {
+    let id = match parse_thread_id(&params.thread_id) {
+        Ok(id) => id,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let name = params.name.trim().to_owned();
+    if name.is_empty() {
+        return context
+            .responder
+            .fail(error::invalid_request("thread name must not be empty"))
+            .await;
+    }
+    let written = name.clone();
+    let result = blocking(&context.state, move |store| {
+        find(store, id, error::thread_not_found)?;
+        store.set_thread_name(id, &written).map_err(store_error)
+    })
+    .await;
+    let done = result.is_ok();
+    context
+        .responder
+        .respond(result.map(|()| v2::ThreadSetNameResponse {}))
+        .await;
+    if done {
+        // Names show in every client's lists, so every client hears of the change.
+        context
+            .state
+            .registry
+            .notify_all(&ServerNotification::ThreadNameUpdated(
+                v2::ThreadNameUpdatedNotification {
+                    thread_id: id.to_string(),
+                    thread_name: Some(name),
+                },
+            ));
+    }
+}
+
+pub(crate) async fn loaded_list(context: RequestContext, params: v2::ThreadLoadedListParams) {
+    let ids: Vec<String> = context
+        .state
+        .threads
+        .loaded_ids()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    context.responder.respond(page_of_ids(ids, params)).await;
+}
+
+/// One page of loaded thread ids. The cursor is the last id of the previous page.
+fn page_of_ids(
+    mut ids: Vec<String>,
+    params: v2::ThreadLoadedListParams,
+) -> Result<v2::ThreadLoadedListResponse, JSONRPCErrorError> {
+    ids.sort();
+    let start = match &params.cursor {
+        None => 0,
+        Some(cursor) => ids.partition_point(|id| id <= cursor),
+    };
+    let limit = params
+        .limit
+        .map_or(MAX_LIST_LIMIT, |limit| limit as usize)
+        .clamp(1, MAX_LIST_LIMIT);
+    let page: Vec<String> = ids.iter().skip(start).take(limit).cloned().collect();
+    let next_cursor = if start + page.len() < ids.len() {
+        page.last().cloned()
+    } else {
+        None
+    };
+    Ok(v2::ThreadLoadedListResponse {
+        data: page,
+        next_cursor,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    fn ids(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("id-{i}")).collect()
+    }
+
+    #[test]
+    fn loaded_ids_page_by_cursor() {
+        let first = page_of_ids(
+            ids(3),
+            v2::ThreadLoadedListParams {
+                cursor: None,
+                limit: Some(2),
+            },
+        )
+        .unwrap();
+        assert_eq!(first.data, ["id-0", "id-1"]);
+        assert_eq!(first.next_cursor.as_deref(), Some("id-1"));
+        let second = page_of_ids(
+            ids(3),
+            v2::ThreadLoadedListParams {
+                cursor: first.next_cursor,
+                limit: Some(2),
+            },
+        )
+        .unwrap();
+        assert_eq!(second.data, ["id-2"]);
+        assert_eq!(second.next_cursor, None);
+    }
+
+    #[test]
+    fn malformed_thread_ids_are_refused_in_the_reference_words() {
+        let err = parse_thread_id("not-a-uuid").unwrap_err();
+        assert_eq!(
+            err.message,
+            "invalid thread id: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1"
+        );
+        assert_eq!(err.code, error::INVALID_REQUEST);
+    }
+}
