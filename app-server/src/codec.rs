@@ -120,14 +120,18 @@ fn request_id(value: Value) -> Option<RequestId> {
     }
 }
 
-/// A successful answer.
-pub(crate) fn response(id: &RequestId, result: Value) -> Frame {
+/// A successful answer. The result is serialised straight to text, not through a `Value`, so
+/// its members keep the order of the type's fields, as the reference writes them.
+pub(crate) fn response<T: Serialize>(
+    id: &RequestId,
+    result: &T,
+) -> Result<Frame, serde_json::Error> {
     #[derive(Serialize)]
-    struct Response<'a> {
+    struct Response<'a, T> {
         id: &'a RequestId,
-        result: Value,
+        result: &'a T,
     }
-    encode(&Response { id, result })
+    serde_json::to_string(&Response { id, result }).map(Frame::from)
 }
 
 /// An error answer; `id` is `None` for a message whose id could not be read.
@@ -264,9 +268,22 @@ mod tests {
     }
 
     #[test]
+    fn results_keep_the_order_of_their_fields() {
+        #[derive(Serialize)]
+        struct Answer {
+            zebra: u8,
+            apple: u8,
+        }
+        assert_eq!(
+            &*response(&RequestId::Integer(2), &Answer { zebra: 1, apple: 2 }).unwrap(),
+            r#"{"id":2,"result":{"zebra":1,"apple":2}}"#
+        );
+    }
+
+    #[test]
     fn encodes_answers_without_a_jsonrpc_member() {
         assert_eq!(
-            &*response(&RequestId::Integer(1), json!({"ok": true})),
+            &*response(&RequestId::Integer(1), &json!({"ok": true})).unwrap(),
             r#"{"id":1,"result":{"ok":true}}"#
         );
         assert_eq!(

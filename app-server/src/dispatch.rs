@@ -12,7 +12,6 @@ use codex_app_server_protocol::RequestId;
 use codex_app_server_protocol::experimental_feature_used;
 use futures::FutureExt;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::codec;
 use crate::connection::Connection;
@@ -52,14 +51,13 @@ impl Responder {
         let Some(id) = self.id.take() else {
             return;
         };
-        let result = result.and_then(|value| {
-            serde_json::to_value(value).map_err(|err| {
-                error::internal_error(format!("failed to serialise the result: {err}"))
-            })
-        });
-        let frame = match &result {
-            Ok(value) => codec::response(&id, Value::clone(value)),
-            Err(error) => codec::error_response(Some(&id), error),
+        let frame = match result.map(|value| codec::response(&id, &value)) {
+            Ok(Ok(frame)) => frame,
+            Ok(Err(err)) => codec::error_response(
+                Some(&id),
+                &error::internal_error(format!("failed to serialise the result: {err}")),
+            ),
+            Err(error) => codec::error_response(Some(&id), &error),
         };
         // A closed queue means the client is gone; there is no one left to answer.
         let _ = self.connection.outbound.push_waiting(frame).await;
