@@ -3,6 +3,11 @@
 //! This is where notifications are routed: a thread's events go to the connections subscribed
 //! to it, global ones (account, config, app list) to every connection that finished its
 //! handshake. Core code never sees connections; it names a thread, and the registry fans out.
+//!
+//! The legacy event stream (`codex/event/*`) has listeners of its own: only connections that
+//! asked for a thread's legacy events (v1 `addConversationListener`) get them. The reference
+//! sends them to every subscriber, v2 clients included, which doubles their traffic for
+//! nothing.
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -18,6 +23,7 @@ use codex_protocol::ThreadId;
 use crate::codec;
 use crate::connection::Connection;
 use crate::connection::ConnectionId;
+use crate::outbound::Frame;
 use crate::sync::lock;
 
 #[derive(Debug, Default)]
@@ -31,6 +37,8 @@ struct State {
     /// Ordered, so fan-out visits connections in the order they arrived.
     connections: BTreeMap<ConnectionId, Arc<Connection>>,
     subscribers: HashMap<ThreadId, HashSet<ConnectionId>>,
+    /// Who listens to each thread's legacy `codex/event/*` stream.
+    legacy_listeners: HashMap<ThreadId, HashSet<ConnectionId>>,
 }
 
 impl Registry {
@@ -48,10 +56,13 @@ impl Registry {
     pub(crate) fn remove(&self, id: ConnectionId) {
         let connection = {
             let mut state = lock(&self.state);
-            state.subscribers.retain(|_, subscribers| {
-                subscribers.remove(&id);
-                !subscribers.is_empty()
-            });
+            let state = &mut *state;
+            for map in [&mut state.subscribers, &mut state.legacy_listeners] {
+                map.retain(|_, subscribers| {
+                    subscribers.remove(&id);
+                    !subscribers.is_empty()
+                });
+            }
             state.connections.remove(&id)
         };
         if let Some(connection) = connection {
@@ -119,6 +130,46 @@ impl Registry {
                 .collect()
         };
         Self::fan_out(&subscribers, notification);
+    }
+
+    /// Sends `thread`'s legacy events to `connection` from now on (v1 `addConversationListener`).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "v1 addConversationListener uses it")
+    )]
+    pub(crate) fn listen_legacy(&self, connection: ConnectionId, thread: ThreadId) {
+        let mut state = lock(&self.state);
+        if state.connections.contains_key(&connection) {
+            state
+                .legacy_listeners
+                .entry(thread)
+                .or_default()
+                .insert(connection);
+        }
+    }
+
+    /// Sends one of `thread`'s legacy `codex/event/*` notifications, already serialised, to the
+    /// connections listening to its legacy stream, and to no one else.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the turn loop's event pump uses it in the core issue"
+        )
+    )]
+    pub(crate) fn notify_thread_legacy(&self, thread: ThreadId, method: &str, frame: &Frame) {
+        let listeners: Vec<Arc<Connection>> = {
+            let state = lock(&self.state);
+            let Some(ids) = state.legacy_listeners.get(&thread) else {
+                return;
+            };
+            ids.iter()
+                .filter_map(|id| state.connections.get(id).cloned())
+                .collect()
+        };
+        for connection in listeners {
+            connection.notify_frame(method, frame);
+        }
     }
 
     /// Sends a notification to every connection that finished its handshake.
@@ -198,16 +249,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn legacy_events_reach_only_legacy_listeners() {
+        let registry = Registry::default();
+        let (v1, v2) = (registry.open(), registry.open());
+        handshake(&v1);
+        handshake(&v2);
+        let thread = ThreadId::new();
+        registry.subscribe(v1.id, thread);
+        registry.subscribe(v2.id, thread);
+        registry.listen_legacy(v1.id, thread);
+
+        let frame = Frame::from(r#"{"method":"codex/event/task_started","params":{}}"#);
+        registry.notify_thread_legacy(thread, "codex/event/task_started", &frame);
+        registry.notify_thread(thread, &renamed(thread));
+
+        assert_eq!(received(&[&v1, &v2]).await, [2, 1]);
+    }
+
+    #[tokio::test]
     async fn removing_a_connection_drops_its_subscriptions() {
         let registry = Registry::default();
         let a = registry.open();
         handshake(&a);
         let thread = ThreadId::new();
         registry.subscribe(a.id, thread);
+        registry.listen_legacy(a.id, thread);
         registry.remove(a.id);
         registry.subscribe(a.id, thread);
+        registry.listen_legacy(a.id, thread);
         assert!(registry.connections().is_empty());
         assert!(lock(&registry.state).subscribers.is_empty());
+        assert!(lock(&registry.state).legacy_listeners.is_empty());
         assert!(a.outbound.is_closed());
     }
 }

@@ -1,5 +1,14 @@
 //! From the core's legacy event stream (`codex_protocol::protocol::EventMsg`) to the v2 wire:
-//! `convert` spells single values, `history` rebuilds a stored thread's turns and items.
+//! `convert` spells single values, `history` rebuilds a stored thread's turns and items, `live` maps a running thread's events
+//! to notifications.
 
 pub(crate) mod convert;
 pub(crate) mod history;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "the per-thread pump uses it once the core runs threads"
+    )
+)]
+pub(crate) mod live;

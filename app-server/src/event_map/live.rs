@@ -1,0 +1,609 @@
+//! The live mapping: one thread's `EventMsg`s, in the order the core emits them, become the v2
+//! notifications its subscribers receive.
+//!
+//! The mapping is a small state machine per thread: it remembers the running turn (its id, and
+//! the error that ended it, if any) so that `turn/completed` can say how the turn ended and
+//! turn-scoped notifications name their turn. Events that only the legacy stream carries
+//! (`agent_message`, `agent_reasoning`, the plain deltas, …) map to nothing here; they travel as
+//! `codex/event/*` to v1 listeners only.
+
+use codex_app_server_protocol::ServerNotification;
+use codex_app_server_protocol::v2;
+use codex_protocol::ThreadId;
+use codex_protocol::protocol::EventMsg;
+
+use super::convert;
+
+/// The notifications one thread's events turn into.
+#[derive(Debug)]
+pub(crate) struct ThreadEventMapper {
+    thread_id: String,
+    turn: Option<RunningTurn>,
+}
+
+#[derive(Debug)]
+struct RunningTurn {
+    id: String,
+    /// The error that will fail the turn when it ends.
+    error: Option<v2::TurnError>,
+}
+
+impl ThreadEventMapper {
+    pub(crate) fn new(thread_id: ThreadId) -> Self {
+        Self {
+            thread_id: thread_id.to_string(),
+            turn: None,
+        }
+    }
+
+    /// The id of the running turn, or empty between turns.
+    fn turn_id(&self) -> String {
+        self.turn
+            .as_ref()
+            .map(|turn| turn.id.clone())
+            .unwrap_or_default()
+    }
+
+    /// The notifications for one event, in the order they are to be sent.
+    pub(crate) fn map(&mut self, event: &EventMsg) -> Vec<ServerNotification> {
+        let thread_id = self.thread_id.clone();
+        match event {
+            EventMsg::TaskStarted(started) => {
+                self.turn = Some(RunningTurn {
+                    id: started.turn_id.clone(),
+                    error: None,
+                });
+                vec![ServerNotification::TurnStarted(
+                    v2::TurnStartedNotification {
+                        thread_id,
+                        turn: turn(started.turn_id.clone(), v2::TurnStatus::InProgress, None),
+                    },
+                )]
+            }
+            EventMsg::TaskComplete(complete) => {
+                let error = self
+                    .turn
+                    .take()
+                    .filter(|turn| turn.id == complete.turn_id)
+                    .and_then(|turn| turn.error);
+                let status = if error.is_some() {
+                    v2::TurnStatus::Failed
+                } else {
+                    v2::TurnStatus::Completed
+                };
+                vec![self.completed(complete.turn_id.clone(), status, error)]
+            }
+            EventMsg::TurnAborted(aborted) => {
+                let running = self.turn.take();
+                let Some(id) = aborted
+                    .turn_id
+                    .clone()
+                    .or_else(|| running.map(|turn| turn.id))
+                else {
+                    return Vec::new();
+                };
+                vec![self.completed(id, v2::TurnStatus::Interrupted, None)]
+            }
+            EventMsg::Error(error) => {
+                let turn_error = convert::turn_error(error);
+                if let Some(turn) = &mut self.turn {
+                    turn.error = Some(turn_error.clone());
+                }
+                vec![ServerNotification::Error(v2::ErrorNotification {
+                    error: turn_error,
+                    will_retry: false,
+                    thread_id,
+                    turn_id: self.turn_id(),
+                })]
+            }
+            EventMsg::StreamError(error) => {
+                vec![ServerNotification::Error(v2::ErrorNotification {
+                    error: v2::TurnError {
+                        message: error.message.clone(),
+                        codex_error_info: error.codex_error_info.as_ref().map(convert::error_info),
+                        additional_details: error.additional_details.clone(),
+                    },
+                    will_retry: true,
+                    thread_id,
+                    turn_id: self.turn_id(),
+                })]
+            }
+            EventMsg::TokenCount(count) => {
+                let mut notifications = Vec::new();
+                if let Some(info) = &count.info {
+                    notifications.push(ServerNotification::ThreadTokenUsageUpdated(
+                        v2::ThreadTokenUsageUpdatedNotification {
+                            thread_id,
+                            turn_id: self.turn_id(),
+                            token_usage: convert::token_usage(info),
+                        },
+                    ));
+                }
+                if let Some(limits) = &count.rate_limits {
+                    notifications.push(ServerNotification::AccountRateLimitsUpdated(
+                        v2::AccountRateLimitsUpdatedNotification {
+                            rate_limits: convert::rate_limits(limits),
+                        },
+                    ));
+                }
+                notifications
+            }
+            EventMsg::ItemStarted(started) => {
+                vec![ServerNotification::ItemStarted(
+                    v2::ItemStartedNotification {
+                        item: convert::turn_item(&started.item),
+                        thread_id,
+                        turn_id: started.turn_id.clone(),
+                    },
+                )]
+            }
+            EventMsg::ItemCompleted(completed) => {
+                vec![ServerNotification::ItemCompleted(
+                    v2::ItemCompletedNotification {
+                        item: convert::turn_item(&completed.item),
+                        thread_id,
+                        turn_id: completed.turn_id.clone(),
+                    },
+                )]
+            }
+            EventMsg::AgentMessageContentDelta(delta) => {
+                vec![ServerNotification::AgentMessageDelta(
+                    v2::AgentMessageDeltaNotification {
+                        thread_id,
+                        turn_id: delta.turn_id.clone(),
+                        item_id: delta.item_id.clone(),
+                        delta: delta.delta.clone(),
+                    },
+                )]
+            }
+            EventMsg::ReasoningContentDelta(delta) => {
+                vec![ServerNotification::ReasoningSummaryTextDelta(
+                    v2::ReasoningSummaryTextDeltaNotification {
+                        thread_id,
+                        turn_id: delta.turn_id.clone(),
+                        item_id: delta.item_id.clone(),
+                        delta: delta.delta.clone(),
+                        summary_index: delta.summary_index,
+                    },
+                )]
+            }
+            EventMsg::ReasoningRawContentDelta(delta) => {
+                vec![ServerNotification::ReasoningTextDelta(
+                    v2::ReasoningTextDeltaNotification {
+                        thread_id,
+                        turn_id: delta.turn_id.clone(),
+                        item_id: delta.item_id.clone(),
+                        delta: delta.delta.clone(),
+                        content_index: delta.content_index,
+                    },
+                )]
+            }
+            EventMsg::AgentReasoningSectionBreak(part) => {
+                vec![ServerNotification::ReasoningSummaryPartAdded(
+                    v2::ReasoningSummaryPartAddedNotification {
+                        thread_id,
+                        turn_id: self.turn_id(),
+                        item_id: part.item_id.clone(),
+                        summary_index: part.summary_index,
+                    },
+                )]
+            }
+            EventMsg::ContextCompacted(_) => {
+                vec![ServerNotification::ContextCompacted(
+                    v2::ContextCompactedNotification {
+                        thread_id,
+                        turn_id: self.turn_id(),
+                    },
+                )]
+            }
+            EventMsg::ThreadNameUpdated(renamed) => {
+                vec![ServerNotification::ThreadNameUpdated(
+                    v2::ThreadNameUpdatedNotification {
+                        thread_id: renamed.thread_id.to_string(),
+                        thread_name: renamed.thread_name.clone(),
+                    },
+                )]
+            }
+            // The legacy stream's own events, and those whose v2 items come in later work
+            // (commands, patches, tools, approvals, review, plans).
+            _ => Vec::new(),
+        }
+    }
+
+    fn completed(
+        &self,
+        id: String,
+        status: v2::TurnStatus,
+        error: Option<v2::TurnError>,
+    ) -> ServerNotification {
+        ServerNotification::TurnCompleted(v2::TurnCompletedNotification {
+            thread_id: self.thread_id.clone(),
+            turn: turn(id, status, error),
+        })
+    }
+}
+
+/// A turn as the turn notifications show it: without its items, which went out one by one.
+fn turn(id: String, status: v2::TurnStatus, error: Option<v2::TurnError>) -> v2::Turn {
+    v2::Turn {
+        id,
+        items: Vec::new(),
+        status,
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use codex_protocol::items::AgentMessageContent;
+    use codex_protocol::items::AgentMessageItem;
+    use codex_protocol::items::ReasoningItem;
+    use codex_protocol::items::TurnItem;
+    use codex_protocol::items::UserMessageItem;
+    use codex_protocol::protocol::*;
+    use codex_protocol::user_input::UserInput;
+    use pretty_assertions::assert_eq;
+    use serde_json::Value;
+    use serde_json::json;
+
+    use super::*;
+
+    const TURN: &str = "turn-1";
+
+    fn thread() -> ThreadId {
+        "01a20b3d-99df-7283-adbf-ba337026147a".parse().unwrap()
+    }
+
+    /// Maps `events` in order and returns the notifications as the wire spells them.
+    fn check(events: Vec<EventMsg>, expected: Value) {
+        let mut mapper = ThreadEventMapper::new(thread());
+        let sent: Vec<Value> = events
+            .iter()
+            .flat_map(|event| mapper.map(event))
+            .map(|notification| serde_json::to_value(&notification).unwrap())
+            .collect();
+        assert_eq!(Value::Array(sent), expected);
+    }
+
+    fn started() -> EventMsg {
+        EventMsg::TaskStarted(TurnStartedEvent {
+            turn_id: TURN.into(),
+            model_context_window: Some(258400),
+            collaboration_mode_kind: Default::default(),
+        })
+    }
+
+    fn complete() -> EventMsg {
+        EventMsg::TaskComplete(TurnCompleteEvent {
+            turn_id: TURN.into(),
+            last_agent_message: None,
+        })
+    }
+
+    fn item(started: bool, item: TurnItem) -> EventMsg {
+        if started {
+            EventMsg::ItemStarted(ItemStartedEvent {
+                thread_id: thread(),
+                turn_id: TURN.into(),
+                item,
+            })
+        } else {
+            EventMsg::ItemCompleted(ItemCompletedEvent {
+                thread_id: thread(),
+                turn_id: TURN.into(),
+                item,
+            })
+        }
+    }
+
+    fn agent_message(id: &str, text: &str) -> TurnItem {
+        TurnItem::AgentMessage(AgentMessageItem {
+            id: id.into(),
+            content: if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![AgentMessageContent::Text { text: text.into() }]
+            },
+            phase: None,
+        })
+    }
+
+    fn usage(total: i64) -> TokenUsage {
+        TokenUsage {
+            input_tokens: total * 2 / 3,
+            cached_input_tokens: 0,
+            output_tokens: total / 3,
+            reasoning_output_tokens: 0,
+            total_tokens: total,
+        }
+    }
+
+    fn limits() -> RateLimitSnapshot {
+        RateLimitSnapshot {
+            limit_id: Some("codex".into()),
+            limit_name: None,
+            primary: None,
+            secondary: None,
+            credits: None,
+            plan_type: None,
+        }
+    }
+
+    fn n(method: &str, params: Value) -> Value {
+        json!({"method": method, "params": params})
+    }
+
+    const LIMITS: &str = r#"{"limitId": "codex", "limitName": null, "primary": null, "secondary": null, "credits": null, "planType": null}"#;
+
+    #[test]
+    fn a_text_turn() {
+        let thread = thread().to_string();
+        let user = TurnItem::UserMessage(UserMessageItem {
+            id: "u1".into(),
+            content: vec![UserInput::Text {
+                text: "say hello".into(),
+                text_elements: Vec::new(),
+            }],
+        });
+        let limits_json: Value = serde_json::from_str(LIMITS).unwrap();
+        check(
+            vec![
+                started(),
+                item(true, user.clone()),
+                item(false, user),
+                EventMsg::TokenCount(TokenCountEvent {
+                    info: None,
+                    rate_limits: Some(limits()),
+                }),
+                item(true, agent_message("m1", "")),
+                EventMsg::AgentMessageContentDelta(AgentMessageContentDeltaEvent {
+                    thread_id: thread.clone(),
+                    turn_id: TURN.into(),
+                    item_id: "m1".into(),
+                    delta: "Hello".into(),
+                }),
+                // The legacy stream's copies map to nothing.
+                EventMsg::AgentMessageDelta(AgentMessageDeltaEvent {
+                    delta: "Hello".into(),
+                }),
+                item(false, agent_message("m1", "Hello")),
+                EventMsg::AgentMessage(AgentMessageEvent {
+                    message: "Hello".into(),
+                }),
+                EventMsg::TokenCount(TokenCountEvent {
+                    info: Some(TokenUsageInfo {
+                        total_token_usage: usage(15),
+                        last_token_usage: usage(15),
+                        model_context_window: Some(258400),
+                    }),
+                    rate_limits: Some(limits()),
+                }),
+                complete(),
+            ],
+            json!([
+                n(
+                    "turn/started",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "inProgress", "error": null}})
+                ),
+                n(
+                    "item/started",
+                    json!({"item": {"type": "userMessage", "id": "u1", "content": [{"type": "text", "text": "say hello", "text_elements": []}]}, "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/completed",
+                    json!({"item": {"type": "userMessage", "id": "u1", "content": [{"type": "text", "text": "say hello", "text_elements": []}]}, "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "account/rateLimits/updated",
+                    json!({"rateLimits": limits_json})
+                ),
+                n(
+                    "item/started",
+                    json!({"item": {"type": "agentMessage", "id": "m1", "text": ""}, "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/agentMessage/delta",
+                    json!({"threadId": thread, "turnId": TURN, "itemId": "m1", "delta": "Hello"})
+                ),
+                n(
+                    "item/completed",
+                    json!({"item": {"type": "agentMessage", "id": "m1", "text": "Hello"}, "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "thread/tokenUsage/updated",
+                    json!({"threadId": thread, "turnId": TURN, "tokenUsage": {
+                    "total": {"totalTokens": 15, "inputTokens": 10, "cachedInputTokens": 0, "outputTokens": 5, "reasoningOutputTokens": 0},
+                    "last": {"totalTokens": 15, "inputTokens": 10, "cachedInputTokens": 0, "outputTokens": 5, "reasoningOutputTokens": 0},
+                    "modelContextWindow": 258400}})
+                ),
+                n(
+                    "account/rateLimits/updated",
+                    json!({"rateLimits": limits_json})
+                ),
+                n(
+                    "turn/completed",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "completed", "error": null}})
+                ),
+            ]),
+        );
+    }
+
+    #[test]
+    fn reasoning_summary_parts_and_deltas() {
+        let thread = thread().to_string();
+        let reasoning = |summary: Vec<String>| {
+            TurnItem::Reasoning(ReasoningItem {
+                id: "r1".into(),
+                summary_text: summary,
+                raw_content: Vec::new(),
+            })
+        };
+        let part = |index: i64| {
+            EventMsg::AgentReasoningSectionBreak(AgentReasoningSectionBreakEvent {
+                item_id: "r1".into(),
+                summary_index: index,
+            })
+        };
+        let delta = |text: &str, index: i64| {
+            EventMsg::ReasoningContentDelta(ReasoningContentDeltaEvent {
+                thread_id: thread.clone(),
+                turn_id: TURN.into(),
+                item_id: "r1".into(),
+                delta: text.into(),
+                summary_index: index,
+            })
+        };
+        let raw = EventMsg::ReasoningRawContentDelta(ReasoningRawContentDeltaEvent {
+            thread_id: thread.clone(),
+            turn_id: TURN.into(),
+            item_id: "r1".into(),
+            delta: "raw".into(),
+            content_index: 0,
+        });
+        check(
+            vec![
+                started(),
+                item(true, reasoning(Vec::new())),
+                part(0),
+                delta("Considering", 0),
+                part(1),
+                delta("Deciding", 1),
+                raw,
+                item(
+                    false,
+                    reasoning(vec!["Considering".into(), "Deciding".into()]),
+                ),
+            ],
+            json!([
+                n(
+                    "turn/started",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "inProgress", "error": null}})
+                ),
+                n(
+                    "item/started",
+                    json!({"item": {"type": "reasoning", "id": "r1", "summary": [], "content": []}, "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/reasoning/summaryPartAdded",
+                    json!({"threadId": thread, "turnId": TURN, "itemId": "r1", "summaryIndex": 0})
+                ),
+                n(
+                    "item/reasoning/summaryTextDelta",
+                    json!({"threadId": thread, "turnId": TURN, "itemId": "r1", "delta": "Considering", "summaryIndex": 0})
+                ),
+                n(
+                    "item/reasoning/summaryPartAdded",
+                    json!({"threadId": thread, "turnId": TURN, "itemId": "r1", "summaryIndex": 1})
+                ),
+                n(
+                    "item/reasoning/summaryTextDelta",
+                    json!({"threadId": thread, "turnId": TURN, "itemId": "r1", "delta": "Deciding", "summaryIndex": 1})
+                ),
+                n(
+                    "item/reasoning/textDelta",
+                    json!({"threadId": thread, "turnId": TURN, "itemId": "r1", "delta": "raw", "contentIndex": 0})
+                ),
+                n(
+                    "item/completed",
+                    json!({"item": {"type": "reasoning", "id": "r1", "summary": ["Considering", "Deciding"], "content": []}, "threadId": thread, "turnId": TURN})
+                ),
+            ]),
+        );
+    }
+
+    #[test]
+    fn an_error_fails_the_turn_and_a_stream_error_says_it_retries() {
+        let thread = thread().to_string();
+        let message = "We're currently experiencing high demand, which may cause temporary errors.";
+        let error = json!({"message": message, "codexErrorInfo": "internalServerError", "additionalDetails": null});
+        check(
+            vec![
+                started(),
+                EventMsg::StreamError(StreamErrorEvent {
+                    message: "Reconnecting... 1/5".into(),
+                    codex_error_info: Some(CodexErrorInfo::ResponseStreamDisconnected {
+                        http_status_code: None,
+                    }),
+                    additional_details: Some("eof".into()),
+                }),
+                EventMsg::Error(ErrorEvent {
+                    message: message.into(),
+                    codex_error_info: Some(CodexErrorInfo::InternalServerError),
+                }),
+                complete(),
+                // The next turn starts clean.
+                started(),
+                complete(),
+            ],
+            json!([
+                n(
+                    "turn/started",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "inProgress", "error": null}})
+                ),
+                n(
+                    "error",
+                    json!({"error": {"message": "Reconnecting... 1/5", "codexErrorInfo": {"responseStreamDisconnected": {"httpStatusCode": null}}, "additionalDetails": "eof"}, "willRetry": true, "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "error",
+                    json!({"error": error, "willRetry": false, "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "turn/completed",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "failed", "error": error}})
+                ),
+                n(
+                    "turn/started",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "inProgress", "error": null}})
+                ),
+                n(
+                    "turn/completed",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "completed", "error": null}})
+                ),
+            ]),
+        );
+    }
+
+    #[test]
+    fn an_interrupted_turn_compaction_and_renames() {
+        let id = thread();
+        let thread = id.to_string();
+        check(
+            vec![
+                started(),
+                EventMsg::ContextCompacted(ContextCompactedEvent),
+                EventMsg::TurnAborted(TurnAbortedEvent {
+                    turn_id: None,
+                    reason: TurnAbortReason::Interrupted,
+                }),
+                // Nothing runs: an abort without a turn says nothing.
+                EventMsg::TurnAborted(TurnAbortedEvent {
+                    turn_id: None,
+                    reason: TurnAbortReason::Interrupted,
+                }),
+                EventMsg::ThreadNameUpdated(ThreadNameUpdatedEvent {
+                    thread_id: id,
+                    thread_name: Some("named".into()),
+                }),
+            ],
+            json!([
+                n(
+                    "turn/started",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "inProgress", "error": null}})
+                ),
+                n(
+                    "thread/compacted",
+                    json!({"threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "turn/completed",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "interrupted", "error": null}})
+                ),
+                n(
+                    "thread/name/updated",
+                    json!({"threadId": thread, "threadName": "named"})
+                ),
+            ]),
+        );
+    }
+}
