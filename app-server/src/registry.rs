@@ -84,14 +84,37 @@ impl Registry {
         )
     )]
     pub(crate) fn subscribe(&self, connection: ConnectionId, thread: ThreadId) {
+        self.add(connection, thread, |state| &mut state.subscribers);
+    }
+
+    /// Adds a live connection to one of the per-thread sets.
+    fn add(
+        &self,
+        connection: ConnectionId,
+        thread: ThreadId,
+        set: fn(&mut State) -> &mut HashMap<ThreadId, HashSet<ConnectionId>>,
+    ) {
         let mut state = lock(&self.state);
         if state.connections.contains_key(&connection) {
-            state
-                .subscribers
+            set(&mut state)
                 .entry(thread)
                 .or_default()
                 .insert(connection);
         }
+    }
+
+    /// The live connections in one of the per-thread sets.
+    fn members(
+        &self,
+        thread: ThreadId,
+        set: fn(&State) -> &HashMap<ThreadId, HashSet<ConnectionId>>,
+    ) -> Vec<Arc<Connection>> {
+        let state = lock(&self.state);
+        set(&state).get(&thread).map_or_else(Vec::new, |ids| {
+            ids.iter()
+                .filter_map(|id| state.connections.get(id).cloned())
+                .collect()
+        })
     }
 
     #[cfg_attr(
@@ -120,16 +143,10 @@ impl Registry {
         )
     )]
     pub(crate) fn notify_thread(&self, thread: ThreadId, notification: &ServerNotification) {
-        let subscribers: Vec<Arc<Connection>> = {
-            let state = lock(&self.state);
-            let Some(ids) = state.subscribers.get(&thread) else {
-                return;
-            };
-            ids.iter()
-                .filter_map(|id| state.connections.get(id).cloned())
-                .collect()
-        };
-        Self::fan_out(&subscribers, notification);
+        Self::fan_out(
+            &self.members(thread, |state| &state.subscribers),
+            notification,
+        );
     }
 
     /// Sends `thread`'s legacy events to `connection` from now on (v1 `addConversationListener`).
@@ -138,14 +155,7 @@ impl Registry {
         expect(dead_code, reason = "v1 addConversationListener uses it")
     )]
     pub(crate) fn listen_legacy(&self, connection: ConnectionId, thread: ThreadId) {
-        let mut state = lock(&self.state);
-        if state.connections.contains_key(&connection) {
-            state
-                .legacy_listeners
-                .entry(thread)
-                .or_default()
-                .insert(connection);
-        }
+        self.add(connection, thread, |state| &mut state.legacy_listeners);
     }
 
     /// Sends one of `thread`'s legacy `codex/event/*` notifications, already serialised, to the
@@ -158,15 +168,7 @@ impl Registry {
         )
     )]
     pub(crate) fn notify_thread_legacy(&self, thread: ThreadId, method: &str, frame: &Frame) {
-        let listeners: Vec<Arc<Connection>> = {
-            let state = lock(&self.state);
-            let Some(ids) = state.legacy_listeners.get(&thread) else {
-                return;
-            };
-            ids.iter()
-                .filter_map(|id| state.connections.get(id).cloned())
-                .collect()
-        };
+        let listeners = self.members(thread, |state| &state.legacy_listeners);
         for connection in listeners {
             connection.notify_frame(method, frame);
         }
