@@ -4,4 +4,7 @@
 //! `EventMsg`s per thread. It knows nothing of JSON-RPC or connections; the app server maps its
 //! events onto the wire.
 
+pub mod auth;
+pub mod client;
 pub mod model;
+pub mod provider;
