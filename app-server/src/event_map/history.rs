@@ -197,3 +197,155 @@ fn new_turn(id: String, status: v2::TurnStatus) -> v2::Turn {
         error: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use codex_protocol::protocol::*;
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    fn user(text: &str) -> RolloutItem {
+        RolloutItem::EventMsg(EventMsg::UserMessage(UserMessageEvent {
+            message: text.into(),
+            images: Some(vec!["https://example.com/a.png".into()]),
+            local_images: Vec::new(),
+            text_elements: Vec::new(),
+        }))
+    }
+
+    fn event(event: EventMsg) -> RolloutItem {
+        RolloutItem::EventMsg(event)
+    }
+
+    fn agent(text: &str) -> RolloutItem {
+        event(EventMsg::AgentMessage(AgentMessageEvent {
+            message: text.into(),
+        }))
+    }
+
+    fn started(id: &str) -> RolloutItem {
+        event(EventMsg::TaskStarted(TurnStartedEvent {
+            turn_id: id.into(),
+            model_context_window: None,
+            collaboration_mode_kind: Default::default(),
+        }))
+    }
+
+    /// Each turn as its status and `id type` per item.
+    fn shape(turns: &[v2::Turn]) -> Vec<(v2::TurnStatus, Vec<String>)> {
+        turns
+            .iter()
+            .map(|turn| {
+                let items = turn
+                    .items
+                    .iter()
+                    .map(|item| {
+                        let value = serde_json::to_value(item).unwrap();
+                        format!(
+                            "{} {}",
+                            value["id"].as_str().unwrap(),
+                            value["type"].as_str().unwrap()
+                        )
+                    })
+                    .collect();
+                (turn.status.clone(), items)
+            })
+            .collect()
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| (*item).to_owned()).collect()
+    }
+
+    #[test]
+    fn rollouts_without_turn_events_get_one_turn_per_user_message() {
+        let turns = rebuild_turns(&[
+            user("one"),
+            agent("reply"),
+            event(EventMsg::AgentReasoning(AgentReasoningEvent {
+                text: "first".into(),
+            })),
+            event(EventMsg::AgentReasoning(AgentReasoningEvent {
+                text: "second".into(),
+            })),
+            event(EventMsg::AgentReasoningRawContent(
+                AgentReasoningRawContentEvent { text: "raw".into() },
+            )),
+            agent(""),
+            user("two"),
+        ]);
+        assert_eq!(
+            shape(&turns),
+            [
+                (
+                    v2::TurnStatus::Completed,
+                    strings(&[
+                        "item-1 userMessage",
+                        "item-2 agentMessage",
+                        "item-3 reasoning"
+                    ])
+                ),
+                (v2::TurnStatus::Completed, strings(&["item-4 userMessage"])),
+            ]
+        );
+        assert_eq!(
+            serde_json::to_value(&turns[0].items[2]).unwrap(),
+            serde_json::json!({"type": "reasoning", "id": "item-3", "summary": ["first", "second"], "content": ["raw"]})
+        );
+        assert_eq!(
+            serde_json::to_value(&turns[0].items[0]).unwrap()["content"],
+            serde_json::json!([{"type": "text", "text": "one", "text_elements": []}, {"type": "image", "url": "https://example.com/a.png"}])
+        );
+    }
+
+    #[test]
+    fn errors_aborts_and_rollbacks() {
+        let turns = rebuild_turns(&[
+            started("t1"),
+            user("fails"),
+            event(EventMsg::Error(ErrorEvent {
+                message: "boom".into(),
+                codex_error_info: Some(CodexErrorInfo::InternalServerError),
+            })),
+            event(EventMsg::TaskComplete(TurnCompleteEvent {
+                turn_id: "t1".into(),
+                last_agent_message: None,
+            })),
+            started("t2"),
+            user("stopped"),
+            event(EventMsg::TurnAborted(TurnAbortedEvent {
+                turn_id: Some("t2".into()),
+                reason: TurnAbortReason::Interrupted,
+            })),
+            started("t3"),
+            user("rolled back"),
+            event(EventMsg::ThreadRolledBack(ThreadRolledBackEvent {
+                num_turns: 1,
+            })),
+            started("t4"),
+            user("still running"),
+        ]);
+        let ids: Vec<&str> = turns.iter().map(|turn| turn.id.as_str()).collect();
+        assert_eq!(ids, ["t1", "t2", "t4"]);
+        assert_eq!(
+            shape(&turns),
+            [
+                (v2::TurnStatus::Failed, strings(&["item-1 userMessage"])),
+                (
+                    v2::TurnStatus::Interrupted,
+                    strings(&["item-2 userMessage"])
+                ),
+                (v2::TurnStatus::InProgress, strings(&["item-3 userMessage"])),
+            ]
+        );
+        assert_eq!(
+            turns[0].error,
+            Some(v2::TurnError {
+                message: "boom".into(),
+                codex_error_info: Some(v2::CodexErrorInfo::InternalServerError),
+                additional_details: None,
+            })
+        );
+    }
+}
