@@ -67,12 +67,15 @@ pub enum ResponseEvent {
         delta: String,
         content_index: i64,
     },
-    /// The answer is complete. Always the last event of a stream that did not fail.
+    /// The answer is complete. Always the last event of a stream that did not fail; a stream
+    /// that ends without it ends with an `Err` instead. Chat Completions clients emit it
+    /// themselves, with the chunk id as `response_id`, after the whole items.
     Completed {
         response_id: String,
         token_usage: Option<TokenUsage>,
     },
-    /// Rate limit headers the provider sent with the answer.
+    /// Rate limit headers the provider sent with the answer (`x-codex-primary-*`,
+    /// `x-codex-secondary-*`); when present, the first event of the stream.
     RateLimits(RateLimitSnapshot),
 }
 
@@ -83,8 +86,11 @@ pub struct ModelError {
     /// What the user sees, e.g. `unexpected status 401 Unauthorized: …`.
     pub message: String,
     pub info: CodexErrorInfo,
-    /// Whether the turn loop may retry by sending the request again (a stream cut mid-way);
-    /// request-level retries already happened inside the client.
+    /// Whether the turn loop may retry by sending the request again, up to
+    /// [`ModelClient::stream_max_retries`] times: `true` for a stream that broke off or went
+    /// idle (`ResponseStreamDisconnected`), a provider that could not be reached even after
+    /// the request-level retries (`HttpConnectionFailed`), and a `response.failed` the provider
+    /// calls transient. HTTP errors (401, 500, retries exhausted on 429/5xx) are final.
     pub retryable: bool,
 }
 
