@@ -249,7 +249,7 @@ mod tests {
                         )
                     })
                     .collect();
-                (turn.status.clone(), items)
+                (turn.status, items)
             })
             .collect()
     }
