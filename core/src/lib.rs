@@ -3,8 +3,17 @@
 //! The core speaks in domain types (`codex_protocol`): it takes user input and emits
 //! `EventMsg`s per thread. It knows nothing of JSON-RPC or connections; the app server maps its
 //! events onto the wire.
+//!
+//! Entry point: [`thread::ThreadManager`] starts, resumes and forks [`thread::CodexThread`]s;
+//! each takes [`thread::Op`]s and reports [`thread::Event`]s.
 
 pub mod auth;
 pub mod client;
+mod git_info;
+pub mod instructions;
 pub mod model;
+pub mod model_family;
 pub mod provider;
+pub mod thread;
+pub mod tools;
+mod turn;

@@ -1,0 +1,447 @@
+//! [`ThreadManager`]: starts, resumes and forks threads, and holds the loaded ones by id.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
+
+use codex_config::ConfigService;
+use codex_config::ConfigToml;
+use codex_protocol::ThreadId;
+use codex_protocol::config_types::SandboxMode;
+use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::AskForApproval;
+use codex_protocol::protocol::SandboxPolicy;
+use codex_protocol::protocol::SessionSource;
+use codex_rollout::BaseInstructions;
+use codex_rollout::RolloutError;
+use codex_rollout::RolloutItem;
+use codex_rollout::RolloutStore;
+use codex_rollout::SessionMeta;
+use codex_rollout::format_timestamp;
+use codex_utils_absolute_path::AbsolutePathBuf;
+use time::OffsetDateTime;
+
+use super::CodexThread;
+use super::EventStream;
+use super::Op;
+use super::ThreadError;
+use super::ThreadSettings;
+use super::event_channel;
+use super::history;
+use super::recorder::Recorder;
+use super::session::Session;
+use crate::git_info::collect_git_info;
+use crate::instructions;
+use crate::model::ModelClient;
+use crate::model_family::ModelFamily;
+use crate::tools::ToolRouter;
+
+/// The model used when neither the thread nor the config names one.
+const DEFAULT_MODEL: &str = "gpt-5.1-codex";
+const DEFAULT_PROVIDER: &str = "openai";
+
+/// Makes the model client of a thread from its config and settings. The app server passes one
+/// that builds the real clients; tests pass one that returns a scripted fake.
+pub trait ModelClientFactory: Send + Sync {
+    fn create(
+        &self,
+        config: &ConfigToml,
+        settings: &ThreadSettings,
+    ) -> Result<Arc<dyn ModelClient>, String>;
+}
+
+impl<F> ModelClientFactory for F
+where
+    F: Fn(&ConfigToml, &ThreadSettings) -> Result<Arc<dyn ModelClient>, String> + Send + Sync,
+{
+    fn create(
+        &self,
+        config: &ConfigToml,
+        settings: &ThreadSettings,
+    ) -> Result<Arc<dyn ModelClient>, String> {
+        self(config, settings)
+    }
+}
+
+/// What a [`ThreadManager`] needs.
+pub struct ThreadManagerOptions {
+    pub codex_home: PathBuf,
+    pub config: ConfigService,
+    pub models: Arc<dyn ModelClientFactory>,
+    pub tools: Arc<dyn ToolRouter>,
+    /// Written to `session_meta`: who started the thread (the client's name).
+    pub originator: String,
+    pub cli_version: String,
+    pub source: SessionSource,
+}
+
+/// The options of `thread/start` (and of resume and fork, which take the same overrides).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartThread {
+    pub model: Option<String>,
+    pub model_provider: Option<String>,
+    pub cwd: Option<PathBuf>,
+    pub approval_policy: Option<AskForApproval>,
+    pub sandbox: Option<SandboxMode>,
+    /// Dotted `key = value` config overrides, on top of the session flags.
+    pub config: Vec<(String, toml::Value)>,
+    pub base_instructions: Option<String>,
+    pub developer_instructions: Option<String>,
+    /// Keep nothing on disk.
+    pub ephemeral: bool,
+}
+
+/// A thread just loaded, with its event stream (the only one there is).
+#[derive(Debug)]
+pub struct NewThread {
+    pub thread: Arc<CodexThread>,
+    pub events: EventStream,
+}
+
+/// The loaded threads of one `$CODEX_HOME`.
+pub struct ThreadManager {
+    codex_home: PathBuf,
+    config: ConfigService,
+    store: RolloutStore,
+    models: Arc<dyn ModelClientFactory>,
+    tools: Arc<dyn ToolRouter>,
+    originator: String,
+    cli_version: String,
+    source: SessionSource,
+    threads: Mutex<HashMap<ThreadId, Arc<CodexThread>>>,
+}
+
+/// How a thread's history begins.
+enum Origin {
+    New,
+    Resumed(Vec<RolloutItem>),
+    Forked(Vec<RolloutItem>),
+}
+
+impl ThreadManager {
+    pub fn new(options: ThreadManagerOptions) -> Result<ThreadManager, ThreadError> {
+        let store = RolloutStore::open(&options.codex_home)?;
+        Ok(ThreadManager {
+            codex_home: options.codex_home,
+            config: options.config,
+            store,
+            models: options.models,
+            tools: options.tools,
+            originator: options.originator,
+            cli_version: options.cli_version,
+            source: options.source,
+            threads: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The rollouts on disk.
+    pub fn store(&self) -> &RolloutStore {
+        &self.store
+    }
+
+    fn threads(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, Arc<CodexThread>>> {
+        self.threads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Starts a new thread. Its git state is gathered in the background and never delays it.
+    pub async fn start_thread(&self, params: StartThread) -> Result<NewThread, ThreadError> {
+        self.load(ThreadId::new(), params, Origin::New).await
+    }
+
+    /// Loads a thread from its rollout and continues it.
+    pub async fn resume_thread(
+        &self,
+        id: ThreadId,
+        params: StartThread,
+    ) -> Result<NewThread, ThreadError> {
+        if self.threads().contains_key(&id) {
+            return Err(ThreadError::AlreadyLoaded(id));
+        }
+        let rollout = self.store.read(id).map_err(|err| match err {
+            RolloutError::ThreadNotFound(_) | RolloutError::FileNotFound(_) => {
+                ThreadError::NoRollout(id)
+            }
+            other => ThreadError::Rollout(other),
+        })?;
+        if rollout.skipped > 0 {
+            tracing::warn!(
+                "resuming {id}: skipped {} unreadable line(s)",
+                rollout.skipped
+            );
+        }
+        let mut params = params;
+        if params.base_instructions.is_none() {
+            params.base_instructions = rollout.meta.base_instructions.map(|base| base.text);
+        }
+        let items = without_meta(rollout.lines.into_iter().map(|line| line.item));
+        self.load(id, params, Origin::Resumed(items)).await
+    }
+
+    /// Starts a new thread with a copy of another's history (loaded or on disk).
+    pub async fn fork_thread(
+        &self,
+        source: ThreadId,
+        params: StartThread,
+    ) -> Result<NewThread, ThreadError> {
+        let loaded = self.threads().get(&source).cloned();
+        let items = match loaded {
+            Some(thread) => {
+                thread.flush().await;
+                thread.recorded_items()
+            }
+            None => {
+                let rollout = self.store.read(source).map_err(|err| match err {
+                    RolloutError::ThreadNotFound(_) | RolloutError::FileNotFound(_) => {
+                        ThreadError::NoRollout(source)
+                    }
+                    other => ThreadError::Rollout(other),
+                })?;
+                without_meta(rollout.lines.into_iter().map(|line| line.item))
+            }
+        };
+        self.load(ThreadId::new(), params, Origin::Forked(items))
+            .await
+    }
+
+    /// A loaded thread.
+    pub fn get(&self, id: ThreadId) -> Result<Arc<CodexThread>, ThreadError> {
+        self.threads()
+            .get(&id)
+            .cloned()
+            .ok_or(ThreadError::NotLoaded(id))
+    }
+
+    /// The ids of the loaded threads.
+    pub fn loaded(&self) -> Vec<ThreadId> {
+        self.threads().keys().copied().collect()
+    }
+
+    /// Shuts a thread down (interrupting its turn) and forgets it.
+    pub async fn unload(&self, id: ThreadId) -> Result<(), ThreadError> {
+        let thread = self
+            .threads()
+            .remove(&id)
+            .ok_or(ThreadError::NotLoaded(id))?;
+        match thread.submit(Op::Shutdown).await {
+            Ok(_) | Err(ThreadError::Closed) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn load(
+        &self,
+        id: ThreadId,
+        params: StartThread,
+        origin: Origin,
+    ) -> Result<NewThread, ThreadError> {
+        let last_context = match &origin {
+            Origin::New => None,
+            Origin::Resumed(items) | Origin::Forked(items) => {
+                items.iter().rev().find_map(|item| match item {
+                    RolloutItem::TurnContext(context) => Some(context.clone()),
+                    _ => None,
+                })
+            }
+        };
+        let cwd = params
+            .cwd
+            .clone()
+            .or_else(|| last_context.as_ref().map(|context| context.cwd.clone()));
+        let cwd = match cwd {
+            Some(cwd) => cwd,
+            None => std::env::current_dir()
+                .map_err(|err| ThreadError::Config(format!("no working directory: {err}")))?,
+        };
+        let cwd = AbsolutePathBuf::from_absolute_path(&cwd)
+            .map_err(|err| ThreadError::Config(format!("invalid cwd {}: {err}", cwd.display())))?;
+        let stack = self
+            .config
+            .load_for_thread(&cwd, params.config.clone())
+            .map_err(|err| ThreadError::Config(err.to_string()))?;
+        let resolved = stack
+            .resolve()
+            .map_err(|err| ThreadError::Config(err.to_string()))?;
+        let config = resolved.config;
+
+        let model = params
+            .model
+            .clone()
+            .or_else(|| last_context.as_ref().map(|context| context.model.clone()))
+            .or_else(|| config.model.clone())
+            .unwrap_or_else(|| DEFAULT_MODEL.to_owned());
+        let family = ModelFamily::find(&model);
+        let approval_policy = params
+            .approval_policy
+            .or(resolved.approval_policy)
+            .or_else(|| last_context.as_ref().map(|context| context.approval_policy))
+            .unwrap_or(AskForApproval::OnRequest);
+        let sandbox_policy = match params.sandbox.or(resolved.sandbox_mode) {
+            Some(mode) => sandbox_policy(mode, &config),
+            None => last_context
+                .as_ref()
+                .map(|context| context.sandbox_policy.clone())
+                .unwrap_or_else(|| sandbox_policy(SandboxMode::ReadOnly, &config)),
+        };
+        let own_instructions = std::fs::read_to_string(self.codex_home.join("AGENTS.md"))
+            .ok()
+            .or_else(|| config.instructions.clone());
+        let markers = config
+            .project_root_markers
+            .clone()
+            .unwrap_or_else(|| vec![".git".to_owned()]);
+        let user_instructions = instructions::user_instructions(
+            own_instructions.as_deref(),
+            cwd.as_path(),
+            &markers,
+            config
+                .project_doc_max_bytes
+                .unwrap_or(instructions::DEFAULT_PROJECT_DOC_MAX_BYTES),
+        );
+        let base_instructions = match (&params.base_instructions, &config.model_instructions_file) {
+            (Some(text), _) => text.clone(),
+            (None, Some(file)) => std::fs::read_to_string(file.as_path()).map_err(|err| {
+                ThreadError::Config(format!(
+                    "cannot read model_instructions_file {}: {err}",
+                    file.as_path().display()
+                ))
+            })?,
+            (None, None) => instructions::base_instructions(family.instructions).to_owned(),
+        };
+        let (unified_exec_features, _) = codex_config::features::resolve(&config.features);
+        let unified_exec = unified_exec_features
+            .iter()
+            .find(|(feature, _)| feature.name == "unified_exec")
+            .is_some_and(|(_, enabled)| *enabled);
+        let settings = ThreadSettings {
+            model,
+            model_provider: params
+                .model_provider
+                .clone()
+                .or_else(|| config.model_provider.clone())
+                .unwrap_or_else(|| DEFAULT_PROVIDER.to_owned()),
+            cwd: cwd.to_path_buf(),
+            approval_policy,
+            sandbox_policy,
+            reasoning_effort: config.model_reasoning_effort,
+            reasoning_summary: config.model_reasoning_summary,
+            verbosity: config.model_verbosity,
+            base_instructions,
+            developer_instructions: params
+                .developer_instructions
+                .clone()
+                .or_else(|| config.developer_instructions.clone()),
+            user_instructions,
+            compact_prompt: config.compact_prompt.clone(),
+            model_context_window: config.model_context_window,
+            unified_exec,
+            ephemeral: params.ephemeral,
+        };
+        let model_client = self
+            .models
+            .create(&config, &settings)
+            .map_err(ThreadError::ModelClient)?;
+
+        let (history, recorded) = match &origin {
+            Origin::New => (Vec::new(), Vec::new()),
+            Origin::Resumed(items) | Origin::Forked(items) => {
+                (history::rebuild(items.iter()), items.clone())
+            }
+        };
+        let recorder = match (&origin, params.ephemeral) {
+            (_, true) => None,
+            (Origin::Resumed(_), false) => Some(Recorder::resume(self.store.resume(id)?)),
+            (Origin::New | Origin::Forked(_), false) => {
+                let start = OffsetDateTime::now_utc();
+                let meta = SessionMeta {
+                    id,
+                    timestamp: format_timestamp(start),
+                    cwd: settings.cwd.clone(),
+                    originator: self.originator.clone(),
+                    cli_version: self.cli_version.clone(),
+                    source: self.source.clone(),
+                    model_provider: Some(settings.model_provider.clone()),
+                    base_instructions: Some(BaseInstructions {
+                        text: settings.base_instructions.clone(),
+                    }),
+                    git: None,
+                    extra: serde_json::Map::new(),
+                };
+                let git_cwd = settings.cwd.clone();
+                let git = Box::pin(async move { collect_git_info(&git_cwd).await });
+                let recorder =
+                    Recorder::create(self.store.clone(), &self.codex_home, meta, start, git);
+                if let Origin::Forked(items) = &origin {
+                    recorder.record(items.clone());
+                }
+                Some(recorder)
+            }
+        };
+        let initial_context = match origin {
+            Origin::New => initial_context(&settings),
+            Origin::Resumed(_) | Origin::Forked(_) => Vec::new(),
+        };
+        let (events, stream) = event_channel();
+        let session = Session::new(
+            id,
+            events,
+            model_client,
+            self.tools.clone(),
+            recorder,
+            settings,
+            (history, recorded),
+        );
+        session.record_items(initial_context);
+        let thread = CodexThread::spawn(session);
+        self.threads().insert(id, thread.clone());
+        Ok(NewThread {
+            thread,
+            events: stream,
+        })
+    }
+}
+
+fn without_meta(items: impl Iterator<Item = RolloutItem>) -> Vec<RolloutItem> {
+    items
+        .filter(|item| !matches!(item, RolloutItem::SessionMeta(_)))
+        .collect()
+}
+
+/// The messages that open a new thread's history: permissions, developer instructions,
+/// AGENTS.md, environment.
+fn initial_context(settings: &ThreadSettings) -> Vec<ResponseItem> {
+    let mut items = vec![instructions::permissions_message(
+        &settings.sandbox_policy,
+        settings.approval_policy,
+    )];
+    if let Some(text) = &settings.developer_instructions {
+        items.push(instructions::developer_message(text));
+    }
+    if let Some(text) = &settings.user_instructions {
+        items.push(instructions::user_instructions_message(&settings.cwd, text));
+    }
+    items.push(instructions::environment_context_message(
+        &settings.cwd,
+        &instructions::user_shell(),
+    ));
+    items
+}
+
+fn sandbox_policy(mode: SandboxMode, config: &ConfigToml) -> SandboxPolicy {
+    match mode {
+        SandboxMode::ReadOnly => SandboxPolicy::ReadOnly { access: None },
+        SandboxMode::DangerFullAccess => SandboxPolicy::DangerFullAccess,
+        SandboxMode::WorkspaceWrite => {
+            let table = config.sandbox_workspace_write.clone().unwrap_or_default();
+            SandboxPolicy::WorkspaceWrite {
+                writable_roots: (!table.writable_roots.is_empty()).then_some(table.writable_roots),
+                read_only_access: None,
+                network_access: table.network_access,
+                exclude_tmpdir_env_var: table.exclude_tmpdir_env_var,
+                exclude_slash_tmp: table.exclude_slash_tmp,
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The seam between the turn loop and the tools: the loop hands every tool call the model makes
+//! to a [`ToolRouter`] and sends the outputs back to the model in the next request.
+//!
+//! No tools exist yet; [`NoTools`] offers none and answers any call with an error output, so a
+//! model that calls a tool anyway learns that it cannot and can still answer.
+
+use std::path::PathBuf;
+
+use codex_protocol::ThreadId;
+use codex_protocol::models::FunctionCallOutputBody;
+use codex_protocol::models::FunctionCallOutputPayload;
+use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::AskForApproval;
+use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::SandboxPolicy;
+use futures::future::BoxFuture;
+
+use crate::model_family::ModelFamily;
+use crate::thread::Event;
+use crate::thread::EventSender;
+
+/// A tool call the model made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCall {
+    pub call_id: String,
+    pub name: String,
+    pub payload: ToolPayload,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolPayload {
+    /// A function tool: JSON arguments as text.
+    Function { arguments: String },
+    /// A custom (freeform) tool: its raw input.
+    Custom { input: String },
+}
+
+impl ToolCall {
+    /// The call in a response item, if the item is one.
+    pub fn from_item(item: &ResponseItem) -> Option<ToolCall> {
+        match item {
+            ResponseItem::FunctionCall {
+                name,
+                arguments,
+                call_id,
+                ..
+            } => Some(ToolCall {
+                call_id: call_id.clone(),
+                name: name.clone(),
+                payload: ToolPayload::Function {
+                    arguments: arguments.clone(),
+                },
+            }),
+            ResponseItem::CustomToolCall {
+                call_id,
+                name,
+                input,
+                ..
+            } => Some(ToolCall {
+                call_id: call_id.clone(),
+                name: name.clone(),
+                payload: ToolPayload::Custom {
+                    input: input.clone(),
+                },
+            }),
+            _ => None,
+        }
+    }
+
+    /// The output item answering this call with `text`, of the kind that matches the call.
+    pub fn output(&self, text: String, success: bool) -> ResponseItem {
+        match self.payload {
+            ToolPayload::Function { .. } => ResponseItem::FunctionCallOutput {
+                call_id: self.call_id.clone(),
+                output: FunctionCallOutputPayload {
+                    body: FunctionCallOutputBody::String(text),
+                    success: Some(success),
+                },
+            },
+            ToolPayload::Custom { .. } => ResponseItem::CustomToolCallOutput {
+                call_id: self.call_id.clone(),
+                output: text,
+            },
+        }
+    }
+}
+
+/// What a tool may know about and do in the turn it runs in.
+#[derive(Clone)]
+pub struct ToolContext {
+    pub thread_id: ThreadId,
+    pub turn_id: String,
+    pub cwd: PathBuf,
+    pub approval_policy: AskForApproval,
+    pub sandbox_policy: SandboxPolicy,
+    pub(crate) events: EventSender,
+}
+
+impl ToolContext {
+    /// Sends an event of the running turn (a command's begin and end, say) to the client.
+    pub async fn emit(&self, msg: EventMsg) {
+        self.events
+            .send(Event {
+                id: self.turn_id.clone(),
+                msg,
+            })
+            .await;
+    }
+}
+
+/// The tools of a thread.
+pub trait ToolRouter: Send + Sync {
+    /// The tool definitions to offer `family`, as the Responses API takes them.
+    fn specs(&self, family: &ModelFamily) -> Vec<serde_json::Value>;
+
+    /// Runs one call and returns the output item to send back to the model. Failures are
+    /// outputs too: the model should hear about them. Dropping the future cancels the call
+    /// (the turn was interrupted).
+    fn dispatch<'a>(
+        &'a self,
+        call: ToolCall,
+        context: &'a ToolContext,
+    ) -> BoxFuture<'a, ResponseItem>;
+}
+
+/// No tools at all.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTools;
+
+impl ToolRouter for NoTools {
+    fn specs(&self, _family: &ModelFamily) -> Vec<serde_json::Value> {
+        Vec::new()
+    }
+
+    fn dispatch<'a>(
+        &'a self,
+        call: ToolCall,
+        _context: &'a ToolContext,
+    ) -> BoxFuture<'a, ResponseItem> {
+        let text = format!("unsupported call: {}", call.name);
+        Box::pin(async move { call.output(text, false) })
+    }
+}

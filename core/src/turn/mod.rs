@@ -1,0 +1,664 @@
+//! The turn loop: record the user's input, then sample the model, run the tool calls it makes
+//! and sample again, until it answers without calls. Output streams out as items with deltas;
+//! a stream that breaks off is resent (up to the client's `stream_max_retries`); an interrupt
+//! drops the stream (and any running tool) at once.
+
+mod compact;
+mod input;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use codex_protocol::config_types::ModeKind;
+use codex_protocol::items::AgentMessageContent;
+use codex_protocol::items::AgentMessageItem;
+use codex_protocol::items::ReasoningItem;
+use codex_protocol::items::TurnItem;
+use codex_protocol::models::ContentItem;
+use codex_protocol::models::ReasoningItemContent;
+use codex_protocol::models::ReasoningItemReasoningSummary;
+use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::AgentMessageContentDeltaEvent;
+use codex_protocol::protocol::AgentMessageDeltaEvent;
+use codex_protocol::protocol::AgentMessageEvent;
+use codex_protocol::protocol::AgentReasoningDeltaEvent;
+use codex_protocol::protocol::AgentReasoningEvent;
+use codex_protocol::protocol::AgentReasoningRawContentDeltaEvent;
+use codex_protocol::protocol::AgentReasoningSectionBreakEvent;
+use codex_protocol::protocol::CodexErrorInfo;
+use codex_protocol::protocol::ErrorEvent;
+use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::ItemCompletedEvent;
+use codex_protocol::protocol::ItemStartedEvent;
+use codex_protocol::protocol::ReasoningContentDeltaEvent;
+use codex_protocol::protocol::ReasoningRawContentDeltaEvent;
+use codex_protocol::protocol::StreamErrorEvent;
+use codex_protocol::protocol::TokenCountEvent;
+use codex_protocol::protocol::TokenUsage;
+use codex_protocol::protocol::TokenUsageInfo;
+use codex_protocol::protocol::TurnAbortReason;
+use codex_protocol::protocol::TurnAbortedEvent;
+use codex_protocol::protocol::TurnCompleteEvent;
+use codex_protocol::protocol::TurnStartedEvent;
+use codex_rollout::RolloutItem;
+use codex_rollout::TurnContextItem;
+use futures::StreamExt;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::instructions::text_message;
+use crate::model::ModelError;
+use crate::model::Prompt;
+use crate::model::ReasoningSettings;
+use crate::model::ResponseEvent;
+use crate::model_family::ModelFamily;
+use crate::thread::TaskKind;
+use crate::thread::ThreadSettings;
+use crate::thread::new_id;
+use crate::thread::session::Session;
+use crate::tools::ToolCall;
+use crate::tools::ToolContext;
+
+/// The user message recorded when a turn is interrupted, so the model knows on the next turn.
+const TURN_ABORTED_MESSAGE: &str = "<turn_aborted>\nThe user stopped the previous turn on \
+purpose. Tools that were running were stopped and may have done part of their work; check the \
+current state before repeating anything.\n</turn_aborted>";
+
+/// First wait before resending a broken stream; doubled on each further attempt.
+const RETRY_BASE_DELAY: Duration = Duration::from_millis(100);
+
+/// One turn's fixed context: its id and the settings it runs with.
+pub(crate) struct Turn {
+    pub(crate) id: String,
+    pub(crate) settings: ThreadSettings,
+    pub(crate) family: ModelFamily,
+}
+
+impl Turn {
+    fn context_window(&self) -> i64 {
+        self.settings
+            .model_context_window
+            .unwrap_or_else(|| self.family.effective_context_window())
+    }
+}
+
+enum Outcome {
+    Completed(Option<String>),
+    Failed(ModelError),
+}
+
+/// Runs one task (a regular turn or a compaction) to its end, then clears the active turn.
+pub(crate) async fn run_task(
+    session: Arc<Session>,
+    turn_id: String,
+    kind: TaskKind,
+    cancel: CancellationToken,
+) {
+    let settings = session.state().settings.clone();
+    let turn = Turn {
+        id: turn_id,
+        family: ModelFamily::find(&settings.model),
+        settings,
+    };
+    session
+        .emit(
+            &turn.id,
+            EventMsg::TaskStarted(TurnStartedEvent {
+                turn_id: turn.id.clone(),
+                model_context_window: Some(turn.context_window()),
+                collaboration_mode_kind: ModeKind::Default,
+            }),
+        )
+        .await;
+    let work = async {
+        match kind {
+            TaskKind::Regular(input) => {
+                input::record_user_input(&session, &turn, input).await;
+                run_sampling_loop(&session, &turn).await
+            }
+            TaskKind::Compact => compact::run_compact(&session, &turn).await,
+        }
+    };
+    // Dropping `work` on cancellation drops the model stream and any running tool at once.
+    let outcome = tokio::select! {
+        biased;
+        () = cancel.cancelled() => None,
+        outcome = work => Some(outcome),
+    };
+    match outcome {
+        Some(Outcome::Completed(last_agent_message)) => {
+            finish(&session, &turn, last_agent_message).await;
+        }
+        Some(Outcome::Failed(error)) => {
+            session
+                .emit(
+                    &turn.id,
+                    EventMsg::Error(ErrorEvent {
+                        message: error.message,
+                        codex_error_info: Some(error.info),
+                    }),
+                )
+                .await;
+            finish(&session, &turn, None).await;
+        }
+        None => {
+            session.record_items(vec![text_message("user", TURN_ABORTED_MESSAGE.to_owned())]);
+            session
+                .emit(
+                    &turn.id,
+                    EventMsg::TurnAborted(TurnAbortedEvent {
+                        turn_id: Some(turn.id.clone()),
+                        reason: TurnAbortReason::Interrupted,
+                    }),
+                )
+                .await;
+            clear_active(&session, &turn.id);
+        }
+    }
+    session.flush().await;
+}
+
+async fn finish(session: &Session, turn: &Turn, last_agent_message: Option<String>) {
+    // The turn is over before clients hear so: a `turn/start` right after `TaskComplete`
+    // must start a new turn, not steer this one.
+    clear_active(session, &turn.id);
+    session
+        .emit(
+            &turn.id,
+            EventMsg::TaskComplete(TurnCompleteEvent {
+                turn_id: turn.id.clone(),
+                last_agent_message,
+            }),
+        )
+        .await;
+}
+
+fn clear_active(session: &Session, turn_id: &str) {
+    let mut state = session.state();
+    if state
+        .active
+        .as_ref()
+        .is_some_and(|active| active.id == turn_id)
+    {
+        state.active = None;
+    }
+}
+
+async fn run_sampling_loop(session: &Arc<Session>, turn: &Turn) -> Outcome {
+    let mut last_agent_message = None;
+    loop {
+        let steered = take_pending_input(session, &turn.id);
+        if !steered.is_empty() {
+            input::record_user_input(session, turn, steered).await;
+        }
+        let sample = match sample_with_retries(session, turn, true).await {
+            Ok(sample) => sample,
+            Err(error) => return Outcome::Failed(error),
+        };
+        if sample.last_agent_message.is_some() {
+            last_agent_message = sample.last_agent_message;
+        }
+        let more_input = session
+            .state()
+            .active
+            .as_ref()
+            .is_some_and(|active| !active.pending_input.is_empty());
+        if !sample.needs_follow_up && !more_input {
+            return Outcome::Completed(last_agent_message);
+        }
+    }
+}
+
+fn take_pending_input(
+    session: &Session,
+    turn_id: &str,
+) -> Vec<codex_protocol::user_input::UserInput> {
+    let mut state = session.state();
+    match state.active.as_mut() {
+        Some(active) if active.id == turn_id => std::mem::take(&mut active.pending_input),
+        _ => Vec::new(),
+    }
+}
+
+pub(crate) struct Sample {
+    needs_follow_up: bool,
+    last_agent_message: Option<String>,
+}
+
+/// One model request, resent while its stream breaks off and retries are left.
+pub(crate) async fn sample_with_retries(
+    session: &Arc<Session>,
+    turn: &Turn,
+    with_tools: bool,
+) -> Result<Sample, ModelError> {
+    let max_retries = session.model.stream_max_retries();
+    let mut retries = 0;
+    loop {
+        record_turn_context(session, turn);
+        let prompt = build_prompt(session, turn, with_tools);
+        match sample_once(session, turn, &prompt).await {
+            Ok(sample) => return Ok(sample),
+            Err(error) if error.retryable && retries < max_retries => {
+                retries += 1;
+                tracing::warn!("model stream broke off ({error}); retry {retries}/{max_retries}");
+                session
+                    .emit(
+                        &turn.id,
+                        EventMsg::StreamError(StreamErrorEvent {
+                            message: format!("Reconnecting... {retries}/{max_retries}"),
+                            codex_error_info: Some(error.info.clone()),
+                            additional_details: Some(error.message.clone()),
+                        }),
+                    )
+                    .await;
+                let exponent = u32::try_from(retries - 1).unwrap_or(u32::MAX).min(6);
+                tokio::time::sleep(RETRY_BASE_DELAY * 2u32.pow(exponent)).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+fn record_turn_context(session: &Session, turn: &Turn) {
+    let settings = &turn.settings;
+    let mut extra = serde_json::Map::new();
+    extra.insert(
+        "collaboration_mode".to_owned(),
+        json!({
+            "mode": "default",
+            "settings": {
+                "model": settings.model,
+                "reasoning_effort": settings.reasoning_effort,
+                "developer_instructions": settings.developer_instructions,
+            },
+        }),
+    );
+    let summary = reasoning(turn).and_then(|reasoning| reasoning.summary);
+    if let Ok(summary) = serde_json::to_value(summary) {
+        extra.insert("summary".to_owned(), summary);
+    }
+    if let Some(instructions) = &settings.user_instructions {
+        extra.insert("user_instructions".to_owned(), json!(instructions));
+    }
+    extra.insert(
+        "truncation_policy".to_owned(),
+        json!({"mode": "tokens", "limit": 10000}),
+    );
+    session.record(vec![RolloutItem::TurnContext(TurnContextItem {
+        turn_id: Some(turn.id.clone()),
+        cwd: settings.cwd.clone(),
+        approval_policy: settings.approval_policy,
+        sandbox_policy: settings.sandbox_policy.clone(),
+        model: settings.model.clone(),
+        extra,
+    })]);
+}
+
+/// The model family's reasoning defaults with the thread's choices on top.
+fn reasoning(turn: &Turn) -> Option<ReasoningSettings> {
+    let defaults = turn.family.reasoning?;
+    Some(ReasoningSettings {
+        effort: turn.settings.reasoning_effort.or(defaults.effort),
+        summary: turn.settings.reasoning_summary.or(defaults.summary),
+    })
+}
+
+fn build_prompt(session: &Session, turn: &Turn, with_tools: bool) -> Prompt {
+    let input = session.state().history.clone();
+    Prompt {
+        model: turn.settings.model.clone(),
+        instructions: turn.settings.base_instructions.clone(),
+        input,
+        tools: if with_tools {
+            session.tools.specs(&turn.family)
+        } else {
+            Vec::new()
+        },
+        parallel_tool_calls: turn.family.parallel_tool_calls,
+        reasoning: reasoning(turn),
+        verbosity: turn.settings.verbosity.or(turn.family.verbosity),
+        cache_key: Some(session.id.to_string()),
+    }
+}
+
+/// The item being streamed, so deltas and the final item share its id.
+enum Streaming {
+    Message { id: String },
+    Reasoning { id: String },
+}
+
+async fn sample_once(
+    session: &Arc<Session>,
+    turn: &Turn,
+    prompt: &Prompt,
+) -> Result<Sample, ModelError> {
+    let mut stream = session.model.stream(prompt).await?;
+    let mut streaming: Option<Streaming> = None;
+    let mut calls = Vec::new();
+    let mut last_agent_message = None;
+    let mut completed = false;
+    let thread_id = session.id.to_string();
+    while let Some(event) = stream.next().await {
+        match event? {
+            ResponseEvent::Created => {}
+            ResponseEvent::OutputItemAdded(item) => {
+                streaming = start_item(session, turn, &item).await;
+            }
+            ResponseEvent::OutputTextDelta(delta) => {
+                if let Some(Streaming::Message { id }) = &streaming {
+                    emit_pair(
+                        session,
+                        turn,
+                        EventMsg::AgentMessageContentDelta(AgentMessageContentDeltaEvent {
+                            thread_id: thread_id.clone(),
+                            turn_id: turn.id.clone(),
+                            item_id: id.clone(),
+                            delta: delta.clone(),
+                        }),
+                        EventMsg::AgentMessageDelta(AgentMessageDeltaEvent { delta }),
+                    )
+                    .await;
+                }
+            }
+            ResponseEvent::ReasoningSummaryPartAdded { summary_index } => {
+                if let Some(Streaming::Reasoning { id }) = &streaming {
+                    let msg =
+                        EventMsg::AgentReasoningSectionBreak(AgentReasoningSectionBreakEvent {
+                            item_id: id.clone(),
+                            summary_index,
+                        });
+                    session.emit(&turn.id, msg).await;
+                }
+            }
+            ResponseEvent::ReasoningSummaryDelta {
+                delta,
+                summary_index,
+            } => {
+                if let Some(Streaming::Reasoning { id }) = &streaming {
+                    emit_pair(
+                        session,
+                        turn,
+                        EventMsg::ReasoningContentDelta(ReasoningContentDeltaEvent {
+                            thread_id: thread_id.clone(),
+                            turn_id: turn.id.clone(),
+                            item_id: id.clone(),
+                            delta: delta.clone(),
+                            summary_index,
+                        }),
+                        EventMsg::AgentReasoningDelta(AgentReasoningDeltaEvent { delta }),
+                    )
+                    .await;
+                }
+            }
+            ResponseEvent::ReasoningContentDelta {
+                delta,
+                content_index,
+            } => {
+                if let Some(Streaming::Reasoning { id }) = &streaming {
+                    emit_pair(
+                        session,
+                        turn,
+                        EventMsg::ReasoningRawContentDelta(ReasoningRawContentDeltaEvent {
+                            thread_id: thread_id.clone(),
+                            turn_id: turn.id.clone(),
+                            item_id: id.clone(),
+                            delta: delta.clone(),
+                            content_index,
+                        }),
+                        EventMsg::AgentReasoningRawContentDelta(
+                            AgentReasoningRawContentDeltaEvent { delta },
+                        ),
+                    )
+                    .await;
+                }
+            }
+            ResponseEvent::OutputItemDone(item) => {
+                let started = streaming.take();
+                if let Some(text) = complete_item(session, turn, started, &item).await {
+                    last_agent_message = Some(text);
+                }
+                if let Some(call) = ToolCall::from_item(&item) {
+                    calls.push(call);
+                }
+            }
+            ResponseEvent::Completed { token_usage, .. } => {
+                if let Some(usage) = token_usage {
+                    update_token_usage(session, turn, usage);
+                }
+                emit_token_count(session, turn).await;
+                completed = true;
+                break;
+            }
+            ResponseEvent::RateLimits(snapshot) => {
+                session.state().rate_limits = Some(snapshot);
+                emit_token_count(session, turn).await;
+            }
+        }
+    }
+    if !completed {
+        return Err(ModelError {
+            message:
+                "stream disconnected before completion: stream closed before response.completed"
+                    .to_owned(),
+            info: CodexErrorInfo::ResponseStreamDisconnected {
+                http_status_code: None,
+            },
+            retryable: true,
+        });
+    }
+    let needs_follow_up = !calls.is_empty();
+    run_tool_calls(session, turn, calls).await;
+    Ok(Sample {
+        needs_follow_up,
+        last_agent_message,
+    })
+}
+
+async fn emit_pair(session: &Session, turn: &Turn, item_event: EventMsg, legacy: EventMsg) {
+    session.emit(&turn.id, item_event).await;
+    session.emit(&turn.id, legacy).await;
+}
+
+/// The id the model gave an item, or a new one.
+fn item_id(item: &ResponseItem) -> String {
+    let id = match item {
+        ResponseItem::Message { id, .. } => id.clone(),
+        ResponseItem::Reasoning { id, .. } => Some(id.clone()),
+        _ => None,
+    };
+    id.filter(|id| !id.is_empty()).unwrap_or_else(new_id)
+}
+
+fn is_assistant_message(item: &ResponseItem) -> bool {
+    matches!(item, ResponseItem::Message { role, .. } if role == "assistant")
+}
+
+async fn start_item(session: &Session, turn: &Turn, item: &ResponseItem) -> Option<Streaming> {
+    let id = item_id(item);
+    let (streaming, started) = if is_assistant_message(item) {
+        (
+            Streaming::Message { id: id.clone() },
+            TurnItem::AgentMessage(AgentMessageItem {
+                id,
+                content: Vec::new(),
+                phase: None,
+            }),
+        )
+    } else if matches!(item, ResponseItem::Reasoning { .. }) {
+        (
+            Streaming::Reasoning { id: id.clone() },
+            TurnItem::Reasoning(ReasoningItem {
+                id,
+                summary_text: Vec::new(),
+                raw_content: Vec::new(),
+            }),
+        )
+    } else {
+        return None;
+    };
+    emit_item_started(session, turn, started).await;
+    Some(streaming)
+}
+
+pub(crate) async fn emit_item_started(session: &Session, turn: &Turn, item: TurnItem) {
+    let msg = EventMsg::ItemStarted(ItemStartedEvent {
+        thread_id: session.id,
+        turn_id: turn.id.clone(),
+        item,
+    });
+    session.emit(&turn.id, msg).await;
+}
+
+pub(crate) async fn emit_item_completed(session: &Session, turn: &Turn, item: TurnItem) {
+    let msg = EventMsg::ItemCompleted(ItemCompletedEvent {
+        thread_id: session.id,
+        turn_id: turn.id.clone(),
+        item,
+    });
+    session.emit(&turn.id, msg).await;
+}
+
+/// Emits the end of an output item and records it. Returns the text of an assistant message.
+async fn complete_item(
+    session: &Session,
+    turn: &Turn,
+    started: Option<Streaming>,
+    item: &ResponseItem,
+) -> Option<String> {
+    let mut message_text = None;
+    match item {
+        ResponseItem::Message { content, .. } if is_assistant_message(item) => {
+            let id = match started {
+                Some(Streaming::Message { id }) => id,
+                _ => {
+                    let id = item_id(item);
+                    let empty = TurnItem::AgentMessage(AgentMessageItem {
+                        id: id.clone(),
+                        content: Vec::new(),
+                        phase: None,
+                    });
+                    emit_item_started(session, turn, empty).await;
+                    id
+                }
+            };
+            let text: String = content
+                .iter()
+                .filter_map(|part| match part {
+                    ContentItem::OutputText { text } => Some(text.as_str()),
+                    ContentItem::InputText { .. } | ContentItem::InputImage { .. } => None,
+                })
+                .collect();
+            let done = TurnItem::AgentMessage(AgentMessageItem {
+                id,
+                content: vec![AgentMessageContent::Text { text: text.clone() }],
+                phase: None,
+            });
+            emit_item_completed(session, turn, done).await;
+            let legacy = EventMsg::AgentMessage(AgentMessageEvent {
+                message: text.clone(),
+            });
+            session.emit(&turn.id, legacy).await;
+            message_text = Some(text);
+        }
+        ResponseItem::Reasoning {
+            summary, content, ..
+        } => {
+            let id = match started {
+                Some(Streaming::Reasoning { id }) => id,
+                _ => {
+                    let id = item_id(item);
+                    let empty = TurnItem::Reasoning(ReasoningItem {
+                        id: id.clone(),
+                        summary_text: Vec::new(),
+                        raw_content: Vec::new(),
+                    });
+                    emit_item_started(session, turn, empty).await;
+                    id
+                }
+            };
+            let summary_text: Vec<String> = summary
+                .iter()
+                .map(|ReasoningItemReasoningSummary::SummaryText { text }| text.clone())
+                .collect();
+            let raw_content: Vec<String> = content
+                .iter()
+                .flatten()
+                .map(|part| match part {
+                    ReasoningItemContent::ReasoningText { text }
+                    | ReasoningItemContent::Text { text } => text.clone(),
+                })
+                .collect();
+            let done = TurnItem::Reasoning(ReasoningItem {
+                id,
+                summary_text: summary_text.clone(),
+                raw_content,
+            });
+            emit_item_completed(session, turn, done).await;
+            for text in summary_text {
+                session
+                    .emit(
+                        &turn.id,
+                        EventMsg::AgentReasoning(AgentReasoningEvent { text }),
+                    )
+                    .await;
+            }
+        }
+        _ => {}
+    }
+    session.record_items(vec![item.clone()]);
+    message_text
+}
+
+fn add_usage(total: &TokenUsage, last: &TokenUsage) -> TokenUsage {
+    TokenUsage {
+        input_tokens: total.input_tokens + last.input_tokens,
+        cached_input_tokens: total.cached_input_tokens + last.cached_input_tokens,
+        output_tokens: total.output_tokens + last.output_tokens,
+        reasoning_output_tokens: total.reasoning_output_tokens + last.reasoning_output_tokens,
+        total_tokens: total.total_tokens + last.total_tokens,
+    }
+}
+
+fn update_token_usage(session: &Session, turn: &Turn, usage: TokenUsage) {
+    let mut state = session.state();
+    let total = match &state.token_info {
+        Some(info) => add_usage(&info.total_token_usage, &usage),
+        None => usage.clone(),
+    };
+    state.token_info = Some(TokenUsageInfo {
+        total_token_usage: total,
+        last_token_usage: usage,
+        model_context_window: Some(turn.context_window()),
+    });
+}
+
+async fn emit_token_count(session: &Session, turn: &Turn) {
+    let (info, rate_limits) = {
+        let state = session.state();
+        (state.token_info.clone(), state.rate_limits.clone())
+    };
+    session
+        .emit(
+            &turn.id,
+            EventMsg::TokenCount(TokenCountEvent { info, rate_limits }),
+        )
+        .await;
+}
+
+async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
+    if calls.is_empty() {
+        return;
+    }
+    let context = ToolContext {
+        thread_id: session.id,
+        turn_id: turn.id.clone(),
+        cwd: turn.settings.cwd.clone(),
+        approval_policy: turn.settings.approval_policy,
+        sandbox_policy: turn.settings.sandbox_policy.clone(),
+        events: session.events.clone(),
+    };
+    for call in calls {
+        let output = session.tools.dispatch(call, &context).await;
+        session.record_items(vec![output]);
+    }
+}
