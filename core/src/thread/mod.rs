@@ -283,7 +283,7 @@ async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String,
             if input.is_empty() {
                 return Err(ThreadError::EmptyInput);
             }
-            if let Some(active) = steer(session, input.clone(), None) {
+            if let Some(active) = steer(session, input.clone()) {
                 return Ok(active);
             }
             apply_overrides(session, overrides);
@@ -308,7 +308,7 @@ async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String,
                 });
             }
             drop(state);
-            steer(session, input, None).ok_or(ThreadError::NoActiveTurn)
+            steer(session, input).ok_or(ThreadError::NoActiveTurn)
         }
         Op::Interrupt => interrupt(session).await.ok_or(ThreadError::NoActiveTurn),
         Op::Compact => {
@@ -344,7 +344,7 @@ async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String,
 }
 
 /// Adds input to the running turn; returns its id, or `None` when no turn runs.
-fn steer(session: &Session, input: Vec<UserInput>, _expected: Option<String>) -> Option<String> {
+fn steer(session: &Session, input: Vec<UserInput>) -> Option<String> {
     let mut state = session.state();
     let active = state.active.as_mut()?;
     active.pending_input.extend(input);

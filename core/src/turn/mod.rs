@@ -198,14 +198,26 @@ async fn run_sampling_loop(session: &Arc<Session>, turn: &Turn) -> Outcome {
         if sample.last_agent_message.is_some() {
             last_agent_message = sample.last_agent_message;
         }
-        let more_input = session
-            .state()
-            .active
-            .as_ref()
-            .is_some_and(|active| !active.pending_input.is_empty());
-        if !sample.needs_follow_up && !more_input {
+        // Checked and cleared under one lock, so input steered in while the turn winds down is
+        // never lost: either this turn takes it, or the turn is over and steering fails.
+        if !sample.needs_follow_up && end_if_idle(session, &turn.id) {
             return Outcome::Completed(last_agent_message);
         }
+    }
+}
+
+/// Ends the active turn unless input is waiting for it. Returns whether the turn may end.
+fn end_if_idle(session: &Session, turn_id: &str) -> bool {
+    let mut state = session.state();
+    match state.active.as_ref() {
+        Some(active) if active.id == turn_id => {
+            if !active.pending_input.is_empty() {
+                return false;
+            }
+            state.active = None;
+            true
+        }
+        _ => true,
     }
 }
 
