@@ -1,0 +1,5 @@
+mod apply;
+mod command;
+mod diff;
+mod parse;
+mod tool;
