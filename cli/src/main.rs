@@ -6,6 +6,7 @@
 mod app_server;
 mod listen;
 mod logging;
+mod sandbox;
 
 use std::process::ExitCode;
 
@@ -13,6 +14,7 @@ use clap::Parser;
 use clap::Subcommand;
 
 use crate::app_server::AppServerCommand;
+use crate::sandbox::SandboxCommand;
 
 /// Codex, driven from the command line.
 ///
@@ -35,12 +37,16 @@ struct Cli {
 enum Command {
     /// Run the app server that editors talk to over JSON-RPC, or generate its client bindings.
     AppServer(AppServerCommand),
+
+    /// Run a command inside the sandbox the agent's tools use, to see what it allows.
+    Sandbox(SandboxCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::AppServer(command) => app_server::run(command),
+        Command::Sandbox(command) => sandbox::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@ mod app_server;
 mod bazel_sync;
 mod config;
 mod generate;
+mod sandbox;
 mod serve;
 mod threads;
 mod top_level;
