@@ -1,6 +1,7 @@
 //! How the tool is offered to the model: the freeform (custom) tool constrained by a Lark
 //! grammar, for models trained on it, and a JSON function tool taking the patch as `input`.
-//! Both are interface facts the model depends on, so they match the reference exactly.
+//! The tool names, shapes and the language the grammar accepts are what the model depends on;
+//! the grammar's wording and the descriptions are our own.
 
 use serde_json::Value;
 use serde_json::json;
@@ -12,7 +13,8 @@ pub const TOOL_NAME: &str = "apply_patch";
 pub const LARK_GRAMMAR: &str = include_str!("tool_apply_patch.lark");
 
 /// The freeform tool's description.
-pub const FREEFORM_DESCRIPTION: &str = "Use the `apply_patch` tool to edit files. This is a FREEFORM tool, so do not wrap the patch in JSON.";
+pub const FREEFORM_DESCRIPTION: &str =
+    "Edit files with a patch. Send the patch text itself as the tool input, not wrapped in JSON.";
 
 /// The function tool's description: the patch language explained to models that call tools
 /// with JSON arguments.
@@ -39,7 +41,7 @@ pub fn function_tool_parameters() -> Value {
         "properties": {
             "input": {
                 "type": "string",
-                "description": "The entire contents of the apply_patch command",
+                "description": "The whole patch, from `*** Begin Patch` to `*** End Patch`",
             },
         },
         "required": ["input"],

@@ -14,7 +14,7 @@ fn freeform_tool_carries_the_grammar() {
         spec["format"],
         json!({"type": "grammar", "syntax": "lark", "definition": tool::LARK_GRAMMAR})
     );
-    assert!(tool::LARK_GRAMMAR.starts_with("start: begin_patch hunk+ end_patch\n"));
+    assert!(tool::LARK_GRAMMAR.starts_with("start: open_patch file_op+ close_patch\n"));
     assert!(tool::LARK_GRAMMAR.ends_with("%import common.LF\n"));
 }
 
@@ -24,7 +24,7 @@ fn function_tool_takes_input() {
         tool::function_tool_parameters(),
         json!({
             "type": "object",
-            "properties": {"input": {"type": "string", "description": "The entire contents of the apply_patch command"}},
+            "properties": {"input": {"type": "string", "description": "The whole patch, from `*** Begin Patch` to `*** End Patch`"}},
             "required": ["input"],
             "additionalProperties": false,
         })
