@@ -17,6 +17,7 @@ mod error;
 mod event_map;
 mod handlers;
 mod outbound;
+mod pump;
 mod registry;
 mod session;
 mod shutdown;
@@ -122,7 +123,10 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
     let config = start_config(config_overrides).await?;
     let shutdown = CancellationToken::new();
     shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
-    let threads = ThreadsState::new(config.service.paths().codex_home.to_path_buf());
+    let threads = ThreadsState::new(
+        config.service.paths().codex_home.to_path_buf(),
+        ConfigService::clone(&config.service),
+    );
     let state = Arc::new(ServerState::with_config(
         Platform::detect(),
         config,

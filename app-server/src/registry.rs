@@ -76,13 +76,6 @@ impl Registry {
 
     /// Sends a thread's notifications to `connection` from now on. Subscribing twice is the
     /// same as once.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "thread/start and thread/resume subscribe in the core issue"
-        )
-    )]
     pub(crate) fn subscribe(&self, connection: ConnectionId, thread: ThreadId) {
         self.add(connection, thread, |state| &mut state.subscribers);
     }
@@ -135,13 +128,6 @@ impl Registry {
     }
 
     /// Sends a notification about `thread` to its subscribers.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the turn loop's event pump uses it in the core issue"
-        )
-    )]
     pub(crate) fn notify_thread(&self, thread: ThreadId, notification: &ServerNotification) {
         Self::fan_out(
             &self.members(thread, |state| &state.subscribers),
@@ -160,18 +146,19 @@ impl Registry {
 
     /// Sends one of `thread`'s legacy `codex/event/*` notifications, already serialised, to the
     /// connections listening to its legacy stream, and to no one else.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the turn loop's event pump uses it in the core issue"
-        )
-    )]
     pub(crate) fn notify_thread_legacy(&self, thread: ThreadId, method: &str, frame: &Frame) {
         let listeners = self.members(thread, |state| &state.legacy_listeners);
         for connection in listeners {
             connection.notify_frame(method, frame);
         }
+    }
+
+    /// Whether anyone listens to `thread`'s legacy events, so the pump can skip spelling them.
+    pub(crate) fn has_legacy_listeners(&self, thread: ThreadId) -> bool {
+        lock(&self.state)
+            .legacy_listeners
+            .get(&thread)
+            .is_some_and(|listeners| !listeners.is_empty())
     }
 
     /// Sends a notification to every connection that finished its handshake.

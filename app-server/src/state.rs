@@ -1,12 +1,25 @@
 //! What every handler can reach: the server-wide state.
 
-use std::sync::Arc;
-
+use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
 
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_config::ConfigService;
+use codex_config::ConfigToml;
+use codex_core::auth::RequestAuth;
+use codex_core::client::model_client;
+use codex_core::model::ModelClient;
+use codex_core::provider::resolve_provider;
+use codex_core::thread::ModelClientFactory;
+use codex_core::thread::ThreadManager;
+use codex_core::thread::ThreadManagerOptions;
+use codex_core::thread::ThreadSettings;
+use codex_core::tools::NoTools;
 use codex_protocol::ThreadId;
+use codex_protocol::protocol::SessionSource;
 use codex_rollout::RolloutStore;
 use codex_utils_absolute_path::AbsolutePathBuf;
 use tokio::sync::OnceCell;
@@ -14,6 +27,7 @@ use tokio::sync::OnceCell;
 use crate::config_api::WarningLedger;
 use crate::error;
 use crate::registry::Registry;
+use crate::sync::lock;
 use crate::user_agent::Platform;
 
 #[derive(Debug)]
@@ -57,6 +71,7 @@ impl ServerState {
             system_dir: dir("system"),
         };
         let service = ConfigService::new(paths, codex_config::SessionFlags::default()).unwrap();
+        let service_for_threads = service.clone();
         Self::with_config(
             platform,
             ConfigState {
@@ -64,52 +79,135 @@ impl ServerState {
                 cwd: dir("cwd"),
                 warnings: WarningLedger::default(),
             },
-            ThreadsState::new(root.join("home")),
+            ThreadsState::new(root.join("home"), service_for_threads),
         )
     }
 }
 
-/// The threads: those stored in `$CODEX_HOME`, and (with the core) those running.
-#[derive(Debug)]
+/// The threads: those stored in `$CODEX_HOME`, and those running in this server.
 pub(crate) struct ThreadsState {
     codex_home: PathBuf,
+    config: ConfigService,
     /// Opened on first use: opening scans the rollouts, which should not delay startup.
-    store: OnceCell<RolloutStore>,
+    manager: OnceCell<Arc<ThreadManager>>,
+    /// What the server keeps beside each loaded thread, by id.
+    live: Mutex<HashMap<ThreadId, Arc<LiveThread>>>,
+}
+
+impl std::fmt::Debug for ThreadsState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ThreadsState")
+            .field("codex_home", &self.codex_home)
+            .field("loaded", &self.loaded_ids())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The server's side of a loaded thread.
+#[derive(Debug, Default)]
+pub(crate) struct LiveThread {
+    /// Held by a request that must answer before the thread's next notifications go out
+    /// (`turn/start`, `thread/compact/start`), and by the event pump for each event.
+    pub gate: tokio::sync::Mutex<Gate>,
+}
+
+/// What the pump must know about turns the requests started.
+#[derive(Debug, Default)]
+pub(crate) struct Gate {
+    /// Turns that compact the history: the reference announces no `turn/started` for them.
+    pub compactions: HashSet<String>,
 }
 
 impl ThreadsState {
-    pub(crate) fn new(codex_home: PathBuf) -> Self {
+    pub(crate) fn new(codex_home: PathBuf, config: ConfigService) -> Self {
         Self {
             codex_home,
-            store: OnceCell::new(),
+            config,
+            manager: OnceCell::new(),
+            live: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The rollout store, opened (on the blocking pool) by the first caller. A failed open is
-    /// tried again by the next caller.
-    pub(crate) async fn store(&self) -> Result<RolloutStore, JSONRPCErrorError> {
-        let store = self
-            .store
+    /// The thread manager, created (on the blocking pool) by the first caller. A failed
+    /// creation is tried again by the next caller.
+    pub(crate) async fn manager(&self) -> Result<Arc<ThreadManager>, JSONRPCErrorError> {
+        let manager = self
+            .manager
             .get_or_try_init(|| {
                 let codex_home = self.codex_home.clone();
+                let config = self.config.clone();
                 async move {
-                    tokio::task::spawn_blocking(move || RolloutStore::open(codex_home))
-                        .await
-                        .map_err(|err| {
-                            error::internal_error(format!("thread store task failed: {err}"))
-                        })?
-                        .map_err(|err| {
-                            tracing::error!("cannot open the thread store: {err:#}");
-                            error::internal_error(format!("cannot open the thread store: {err}"))
+                    tokio::task::spawn_blocking(move || {
+                        ThreadManager::new(ThreadManagerOptions {
+                            models: model_clients(codex_home.clone()),
+                            codex_home,
+                            config,
+                            tools: Arc::new(NoTools),
+                            originator: ORIGINATOR.to_owned(),
+                            cli_version: env!("CARGO_PKG_VERSION").to_owned(),
+                            source: SessionSource::Vscode,
                         })
+                    })
+                    .await
+                    .map_err(|err| {
+                        error::internal_error(format!("thread store task failed: {err}"))
+                    })?
+                    .map(Arc::new)
+                    .map_err(|err| {
+                        tracing::error!("cannot open the thread store: {err:#}");
+                        error::internal_error(format!("cannot open the thread store: {err}"))
+                    })
                 }
             })
             .await?;
-        Ok(store.clone())
+        Ok(Arc::clone(manager))
+    }
+
+    /// The rollout store, shared with the thread manager.
+    pub(crate) async fn store(&self) -> Result<RolloutStore, JSONRPCErrorError> {
+        Ok(self.manager().await?.store().clone())
     }
 
     /// The threads running in this server, in no particular order.
     pub(crate) fn loaded_ids(&self) -> Vec<ThreadId> {
-        Vec::new()
+        self.manager
+            .get()
+            .map(|manager| manager.loaded())
+            .unwrap_or_default()
     }
+
+    /// Starts keeping server-side state for a thread just loaded.
+    pub(crate) fn add_live(&self, id: ThreadId) -> Arc<LiveThread> {
+        let live = Arc::new(LiveThread::default());
+        lock(&self.live).insert(id, Arc::clone(&live));
+        live
+    }
+
+    pub(crate) fn live(&self, id: ThreadId) -> Option<Arc<LiveThread>> {
+        lock(&self.live).get(&id).cloned()
+    }
+
+    pub(crate) fn remove_live(&self, id: ThreadId) {
+        lock(&self.live).remove(&id);
+    }
+}
+
+/// Written to each new rollout's `session_meta.originator`. The reference writes the name of
+/// the client that started the thread; the thread manager takes one originator for all.
+const ORIGINATOR: &str = "codex_app_server";
+
+/// Builds each thread's model client from its config: the provider, then its credentials.
+fn model_clients(codex_home: PathBuf) -> Arc<dyn ModelClientFactory> {
+    Arc::new(
+        move |config: &ConfigToml,
+              settings: &ThreadSettings|
+              -> Result<Arc<dyn ModelClient>, String> {
+            let mut config = config.clone();
+            config.model_provider = Some(settings.model_provider.clone());
+            let provider = resolve_provider(&config).map_err(|err| err.to_string())?;
+            let auth =
+                RequestAuth::resolve(&provider, &codex_home).map_err(|err| err.to_string())?;
+            model_client(provider, auth).map_err(|err| err.to_string())
+        },
+    )
 }

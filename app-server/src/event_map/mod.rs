@@ -4,11 +4,4 @@
 
 pub(crate) mod convert;
 pub(crate) mod history;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the per-thread pump uses it once the core runs threads"
-    )
-)]
 pub(crate) mod live;

@@ -1,6 +1,6 @@
 //! The handler of each request method, chosen by an exhaustive match so that a method added to
 //! the protocol table cannot be forgotten here. Each resource's handlers live in a module of
-//! their own (`config`, `thread`).
+//! their own (`config`; `thread` for stored threads, `live` for running threads and turns).
 //!
 //! A handler answers through `context.responder`. One that needs to wait on something slow (a
 //! process, the network, the user) moves the responder into a task of its own, so the
@@ -16,6 +16,7 @@ use crate::error;
 use crate::user_agent::user_agent;
 
 mod config;
+mod live;
 mod thread;
 
 pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
@@ -68,20 +69,24 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::ThreadLoadedList { params, .. } => {
             thread::loaded_list(context, params).await;
         }
-        ClientRequest::ThreadStart { .. }
-        | ClientRequest::ThreadResume { .. }
-        | ClientRequest::ThreadFork { .. }
-        | ClientRequest::ThreadCompactStart { .. }
-        | ClientRequest::ThreadBackgroundTerminalsClean { .. }
-        | ClientRequest::ThreadRollback { .. }
+        ClientRequest::ThreadStart { params, .. } => live::start(context, params).await,
+        ClientRequest::ThreadResume { params, .. } => live::resume(context, params).await,
+        ClientRequest::ThreadFork { params, .. } => live::fork(context, params).await,
+        ClientRequest::ThreadCompactStart { params, .. } => {
+            live::compact_start(context, params).await;
+        }
+        ClientRequest::ThreadRollback { params, .. } => live::rollback(context, params).await,
+        ClientRequest::TurnStart { params, .. } => live::turn_start(context, params).await,
+        ClientRequest::TurnSteer { params, .. } => live::turn_steer(context, params).await,
+        ClientRequest::TurnInterrupt { params, .. } => {
+            live::turn_interrupt(context, params).await;
+        }
+        ClientRequest::ThreadBackgroundTerminalsClean { .. }
         | ClientRequest::SkillsList { .. }
         | ClientRequest::SkillsRemoteRead { .. }
         | ClientRequest::SkillsRemoteWrite { .. }
         | ClientRequest::AppsList { .. }
         | ClientRequest::SkillsConfigWrite { .. }
-        | ClientRequest::TurnStart { .. }
-        | ClientRequest::TurnSteer { .. }
-        | ClientRequest::TurnInterrupt { .. }
         | ClientRequest::ReviewStart { .. }
         | ClientRequest::ModelList { .. }
         | ClientRequest::CollaborationModeList { .. }

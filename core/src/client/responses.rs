@@ -102,9 +102,11 @@ impl ModelClient for ResponsesClient {
                 .post("responses", &request_body(prompt), &headers)
                 .await?;
             let mut first = Output::new();
-            if let Some(snapshot) = rate_limits(response.headers()) {
-                first.push_back(Ok(ResponseEvent::RateLimits(snapshot)));
-            }
+            // Like the reference, every Responses API answer reports the `codex` limits,
+            // empty when the server sends no rate-limit headers.
+            first.push_back(Ok(ResponseEvent::RateLimits(rate_limits(
+                response.headers(),
+            ))));
             Ok(response_stream(
                 response,
                 self.transport.provider.stream_idle_timeout,
@@ -119,8 +121,9 @@ impl ModelClient for ResponsesClient {
     }
 }
 
-/// `x-codex-{primary,secondary}-{used-percent,window-minutes,reset-at}`, when sent.
-fn rate_limits(headers: &HeaderMap) -> Option<RateLimitSnapshot> {
+/// The `codex` limits from `x-codex-{primary,secondary}-{used-percent,window-minutes,reset-at}`;
+/// windows the server did not send are `None`.
+fn rate_limits(headers: &HeaderMap) -> RateLimitSnapshot {
     let window = |which: &str| {
         let header = |name: &str| {
             headers
@@ -134,19 +137,14 @@ fn rate_limits(headers: &HeaderMap) -> Option<RateLimitSnapshot> {
             resets_at: header("reset-at").and_then(|v| v.parse().ok()),
         })
     };
-    let primary = window("primary");
-    let secondary = window("secondary");
-    if primary.is_none() && secondary.is_none() {
-        return None;
-    }
-    Some(RateLimitSnapshot {
-        limit_id: None,
+    RateLimitSnapshot {
+        limit_id: Some("codex".to_owned()),
         limit_name: None,
-        primary,
-        secondary,
+        primary: window("primary"),
+        secondary: window("secondary"),
         credits: None,
         plan_type: None,
-    })
+    }
 }
 
 struct ResponsesParser;

@@ -18,6 +18,7 @@ use codex_protocol::config_types::ReasoningSummary;
 use codex_protocol::models::ContentItem;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::CodexErrorInfo;
+use codex_protocol::protocol::RateLimitSnapshot;
 use codex_protocol::protocol::TokenUsage;
 use codex_test_support::MockModelServer;
 use codex_test_support::Reply;
@@ -147,7 +148,19 @@ async fn responses_request_with_reasoning_and_tools() {
         })
     );
 
-    assert_eq!(events[0], ResponseEvent::Created);
+    // The limits come first, empty when the server sends no rate-limit headers.
+    assert_eq!(
+        events[0],
+        ResponseEvent::RateLimits(RateLimitSnapshot {
+            limit_id: Some("codex".to_owned()),
+            limit_name: None,
+            primary: None,
+            secondary: None,
+            credits: None,
+            plan_type: None,
+        })
+    );
+    assert_eq!(events[1], ResponseEvent::Created);
     let text: String = events
         .iter()
         .filter_map(|event| match event {
@@ -339,7 +352,8 @@ async fn a_stream_cut_mid_turn_is_a_retryable_disconnect() {
             Err(error) => break error,
         }
     };
-    assert_eq!(seen.len(), 3, "{seen:#?}");
+    // The empty rate limits, then the three events sent before the cut.
+    assert_eq!(seen.len(), 4, "{seen:#?}");
     assert_eq!(
         error.info,
         CodexErrorInfo::ResponseStreamDisconnected {

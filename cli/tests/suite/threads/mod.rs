@@ -1,8 +1,10 @@
 //! The thread and turn methods of a running `codex app-server`: stored threads read from the
-//! reference's own rollouts (`stored`).
+//! reference's own rollouts (`stored`), and running threads and turns against the mock model
+//! (`live`).
 //!
 //! Each test gets a temporary CODEX_HOME and talks to the server with the client of `serve`.
 
+mod live;
 mod stored;
 
 use std::path::Path;

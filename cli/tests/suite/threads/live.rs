@@ -1,0 +1,185 @@
+//! Running threads: thread/start, turns against the mock model, interrupts, model errors,
+//! resume after a crash, fork, rollback, compaction, ephemeral threads and the loaded list.
+
+use codex_test_support::MockModelServer;
+use codex_test_support::Reply;
+use codex_test_support::sse;
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+use serde_json::json;
+
+use crate::suite::config::Folders;
+use crate::suite::serve::Client;
+use crate::suite::serve::Server;
+
+/// A CODEX_HOME whose config points the model at a mock, and the mock.
+struct Live {
+    folders: Folders,
+    model: MockModelServer,
+    work: String,
+}
+
+impl Live {
+    async fn new() -> Self {
+        let model = MockModelServer::start().await.expect("the mock starts");
+        let folders = Folders::new();
+        folders.write_user_config(&format!(
+            "model = \"gpt-5.1-codex\"\nmodel_provider = \"mock\"\napproval_policy = \"never\"\n\
+             sandbox_mode = \"danger-full-access\"\n\n[model_providers.mock]\nname = \"mock\"\n\
+             base_url = \"{}\"\nwire_api = \"responses\"\nrequest_max_retries = 0\n\
+             stream_max_retries = 0\n",
+            model.base_url()
+        ));
+        let work = folders.home().join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        Self {
+            folders,
+            model,
+            work: work.display().to_string(),
+        }
+    }
+
+    /// A server on this home and its client, initialized without opting out of anything.
+    async fn serve(&self) -> (Server, Client) {
+        let env = self.folders.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (server, mut client) = Server::stdio(&env);
+        let answer = client
+            .request(&json!({"id": 0, "method": "initialize", "params": {
+                "clientInfo": {"name": "live", "version": "1"},
+            }}))
+            .await;
+        assert!(answer.get("result").is_some(), "{}", client.report());
+        client.send(&json!({"method": "initialized"})).await;
+        (server, client)
+    }
+
+    /// Starts a thread and returns its `thread/start` result.
+    async fn start_thread(&self, client: &mut Client, id: u64, extra: Value) -> Value {
+        let mut params = json!({"cwd": self.work});
+        if let (Some(params), Some(extra)) = (params.as_object_mut(), extra.as_object()) {
+            params.extend(extra.clone());
+        }
+        let answer = client
+            .request(&json!({"id": id, "method": "thread/start", "params": params}))
+            .await;
+        let result = answer["result"].clone();
+        assert!(result.is_object(), "{answer}\n{}", client.report());
+        let started = next_notification(client).await;
+        assert_eq!(started["method"], "thread/started", "{}", client.report());
+        assert_eq!(started["params"]["thread"], result["thread"]);
+        result
+    }
+}
+
+async fn next_notification(client: &mut Client) -> Value {
+    loop {
+        let message = client.next().await;
+        if message.get("method").is_some() && message.get("id").is_none() {
+            return message;
+        }
+    }
+}
+
+/// Starts a turn with `text`; returns its id and the notifications up to `turn/completed`.
+async fn turn(client: &mut Client, id: u64, thread: &str, text: &str) -> (String, Vec<Value>) {
+    let answer = client
+        .request(&json!({"id": id, "method": "turn/start", "params": {
+            "threadId": thread, "input": [{"type": "text", "text": text}],
+        }}))
+        .await;
+    let turn = &answer["result"]["turn"];
+    assert_eq!(turn["status"], "inProgress", "{}", client.report());
+    assert_eq!(turn["items"], json!([]));
+    let turn_id = turn["id"].as_str().unwrap().to_owned();
+    (turn_id, until_turn_completed(client).await)
+}
+
+async fn until_turn_completed(client: &mut Client) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let message = next_notification(client).await;
+        let done = message["method"] == "turn/completed";
+        seen.push(message);
+        if done {
+            return seen;
+        }
+    }
+}
+
+fn methods(notifications: &[Value]) -> Vec<&str> {
+    notifications
+        .iter()
+        .map(|message| message["method"].as_str().unwrap())
+        .collect()
+}
+
+fn thread_id(result: &Value) -> String {
+    result["thread"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_text_turn_streams_its_items_in_order() {
+    let live = Live::new().await;
+    live.model.enqueue(Reply::sse(sse::text_turn(
+        "resp-1",
+        "Hello from the mock model",
+    )));
+    let (_server, mut client) = live.serve().await;
+    let started = live.start_thread(&mut client, 1, json!({})).await;
+    assert_eq!(started["model"], "gpt-5.1-codex");
+    assert_eq!(started["modelProvider"], "mock");
+    assert_eq!(started["approvalPolicy"], "never");
+    assert_eq!(started["sandbox"], json!({"type": "dangerFullAccess"}));
+    assert_eq!(started["reasoningEffort"], Value::Null);
+    assert_eq!(started["cwd"], live.work.as_str());
+    assert_eq!(started["thread"]["source"], "vscode");
+    assert!(
+        started["thread"]["path"]
+            .as_str()
+            .is_some_and(|path| path.contains("/sessions/")),
+        "{started}"
+    );
+    let thread = thread_id(&started);
+
+    let (turn_id, seen) = turn(&mut client, 2, &thread, "say hello").await;
+    let mut expected = vec![
+        "turn/started",
+        "item/started",
+        "item/completed",
+        "account/rateLimits/updated",
+        "item/started",
+    ];
+    let deltas = seen
+        .iter()
+        .filter(|message| message["method"] == "item/agentMessage/delta")
+        .count();
+    assert!(deltas > 0, "{}", client.report());
+    expected.extend(std::iter::repeat_n("item/agentMessage/delta", deltas));
+    expected.extend([
+        "item/completed",
+        "thread/tokenUsage/updated",
+        "account/rateLimits/updated",
+        "turn/completed",
+    ]);
+    assert_eq!(methods(&seen), expected, "{}", client.report());
+    let user = &seen[1]["params"];
+    assert_eq!(user["item"]["type"], "userMessage");
+    assert_eq!(user["item"]["content"][0]["text"], "say hello");
+    assert_eq!(user["turnId"], turn_id.as_str());
+    let text: String = seen
+        .iter()
+        .filter(|message| message["method"] == "item/agentMessage/delta")
+        .map(|message| message["params"]["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(text, "Hello from the mock model");
+    let agent = &seen[seen.len() - 4]["params"]["item"];
+    assert_eq!(agent["type"], "agentMessage");
+    assert_eq!(agent["text"], "Hello from the mock model");
+    let completed = &seen[seen.len() - 1]["params"];
+    assert_eq!(
+        completed["turn"],
+        json!({"id": turn_id, "items": [], "status": "completed", "error": null})
+    );
+    assert_eq!(live.model.requests().len(), 1);
+}
