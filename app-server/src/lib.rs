@@ -132,20 +132,25 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
         config,
         threads,
     ));
-    match transport {
+    let served = match transport {
         Transport::Stdio => {
-            transport::stdio::serve(state, shutdown).await;
+            transport::stdio::serve(Arc::clone(&state), shutdown).await;
             Ok(())
         }
         Transport::WebSocket { address, auth } => {
-            transport::websocket::serve(state, address, auth, shutdown).await
+            transport::websocket::serve(Arc::clone(&state), address, auth, shutdown).await
         }
         Transport::Off => {
             shutdown.cancelled().await;
             Ok(())
         }
-    }
+    };
+    state.threads.shutdown(THREAD_SHUTDOWN_LIMIT).await;
+    served
 }
+
+/// How long the server waits at exit for its threads to stop and write their rollouts.
+const THREAD_SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Sets up configuration and loads it once, so that problems are logged at startup and told to
 /// each client after its `initialize`.

@@ -176,6 +176,37 @@ impl ThreadsState {
             .unwrap_or_default()
     }
 
+    /// Shuts every loaded thread down (interrupting running turns) so that their rollouts are
+    /// complete on disk before the server exits; gives up after `limit`.
+    pub(crate) async fn shutdown(&self, limit: std::time::Duration) {
+        let Some(manager) = self.manager.get() else {
+            return;
+        };
+        let unload_all = async {
+            for id in manager.loaded() {
+                if let Err(err) = manager.unload(id).await {
+                    tracing::warn!(thread = %id, "cannot shut the thread down: {err}");
+                }
+            }
+        };
+        if tokio::time::timeout(limit, unload_all).await.is_err() {
+            tracing::warn!("threads still running at exit after {limit:?}");
+        }
+    }
+
+    /// Waits until what the loaded threads recorded so far is on disk, so that a thread a
+    /// client saw change is listed and read as it saw it.
+    pub(crate) async fn flush_loaded(&self) {
+        let Some(manager) = self.manager.get() else {
+            return;
+        };
+        for id in manager.loaded() {
+            if let Ok(thread) = manager.get(id) {
+                thread.flush().await;
+            }
+        }
+    }
+
     /// Starts keeping server-side state for a thread just loaded.
     pub(crate) fn add_live(&self, id: ThreadId) -> Arc<LiveThread> {
         let live = Arc::new(LiveThread::default());

@@ -143,12 +143,24 @@ async fn loaded(
     Ok((id, thread))
 }
 
+/// A loaded thread that keeps nothing on disk.
+pub(crate) async fn ephemeral(state: &ServerState, id: ThreadId) -> Option<Arc<CodexThread>> {
+    let manager = state.threads.manager().await.ok()?;
+    manager
+        .get(id)
+        .ok()
+        .filter(|thread| thread.rollout_path().is_none())
+}
+
 /// A running thread as the wire shows it, its turns rebuilt from what it recorded.
-fn wire_thread(thread: &CodexThread, include_turns: bool) -> v2::Thread {
+pub(crate) fn wire_thread(thread: &CodexThread, include_turns: bool) -> v2::Thread {
     let settings = thread.settings();
     let items = thread.recorded_items();
+    let path = thread.rollout_path();
+    // Like the reference, whose previews come from the rollout: none without one.
     let preview = items
         .iter()
+        .filter(|_| path.is_some())
         .find_map(|item| match item {
             RolloutItem::EventMsg(EventMsg::UserMessage(message)) => Some(message.message.clone()),
             _ => None,
@@ -163,7 +175,7 @@ fn wire_thread(thread: &CodexThread, include_turns: bool) -> v2::Thread {
         model_provider: settings.model_provider.clone(),
         created_at: now,
         updated_at: now,
-        path: thread.rollout_path().map(|path| path.display().to_string()),
+        path: path.map(|path| path.display().to_string()),
         cwd: settings.cwd.display().to_string(),
         cli_version: env!("CARGO_PKG_VERSION").to_owned(),
         source: v2::SessionSource::Vscode,

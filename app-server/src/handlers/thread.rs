@@ -1,8 +1,10 @@
 //! The thread methods that work on stored threads: `thread/list`, `thread/read`,
 //! `thread/archive`, `thread/unarchive`, `thread/name/set` and `thread/loaded/list`.
 //!
-//! Everything here goes through the `RolloutStore` on the blocking pool; the rollouts are the
-//! truth, and a thread's turns are rebuilt from its rollout when asked for.
+//! Everything here goes through the `RolloutStore` on the blocking pool, after the loaded
+//! threads have written what they recorded; the rollouts are the truth, and a thread's turns
+//! are rebuilt from its rollout when asked for. Only ephemeral threads, which have none, are
+//! read from memory.
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -69,6 +71,7 @@ async fn blocking<T: Send + 'static>(
     work: impl FnOnce(&RolloutStore) -> Result<T, JSONRPCErrorError> + Send + 'static,
 ) -> Result<T, JSONRPCErrorError> {
     let store = state.threads.store().await?;
+    state.threads.flush_loaded().await;
     tokio::task::spawn_blocking(move || work(&store))
         .await
         .map_err(|err| error::internal_error(format!("thread store task failed: {err}")))?
@@ -263,6 +266,14 @@ pub(crate) async fn read(context: RequestContext, params: v2::ThreadReadParams) 
         Err(err) => return context.responder.fail(err).await,
     };
     let include_turns = params.include_turns;
+    // An ephemeral thread has no rollout: while it runs, it is read from memory.
+    if let Some(thread) = super::live::ephemeral(&context.state, id).await {
+        let thread = super::live::wire_thread(&thread, include_turns);
+        return context
+            .responder
+            .respond(Ok(v2::ThreadReadResponse { thread }))
+            .await;
+    }
     let result = blocking(&context.state, move |store| {
         let path = find(store, id, error::thread_not_loaded)?;
         read_at(store, id, &path, include_turns)

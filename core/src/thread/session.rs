@@ -76,6 +76,11 @@ impl Session {
         settings: ThreadSettings,
         (history, recorded): (Vec<ResponseItem>, Vec<RolloutItem>),
     ) -> Session {
+        // A resumed or forked thread counts on from the usage its rollout last reported.
+        let token_info = recorded.iter().rev().find_map(|item| match item {
+            RolloutItem::EventMsg(EventMsg::TokenCount(count)) => count.info.clone(),
+            _ => None,
+        });
         Session {
             id,
             events,
@@ -86,7 +91,7 @@ impl Session {
                 settings,
                 history,
                 recorded,
-                token_info: None,
+                token_info,
                 rate_limits: None,
                 active: None,
             }),

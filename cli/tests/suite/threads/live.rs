@@ -183,3 +183,122 @@ async fn a_text_turn_streams_its_items_in_order() {
     );
     assert_eq!(live.model.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn a_model_error_fails_the_turn() {
+    let live = Live::new().await;
+    live.model.enqueue(Reply::status(500));
+    let (_server, mut client) = live.serve().await;
+    let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
+    let (turn_id, seen) = turn(&mut client, 2, &thread, "trigger an error").await;
+    let error = seen
+        .iter()
+        .find(|message| message["method"] == "error")
+        .unwrap_or_else(|| panic!("no error notification\n{}", client.report()));
+    assert_eq!(error["params"]["willRetry"], false);
+    assert_eq!(
+        error["params"]["error"]["codexErrorInfo"],
+        "internalServerError"
+    );
+    let completed = &seen[seen.len() - 1]["params"]["turn"];
+    assert_eq!(completed["id"], turn_id.as_str());
+    assert_eq!(completed["status"], "failed");
+    assert_eq!(completed["error"], error["params"]["error"]);
+}
+
+#[tokio::test]
+async fn an_interrupt_stops_a_hanging_stream() {
+    let live = Live::new().await;
+    live.model
+        .enqueue(Reply::sse(sse::text_turn("resp-1", "Starting the long answer")).hang_after(3));
+    let (_server, mut client) = live.serve().await;
+    let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
+    let answer = client
+        .request(&json!({"id": 2, "method": "turn/start", "params": {
+            "threadId": thread, "input": [{"type": "text", "text": "long answer please"}],
+        }}))
+        .await;
+    let turn_id = answer["result"]["turn"]["id"].as_str().unwrap().to_owned();
+    // Wait until the stream is under way.
+    loop {
+        let message = next_notification(&mut client).await;
+        if message["method"] == "item/agentMessage/delta" {
+            break;
+        }
+    }
+    client
+        .check(
+            json!({"id": 3, "method": "turn/interrupt", "params": {"threadId": thread, "turnId": turn_id}}),
+            json!({"id": 3, "result": {}}),
+        )
+        .await;
+    let seen = until_turn_completed(&mut client).await;
+    assert_eq!(
+        seen[seen.len() - 1]["params"]["turn"],
+        json!({"id": turn_id, "items": [], "status": "interrupted", "error": null})
+    );
+    // Nothing runs now: unlike the reference, which never answers, we say so.
+    let again = client
+        .request(&json!({"id": 4, "method": "turn/interrupt", "params": {"threadId": thread, "turnId": turn_id}}))
+        .await;
+    assert_eq!(again["error"]["message"], "no active turn to interrupt");
+}
+
+#[tokio::test]
+async fn ephemeral_threads_are_loaded_but_never_listed() {
+    let live = Live::new().await;
+    live.model
+        .enqueue(Reply::sse(sse::text_turn("resp-1", "ephemeral reply")));
+    let (_server, mut client) = live.serve().await;
+    client
+        .check(
+            json!({"id": 1, "method": "thread/loaded/list", "params": {}}),
+            json!({"id": 1, "result": {"data": [], "nextCursor": null}}),
+        )
+        .await;
+    let started = live
+        .start_thread(&mut client, 2, json!({"ephemeral": true}))
+        .await;
+    assert_eq!(started["thread"]["path"], Value::Null);
+    let thread = thread_id(&started);
+    turn(&mut client, 3, &thread, "ephemeral turn").await;
+    client
+        .check(
+            json!({"id": 4, "method": "thread/loaded/list", "params": {}}),
+            json!({"id": 4, "result": {"data": [thread], "nextCursor": null}}),
+        )
+        .await;
+    let listed = client
+        .request(&json!({"id": 5, "method": "thread/list", "params": {}}))
+        .await;
+    assert_eq!(listed["result"]["data"], json!([]), "{}", client.report());
+    let read = client
+        .request(&json!({"id": 6, "method": "thread/read", "params": {"threadId": thread, "includeTurns": true}}))
+        .await;
+    let turns = &read["result"]["thread"]["turns"];
+    assert_eq!(turns[0]["items"][1]["text"], "ephemeral reply", "{read}");
+    assert!(
+        !live.folders.home().join("sessions").exists(),
+        "an ephemeral thread wrote a rollout"
+    );
+}
+
+#[tokio::test]
+async fn unknown_threads_are_refused_in_the_reference_words() {
+    let live = Live::new().await;
+    let (_server, mut client) = live.serve().await;
+    let id = "01a20b3d-99df-7283-adbf-ba337026147a";
+    let refused = |id_: u64, message: String| json!({"id": id_, "error": {"code": -32600, "message": message}});
+    client
+        .check(
+            json!({"id": 1, "method": "turn/start", "params": {"threadId": id, "input": [{"type": "text", "text": "hi"}]}}),
+            refused(1, format!("thread not found: {id}")),
+        )
+        .await;
+    client
+        .check(
+            json!({"id": 2, "method": "thread/resume", "params": {"threadId": id}}),
+            refused(2, format!("no rollout found for thread id {id}")),
+        )
+        .await;
+}
