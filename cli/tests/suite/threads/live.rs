@@ -302,3 +302,39 @@ async fn unknown_threads_are_refused_in_the_reference_words() {
         )
         .await;
 }
+
+#[tokio::test]
+async fn rollback_drops_turns_and_fork_copies_them() {
+    let live = Live::new().await;
+    live.model.enqueue_all([
+        Reply::sse(sse::text_turn("resp-1", "first reply")),
+        Reply::sse(sse::text_turn("resp-2", "second reply")),
+    ]);
+    let (_server, mut client) = live.serve().await;
+    let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
+    turn(&mut client, 2, &thread, "first").await;
+    turn(&mut client, 3, &thread, "second").await;
+    client
+        .check(
+            json!({"id": 4, "method": "thread/rollback", "params": {"threadId": thread, "numTurns": 0}}),
+            json!({"id": 4, "error": {"code": -32600, "message": "numTurns must be >= 1"}}),
+        )
+        .await;
+    let rolled = client
+        .request(&json!({"id": 5, "method": "thread/rollback", "params": {"threadId": thread, "numTurns": 1}}))
+        .await;
+    let turns = rolled["result"]["thread"]["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 1, "{rolled}");
+    assert_eq!(turns[0]["items"][1]["text"], "first reply");
+
+    let forked = client
+        .request(&json!({"id": 6, "method": "thread/fork", "params": {"threadId": thread}}))
+        .await;
+    let fork = &forked["result"]["thread"];
+    assert_ne!(fork["id"], thread.as_str());
+    assert_eq!(fork["preview"], "first");
+    assert_eq!(fork["turns"].as_array().map(Vec::len), Some(1), "{forked}");
+    let started = next_notification(&mut client).await;
+    assert_eq!(started["method"], "thread/started");
+    assert_eq!(started["params"]["thread"], *fork);
+}
