@@ -29,6 +29,7 @@ use codex_protocol::config_types::Verbosity;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::ReviewDecision;
 use codex_protocol::protocol::SandboxPolicy;
 use codex_protocol::protocol::ThreadRolledBackEvent;
 use codex_protocol::user_input::UserInput;
@@ -106,6 +107,16 @@ pub enum Op {
     Rollback { num_turns: u32 },
     /// Ends the thread; its event stream closes.
     Shutdown,
+    /// The client's answer to `ExecApprovalRequest` `id` (its call id).
+    ExecApproval {
+        id: String,
+        decision: ReviewDecision,
+    },
+    /// The client's answer to `ApplyPatchApprovalRequest` `id` (its call id).
+    PatchApproval {
+        id: String,
+        decision: ReviewDecision,
+    },
 }
 
 /// Settings a turn may change; they stay for the turns after it.
@@ -333,6 +344,13 @@ async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String,
                 )
                 .await;
             session.flush().await;
+            Ok(String::new())
+        }
+        Op::ExecApproval { id, decision } | Op::PatchApproval { id, decision } => {
+            // A late answer (the turn was interrupted meanwhile) is not an error.
+            if !session.tool_state.resolve_approval(&id, decision) {
+                tracing::debug!("no pending approval {id}");
+            }
             Ok(String::new())
         }
         Op::Shutdown => {

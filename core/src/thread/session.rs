@@ -20,6 +20,7 @@ use super::EventSender;
 use super::ThreadSettings;
 use super::recorder::Recorder;
 use crate::model::ModelClient;
+use crate::tools::ThreadToolState;
 use crate::tools::ToolRouter;
 
 pub(crate) struct Session {
@@ -27,6 +28,8 @@ pub(crate) struct Session {
     pub(crate) events: EventSender,
     pub(crate) model: Arc<dyn ModelClient>,
     pub(crate) tools: Arc<dyn ToolRouter>,
+    /// What the tools remember across calls and turns (approvals, processes).
+    pub(crate) tool_state: Arc<ThreadToolState>,
     pub(crate) recorder: Option<Recorder>,
     state: Mutex<State>,
 }
@@ -86,6 +89,7 @@ impl Session {
             events,
             model,
             tools,
+            tool_state: Arc::new(ThreadToolState::default()),
             recorder,
             state: Mutex::new(State {
                 settings,

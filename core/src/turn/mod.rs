@@ -322,7 +322,7 @@ fn build_prompt(session: &Session, turn: &Turn, with_tools: bool) -> Prompt {
         instructions: turn.settings.base_instructions.clone(),
         input,
         tools: if with_tools {
-            session.tools.specs(&turn.family)
+            session.tools.specs_for(&turn.family, &turn.settings)
         } else {
             Vec::new()
         },
@@ -668,6 +668,7 @@ async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
         approval_policy: turn.settings.approval_policy,
         sandbox_policy: turn.settings.sandbox_policy.clone(),
         events: session.events.clone(),
+        state: session.tool_state.clone(),
     };
     for call in calls {
         let output = session.tools.dispatch(call, &context).await;

@@ -29,6 +29,7 @@ use codex_core::thread::ThreadManagerOptions;
 use codex_core::thread::ThreadSettings;
 use codex_core::thread::TurnOverrides;
 use codex_core::tools::NoTools;
+use codex_core::tools::ToolRouter;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::models::ContentItem;
 use codex_protocol::models::ReasoningItemReasoningSummary;
@@ -47,32 +48,34 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 /// One step of a scripted model answer.
-enum Step {
+pub(super) enum Step {
     Send(ResponseEvent),
     Fail(ModelError),
     /// Waits until the test notifies.
     Wait(Arc<Notify>),
     /// Never ends (until the stream is dropped).
     Hang,
+    /// Continues with the steps the test sends once it knows them (say, a session id).
+    Later(tokio::sync::oneshot::Receiver<Vec<Step>>),
 }
 
-enum Script {
+pub(super) enum Script {
     Stream(Vec<Step>),
     Refuse(ModelError),
 }
 
 #[derive(Default)]
-struct FakeModel {
+pub(super) struct FakeModel {
     scripts: Mutex<VecDeque<Script>>,
     prompts: Mutex<Vec<Prompt>>,
 }
 
 impl FakeModel {
-    fn push(&self, script: Script) {
+    pub(super) fn push(&self, script: Script) {
         self.scripts.lock().unwrap().push_back(script);
     }
 
-    fn prompts(&self) -> Vec<Prompt> {
+    pub(super) fn prompts(&self) -> Vec<Prompt> {
         self.prompts.lock().unwrap().clone()
     }
 }
@@ -90,13 +93,19 @@ impl ModelClient for FakeModel {
                 Some(Script::Refuse(error)) => return Err(error),
                 None => panic!("the model was asked more than the test scripted"),
             };
-            let stream = futures::stream::unfold(steps.into_iter(), |mut steps| async move {
+            let steps: VecDeque<Step> = steps.into();
+            let stream = futures::stream::unfold(steps, |mut steps| async move {
                 loop {
-                    match steps.next()? {
+                    match steps.pop_front()? {
                         Step::Send(event) => return Some((Ok(event), steps)),
                         Step::Fail(error) => return Some((Err(error), steps)),
                         Step::Wait(notify) => notify.notified().await,
                         Step::Hang => futures::future::pending::<()>().await,
+                        Step::Later(rest) => {
+                            for step in rest.await.ok()?.into_iter().rev() {
+                                steps.push_front(step);
+                            }
+                        }
                     }
                 }
             });
@@ -132,7 +141,7 @@ fn assistant(text: &str) -> ResponseItem {
     }
 }
 
-fn completed() -> Step {
+pub(super) fn completed() -> Step {
     Step::Send(ResponseEvent::Completed {
         response_id: "resp_1".to_owned(),
         token_usage: Some(usage(10, 5)),
@@ -140,7 +149,7 @@ fn completed() -> Step {
 }
 
 /// A text answer streamed as deltas, then completed.
-fn text_answer(deltas: &[&str]) -> Vec<Step> {
+pub(super) fn text_answer(deltas: &[&str]) -> Vec<Step> {
     let mut steps = vec![
         Step::Send(ResponseEvent::Created),
         Step::Send(ResponseEvent::OutputItemAdded(assistant(""))),
@@ -157,22 +166,26 @@ fn text_answer(deltas: &[&str]) -> Vec<Step> {
     steps
 }
 
-struct Harness {
+pub(super) struct Harness {
     _home: tempfile::TempDir,
     home: std::path::PathBuf,
-    cwd: tempfile::TempDir,
-    model: Arc<FakeModel>,
-    manager: ThreadManager,
+    pub(super) cwd: tempfile::TempDir,
+    pub(super) model: Arc<FakeModel>,
+    pub(super) manager: ThreadManager,
 }
 
 fn harness() -> Harness {
+    harness_with(
+        "model = \"gpt-5.1-codex\"\nmodel_provider = \"mock\"\napproval_policy = \"never\"\nsandbox_mode = \"danger-full-access\"\n",
+        Arc::new(NoTools),
+    )
+}
+
+/// A harness whose `config.toml` is `config` and whose threads use `tools`.
+pub(super) fn harness_with(config: &str, tools: Arc<dyn ToolRouter>) -> Harness {
     let home_dir = tempfile::tempdir().unwrap();
     let home = home_dir.path().canonicalize().unwrap();
-    std::fs::write(
-        home.join("config.toml"),
-        "model = \"gpt-5.1-codex\"\nmodel_provider = \"mock\"\napproval_policy = \"never\"\nsandbox_mode = \"danger-full-access\"\n",
-    )
-    .unwrap();
+    std::fs::write(home.join("config.toml"), config).unwrap();
     let cwd = tempfile::tempdir().unwrap();
     let paths = ConfigPaths {
         codex_home: AbsolutePathBuf::from_absolute_path(&home).unwrap(),
@@ -189,7 +202,7 @@ fn harness() -> Harness {
         codex_home: home.clone(),
         config,
         models: Arc::new(factory),
-        tools: Arc::new(NoTools),
+        tools,
         originator: "parity".to_owned(),
         cli_version: "0.101.0".to_owned(),
         source: SessionSource::Vscode,
@@ -205,14 +218,14 @@ fn harness() -> Harness {
 }
 
 impl Harness {
-    fn start_params(&self) -> StartThread {
+    pub(super) fn start_params(&self) -> StartThread {
         StartThread {
             cwd: Some(self.cwd.path().canonicalize().unwrap()),
             ..StartThread::default()
         }
     }
 
-    async fn start(&self) -> NewThread {
+    pub(super) async fn start(&self) -> NewThread {
         self.manager
             .start_thread(self.start_params())
             .await
@@ -220,7 +233,7 @@ impl Harness {
     }
 }
 
-fn text(text: &str) -> Vec<UserInput> {
+pub(super) fn text(text: &str) -> Vec<UserInput> {
     vec![UserInput::Text {
         text: text.to_owned(),
         text_elements: Vec::new(),
@@ -237,7 +250,7 @@ async fn turn(thread: &CodexThread, input: &str) -> String {
         .unwrap()
 }
 
-async fn next(events: &mut EventStream) -> Event {
+pub(super) async fn next(events: &mut EventStream) -> Event {
     tokio::time::timeout(Duration::from_secs(10), events.recv())
         .await
         .expect("no event within 10 s")
@@ -245,7 +258,7 @@ async fn next(events: &mut EventStream) -> Event {
 }
 
 /// Events until (and with) the end of the current turn.
-async fn until_turn_end(events: &mut EventStream) -> Vec<Event> {
+pub(super) async fn until_turn_end(events: &mut EventStream) -> Vec<Event> {
     let mut seen = Vec::new();
     loop {
         let event = next(events).await;

@@ -1,10 +1,27 @@
 //! The seam between the turn loop and the tools: the loop hands every tool call the model makes
 //! to a [`ToolRouter`] and sends the outputs back to the model in the next request.
 //!
-//! No tools exist yet; [`NoTools`] offers none and answers any call with an error output, so a
-//! model that calls a tool anyway learns that it cannot and can still answer.
+//! [`CodexTools`] is the real router: commands (`exec_command`/`write_stdin`, or `shell_command`
+//! /`shell`), `apply_patch`, `update_plan` and the rest, offered per model family. [`NoTools`]
+//! offers none and answers any call with an error output, so a model that calls a tool anyway
+//! learns that it cannot and can still answer.
+//!
+//! A thread's tools keep state across calls and turns ([`ThreadToolState`]): pending approvals,
+//! what the user approved for the session, the processes that outlive a call, and the baseline
+//! of the running turn's diff.
+
+mod apply_patch;
+mod approval;
+mod exec;
+mod plan;
+mod router;
+mod safe_commands;
+mod shell;
+mod spec;
+mod unified_exec;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use codex_protocol::ThreadId;
 use codex_protocol::models::FunctionCallOutputBody;
@@ -12,12 +29,17 @@ use codex_protocol::models::FunctionCallOutputPayload;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::ReviewDecision;
 use codex_protocol::protocol::SandboxPolicy;
 use futures::future::BoxFuture;
 
 use crate::model_family::ModelFamily;
 use crate::thread::Event;
 use crate::thread::EventSender;
+use crate::thread::ThreadSettings;
+
+pub use router::CodexTools;
+pub use router::ToolsConfig;
 
 /// A tool call the model made.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +116,24 @@ pub struct ToolContext {
     pub approval_policy: AskForApproval,
     pub sandbox_policy: SandboxPolicy,
     pub(crate) events: EventSender,
+    pub(crate) state: Arc<ThreadToolState>,
+}
+
+/// What a thread's tools remember between calls. One per thread, dropped with it (which kills
+/// the processes it still runs).
+#[derive(Default)]
+pub struct ThreadToolState {
+    pub(crate) approvals: approval::Approvals,
+    pub(crate) processes: unified_exec::Processes,
+    pub(crate) diff: apply_patch::TurnDiffTracker,
+}
+
+impl ThreadToolState {
+    /// Delivers the client's decision on approval request `id`. Returns whether a request was
+    /// waiting for it.
+    pub(crate) fn resolve_approval(&self, id: &str, decision: ReviewDecision) -> bool {
+        self.approvals.resolve(id, decision)
+    }
 }
 
 impl ToolContext {
@@ -112,6 +152,13 @@ impl ToolContext {
 pub trait ToolRouter: Send + Sync {
     /// The tool definitions to offer `family`, as the Responses API takes them.
     fn specs(&self, family: &ModelFamily) -> Vec<serde_json::Value>;
+
+    /// The tool definitions for a turn of a thread with `settings`; routers whose offer depends
+    /// on the thread's features (`unified_exec`) override this.
+    fn specs_for(&self, family: &ModelFamily, settings: &ThreadSettings) -> Vec<serde_json::Value> {
+        let _ = settings;
+        self.specs(family)
+    }
 
     /// Runs one call and returns the output item to send back to the model. Failures are
     /// outputs too: the model should hear about them. Dropping the future cancels the call

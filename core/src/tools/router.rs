@@ -1,0 +1,243 @@
+//! [`CodexTools`]: the agent's tools, offered per model family and dispatched by name.
+
+use std::path::Path;
+use std::path::PathBuf;
+
+use codex_protocol::models::ResponseItem;
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::ToolCall;
+use super::ToolContext;
+use super::ToolPayload;
+use super::ToolRouter;
+use super::apply_patch;
+use super::approval::Escalation;
+use super::plan;
+use super::shell;
+use super::shell::CommandCall;
+use super::shell::Mode;
+use super::spec;
+use super::unified_exec;
+use super::unified_exec::ExecCommandArgs;
+use super::unified_exec::WriteStdinArgs;
+use crate::model_family::ModelFamily;
+use crate::thread::ThreadSettings;
+
+/// How the tools run commands.
+#[derive(Debug, Clone, Default)]
+pub struct ToolsConfig {
+    /// The `codex` executable whose `sandbox linux` subcommand runs sandboxed commands. Without
+    /// it, commands that must be sandboxed are refused (danger-full-access still runs them).
+    pub sandbox_launcher: Option<PathBuf>,
+}
+
+/// The arguments `shell_command` and `shell` share.
+#[derive(Deserialize)]
+struct ShellOptions {
+    #[serde(default)]
+    workdir: Option<String>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    sandbox_permissions: Option<String>,
+    #[serde(default)]
+    justification: Option<String>,
+    #[serde(default)]
+    prefix_rule: Option<Vec<String>>,
+}
+
+/// The reference's tools: commands, patches, the plan, and the rest of its list.
+#[derive(Debug, Clone, Default)]
+pub struct CodexTools {
+    config: ToolsConfig,
+}
+
+impl CodexTools {
+    pub fn new(config: ToolsConfig) -> CodexTools {
+        CodexTools { config }
+    }
+
+    fn launcher(&self) -> Option<&Path> {
+        self.config.sandbox_launcher.as_deref()
+    }
+
+    /// `shell_command` and `shell`: run to the end under the time limit.
+    async fn run_shell(
+        &self,
+        context: &ToolContext,
+        call_id: &str,
+        argv: Vec<String>,
+        options: ShellOptions,
+    ) -> (String, bool) {
+        let command = CommandCall {
+            call_id,
+            argv,
+            cwd: workdir(context, options.workdir.as_deref()),
+            escalation: escalation(
+                options.sandbox_permissions.as_deref(),
+                options.justification,
+                options.prefix_rule,
+            ),
+            mode: Mode::Shell {
+                timeout_ms: options.timeout_ms,
+            },
+        };
+        shell::run(context, self.launcher(), command).await
+    }
+
+    async fn run(&self, call: &ToolCall, context: &ToolContext) -> (String, bool) {
+        match (call.name.as_str(), &call.payload) {
+            ("apply_patch", ToolPayload::Custom { input }) => {
+                apply_patch::apply(context, &call.call_id, input, &context.cwd).await
+            }
+            ("apply_patch", ToolPayload::Function { arguments }) => {
+                #[derive(Deserialize)]
+                struct Args {
+                    input: String,
+                }
+                match parse::<Args>(arguments) {
+                    Ok(args) => {
+                        apply_patch::apply(context, &call.call_id, &args.input, &context.cwd).await
+                    }
+                    Err(err) => (err, false),
+                }
+            }
+            (_, ToolPayload::Custom { .. }) => (
+                format!("unsupported custom tool call: {}", call.name),
+                false,
+            ),
+            ("update_plan", ToolPayload::Function { arguments }) => {
+                plan::update_plan(context, arguments).await
+            }
+            ("exec_command", ToolPayload::Function { arguments }) => {
+                let args = match parse::<ExecCommandArgs>(arguments) {
+                    Ok(args) => args,
+                    Err(err) => return (err, false),
+                };
+                let argv = unified_exec::shell_argv(
+                    args.shell.as_deref(),
+                    args.login.unwrap_or(true),
+                    &args.cmd,
+                );
+                let command = CommandCall {
+                    call_id: &call.call_id,
+                    argv,
+                    cwd: workdir(context, args.workdir.as_deref()),
+                    escalation: escalation(
+                        args.sandbox_permissions.as_deref(),
+                        args.justification.clone(),
+                        args.prefix_rule.clone(),
+                    ),
+                    mode: Mode::Unified(&args),
+                };
+                shell::run(context, self.launcher(), command).await
+            }
+            ("write_stdin", ToolPayload::Function { arguments }) => {
+                match parse::<WriteStdinArgs>(arguments) {
+                    Ok(args) => unified_exec::write_stdin(context, args).await,
+                    Err(err) => (err, false),
+                }
+            }
+            ("shell_command", ToolPayload::Function { arguments }) => {
+                #[derive(Deserialize)]
+                struct Args {
+                    command: String,
+                    #[serde(default)]
+                    login: Option<bool>,
+                    #[serde(flatten)]
+                    options: ShellOptions,
+                }
+                let args = match parse::<Args>(arguments) {
+                    Ok(args) => args,
+                    Err(err) => return (err, false),
+                };
+                let argv =
+                    unified_exec::shell_argv(None, args.login.unwrap_or(true), &args.command);
+                self.run_shell(context, &call.call_id, argv, args.options)
+                    .await
+            }
+            ("shell", ToolPayload::Function { arguments }) => {
+                #[derive(Deserialize)]
+                struct Args {
+                    command: Vec<String>,
+                    #[serde(flatten)]
+                    options: ShellOptions,
+                }
+                let args = match parse::<Args>(arguments) {
+                    Ok(args) => args,
+                    Err(err) => return (err, false),
+                };
+                if args.command.is_empty() {
+                    return ("command must not be empty".to_owned(), false);
+                }
+                self.run_shell(context, &call.call_id, args.command, args.options)
+                    .await
+            }
+            ("request_user_input", ToolPayload::Function { .. }) => (
+                "request_user_input is unavailable in Default mode".to_owned(),
+                false,
+            ),
+            ("list_mcp_resources", ToolPayload::Function { .. }) => {
+                (r#"{"resources":[]}"#.to_owned(), true)
+            }
+            ("list_mcp_resource_templates", ToolPayload::Function { .. }) => {
+                (r#"{"resourceTemplates":[]}"#.to_owned(), true)
+            }
+            ("read_mcp_resource", ToolPayload::Function { .. }) => {
+                ("no MCP servers are configured".to_owned(), false)
+            }
+            ("view_image", ToolPayload::Function { .. }) => {
+                ("view_image is not supported yet".to_owned(), false)
+            }
+            (name, ToolPayload::Function { .. }) => (format!("unsupported call: {name}"), false),
+        }
+    }
+}
+
+impl ToolRouter for CodexTools {
+    fn specs(&self, family: &ModelFamily) -> Vec<serde_json::Value> {
+        // `unified_exec` is on by default.
+        spec::specs(family, true)
+    }
+
+    fn specs_for(&self, family: &ModelFamily, settings: &ThreadSettings) -> Vec<serde_json::Value> {
+        spec::specs(family, settings.unified_exec)
+    }
+
+    fn dispatch<'a>(
+        &'a self,
+        call: ToolCall,
+        context: &'a ToolContext,
+    ) -> BoxFuture<'a, ResponseItem> {
+        Box::pin(async move {
+            let (text, success) = self.run(&call, context).await;
+            call.output(text, success)
+        })
+    }
+}
+
+fn parse<T: DeserializeOwned>(arguments: &str) -> Result<T, String> {
+    serde_json::from_str(arguments)
+        .map_err(|err| format!("failed to parse function arguments: {err}"))
+}
+
+fn workdir(context: &ToolContext, workdir: Option<&str>) -> PathBuf {
+    match workdir {
+        Some(dir) if !dir.is_empty() => context.cwd.join(dir),
+        _ => context.cwd.clone(),
+    }
+}
+
+fn escalation(
+    sandbox_permissions: Option<&str>,
+    justification: Option<String>,
+    prefix_rule: Option<Vec<String>>,
+) -> Escalation {
+    Escalation {
+        requested: sandbox_permissions == Some("require_escalated"),
+        justification,
+        prefix_rule,
+    }
+}
