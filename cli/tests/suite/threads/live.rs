@@ -13,34 +13,61 @@ use crate::suite::serve::Client;
 use crate::suite::serve::Server;
 
 /// A CODEX_HOME whose config points the model at a mock, and the mock.
-struct Live {
-    folders: Folders,
-    model: MockModelServer,
-    work: String,
+pub(super) struct Live {
+    pub(super) folders: Folders,
+    pub(super) model: MockModelServer,
+    pub(super) work: String,
+}
+
+/// The `[model_providers.mock]` settings a test may change.
+pub(super) struct Provider<'a> {
+    /// Where the model is; the mock's `base_url()` unless a test wants a dead address.
+    pub(super) base_url: &'a str,
+    /// `responses` or `chat`.
+    pub(super) wire_api: &'a str,
+    pub(super) request_max_retries: u32,
+    pub(super) stream_max_retries: u32,
 }
 
 impl Live {
-    async fn new() -> Self {
+    /// The mock provider speaking the Responses API, with no retries.
+    pub(super) async fn new() -> Self {
         let model = MockModelServer::start().await.expect("the mock starts");
         let folders = Folders::new();
-        folders.write_user_config(&format!(
-            "model = \"gpt-5.1-codex\"\nmodel_provider = \"mock\"\napproval_policy = \"never\"\n\
-             sandbox_mode = \"danger-full-access\"\n\n[model_providers.mock]\nname = \"mock\"\n\
-             base_url = \"{}\"\nwire_api = \"responses\"\nrequest_max_retries = 0\n\
-             stream_max_retries = 0\n",
-            model.base_url()
-        ));
         let work = folders.home().join("work");
         std::fs::create_dir_all(&work).unwrap();
-        Self {
+        let live = Self {
             folders,
             model,
             work: work.display().to_string(),
-        }
+        };
+        live.configure(&Provider {
+            base_url: &live.model.base_url(),
+            wire_api: "responses",
+            request_max_retries: 0,
+            stream_max_retries: 0,
+        });
+        live
+    }
+
+    /// Rewrites config.toml with the mock provider set up as `provider` says.
+    pub(super) fn configure(&self, provider: &Provider<'_>) {
+        let Provider {
+            base_url,
+            wire_api,
+            request_max_retries,
+            stream_max_retries,
+        } = provider;
+        self.folders.write_user_config(&format!(
+            "model = \"gpt-5.1-codex\"\nmodel_provider = \"mock\"\napproval_policy = \"never\"\n\
+             sandbox_mode = \"danger-full-access\"\n\n[model_providers.mock]\nname = \"mock\"\n\
+             base_url = \"{base_url}\"\nwire_api = \"{wire_api}\"\n\
+             request_max_retries = {request_max_retries}\nstream_max_retries = {stream_max_retries}\n",
+        ));
     }
 
     /// A server on this home and its client, initialized without opting out of anything.
-    async fn serve(&self) -> (Server, Client) {
+    pub(super) async fn serve(&self) -> (Server, Client) {
         let env = self.folders.env();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let (server, mut client) = Server::stdio(&env);
@@ -55,7 +82,7 @@ impl Live {
     }
 
     /// Starts a thread and returns its `thread/start` result.
-    async fn start_thread(&self, client: &mut Client, id: u64, extra: Value) -> Value {
+    pub(super) async fn start_thread(&self, client: &mut Client, id: u64, extra: Value) -> Value {
         let mut params = json!({"cwd": self.work});
         if let (Some(params), Some(extra)) = (params.as_object_mut(), extra.as_object()) {
             params.extend(extra.clone());
@@ -72,7 +99,7 @@ impl Live {
     }
 }
 
-async fn next_notification(client: &mut Client) -> Value {
+pub(super) async fn next_notification(client: &mut Client) -> Value {
     loop {
         let message = client.next().await;
         if message.get("method").is_some() && message.get("id").is_none() {
@@ -82,7 +109,12 @@ async fn next_notification(client: &mut Client) -> Value {
 }
 
 /// Starts a turn with `text`; returns its id and the notifications up to `turn/completed`.
-async fn turn(client: &mut Client, id: u64, thread: &str, text: &str) -> (String, Vec<Value>) {
+pub(super) async fn turn(
+    client: &mut Client,
+    id: u64,
+    thread: &str,
+    text: &str,
+) -> (String, Vec<Value>) {
     let answer = client
         .request(&json!({"id": id, "method": "turn/start", "params": {
             "threadId": thread, "input": [{"type": "text", "text": text}],
@@ -95,7 +127,7 @@ async fn turn(client: &mut Client, id: u64, thread: &str, text: &str) -> (String
     (turn_id, until_turn_completed(client).await)
 }
 
-async fn until_turn_completed(client: &mut Client) -> Vec<Value> {
+pub(super) async fn until_turn_completed(client: &mut Client) -> Vec<Value> {
     let mut seen = Vec::new();
     loop {
         let message = next_notification(client).await;
@@ -107,14 +139,14 @@ async fn until_turn_completed(client: &mut Client) -> Vec<Value> {
     }
 }
 
-fn methods(notifications: &[Value]) -> Vec<&str> {
+pub(super) fn methods(notifications: &[Value]) -> Vec<&str> {
     notifications
         .iter()
         .map(|message| message["method"].as_str().unwrap())
         .collect()
 }
 
-fn thread_id(result: &Value) -> String {
+pub(super) fn thread_id(result: &Value) -> String {
     result["thread"]["id"].as_str().unwrap().to_owned()
 }
 
