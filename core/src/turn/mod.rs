@@ -114,6 +114,9 @@ pub(crate) async fn run_task(
         match kind {
             TaskKind::Regular(input) => {
                 input::record_user_input(&session, &turn, input).await;
+                // The user's words are the one thing a crash must not lose: put them on disk
+                // before the model is asked, so a resume after a kill still has them.
+                session.flush().await;
                 run_sampling_loop(&session, &turn).await
             }
             TaskKind::Compact => compact::run_compact(&session, &turn).await,
