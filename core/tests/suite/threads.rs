@@ -827,6 +827,8 @@ async fn compact_replaces_the_history_with_a_summary() {
             "task_started",
             "item_started:\"ContextCompaction\"",
             "token_count",
+            // The estimate of the compacted context.
+            "token_count",
             "item_completed:\"ContextCompaction\"",
             "context_compacted",
             "task_complete",
