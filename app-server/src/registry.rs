@@ -136,12 +136,19 @@ impl Registry {
     }
 
     /// Sends `thread`'s legacy events to `connection` from now on (v1 `addConversationListener`).
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "v1 addConversationListener uses it")
-    )]
     pub(crate) fn listen_legacy(&self, connection: ConnectionId, thread: ThreadId) {
         self.add(connection, thread, |state| &mut state.legacy_listeners);
+    }
+
+    /// Stops sending `thread`'s legacy events to `connection` (v1 `removeConversationListener`).
+    pub(crate) fn unlisten_legacy(&self, connection: ConnectionId, thread: ThreadId) {
+        let mut state = lock(&self.state);
+        if let Some(listeners) = state.legacy_listeners.get_mut(&thread) {
+            listeners.remove(&connection);
+            if listeners.is_empty() {
+                state.legacy_listeners.remove(&thread);
+            }
+        }
     }
 
     /// Sends one of `thread`'s legacy `codex/event/*` notifications, already serialised, to the

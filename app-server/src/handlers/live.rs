@@ -71,21 +71,21 @@ macro_rules! loaded_response {
 }
 
 /// The overrides shared by `thread/start`, `thread/resume` and `thread/fork`.
-struct Overrides {
-    model: Option<String>,
-    model_provider: Option<String>,
-    cwd: Option<String>,
-    approval_policy: Option<v2::AskForApproval>,
-    sandbox: Option<v2::SandboxMode>,
-    config: Option<std::collections::BTreeMap<String, serde_json::Value>>,
-    base_instructions: Option<String>,
-    developer_instructions: Option<String>,
-    ephemeral: bool,
+pub(crate) struct Overrides {
+    pub model: Option<String>,
+    pub model_provider: Option<String>,
+    pub cwd: Option<String>,
+    pub approval_policy: Option<v2::AskForApproval>,
+    pub sandbox: Option<v2::SandboxMode>,
+    pub config: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    pub base_instructions: Option<String>,
+    pub developer_instructions: Option<String>,
+    pub ephemeral: bool,
 }
 
 impl Overrides {
     /// The core's options; relative paths are taken against the server's working directory.
-    fn into_start(self, state: &ServerState) -> Result<StartThread, JSONRPCErrorError> {
+    pub(crate) fn into_start(self, state: &ServerState) -> Result<StartThread, JSONRPCErrorError> {
         let mut config = Vec::new();
         for (key, value) in self.config.unwrap_or_default() {
             let value = toml::Value::try_from(&value).map_err(|err| {
@@ -112,7 +112,7 @@ impl Overrides {
 }
 
 /// A refusal from the core, in the reference's words where it has some.
-fn thread_error(err: ThreadError) -> JSONRPCErrorError {
+pub(crate) fn thread_error(err: ThreadError) -> JSONRPCErrorError {
     match err {
         ThreadError::NotLoaded(id) => error::thread_not_found(id),
         ThreadError::NoRollout(id) => error::no_rollout(id),
@@ -133,7 +133,7 @@ fn thread_error(err: ThreadError) -> JSONRPCErrorError {
 }
 
 /// A loaded thread by its wire id: `thread not found: <id>` when it is not running.
-async fn loaded(
+pub(crate) async fn loaded(
     state: &ServerState,
     thread_id: &str,
 ) -> Result<(ThreadId, Arc<CodexThread>), JSONRPCErrorError> {
@@ -191,10 +191,18 @@ pub(crate) fn wire_thread(thread: &CodexThread, include_turns: bool) -> v2::Thre
 /// Makes a thread just loaded live in the server: its requester follows it and its events
 /// start flowing.
 fn go_live(context: &RequestContext, new: NewThread) -> Arc<CodexThread> {
+    context
+        .state
+        .registry
+        .subscribe(context.connection.id, new.thread.id());
+    run(&context.state, new)
+}
+
+/// Starts a thread's event pump, for whoever follows it (v2) or listens to it (v1).
+pub(crate) fn run(state: &Arc<ServerState>, new: NewThread) -> Arc<CodexThread> {
     let id = new.thread.id();
-    context.state.registry.subscribe(context.connection.id, id);
-    let live = context.state.threads.add_live(id);
-    pump::spawn(Arc::clone(&context.state), id, live, new.events);
+    let live = state.threads.add_live(id);
+    pump::spawn(Arc::clone(state), id, live, new.events);
     new.thread
 }
 
@@ -441,7 +449,7 @@ fn approval_to_core(policy: v2::AskForApproval) -> core::AskForApproval {
     }
 }
 
-fn approval_to_wire(policy: core::AskForApproval) -> v2::AskForApproval {
+pub(crate) fn approval_to_wire(policy: core::AskForApproval) -> v2::AskForApproval {
     match policy {
         core::AskForApproval::Untrusted => v2::AskForApproval::Untrusted,
         core::AskForApproval::OnFailure => v2::AskForApproval::OnFailure,

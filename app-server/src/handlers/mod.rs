@@ -7,7 +7,7 @@
 //! connection's next request is not held up.
 
 use codex_app_server_protocol::ClientRequest;
-use codex_app_server_protocol::v1;
+use codex_app_server_protocol::v1 as wire_v1;
 use codex_app_server_protocol::v2::MockExperimentalMethodResponse;
 
 use crate::connection::ClientSession;
@@ -18,6 +18,7 @@ use crate::user_agent::user_agent;
 mod config;
 mod live;
 mod thread;
+mod v1;
 
 pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
     let method = request.method();
@@ -31,7 +32,7 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
                 .unwrap_or_default();
             context
                 .responder
-                .respond(Ok(v1::GetUserAgentResponse { user_agent }))
+                .respond(Ok(wire_v1::GetUserAgentResponse { user_agent }))
                 .await;
         }
         ClientRequest::MockExperimentalMethod { params, .. } => {
@@ -81,6 +82,29 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::TurnInterrupt { params, .. } => {
             live::turn_interrupt(context, params).await;
         }
+        ClientRequest::NewConversation { params, .. } => {
+            v1::new_conversation(context, params).await;
+        }
+        ClientRequest::GetConversationSummary { params, .. } => {
+            v1::summary(context, params).await;
+        }
+        ClientRequest::ListConversations { params, .. } => v1::list(context, params).await,
+        ClientRequest::ResumeConversation { params, .. } => v1::resume(context, params).await,
+        ClientRequest::ForkConversation { params, .. } => v1::fork(context, params).await,
+        ClientRequest::ArchiveConversation { params, .. } => v1::archive(context, params).await,
+        ClientRequest::SendUserMessage { params, .. } => {
+            v1::send_user_message(context, params).await;
+        }
+        ClientRequest::SendUserTurn { params, .. } => v1::send_user_turn(context, params).await,
+        ClientRequest::InterruptConversation { params, .. } => {
+            v1::interrupt(context, params).await;
+        }
+        ClientRequest::AddConversationListener { params, .. } => {
+            v1::add_listener(context, params).await;
+        }
+        ClientRequest::RemoveConversationListener { params, .. } => {
+            v1::remove_listener(context, params).await;
+        }
         ClientRequest::ThreadBackgroundTerminalsClean { .. }
         | ClientRequest::SkillsList { .. }
         | ClientRequest::SkillsRemoteRead { .. }
@@ -100,17 +124,6 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::FeedbackUpload { .. }
         | ClientRequest::CommandExec { .. }
         | ClientRequest::GetAccount { .. }
-        | ClientRequest::NewConversation { .. }
-        | ClientRequest::GetConversationSummary { .. }
-        | ClientRequest::ListConversations { .. }
-        | ClientRequest::ResumeConversation { .. }
-        | ClientRequest::ForkConversation { .. }
-        | ClientRequest::ArchiveConversation { .. }
-        | ClientRequest::SendUserMessage { .. }
-        | ClientRequest::SendUserTurn { .. }
-        | ClientRequest::InterruptConversation { .. }
-        | ClientRequest::AddConversationListener { .. }
-        | ClientRequest::RemoveConversationListener { .. }
         | ClientRequest::GitDiffToRemote { .. }
         | ClientRequest::LoginApiKey { .. }
         | ClientRequest::LoginChatGpt { .. }
@@ -125,7 +138,7 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
     }
 }
 
-async fn initialize(context: RequestContext, params: v1::InitializeParams) {
+async fn initialize(context: RequestContext, params: wire_v1::InitializeParams) {
     let (experimental_api, opted_out) = match params.capabilities {
         Some(capabilities) => (
             capabilities.experimental_api,
@@ -154,7 +167,7 @@ async fn initialize(context: RequestContext, params: v1::InitializeParams) {
     );
     context
         .responder
-        .respond(Ok(v1::InitializeResponse { user_agent }))
+        .respond(Ok(wire_v1::InitializeResponse { user_agent }))
         .await;
     // After the answer, so the client knows it is initialized when it hears of them.
     config::send_current_warnings(&context.state, &context.connection);

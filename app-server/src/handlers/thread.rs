@@ -18,6 +18,7 @@ use codex_protocol::ThreadId;
 use codex_protocol::protocol::EventMsg;
 use codex_rollout::ListQuery;
 use codex_rollout::LoadedRollout;
+use codex_rollout::Page;
 use codex_rollout::RolloutError;
 use codex_rollout::RolloutItem;
 use codex_rollout::RolloutStore;
@@ -66,7 +67,7 @@ fn reference_uuid_error(message: &str) -> String {
 }
 
 /// Runs blocking store work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     state: &ServerState,
     work: impl FnOnce(&RolloutStore) -> Result<T, JSONRPCErrorError> + Send + 'static,
 ) -> Result<T, JSONRPCErrorError> {
@@ -77,7 +78,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|err| error::internal_error(format!("thread store task failed: {err}")))?
 }
 
-fn store_error(err: RolloutError) -> JSONRPCErrorError {
+pub(crate) fn store_error(err: RolloutError) -> JSONRPCErrorError {
     match err {
         RolloutError::InvalidCursor(cursor) => {
             error::invalid_request(format!("invalid cursor: {cursor}"))
@@ -101,7 +102,26 @@ async fn default_model_provider(state: &ServerState) -> String {
 }
 
 pub(crate) async fn list(context: RequestContext, params: v2::ThreadListParams) {
-    let fallback_provider = default_model_provider(&context.state).await;
+    let result = list_page(&context.state, params)
+        .await
+        .map(|(page, fallback_provider)| v2::ThreadListResponse {
+            data: page
+                .items
+                .iter()
+                .map(|summary| thread_from_summary(summary, &fallback_provider))
+                .collect(),
+            next_cursor: page.next_cursor,
+        });
+    context.responder.respond(result).await;
+}
+
+/// A page of stored threads as `thread/list` (and v1 `listConversations`) asks for it, with
+/// the provider of the threads that name none.
+pub(crate) async fn list_page(
+    state: &ServerState,
+    params: v2::ThreadListParams,
+) -> Result<(Page, String), JSONRPCErrorError> {
+    let fallback_provider = default_model_provider(state).await;
     let model_providers = match params.model_providers {
         // Absent: the configured provider's threads; empty: every provider's.
         None => Some(vec![fallback_provider.clone()]),
@@ -128,19 +148,8 @@ pub(crate) async fn list(context: RequestContext, params: v2::ThreadListParams) 
         archived: params.archived.unwrap_or(false),
         cwd: None,
     };
-    let result = blocking(&context.state, move |store| {
-        store.list(&query).map_err(store_error)
-    })
-    .await
-    .map(|page| v2::ThreadListResponse {
-        data: page
-            .items
-            .iter()
-            .map(|summary| thread_from_summary(summary, &fallback_provider))
-            .collect(),
-        next_cursor: page.next_cursor,
-    });
-    context.responder.respond(result).await;
+    let page = blocking(state, move |store| store.list(&query).map_err(store_error)).await?;
+    Ok((page, fallback_provider))
 }
 
 fn source_kind(kind: v2::ThreadSourceKind) -> SourceKind {
@@ -222,14 +231,14 @@ pub(crate) fn thread_from_rollout(
     }
 }
 
-fn is_archived(path: &Path) -> bool {
+pub(crate) fn is_archived(path: &Path) -> bool {
     path.parent()
         .and_then(Path::file_name)
         .is_some_and(|name| name == ARCHIVED_DIR)
 }
 
 /// The rollout of a stored thread, or `missing` when there is none.
-fn find(
+pub(crate) fn find(
     store: &RolloutStore,
     id: ThreadId,
     missing: fn(ThreadId) -> JSONRPCErrorError,

@@ -7,6 +7,7 @@
 mod live;
 mod resilience;
 mod stored;
+mod v1;
 
 use std::path::Path;
 use std::path::PathBuf;
