@@ -103,10 +103,6 @@ impl Connection {
 
     /// Sends a request to the client and waits for its answer, for as long as the connection
     /// lives: a person may take minutes to approve a command.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "approvals and auth refresh in the core use it")
-    )]
     pub(crate) async fn request(
         &self,
         payload: ServerRequestPayload,

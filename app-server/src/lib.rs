@@ -9,6 +9,7 @@
 //!
 //! Only this crate knows about JSON-RPC and connections.
 
+mod approvals;
 mod codec;
 mod config_api;
 mod connection;

@@ -14,6 +14,8 @@ use codex_protocol::ThreadId;
 use codex_protocol::protocol::EventMsg;
 use serde::Serialize;
 
+use crate::approvals;
+use crate::approvals::Approval;
 use crate::codec;
 use crate::event_map::live::ThreadEventMapper;
 use crate::state::LiveThread;
@@ -45,6 +47,17 @@ pub(crate) fn spawn(
                 gate.compactions.remove(&event.id);
             }
             drop(gate);
+            // After the notifications: a patch's item starts before its approval request.
+            let approval = match &event.msg {
+                EventMsg::ExecApprovalRequest(request) => Some(Approval::Exec(request.clone())),
+                EventMsg::ApplyPatchApprovalRequest(request) => {
+                    Some(Approval::Patch(request.clone()))
+                }
+                _ => None,
+            };
+            if let Some(approval) = approval {
+                approvals::spawn(Arc::clone(&state), id, Arc::clone(&live), approval);
+            }
             if state.registry.has_legacy_listeners(id) {
                 send_legacy(&state, id, &event);
             }

@@ -127,6 +127,21 @@ impl Registry {
         }
     }
 
+    /// The connections following `thread`, in the order they arrived.
+    pub(crate) fn subscribers(&self, thread: ThreadId) -> Vec<Arc<Connection>> {
+        let mut subscribers = self.members(thread, |state| &state.subscribers);
+        subscribers.sort_by_key(|connection| connection.id);
+        subscribers
+    }
+
+    /// Whether `connection` listens to `thread`'s legacy stream: a v1 client, asked in v1 terms.
+    pub(crate) fn listens_legacy(&self, connection: ConnectionId, thread: ThreadId) -> bool {
+        lock(&self.state)
+            .legacy_listeners
+            .get(&thread)
+            .is_some_and(|listeners| listeners.contains(&connection))
+    }
+
     /// Sends a notification about `thread` to its subscribers.
     pub(crate) fn notify_thread(&self, thread: ThreadId, notification: &ServerNotification) {
         Self::fan_out(

@@ -17,7 +17,8 @@ use codex_core::thread::ModelClientFactory;
 use codex_core::thread::ThreadManager;
 use codex_core::thread::ThreadManagerOptions;
 use codex_core::thread::ThreadSettings;
-use codex_core::tools::NoTools;
+use codex_core::tools::CodexTools;
+use codex_core::tools::ToolsConfig;
 use codex_protocol::ThreadId;
 use codex_protocol::protocol::SessionSource;
 use codex_rollout::RolloutStore;
@@ -25,6 +26,7 @@ use codex_utils_absolute_path::AbsolutePathBuf;
 use tokio::sync::OnceCell;
 
 use crate::config_api::WarningLedger;
+use crate::connection::ConnectionId;
 use crate::error;
 use crate::registry::Registry;
 use crate::sync::lock;
@@ -109,6 +111,8 @@ pub(crate) struct LiveThread {
     /// Held by a request that must answer before the thread's next notifications go out
     /// (`turn/start`, `thread/compact/start`), and by the event pump for each event.
     pub gate: tokio::sync::Mutex<Gate>,
+    /// The connection that started the latest turn: the one asked for approvals.
+    pub turn_owner: Mutex<Option<ConnectionId>>,
 }
 
 /// What the pump must know about turns the requests started.
@@ -116,6 +120,19 @@ pub(crate) struct LiveThread {
 pub(crate) struct Gate {
     /// Turns that compact the history: the reference announces no `turn/started` for them.
     pub compactions: HashSet<String>,
+}
+
+/// The running `codex` binary: its `sandbox linux` subcommand confines the agent's commands.
+fn sandbox_launcher() -> Option<PathBuf> {
+    match std::env::current_exe() {
+        Ok(path) => Some(path),
+        Err(err) => {
+            tracing::warn!(
+                "cannot find the running executable; sandboxed commands are refused: {err}"
+            );
+            None
+        }
+    }
 }
 
 impl ThreadsState {
@@ -142,7 +159,9 @@ impl ThreadsState {
                             models: model_clients(codex_home.clone()),
                             codex_home,
                             config,
-                            tools: Arc::new(NoTools),
+                            tools: Arc::new(CodexTools::new(ToolsConfig {
+                                sandbox_launcher: sandbox_launcher(),
+                            })),
                             originator: ORIGINATOR.to_owned(),
                             cli_version: env!("CARGO_PKG_VERSION").to_owned(),
                             source: SessionSource::Vscode,

@@ -7,18 +7,28 @@
 //! (`agent_message`, `agent_reasoning`, the plain deltas, …) map to nothing here; they travel as
 //! `codex/event/*` to v1 listeners only.
 
+use std::collections::HashMap;
+
 use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::v2;
 use codex_protocol::ThreadId;
+use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::protocol::EventMsg;
 
 use super::convert;
+use super::tools;
+use super::tools::CommandItem;
 
 /// The notifications one thread's events turn into.
 #[derive(Debug)]
 pub(crate) struct ThreadEventMapper {
     thread_id: String,
     turn: Option<RunningTurn>,
+    /// Commands whose item started and has not completed, by call id. A command may outlive
+    /// its turn (an `exec_command` session), so these are not the turn's.
+    commands: HashMap<String, OpenCommand>,
+    /// The turn of each patch whose item started and has not completed, by call id.
+    patches: HashMap<String, String>,
 }
 
 #[derive(Debug)]
@@ -26,6 +36,29 @@ struct RunningTurn {
     id: String,
     /// The error that will fail the turn when it ends.
     error: Option<v2::TurnError>,
+    /// The turn's latest diff, sent again when the turn ends.
+    diff: Option<String>,
+}
+
+#[derive(Debug)]
+struct OpenCommand {
+    turn_id: String,
+    argv: Vec<String>,
+    cwd: String,
+    parsed: Vec<ParsedCommand>,
+    process_id: Option<String>,
+}
+
+impl OpenCommand {
+    fn item<'a>(&'a self, call_id: &'a str) -> CommandItem<'a> {
+        CommandItem {
+            call_id,
+            argv: &self.argv,
+            cwd: &self.cwd,
+            parsed: &self.parsed,
+            process_id: self.process_id.clone(),
+        }
+    }
 }
 
 impl ThreadEventMapper {
@@ -33,6 +66,8 @@ impl ThreadEventMapper {
         Self {
             thread_id: thread_id.to_string(),
             turn: None,
+            commands: HashMap::new(),
+            patches: HashMap::new(),
         }
     }
 
@@ -52,6 +87,7 @@ impl ThreadEventMapper {
                 self.turn = Some(RunningTurn {
                     id: started.turn_id.clone(),
                     error: None,
+                    diff: None,
                 });
                 vec![ServerNotification::TurnStarted(
                     v2::TurnStartedNotification {
@@ -61,20 +97,26 @@ impl ThreadEventMapper {
                 )]
             }
             EventMsg::TaskComplete(complete) => {
-                let error = self
-                    .turn
-                    .take()
-                    .filter(|turn| turn.id == complete.turn_id)
-                    .and_then(|turn| turn.error);
+                let running = self.turn.take().filter(|turn| turn.id == complete.turn_id);
+                let (error, diff) = running.map_or((None, None), |turn| (turn.error, turn.diff));
                 let status = if error.is_some() {
                     v2::TurnStatus::Failed
                 } else {
                     v2::TurnStatus::Completed
                 };
-                vec![self.completed(complete.turn_id.clone(), status, error)]
+                // Patches still waiting for a decision were declined; their items completed
+                // with the decision.
+                self.patches.retain(|_, turn| *turn != complete.turn_id);
+                let mut notifications = Vec::new();
+                if let Some(diff) = diff {
+                    notifications.push(self.diff_updated(complete.turn_id.clone(), diff));
+                }
+                notifications.push(self.completed(complete.turn_id.clone(), status, error));
+                notifications
             }
             EventMsg::TurnAborted(aborted) => {
                 let running = self.turn.take();
+                let diff = running.as_ref().and_then(|turn| turn.diff.clone());
                 let Some(id) = aborted
                     .turn_id
                     .clone()
@@ -82,7 +124,152 @@ impl ThreadEventMapper {
                 else {
                     return Vec::new();
                 };
-                vec![self.completed(id, v2::TurnStatus::Interrupted, None)]
+                let mut notifications = self.end_interrupted(&id);
+                if let Some(diff) = diff {
+                    notifications.push(self.diff_updated(id.clone(), diff));
+                }
+                notifications.push(self.completed(id, v2::TurnStatus::Interrupted, None));
+                notifications
+            }
+            EventMsg::ExecCommandBegin(begin) => {
+                let command = OpenCommand {
+                    turn_id: begin.turn_id.clone(),
+                    argv: begin.command.clone(),
+                    cwd: begin.cwd.clone(),
+                    parsed: begin.parsed_cmd.clone(),
+                    process_id: begin.process_id.clone(),
+                };
+                let item = command
+                    .item(&begin.call_id)
+                    .item(v2::CommandExecutionStatus::InProgress, None);
+                self.commands.insert(begin.call_id.clone(), command);
+                vec![ServerNotification::ItemStarted(
+                    v2::ItemStartedNotification {
+                        item,
+                        thread_id,
+                        turn_id: begin.turn_id.clone(),
+                    },
+                )]
+            }
+            EventMsg::ExecCommandOutputDelta(delta) => {
+                let Some(command) = self.commands.get(&delta.call_id) else {
+                    return Vec::new();
+                };
+                vec![ServerNotification::CommandExecutionOutputDelta(
+                    v2::CommandExecutionOutputDeltaNotification {
+                        thread_id,
+                        turn_id: command.turn_id.clone(),
+                        item_id: delta.call_id.clone(),
+                        delta: delta.chunk.clone(),
+                    },
+                )]
+            }
+            EventMsg::ExecCommandEnd(end) => {
+                // A command already completed (its turn was interrupted) stays completed.
+                let Some(command) = self.commands.remove(&end.call_id) else {
+                    return Vec::new();
+                };
+                let status = if end.exit_code == 0 {
+                    v2::CommandExecutionStatus::Completed
+                } else {
+                    v2::CommandExecutionStatus::Failed
+                };
+                vec![ServerNotification::ItemCompleted(
+                    v2::ItemCompletedNotification {
+                        item: command.item(&end.call_id).item(status, Some(end)),
+                        thread_id,
+                        turn_id: command.turn_id,
+                    },
+                )]
+            }
+            EventMsg::ApplyPatchApprovalRequest(request) => {
+                self.patches
+                    .insert(request.call_id.clone(), request.turn_id.clone());
+                vec![ServerNotification::ItemStarted(
+                    v2::ItemStartedNotification {
+                        item: tools::file_change_item(
+                            &request.call_id,
+                            &request.changes,
+                            v2::PatchApplyStatus::InProgress,
+                        ),
+                        thread_id,
+                        turn_id: request.turn_id.clone(),
+                    },
+                )]
+            }
+            EventMsg::PatchApplyBegin(begin) => {
+                // An approved patch's item started with its approval request.
+                let announced = self
+                    .patches
+                    .insert(begin.call_id.clone(), begin.turn_id.clone())
+                    .is_some();
+                if announced {
+                    return Vec::new();
+                }
+                vec![ServerNotification::ItemStarted(
+                    v2::ItemStartedNotification {
+                        item: tools::file_change_item(
+                            &begin.call_id,
+                            &begin.changes,
+                            v2::PatchApplyStatus::InProgress,
+                        ),
+                        thread_id,
+                        turn_id: begin.turn_id.clone(),
+                    },
+                )]
+            }
+            EventMsg::PatchApplyEnd(end) => {
+                if self.patches.remove(&end.call_id).is_none() {
+                    return Vec::new();
+                }
+                let mut notifications = Vec::new();
+                let output = if end.stdout.is_empty() {
+                    &end.stderr
+                } else {
+                    &end.stdout
+                };
+                if !output.is_empty() {
+                    notifications.push(ServerNotification::FileChangeOutputDelta(
+                        v2::FileChangeOutputDeltaNotification {
+                            thread_id: thread_id.clone(),
+                            turn_id: end.turn_id.clone(),
+                            item_id: end.call_id.clone(),
+                            delta: output.clone(),
+                        },
+                    ));
+                }
+                let status = if end.success {
+                    v2::PatchApplyStatus::Completed
+                } else {
+                    v2::PatchApplyStatus::Failed
+                };
+                notifications.push(ServerNotification::ItemCompleted(
+                    v2::ItemCompletedNotification {
+                        item: tools::file_change_item(&end.call_id, &end.changes, status),
+                        thread_id,
+                        turn_id: end.turn_id.clone(),
+                    },
+                ));
+                notifications
+            }
+            EventMsg::TurnDiff(diff) => {
+                let turn_id = self.turn_id();
+                if let Some(turn) = &mut self.turn {
+                    turn.diff = Some(diff.unified_diff.clone());
+                }
+                // The reference announces each diff twice; clients rely on neither copy.
+                let update = self.diff_updated(turn_id, diff.unified_diff.clone());
+                vec![update.clone(), update]
+            }
+            EventMsg::PlanUpdate(args) => {
+                vec![ServerNotification::TurnPlanUpdated(
+                    v2::TurnPlanUpdatedNotification {
+                        thread_id,
+                        turn_id: self.turn_id(),
+                        explanation: args.explanation.clone(),
+                        plan: tools::plan(args),
+                    },
+                )]
             }
             EventMsg::Error(error) => {
                 let turn_error = convert::turn_error(error);
@@ -204,10 +391,45 @@ impl ThreadEventMapper {
                     },
                 )]
             }
-            // The legacy stream's own events, and those whose v2 items come in later work
-            // (commands, patches, tools, approvals, review, plans).
+            // The legacy stream's own events, approval requests (the pump asks the client), and
+            // those whose v2 items come in later work (MCP tools, review).
             _ => Vec::new(),
         }
+    }
+
+    /// Completes the items an interrupted turn left running: its commands were killed and its
+    /// patches were not written (or not entirely). The reference leaves them open forever.
+    fn end_interrupted(&mut self, turn_id: &str) -> Vec<ServerNotification> {
+        let mut notifications = Vec::new();
+        let mut commands: Vec<(String, OpenCommand)> = self
+            .commands
+            .extract_if(|_, command| command.turn_id == turn_id)
+            .collect();
+        commands.sort_by(|a, b| a.0.cmp(&b.0));
+        for (call_id, command) in commands {
+            notifications.push(ServerNotification::ItemCompleted(
+                v2::ItemCompletedNotification {
+                    item: command
+                        .item(&call_id)
+                        .item(v2::CommandExecutionStatus::Failed, None),
+                    thread_id: self.thread_id.clone(),
+                    turn_id: command.turn_id.clone(),
+                },
+            ));
+        }
+        // A patch is written in one go between its begin and end events, which the interrupt
+        // does not split; one still waiting for approval gets its item completed with the
+        // decision (the approval task sends it).
+        self.patches.retain(|_, turn| turn != turn_id);
+        notifications
+    }
+
+    fn diff_updated(&self, turn_id: String, diff: String) -> ServerNotification {
+        ServerNotification::TurnDiffUpdated(v2::TurnDiffUpdatedNotification {
+            thread_id: self.thread_id.clone(),
+            turn_id,
+            diff,
+        })
     }
 
     fn completed(

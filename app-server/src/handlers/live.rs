@@ -34,6 +34,7 @@ use crate::error;
 use crate::event_map::history;
 use crate::pump;
 use crate::state::ServerState;
+use crate::sync::lock;
 
 /// The overrides of a `thread/start`, `thread/resume` or `thread/fork` request: they share
 /// these fields but not a type.
@@ -363,6 +364,9 @@ pub(crate) async fn turn_start(context: RequestContext, params: v2::TurnStartPar
     // A client that starts a turn hears about it.
     context.state.registry.subscribe(context.connection.id, id);
     let live = context.state.threads.live(id);
+    if let Some(live) = &live {
+        *lock(&live.turn_owner) = Some(context.connection.id);
+    }
     let gate = match &live {
         Some(live) => Some(live.gate.lock().await),
         None => None,

@@ -43,7 +43,7 @@ pub struct CommandExecutionRequestApprovalParams {
     pub thread_id: String,
     pub turn_id: String,
     pub item_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // Written as `null` when absent, as the reference does.
     #[ts(optional = nullable)]
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,10 +132,9 @@ pub struct FileChangeRequestApprovalParams {
     pub thread_id: String,
     pub turn_id: String,
     pub item_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // Written as `null` when absent, as the reference does.
     #[ts(optional = nullable)]
     pub reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional = nullable)]
     pub grant_root: Option<String>,
 }

@@ -551,6 +551,11 @@ impl Client {
         self.answer(&request["id"]).await
     }
 
+    /// Answers a request the server sent (an approval, say) with `result`.
+    pub async fn respond(&mut self, id: &Value, result: Value) {
+        self.send(&json!({"id": id, "result": result})).await;
+    }
+
     /// Sends a request and checks its whole answer.
     pub async fn check(&mut self, request: Value, expected: Value) {
         let answer = self.request(&request).await;

@@ -1,0 +1,244 @@
+//! Approvals, server side: the core asks (`ExecApprovalRequest`, `ApplyPatchApprovalRequest`)
+//! and waits; we ask one client and hand its decision back as `Op::ExecApproval` /
+//! `Op::PatchApproval`.
+//!
+//! Each request runs in a task of its own, so the thread's event pump never waits on a person.
+//! The client asked is the one that started the running turn if it still follows the thread,
+//! else the first subscriber. v2 clients get `item/commandExecution/requestApproval` /
+//! `item/fileChange/requestApproval`; connections that listen to the v1 event stream get
+//! `execCommandApproval` / `applyPatchApproval`. A connection that goes away answers `abort`,
+//! and no client to ask at all means `abort` too: nothing runs unapproved.
+
+use std::sync::Arc;
+
+use codex_app_server_protocol::ServerNotification;
+use codex_app_server_protocol::ServerRequestPayload;
+use codex_app_server_protocol::v1;
+use codex_app_server_protocol::v2;
+use codex_core::thread::Op;
+use codex_protocol::ThreadId;
+use codex_protocol::approvals::ApplyPatchApprovalRequestEvent;
+use codex_protocol::approvals::ExecApprovalRequestEvent;
+use codex_protocol::approvals::ExecPolicyAmendment;
+use codex_protocol::protocol::ReviewDecision;
+use serde::de::DeserializeOwned;
+
+use crate::connection::ClientReply;
+use crate::connection::Connection;
+use crate::event_map::tools;
+use crate::state::LiveThread;
+use crate::state::ServerState;
+use crate::sync::lock;
+
+/// What the core asked.
+#[derive(Debug, Clone)]
+pub(crate) enum Approval {
+    Exec(ExecApprovalRequestEvent),
+    Patch(ApplyPatchApprovalRequestEvent),
+}
+
+/// Asks a client about `approval` in a task of its own, then answers the thread.
+pub(crate) fn spawn(
+    state: Arc<ServerState>,
+    thread_id: ThreadId,
+    live: Arc<LiveThread>,
+    approval: Approval,
+) {
+    tokio::spawn(async move {
+        let decision = match whom_to_ask(&state, thread_id, &live) {
+            Some(connection) => ask(&state, &connection, thread_id, &approval).await,
+            None => {
+                tracing::warn!(thread = %thread_id, "no client to ask for approval; aborting");
+                ReviewDecision::Abort
+            }
+        };
+        if matches!(decision, ReviewDecision::Denied | ReviewDecision::Abort) {
+            // Sent before the core hears the decision, so it precedes what the turn does next.
+            let (item, turn_id) = match &approval {
+                Approval::Exec(request) => {
+                    (tools::declined_command(request), request.turn_id.clone())
+                }
+                Approval::Patch(request) => {
+                    (tools::declined_patch(request), request.turn_id.clone())
+                }
+            };
+            state.registry.notify_thread(
+                thread_id,
+                &ServerNotification::ItemCompleted(v2::ItemCompletedNotification {
+                    item,
+                    thread_id: thread_id.to_string(),
+                    turn_id,
+                }),
+            );
+        }
+        let op = match approval {
+            Approval::Exec(request) => Op::ExecApproval {
+                id: request.call_id,
+                decision,
+            },
+            Approval::Patch(request) => Op::PatchApproval {
+                id: request.call_id,
+                decision,
+            },
+        };
+        let submitted = match state.threads.manager().await {
+            Ok(manager) => match manager.get(thread_id) {
+                Ok(thread) => thread
+                    .submit(op)
+                    .await
+                    .map(|_| ())
+                    .map_err(|err| err.to_string()),
+                Err(err) => Err(err.to_string()),
+            },
+            Err(err) => Err(err.message),
+        };
+        if let Err(err) = submitted {
+            tracing::debug!(thread = %thread_id, "approval decision not delivered: {err}");
+        }
+    });
+}
+
+/// The turn's starter if it still follows the thread, else the first subscriber.
+fn whom_to_ask(
+    state: &ServerState,
+    thread_id: ThreadId,
+    live: &LiveThread,
+) -> Option<Arc<Connection>> {
+    let subscribers = state.registry.subscribers(thread_id);
+    let owner = *lock(&live.turn_owner);
+    owner
+        .and_then(|owner| subscribers.iter().find(|c| c.id == owner).cloned())
+        .or_else(|| subscribers.into_iter().next())
+}
+
+async fn ask(
+    state: &ServerState,
+    connection: &Connection,
+    thread_id: ThreadId,
+    approval: &Approval,
+) -> ReviewDecision {
+    let v1 = state.registry.listens_legacy(connection.id, thread_id);
+    let payload = match (approval, v1) {
+        (Approval::Exec(request), false) => ServerRequestPayload::CommandExecutionRequestApproval(
+            v2::CommandExecutionRequestApprovalParams {
+                thread_id: thread_id.to_string(),
+                turn_id: request.turn_id.clone(),
+                item_id: request.call_id.clone(),
+                reason: request.reason.clone(),
+                command: Some(tools::command_line(&request.command)),
+                cwd: Some(request.cwd.clone()),
+                command_actions: Some(tools::command_actions(
+                    &request.command,
+                    &request.parsed_cmd,
+                )),
+                proposed_execpolicy_amendment: tools::proposed_amendment(request)
+                    .map(v2::ExecPolicyAmendment),
+            },
+        ),
+        (Approval::Patch(request), false) => {
+            ServerRequestPayload::FileChangeRequestApproval(v2::FileChangeRequestApprovalParams {
+                thread_id: thread_id.to_string(),
+                turn_id: request.turn_id.clone(),
+                item_id: request.call_id.clone(),
+                reason: request.reason.clone(),
+                grant_root: request.grant_root.clone(),
+            })
+        }
+        (Approval::Exec(request), true) => {
+            ServerRequestPayload::ExecCommandApproval(v1::ExecCommandApprovalParams {
+                conversation_id: thread_id,
+                call_id: request.call_id.clone(),
+                command: request.command.clone(),
+                cwd: request.cwd.clone(),
+                reason: request.reason.clone(),
+                parsed_cmd: request.parsed_cmd.clone(),
+            })
+        }
+        (Approval::Patch(request), true) => {
+            ServerRequestPayload::ApplyPatchApproval(v1::ApplyPatchApprovalParams {
+                conversation_id: thread_id,
+                call_id: request.call_id.clone(),
+                file_changes: request.changes.clone(),
+                reason: request.reason.clone(),
+                grant_root: request.grant_root.clone(),
+            })
+        }
+    };
+    let method = payload.method();
+    let result = match connection.request(payload).await {
+        Ok(ClientReply::Result(result)) => result,
+        Ok(ClientReply::Error(error)) => {
+            tracing::info!(
+                "{method} answered with an error ({}); declining",
+                error.message
+            );
+            return ReviewDecision::Denied;
+        }
+        Err(_cancelled) => return ReviewDecision::Abort,
+    };
+    let decision = match (approval, v1) {
+        (Approval::Exec(_), false) => parse(
+            method,
+            result,
+            |response: v2::CommandExecutionRequestApprovalResponse| {
+                exec_decision(response.decision)
+            },
+        ),
+        (Approval::Patch(_), false) => parse(
+            method,
+            result,
+            |response: v2::FileChangeRequestApprovalResponse| patch_decision(response.decision),
+        ),
+        (Approval::Exec(_), true) => parse(
+            method,
+            result,
+            |response: v1::ExecCommandApprovalResponse| response.decision,
+        ),
+        (Approval::Patch(_), true) => parse(
+            method,
+            result,
+            |response: v1::ApplyPatchApprovalResponse| response.decision,
+        ),
+    };
+    // An answer we cannot read is not consent.
+    decision.unwrap_or(ReviewDecision::Denied)
+}
+
+fn parse<T: DeserializeOwned>(
+    method: &str,
+    result: serde_json::Value,
+    decision: impl FnOnce(T) -> ReviewDecision,
+) -> Option<ReviewDecision> {
+    match serde_json::from_value(result) {
+        Ok(response) => Some(decision(response)),
+        Err(err) => {
+            tracing::info!("unreadable answer to {method} ({err}); declining");
+            None
+        }
+    }
+}
+
+fn exec_decision(decision: v2::CommandExecutionApprovalDecision) -> ReviewDecision {
+    match decision {
+        v2::CommandExecutionApprovalDecision::Accept => ReviewDecision::Approved,
+        v2::CommandExecutionApprovalDecision::AcceptForSession => {
+            ReviewDecision::ApprovedForSession
+        }
+        v2::CommandExecutionApprovalDecision::AcceptWithExecpolicyAmendment {
+            execpolicy_amendment,
+        } => ReviewDecision::ApprovedExecpolicyAmendment {
+            proposed_execpolicy_amendment: ExecPolicyAmendment(execpolicy_amendment.0),
+        },
+        v2::CommandExecutionApprovalDecision::Decline => ReviewDecision::Denied,
+        v2::CommandExecutionApprovalDecision::Cancel => ReviewDecision::Abort,
+    }
+}
+
+fn patch_decision(decision: v2::FileChangeApprovalDecision) -> ReviewDecision {
+    match decision {
+        v2::FileChangeApprovalDecision::Accept => ReviewDecision::Approved,
+        v2::FileChangeApprovalDecision::AcceptForSession => ReviewDecision::ApprovedForSession,
+        v2::FileChangeApprovalDecision::Decline => ReviewDecision::Denied,
+        v2::FileChangeApprovalDecision::Cancel => ReviewDecision::Abort,
+    }
+}

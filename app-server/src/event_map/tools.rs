@@ -1,0 +1,279 @@
+//! How the agent's tool calls look on the wire: `commandExecution` and `fileChange` items, the
+//! command actions a client shows, plans, and the items of declined approvals.
+
+use std::collections::BTreeMap;
+
+use codex_app_server_protocol::v2;
+use codex_protocol::approvals::ApplyPatchApprovalRequestEvent;
+use codex_protocol::approvals::ExecApprovalRequestEvent;
+use codex_protocol::parse_command::ParsedCommand;
+use codex_protocol::plan_tool::StepStatus;
+use codex_protocol::plan_tool::UpdatePlanArgs;
+use codex_protocol::protocol as core;
+
+/// A command as one line, the way the reference shows it: the argv joined with shell quoting
+/// (`/bin/bash -lc 'echo hi'`).
+pub(crate) fn command_line(argv: &[String]) -> String {
+    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
+}
+
+/// What a command does, for display. A shell script made only of simple commands joined by
+/// `&&`, `||`, `;` or `|` is shown as those commands; anything else as one.
+pub(crate) fn command_actions(argv: &[String], parsed: &[ParsedCommand]) -> Vec<v2::CommandAction> {
+    if let [ParsedCommand::Unknown { .. }] = parsed
+        && let Some(commands) = script(argv).and_then(simple_commands)
+    {
+        return commands
+            .iter()
+            .map(|words| v2::CommandAction::Unknown {
+                command: command_line(words),
+            })
+            .collect();
+    }
+    parsed.iter().map(command_action).collect()
+}
+
+fn command_action(parsed: &ParsedCommand) -> v2::CommandAction {
+    match parsed.clone() {
+        ParsedCommand::Read { cmd, name, path } => v2::CommandAction::Read {
+            command: cmd,
+            name,
+            path,
+        },
+        ParsedCommand::ListFiles { cmd, path } => {
+            v2::CommandAction::ListFiles { command: cmd, path }
+        }
+        ParsedCommand::Search { cmd, query, path } => v2::CommandAction::Search {
+            command: cmd,
+            query,
+            path,
+        },
+        ParsedCommand::Unknown { cmd } => v2::CommandAction::Unknown { command: cmd },
+    }
+}
+
+/// The script of `sh -c SCRIPT` / `bash -lc SCRIPT`.
+fn script(argv: &[String]) -> Option<&str> {
+    match argv {
+        [_, flag, script] if flag == "-lc" || flag == "-c" => Some(script),
+        _ => None,
+    }
+}
+
+/// The simple commands of a script, or `None` when it holds more than simple commands
+/// (loops, substitutions, redirections, subshells) and is best shown whole.
+fn simple_commands(script: &str) -> Option<Vec<Vec<String>>> {
+    const OPERATORS: [&str; 4] = ["&&", "||", "|", ";"];
+    const KEYWORDS: [&str; 14] = [
+        "for", "while", "until", "if", "then", "else", "elif", "fi", "do", "done", "case", "esac",
+        "{", "}",
+    ];
+    let words = shlex::split(script)?;
+    let mut commands = vec![Vec::new()];
+    for word in words {
+        if OPERATORS.contains(&word.as_str()) {
+            commands.push(Vec::new());
+            continue;
+        }
+        let special = word
+            .chars()
+            .any(|c| matches!(c, ';' | '&' | '|' | '<' | '>' | '(' | ')' | '`'))
+            || word.contains("$(");
+        if special || KEYWORDS.contains(&word.as_str()) {
+            return None;
+        }
+        commands.last_mut()?.push(word);
+    }
+    if commands.iter().any(Vec::is_empty) {
+        return None;
+    }
+    Some(commands)
+}
+
+/// The rule the client may add to the execution policy to allow commands like this one: what
+/// the model proposed, else the first command's words.
+pub(crate) fn proposed_amendment(request: &ExecApprovalRequestEvent) -> Option<Vec<String>> {
+    if let Some(amendment) = &request.proposed_execpolicy_amendment {
+        return Some(amendment.0.clone());
+    }
+    match script(&request.command) {
+        Some(script) => simple_commands(script).and_then(|commands| commands.into_iter().next()),
+        None => Some(request.command.clone()).filter(|argv| !argv.is_empty()),
+    }
+}
+
+/// A command's item; the fields a running command has not produced yet are null.
+pub(crate) struct CommandItem<'a> {
+    pub call_id: &'a str,
+    pub argv: &'a [String],
+    pub cwd: &'a str,
+    pub parsed: &'a [ParsedCommand],
+    pub process_id: Option<String>,
+}
+
+impl CommandItem<'_> {
+    pub(crate) fn item(
+        &self,
+        status: v2::CommandExecutionStatus,
+        end: Option<&core::ExecCommandEndEvent>,
+    ) -> v2::ThreadItem {
+        v2::ThreadItem::CommandExecution {
+            id: self.call_id.to_owned(),
+            command: command_line(self.argv),
+            cwd: self.cwd.to_owned(),
+            process_id: self.process_id.clone(),
+            status,
+            command_actions: command_actions(self.argv, self.parsed),
+            aggregated_output: end
+                .map(|end| end.aggregated_output.clone())
+                .filter(|output| !output.is_empty()),
+            exit_code: end.map(|end| end.exit_code),
+            duration_ms: end.map(|end| i64::try_from(end.duration.as_millis()).unwrap_or(i64::MAX)),
+        }
+    }
+}
+
+/// The item of a command the user declined: it never ran.
+pub(crate) fn declined_command(request: &ExecApprovalRequestEvent) -> v2::ThreadItem {
+    CommandItem {
+        call_id: &request.call_id,
+        argv: &request.command,
+        cwd: &request.cwd,
+        parsed: &request.parsed_cmd,
+        process_id: None,
+    }
+    .item(v2::CommandExecutionStatus::Declined, None)
+}
+
+/// The item of a patch the user declined: nothing was written.
+pub(crate) fn declined_patch(request: &ApplyPatchApprovalRequestEvent) -> v2::ThreadItem {
+    file_change_item(
+        &request.call_id,
+        &request.changes,
+        v2::PatchApplyStatus::Declined,
+    )
+}
+
+pub(crate) fn file_change_item(
+    call_id: &str,
+    changes: &BTreeMap<String, core::FileChange>,
+    status: v2::PatchApplyStatus,
+) -> v2::ThreadItem {
+    v2::ThreadItem::FileChange {
+        id: call_id.to_owned(),
+        changes: file_changes(changes),
+        status,
+    }
+}
+
+fn file_changes(changes: &BTreeMap<String, core::FileChange>) -> Vec<v2::FileUpdateChange> {
+    changes
+        .iter()
+        .map(|(path, change)| {
+            let (kind, diff) = match change {
+                core::FileChange::Add { content } => (v2::PatchChangeKind::Add, content.clone()),
+                core::FileChange::Delete { content } => {
+                    (v2::PatchChangeKind::Delete, content.clone())
+                }
+                core::FileChange::Update {
+                    unified_diff,
+                    move_path,
+                } => (
+                    v2::PatchChangeKind::Update {
+                        move_path: move_path.clone(),
+                    },
+                    unified_diff.clone(),
+                ),
+            };
+            v2::FileUpdateChange {
+                path: path.clone(),
+                kind,
+                diff,
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn plan(args: &UpdatePlanArgs) -> Vec<v2::TurnPlanStep> {
+    args.plan
+        .iter()
+        .map(|item| v2::TurnPlanStep {
+            step: item.step.clone(),
+            status: match item.status {
+                StepStatus::Pending => v2::TurnPlanStepStatus::Pending,
+                StepStatus::InProgress => v2::TurnPlanStepStatus::InProgress,
+                StepStatus::Completed => v2::TurnPlanStepStatus::Completed,
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    fn bash(script: &str) -> Vec<String> {
+        vec!["/bin/bash".into(), "-lc".into(), script.into()]
+    }
+
+    fn actions(script: &str) -> Vec<String> {
+        let argv = bash(script);
+        let parsed = [ParsedCommand::Unknown { cmd: script.into() }];
+        command_actions(&argv, &parsed)
+            .into_iter()
+            .map(|action| match action {
+                v2::CommandAction::Unknown { command } => command,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scripts_of_simple_commands_show_each_command() {
+        assert_eq!(
+            command_line(&bash("touch a.txt && echo ok")),
+            "/bin/bash -lc 'touch a.txt && echo ok'"
+        );
+        assert_eq!(
+            actions("touch approved.txt && echo approved"),
+            ["touch approved.txt", "echo approved"]
+        );
+        assert_eq!(
+            actions("echo 'two words' | wc -c"),
+            ["echo 'two words'", "wc -c"]
+        );
+        for whole in [
+            "for i in 1 2 3; do echo line$i; sleep 0.4; done",
+            "echo $(date)",
+            "echo hi > out.txt",
+            "true &&",
+        ] {
+            assert_eq!(actions(whole), [whole], "{whole}");
+        }
+    }
+
+    #[test]
+    fn the_proposed_amendment_is_the_first_command_unless_the_model_said() {
+        let request = |script: &str, proposed: Option<Vec<String>>| ExecApprovalRequestEvent {
+            call_id: "c".into(),
+            turn_id: "t".into(),
+            command: bash(script),
+            cwd: "/w".into(),
+            reason: None,
+            proposed_execpolicy_amendment: proposed
+                .map(codex_protocol::approvals::ExecPolicyAmendment),
+            parsed_cmd: Vec::new(),
+        };
+        assert_eq!(
+            proposed_amendment(&request("touch a.txt && echo ok", None)),
+            Some(vec!["touch".to_owned(), "a.txt".to_owned()])
+        );
+        assert_eq!(
+            proposed_amendment(&request("ls", Some(vec!["git".into(), "status".into()]))),
+            Some(vec!["git".to_owned(), "status".to_owned()])
+        );
+        assert_eq!(proposed_amendment(&request("echo $(date)", None)), None);
+    }
+}
