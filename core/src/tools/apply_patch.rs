@@ -65,10 +65,21 @@ impl TurnDiffTracker {
             .iter()
             .map(|(path, before)| {
                 let now = std::fs::read_to_string(path).ok();
-                let name = path.strip_prefix(cwd).unwrap_or(path).display().to_string();
+                let name = diff_name(path, cwd);
                 git_file_diff(&name, before.as_deref(), &name, now.as_deref())
             })
             .collect()
+    }
+}
+
+/// How a file is named in the turn's diff, as the reference names it: relative to the root of
+/// the git repository holding the working directory, else by its absolute path (so headers
+/// read `a//abs/path` outside a repository).
+fn diff_name(path: &Path, cwd: &Path) -> String {
+    let repository = cwd.ancestors().find(|dir| dir.join(".git").exists());
+    match repository.and_then(|root| path.strip_prefix(root).ok()) {
+        Some(relative) => relative.display().to_string(),
+        None => path.display().to_string(),
     }
 }
 

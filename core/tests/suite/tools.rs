@@ -339,8 +339,10 @@ async fn apply_patch_adds_updates_moves_and_deletes() {
             _ => None,
         })
         .unwrap();
+    // Outside a git repository files are named by their absolute paths, as the reference does.
+    let update = cwd.join("update.txt").display().to_string();
     assert!(
-        diff.contains("diff --git a/update.txt b/update.txt"),
+        diff.contains(&format!("diff --git a/{update} b/{update}")),
         "{diff}"
     );
     assert!(diff.contains("+2"), "{diff}");
