@@ -81,25 +81,29 @@ pub(crate) fn spawn(
                 decision,
             },
         };
-        let submitted = match state.threads.manager().await {
-            Ok(manager) => match manager.get(thread_id) {
-                Ok(thread) => thread
-                    .submit(op)
-                    .await
-                    .map(|_| ())
-                    .map_err(|err| err.to_string()),
-                Err(err) => Err(err.to_string()),
-            },
-            Err(err) => Err(err.message),
-        };
-        if let Err(err) = submitted {
+        if let Err(err) = submit(&state, thread_id, op).await {
             tracing::debug!(thread = %thread_id, "approval decision not delivered: {err}");
         }
     });
 }
 
+/// Hands the client's answer to the thread.
+pub(crate) async fn submit(state: &ServerState, thread_id: ThreadId, op: Op) -> Result<(), String> {
+    match state.threads.manager().await {
+        Ok(manager) => match manager.get(thread_id) {
+            Ok(thread) => thread
+                .submit(op)
+                .await
+                .map(|_| ())
+                .map_err(|err| err.to_string()),
+            Err(err) => Err(err.to_string()),
+        },
+        Err(err) => Err(err.message),
+    }
+}
+
 /// The turn's starter if it still follows the thread, else the first subscriber.
-fn whom_to_ask(
+pub(crate) fn whom_to_ask(
     state: &ServerState,
     thread_id: ThreadId,
     live: &LiveThread,

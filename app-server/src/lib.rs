@@ -10,6 +10,7 @@
 //! Only this crate knows about JSON-RPC and connections.
 
 mod approvals;
+mod client_tools;
 mod codec;
 mod config_api;
 mod connection;

@@ -16,6 +16,8 @@ use serde::Serialize;
 
 use crate::approvals;
 use crate::approvals::Approval;
+use crate::client_tools;
+use crate::client_tools::ClientCall;
 use crate::codec;
 use crate::event_map::live::ThreadEventMapper;
 use crate::state::LiveThread;
@@ -57,6 +59,16 @@ pub(crate) fn spawn(
             };
             if let Some(approval) = approval {
                 approvals::spawn(Arc::clone(&state), id, Arc::clone(&live), approval);
+            }
+            let client_call = match &event.msg {
+                EventMsg::DynamicToolCallRequest(request) => {
+                    Some(ClientCall::Dynamic(request.clone()))
+                }
+                EventMsg::RequestUserInput(request) => Some(ClientCall::UserInput(request.clone())),
+                _ => None,
+            };
+            if let Some(call) = client_call {
+                client_tools::spawn(Arc::clone(&state), id, Arc::clone(&live), call);
             }
             if state.registry.has_legacy_listeners(id) {
                 send_legacy(&state, id, &event);

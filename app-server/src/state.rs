@@ -123,7 +123,7 @@ pub(crate) struct Gate {
 }
 
 /// The running `codex` binary: its `sandbox linux` subcommand confines the agent's commands.
-fn sandbox_launcher() -> Option<PathBuf> {
+pub(crate) fn sandbox_launcher() -> Option<PathBuf> {
     match std::env::current_exe() {
         Ok(path) => Some(path),
         Err(err) => {

@@ -19,6 +19,7 @@ use codex_core::thread::Op;
 use codex_core::thread::StartThread;
 use codex_core::thread::ThreadError;
 use codex_core::thread::TurnOverrides;
+use codex_core::tools::DynamicTool;
 use codex_protocol::ThreadId;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol as core;
@@ -108,6 +109,7 @@ impl Overrides {
             base_instructions: self.base_instructions,
             developer_instructions: self.developer_instructions,
             ephemeral: self.ephemeral,
+            dynamic_tools: Vec::new(),
         })
     }
 }
@@ -207,10 +209,19 @@ pub(crate) fn run(state: &Arc<ServerState>, new: NewThread) -> Arc<CodexThread> 
     new.thread
 }
 
-pub(crate) async fn start(context: RequestContext, params: v2::ThreadStartParams) {
+pub(crate) async fn start(context: RequestContext, mut params: v2::ThreadStartParams) {
+    let dynamic_tools = params.dynamic_tools.take().unwrap_or_default();
     let overrides = overrides!(params, params.ephemeral.unwrap_or(false));
     let started = async {
-        let start = overrides.into_start(&context.state)?;
+        let mut start = overrides.into_start(&context.state)?;
+        start.dynamic_tools = dynamic_tools
+            .into_iter()
+            .map(|tool| DynamicTool {
+                name: tool.name,
+                description: tool.description,
+                input_schema: tool.input_schema,
+            })
+            .collect();
         let manager = context.state.threads.manager().await?;
         manager.start_thread(start).await.map_err(thread_error)
     }
@@ -359,6 +370,7 @@ pub(crate) async fn turn_start(context: RequestContext, params: v2::TurnStartPar
         model: params.model,
         effort: params.effort,
         summary: params.summary,
+        collaboration_mode: params.collaboration_mode.map(|mode| mode.mode),
     };
     let input = params.input.into_iter().map(input_to_core).collect();
     // A client that starts a turn hears about it.
@@ -529,7 +541,7 @@ fn sandbox_to_wire(policy: &core::SandboxPolicy) -> v2::SandboxPolicy {
     }
 }
 
-fn sandbox_to_core(policy: v2::SandboxPolicy) -> core::SandboxPolicy {
+pub(crate) fn sandbox_to_core(policy: v2::SandboxPolicy) -> core::SandboxPolicy {
     match policy {
         v2::SandboxPolicy::DangerFullAccess => core::SandboxPolicy::DangerFullAccess,
         v2::SandboxPolicy::ReadOnly { access } => core::SandboxPolicy::ReadOnly {

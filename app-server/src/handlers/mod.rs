@@ -15,6 +15,7 @@ use crate::dispatch::RequestContext;
 use crate::error;
 use crate::user_agent::user_agent;
 
+mod command;
 mod config;
 mod live;
 mod thread;
@@ -105,6 +106,10 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::RemoveConversationListener { params, .. } => {
             v1::remove_listener(context, params).await;
         }
+        ClientRequest::CommandExec { params, .. } => command::exec(context, params).await,
+        ClientRequest::ExecOneOffCommand { params, .. } => {
+            command::exec_one_off(context, params).await;
+        }
         ClientRequest::ThreadBackgroundTerminalsClean { .. }
         | ClientRequest::SkillsList { .. }
         | ClientRequest::SkillsRemoteRead { .. }
@@ -122,7 +127,6 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::LogoutAccount { .. }
         | ClientRequest::GetAccountRateLimits { .. }
         | ClientRequest::FeedbackUpload { .. }
-        | ClientRequest::CommandExec { .. }
         | ClientRequest::GetAccount { .. }
         | ClientRequest::GitDiffToRemote { .. }
         | ClientRequest::LoginApiKey { .. }
@@ -131,8 +135,7 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::LogoutChatGpt { .. }
         | ClientRequest::GetAuthStatus { .. }
         | ClientRequest::UserInfo { .. }
-        | ClientRequest::FuzzyFileSearch { .. }
-        | ClientRequest::ExecOneOffCommand { .. } => {
+        | ClientRequest::FuzzyFileSearch { .. } => {
             context.responder.fail(error::not_implemented(method)).await;
         }
     }

@@ -287,6 +287,7 @@ pub(crate) async fn send_user_turn(context: RequestContext, params: v1::SendUser
         model: Some(params.model),
         effort: params.effort,
         summary: Some(params.summary),
+        collaboration_mode: None,
     };
     submit_turn(
         context,

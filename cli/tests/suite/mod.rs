@@ -2,6 +2,7 @@
 
 mod app_server;
 mod bazel_sync;
+mod command_exec;
 mod config;
 mod generate;
 mod sandbox;

@@ -90,6 +90,8 @@ pub struct StartThread {
     pub developer_instructions: Option<String>,
     /// Keep nothing on disk.
     pub ephemeral: bool,
+    /// Tools the client declares and runs itself.
+    pub dynamic_tools: Vec<crate::tools::DynamicTool>,
 }
 
 /// A thread just loaded, with its event stream (the only one there is).
@@ -338,6 +340,8 @@ impl ThreadManager {
             model_context_window: config.model_context_window,
             unified_exec,
             ephemeral: params.ephemeral,
+            dynamic_tools: params.dynamic_tools.clone(),
+            collaboration_mode: codex_protocol::config_types::ModeKind::Default,
         };
         let model_client = self
             .models
@@ -429,7 +433,8 @@ fn initial_context(settings: &ThreadSettings) -> Vec<ResponseItem> {
     items
 }
 
-fn sandbox_policy(mode: SandboxMode, config: &ConfigToml) -> SandboxPolicy {
+/// The sandbox policy a sandbox mode means, with the config's `sandbox_workspace_write` table.
+pub fn sandbox_policy(mode: SandboxMode, config: &ConfigToml) -> SandboxPolicy {
     match mode {
         SandboxMode::ReadOnly => SandboxPolicy::ReadOnly { access: None },
         SandboxMode::DangerFullAccess => SandboxPolicy::DangerFullAccess,

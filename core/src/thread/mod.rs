@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use codex_protocol::ThreadId;
+use codex_protocol::config_types::ModeKind;
 use codex_protocol::config_types::ReasoningEffort;
 use codex_protocol::config_types::ReasoningSummary;
 use codex_protocol::config_types::Verbosity;
@@ -43,6 +44,7 @@ pub use manager::NewThread;
 pub use manager::StartThread;
 pub use manager::ThreadManager;
 pub use manager::ThreadManagerOptions;
+pub use manager::sandbox_policy;
 
 use session::ActiveTurn;
 use session::Session;
@@ -117,6 +119,16 @@ pub enum Op {
         id: String,
         decision: ReviewDecision,
     },
+    /// The client's answer to `DynamicToolCallRequest` `id` (its call id).
+    DynamicToolResponse {
+        id: String,
+        output: crate::tools::DynamicToolOutput,
+    },
+    /// The user's answers to `RequestUserInput` `id` (its call id); `None` when none came.
+    UserInputAnswer {
+        id: String,
+        answers: Option<crate::tools::UserInputAnswers>,
+    },
 }
 
 /// Settings a turn may change; they stay for the turns after it.
@@ -128,6 +140,7 @@ pub struct TurnOverrides {
     pub model: Option<String>,
     pub effort: Option<ReasoningEffort>,
     pub summary: Option<ReasoningSummary>,
+    pub collaboration_mode: Option<ModeKind>,
 }
 
 /// The effective settings of a thread.
@@ -151,6 +164,10 @@ pub struct ThreadSettings {
     /// The `unified_exec` feature: commands through `exec_command`/`write_stdin`.
     pub unified_exec: bool,
     pub ephemeral: bool,
+    /// The tools the client declared at start; it runs them.
+    pub dynamic_tools: Vec<crate::tools::DynamicTool>,
+    /// The collaboration mode of the latest turn (plan or default).
+    pub collaboration_mode: ModeKind,
 }
 
 /// Why an op or a thread operation was refused.
@@ -353,6 +370,18 @@ async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String,
             }
             Ok(String::new())
         }
+        Op::DynamicToolResponse { id, output } => {
+            if !session.tool_state.resolve_dynamic_tool(&id, output) {
+                tracing::debug!("no pending dynamic tool call {id}");
+            }
+            Ok(String::new())
+        }
+        Op::UserInputAnswer { id, answers } => {
+            if !session.tool_state.resolve_user_input(&id, answers) {
+                tracing::debug!("no pending request_user_input {id}");
+            }
+            Ok(String::new())
+        }
         Op::Shutdown => {
             interrupt(session).await;
             session.flush().await;
@@ -393,6 +422,7 @@ fn apply_overrides(session: &Session, overrides: TurnOverrides) {
         model,
         effort,
         summary,
+        collaboration_mode,
     } = overrides;
     let settings = &mut session.state().settings;
     if let Some(cwd) = cwd {
@@ -412,6 +442,9 @@ fn apply_overrides(session: &Session, overrides: TurnOverrides) {
     }
     if summary.is_some() {
         settings.reasoning_summary = summary;
+    }
+    if let Some(mode) = collaboration_mode {
+        settings.collaboration_mode = mode;
     }
 }
 

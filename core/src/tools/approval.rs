@@ -97,7 +97,7 @@ pub(crate) struct Approvals {
     prefixes: Mutex<Vec<Vec<String>>>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // The data stays consistent even if a holder panicked: every update is one insert.
     mutex
         .lock()

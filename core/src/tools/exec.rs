@@ -167,14 +167,17 @@ impl Drop for KillGuard {
     }
 }
 
-/// Builds the argv to spawn: the command itself, or the sandbox helper running it.
-fn sandboxed_argv(
-    request: &ExecRequest,
-    context: &ToolContext,
+/// Builds the argv to spawn: the command itself, or the sandbox helper running it. Also says
+/// whether the command must be told that the network is cut.
+pub(crate) fn sandboxed_argv(
+    argv: &[String],
+    cwd: &Path,
+    sandboxed: bool,
+    sandbox_policy: &SandboxPolicy,
     launcher: Option<&Path>,
 ) -> Result<(Vec<OsString>, bool), SpawnError> {
-    let argv: Vec<OsString> = request.argv.iter().map(OsString::from).collect();
-    let network_disabled = match &context.sandbox_policy {
+    let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
+    let network_disabled = match sandbox_policy {
         SandboxPolicy::DangerFullAccess => false,
         SandboxPolicy::ExternalSandbox { network_access } => {
             matches!(
@@ -185,25 +188,22 @@ fn sandboxed_argv(
         SandboxPolicy::ReadOnly { .. } => true,
         SandboxPolicy::WorkspaceWrite { network_access, .. } => !network_access,
     };
-    let policy = match &context.sandbox_policy {
+    let policy = match sandbox_policy {
         SandboxPolicy::DangerFullAccess | SandboxPolicy::ExternalSandbox { .. } => None,
         SandboxPolicy::ReadOnly { .. } => Some("read-only"),
         SandboxPolicy::WorkspaceWrite { .. } => Some("workspace-write"),
     };
     match policy {
-        Some(policy) if request.sandboxed => {
+        Some(policy) if sandboxed => {
             let launcher = launcher.ok_or(SpawnError::NoLauncher { policy })?;
-            let cwd = AbsolutePathBuf::from_absolute_path(&request.cwd).map_err(|err| {
-                SpawnError::Cwd {
-                    path: request.cwd.display().to_string(),
-                    message: err.to_string(),
-                }
+            let cwd = AbsolutePathBuf::from_absolute_path(cwd).map_err(|err| SpawnError::Cwd {
+                path: cwd.display().to_string(),
+                message: err.to_string(),
             })?;
-            let argv =
-                codex_linux_sandbox::command_for(&context.sandbox_policy, &cwd, &argv, launcher)?;
+            let argv = codex_linux_sandbox::command_for(sandbox_policy, &cwd, &argv, launcher)?;
             Ok((argv, network_disabled))
         }
-        _ => Ok((argv, network_disabled && request.sandboxed)),
+        _ => Ok((argv, network_disabled && sandboxed)),
     }
 }
 
@@ -219,7 +219,13 @@ pub(crate) async fn spawn(
             message: "not a directory".to_owned(),
         });
     }
-    let (argv, network_disabled) = sandboxed_argv(&request, context, launcher)?;
+    let (argv, network_disabled) = sandboxed_argv(
+        &request.argv,
+        &request.cwd,
+        request.sandboxed,
+        &context.sandbox_policy,
+        launcher,
+    )?;
     let Some((program, args)) = argv.split_first() else {
         return Err(SpawnError::Sandbox(
             codex_linux_sandbox::SandboxError::NoCommand,
@@ -388,7 +394,7 @@ async fn read_output(
     }
 }
 
-fn exit_code(status: std::process::ExitStatus) -> i32 {
+pub(crate) fn exit_code(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(code), _) => code,

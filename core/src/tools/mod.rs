@@ -12,7 +12,9 @@
 
 mod apply_patch;
 mod approval;
+mod client;
 mod exec;
+mod one_off;
 mod plan;
 mod router;
 mod safe_commands;
@@ -24,6 +26,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use codex_protocol::ThreadId;
+use codex_protocol::config_types::ModeKind;
 use codex_protocol::models::FunctionCallOutputBody;
 use codex_protocol::models::FunctionCallOutputPayload;
 use codex_protocol::models::ResponseItem;
@@ -38,6 +41,14 @@ use crate::thread::Event;
 use crate::thread::EventSender;
 use crate::thread::ThreadSettings;
 
+pub use client::DynamicTool;
+pub use client::DynamicToolOutput;
+pub use client::UserInputAnswers;
+pub use one_off::DEFAULT_ONE_OFF_TIMEOUT;
+pub use one_off::OneOffCommand;
+pub use one_off::OneOffError;
+pub use one_off::OneOffOutput;
+pub use one_off::run_one_off;
 pub use router::CodexTools;
 pub use router::ToolsConfig;
 
@@ -91,17 +102,37 @@ impl ToolCall {
 
     /// The output item answering this call with `text`, of the kind that matches the call.
     pub fn output(&self, text: String, success: bool) -> ResponseItem {
+        self.output_body(FunctionCallOutputBody::String(text), success)
+    }
+
+    /// The output item answering this call with `body` (content items reach a custom tool's
+    /// output as their text).
+    pub fn output_body(&self, body: FunctionCallOutputBody, success: bool) -> ResponseItem {
         match self.payload {
             ToolPayload::Function { .. } => ResponseItem::FunctionCallOutput {
                 call_id: self.call_id.clone(),
                 output: FunctionCallOutputPayload {
-                    body: FunctionCallOutputBody::String(text),
+                    body,
                     success: Some(success),
                 },
             },
             ToolPayload::Custom { .. } => ResponseItem::CustomToolCallOutput {
                 call_id: self.call_id.clone(),
-                output: text,
+                output: match body {
+                    FunctionCallOutputBody::String(text) => text,
+                    FunctionCallOutputBody::List(items) => items
+                        .into_iter()
+                        .filter_map(|item| match item {
+                            codex_protocol::models::FunctionCallOutputContentItem::InputText {
+                                text,
+                            } => Some(text),
+                            codex_protocol::models::FunctionCallOutputContentItem::InputImage {
+                                ..
+                            } => None,
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                },
             },
         }
     }
@@ -115,6 +146,10 @@ pub struct ToolContext {
     pub cwd: PathBuf,
     pub approval_policy: AskForApproval,
     pub sandbox_policy: SandboxPolicy,
+    /// The turn's collaboration mode: `request_user_input` works in plan mode only.
+    pub collaboration_mode: ModeKind,
+    /// The tools the client declared for the thread; it runs them.
+    pub dynamic_tools: Vec<DynamicTool>,
     pub(crate) events: EventSender,
     pub(crate) state: Arc<ThreadToolState>,
 }
@@ -126,6 +161,7 @@ pub struct ThreadToolState {
     pub(crate) approvals: approval::Approvals,
     pub(crate) processes: unified_exec::Processes,
     pub(crate) diff: apply_patch::TurnDiffTracker,
+    pub(crate) client: client::ClientCalls,
 }
 
 impl ThreadToolState {
@@ -133,6 +169,16 @@ impl ThreadToolState {
     /// waiting for it.
     pub(crate) fn resolve_approval(&self, id: &str, decision: ReviewDecision) -> bool {
         self.approvals.resolve(id, decision)
+    }
+
+    /// Delivers the client's answer to dynamic tool call `id`; whether a call was waiting.
+    pub(crate) fn resolve_dynamic_tool(&self, id: &str, output: DynamicToolOutput) -> bool {
+        self.client.resolve_dynamic(id, output)
+    }
+
+    /// Delivers the user's answers (`None`: none came) to `request_user_input` call `id`.
+    pub(crate) fn resolve_user_input(&self, id: &str, answers: Option<UserInputAnswers>) -> bool {
+        self.client.resolve_user_input(id, answers)
     }
 }
 

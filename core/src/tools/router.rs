@@ -14,6 +14,7 @@ use super::ToolPayload;
 use super::ToolRouter;
 use super::apply_patch;
 use super::approval::Escalation;
+use super::client;
 use super::plan;
 use super::shell;
 use super::shell::CommandCall;
@@ -175,10 +176,9 @@ impl CodexTools {
                 self.run_shell(context, &call.call_id, args.command, args.options)
                     .await
             }
-            ("request_user_input", ToolPayload::Function { .. }) => (
-                "request_user_input is unavailable in Default mode".to_owned(),
-                false,
-            ),
+            ("request_user_input", ToolPayload::Function { arguments }) => {
+                client::request_user_input(context, &call.call_id, arguments).await
+            }
             ("list_mcp_resources", ToolPayload::Function { .. }) => {
                 (r#"{"resources":[]}"#.to_owned(), true)
             }
@@ -203,7 +203,9 @@ impl ToolRouter for CodexTools {
     }
 
     fn specs_for(&self, family: &ModelFamily, settings: &ThreadSettings) -> Vec<serde_json::Value> {
-        spec::specs(family, settings.unified_exec)
+        let mut specs = spec::specs(family, settings.unified_exec);
+        specs.extend(settings.dynamic_tools.iter().map(|tool| tool.spec()));
+        specs
     }
 
     fn dispatch<'a>(
@@ -212,6 +214,16 @@ impl ToolRouter for CodexTools {
         context: &'a ToolContext,
     ) -> BoxFuture<'a, ResponseItem> {
         Box::pin(async move {
+            if let ToolPayload::Function { arguments } = &call.payload
+                && context
+                    .dynamic_tools
+                    .iter()
+                    .any(|tool| tool.name == call.name)
+            {
+                let (body, success) =
+                    client::call_dynamic(context, &call.call_id, &call.name, arguments).await;
+                return call.output_body(body, success);
+            }
             let (text, success) = self.run(&call, context).await;
             call.output(text, success)
         })

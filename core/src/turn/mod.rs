@@ -670,6 +670,8 @@ async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
         cwd: turn.settings.cwd.clone(),
         approval_policy: turn.settings.approval_policy,
         sandbox_policy: turn.settings.sandbox_policy.clone(),
+        collaboration_mode: turn.settings.collaboration_mode,
+        dynamic_tools: turn.settings.dynamic_tools.clone(),
         events: session.events.clone(),
         state: session.tool_state.clone(),
     };

@@ -85,11 +85,11 @@ async fn malformed_input_is_answered_and_the_connection_lives_on() {
 
 #[tokio::test]
 async fn experimental_methods_and_fields_need_the_capability() {
-    let not_implemented = |id: u64| json!({"id": id, "error": {"code": -32601, "message": "command/exec is not implemented by this server yet"}});
+    let not_implemented = |id: u64| json!({"id": id, "error": {"code": -32601, "message": "account/logout is not implemented by this server yet"}});
     let needs = |id: u64, feature: &str| json!({"id": id, "error": {"code": -32600, "message": format!("{feature} requires experimentalApi capability")}});
     let raw_events =
         json!({"id": 2, "method": "thread/start", "params": {"experimentalRawEvents": true}});
-    let plain = json!({"id": 3, "method": "command/exec", "params": {"command": ["true"]}});
+    let plain = json!({"id": 3, "method": "account/logout"});
 
     let (_server, mut client) = Server::stdio(&[]);
     client.initialize(false).await;

@@ -4,6 +4,7 @@
 //!
 //! Each test gets a temporary CODEX_HOME and talks to the server with the client of `serve`.
 
+mod client_tools;
 mod live;
 mod resilience;
 mod stored;

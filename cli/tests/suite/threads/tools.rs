@@ -31,7 +31,10 @@ async fn turn_answering(
     until_completed(client, answer).await
 }
 
-async fn until_completed(client: &mut Client, answer: impl Fn(&Value) -> Value) -> Vec<Value> {
+pub(super) async fn until_completed(
+    client: &mut Client,
+    answer: impl Fn(&Value) -> Value,
+) -> Vec<Value> {
     let mut seen = Vec::new();
     loop {
         let message = client.next().await;

@@ -1,0 +1,158 @@
+//! Tools the client runs, server side: the core asks (`DynamicToolCallRequest`,
+//! `RequestUserInput`) and waits; we send `item/tool/call` / `item/tool/requestUserInput` to the
+//! client asked about approvals too (the turn's starter, else the first subscriber) and hand its
+//! answer back as `Op::DynamicToolResponse` / `Op::UserInputAnswer`.
+//!
+//! Each call runs in a task of its own, so the event pump never waits on the client. No client,
+//! a closed connection, an error answer or one we cannot read all reach the model as a failed
+//! output.
+
+use std::sync::Arc;
+
+use codex_app_server_protocol::ServerRequestPayload;
+use codex_app_server_protocol::v2;
+use codex_core::thread::Op;
+use codex_core::tools::DynamicToolOutput;
+use codex_core::tools::UserInputAnswers;
+use codex_protocol::ThreadId;
+use codex_protocol::dynamic_tools::DynamicToolCallRequest;
+use codex_protocol::models::FunctionCallOutputContentItem;
+use codex_protocol::request_user_input::RequestUserInputEvent;
+use serde::de::DeserializeOwned;
+
+use crate::approvals::submit;
+use crate::approvals::whom_to_ask;
+use crate::connection::ClientReply;
+use crate::state::LiveThread;
+use crate::state::ServerState;
+
+/// What the core asked the client to do.
+#[derive(Debug, Clone)]
+pub(crate) enum ClientCall {
+    Dynamic(DynamicToolCallRequest),
+    UserInput(RequestUserInputEvent),
+}
+
+/// Asks a client in a task of its own, then answers the thread.
+pub(crate) fn spawn(
+    state: Arc<ServerState>,
+    thread_id: ThreadId,
+    live: Arc<LiveThread>,
+    call: ClientCall,
+) {
+    tokio::spawn(async move {
+        let connection = whom_to_ask(&state, thread_id, &live);
+        let op = match call {
+            ClientCall::Dynamic(request) => {
+                let payload = ServerRequestPayload::DynamicToolCall(v2::DynamicToolCallParams {
+                    thread_id: thread_id.to_string(),
+                    turn_id: request.turn_id,
+                    call_id: request.call_id.clone(),
+                    tool: request.tool,
+                    arguments: request.arguments,
+                });
+                let answer = match &connection {
+                    Some(connection) => ask::<v2::DynamicToolCallResponse>(connection, payload)
+                        .await
+                        .map(dynamic_output),
+                    None => Err("no client to run the tool".to_owned()),
+                };
+                Op::DynamicToolResponse {
+                    id: request.call_id,
+                    output: answer.unwrap_or_else(|err| DynamicToolOutput {
+                        content: vec![FunctionCallOutputContentItem::InputText {
+                            text: format!("dynamic tool call failed: {err}"),
+                        }],
+                        success: false,
+                    }),
+                }
+            }
+            ClientCall::UserInput(request) => {
+                let payload =
+                    ServerRequestPayload::ToolRequestUserInput(v2::ToolRequestUserInputParams {
+                        thread_id: thread_id.to_string(),
+                        turn_id: request.turn_id,
+                        item_id: request.call_id.clone(),
+                        questions: request
+                            .questions
+                            .into_iter()
+                            .map(|question| v2::ToolRequestUserInputQuestion {
+                                id: question.id,
+                                header: question.header,
+                                question: question.question,
+                                is_other: question.is_other,
+                                is_secret: question.is_secret,
+                                options: question.options.map(|options| {
+                                    options
+                                        .into_iter()
+                                        .map(|option| v2::ToolRequestUserInputOption {
+                                            label: option.label,
+                                            description: option.description,
+                                        })
+                                        .collect()
+                                }),
+                            })
+                            .collect(),
+                    });
+                let answers = match &connection {
+                    Some(connection) => {
+                        ask::<v2::ToolRequestUserInputResponse>(connection, payload).await
+                    }
+                    None => Err("no client to ask".to_owned()),
+                };
+                let answers = match answers {
+                    Ok(response) => Some(
+                        response
+                            .answers
+                            .into_iter()
+                            .map(|(id, answer)| (id, answer.answers))
+                            .collect::<UserInputAnswers>(),
+                    ),
+                    Err(err) => {
+                        tracing::info!(thread = %thread_id, "request_user_input unanswered: {err}");
+                        None
+                    }
+                };
+                Op::UserInputAnswer {
+                    id: request.call_id,
+                    answers,
+                }
+            }
+        };
+        let submitted = submit(&state, thread_id, op).await;
+        if let Err(err) = submitted {
+            tracing::debug!(thread = %thread_id, "client tool answer not delivered: {err}");
+        }
+    });
+}
+
+async fn ask<T: DeserializeOwned>(
+    connection: &crate::connection::Connection,
+    payload: ServerRequestPayload,
+) -> Result<T, String> {
+    let method = payload.method();
+    match connection.request(payload).await {
+        Ok(ClientReply::Result(result)) => serde_json::from_value(result)
+            .map_err(|err| format!("unreadable answer to {method}: {err}")),
+        Ok(ClientReply::Error(error)) => Err(format!("{method} failed: {}", error.message)),
+        Err(_closed) => Err("the client went away".to_owned()),
+    }
+}
+
+fn dynamic_output(response: v2::DynamicToolCallResponse) -> DynamicToolOutput {
+    DynamicToolOutput {
+        content: response
+            .content_items
+            .into_iter()
+            .map(|item| match item {
+                v2::DynamicToolCallOutputContentItem::InputText { text } => {
+                    FunctionCallOutputContentItem::InputText { text }
+                }
+                v2::DynamicToolCallOutputContentItem::InputImage { image_url } => {
+                    FunctionCallOutputContentItem::InputImage { image_url }
+                }
+            })
+            .collect(),
+        success: response.success,
+    }
+}
