@@ -261,6 +261,27 @@ impl ThreadEventMapper {
                 let update = self.diff_updated(turn_id, diff.unified_diff.clone());
                 vec![update.clone(), update]
             }
+            EventMsg::ViewImageToolCall(view) => {
+                // Looking at an image is over as soon as it starts; the image itself follows as
+                // a user message.
+                let item = v2::ThreadItem::ImageView {
+                    id: view.call_id.clone(),
+                    path: view.path.clone(),
+                };
+                let turn_id = self.turn_id();
+                vec![
+                    ServerNotification::ItemStarted(v2::ItemStartedNotification {
+                        item: item.clone(),
+                        thread_id: thread_id.clone(),
+                        turn_id: turn_id.clone(),
+                    }),
+                    ServerNotification::ItemCompleted(v2::ItemCompletedNotification {
+                        item,
+                        thread_id,
+                        turn_id,
+                    }),
+                ]
+            }
             EventMsg::PlanUpdate(args) => {
                 vec![ServerNotification::TurnPlanUpdated(
                     v2::TurnPlanUpdatedNotification {
@@ -728,6 +749,35 @@ mod tests {
                 n(
                     "item/completed",
                     json!({"item": {"type": "reasoning", "id": "r1", "summary": ["Considering", "Deciding"], "content": []}, "threadId": thread, "turnId": TURN})
+                ),
+            ]),
+        );
+    }
+
+    #[test]
+    fn viewing_an_image_is_an_item_started_and_completed_at_once() {
+        let thread = thread().to_string();
+        let item = json!({"type": "imageView", "id": "call-1", "path": "/w/dot.png"});
+        check(
+            vec![
+                started(),
+                EventMsg::ViewImageToolCall(ViewImageToolCallEvent {
+                    call_id: "call-1".into(),
+                    path: "/w/dot.png".into(),
+                }),
+            ],
+            json!([
+                n(
+                    "turn/started",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "inProgress", "error": null}})
+                ),
+                n(
+                    "item/started",
+                    json!({"item": item, "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/completed",
+                    json!({"item": item, "threadId": thread, "turnId": TURN})
                 ),
             ]),
         );

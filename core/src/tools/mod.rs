@@ -162,9 +162,22 @@ pub struct ThreadToolState {
     pub(crate) processes: unified_exec::Processes,
     pub(crate) diff: apply_patch::TurnDiffTracker,
     pub(crate) client: client::ClientCalls,
+    /// Input a tool adds to the conversation (an image it was asked to look at), sent after
+    /// the tool outputs with the next model request.
+    pub(crate) attached: std::sync::Mutex<Vec<codex_protocol::user_input::UserInput>>,
 }
 
 impl ThreadToolState {
+    /// Takes the input tools attached since the last model request.
+    pub(crate) fn take_attached(&self) -> Vec<codex_protocol::user_input::UserInput> {
+        std::mem::take(
+            &mut *self
+                .attached
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
     /// Delivers the client's decision on approval request `id`. Returns whether a request was
     /// waiting for it.
     pub(crate) fn resolve_approval(&self, id: &str, decision: ReviewDecision) -> bool {

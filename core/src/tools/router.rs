@@ -4,6 +4,9 @@ use std::path::Path;
 use std::path::PathBuf;
 
 use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::ViewImageToolCallEvent;
+use codex_protocol::user_input::UserInput;
 use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -188,8 +191,8 @@ impl CodexTools {
             ("read_mcp_resource", ToolPayload::Function { .. }) => {
                 ("no MCP servers are configured".to_owned(), false)
             }
-            ("view_image", ToolPayload::Function { .. }) => {
-                ("view_image is not supported yet".to_owned(), false)
+            ("view_image", ToolPayload::Function { arguments }) => {
+                view_image(context, &call.call_id, arguments).await
             }
             (name, ToolPayload::Function { .. }) => (format!("unsupported call: {name}"), false),
         }
@@ -252,4 +255,40 @@ fn escalation(
         justification,
         prefix_rule,
     }
+}
+
+/// Puts a local image in front of the model: the tool answers at once, and the image follows
+/// as user input with the next request, as the reference does.
+async fn view_image(context: &ToolContext, call_id: &str, arguments: &str) -> (String, bool) {
+    #[derive(serde::Deserialize)]
+    struct Args {
+        path: String,
+    }
+    let args: Args = match serde_json::from_str(arguments) {
+        Ok(args) => args,
+        Err(err) => return (format!("failed to parse function arguments: {err}"), false),
+    };
+    let path = context.cwd.join(&args.path);
+    let image_url = match crate::turn::image_data_url(&path) {
+        Ok(url) => url,
+        Err(err) => {
+            return (
+                format!("unable to read image at {}: {err}", path.display()),
+                false,
+            );
+        }
+    };
+    context
+        .emit(EventMsg::ViewImageToolCall(ViewImageToolCallEvent {
+            call_id: call_id.to_owned(),
+            path: path.display().to_string(),
+        }))
+        .await;
+    context
+        .state
+        .attached
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(UserInput::Image { image_url });
+    ("attached local image path".to_owned(), true)
 }

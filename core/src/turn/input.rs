@@ -55,27 +55,29 @@ fn to_response_item(input: &[UserInput], cwd: &Path) -> ResponseItem {
 }
 
 fn local_image(path: &Path) -> ContentItem {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let mime = match path
-                .extension()
-                .and_then(|ext| ext.to_str())
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                Some("jpg" | "jpeg") => "image/jpeg",
-                Some("gif") => "image/gif",
-                Some("webp") => "image/webp",
-                _ => "image/png",
-            };
-            ContentItem::InputImage {
-                image_url: format!("data:{mime};base64,{}", base64(&bytes)),
-            }
-        }
+    match image_data_url(path) {
+        Ok(image_url) => ContentItem::InputImage { image_url },
         Err(err) => ContentItem::InputText {
             text: format!("[the image {} could not be read: {err}]", path.display()),
         },
     }
+}
+
+/// A local image as a `data:` URL, its type taken from the file's extension (PNG otherwise).
+pub(crate) fn image_data_url(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    let mime = match path
+        .extension()
+        .and_then(|ext| ext.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        _ => "image/png",
+    };
+    Ok(format!("data:{mime};base64,{}", base64(&bytes)))
 }
 
 fn legacy_event(input: &[UserInput]) -> UserMessageEvent {

@@ -6,6 +6,8 @@
 mod compact;
 mod input;
 
+pub(crate) use input::image_data_url;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -190,7 +192,8 @@ fn clear_active(session: &Session, turn_id: &str) {
 async fn run_sampling_loop(session: &Arc<Session>, turn: &Turn) -> Outcome {
     let mut last_agent_message = None;
     loop {
-        let steered = take_pending_input(session, &turn.id);
+        let mut steered = take_pending_input(session, &turn.id);
+        steered.extend(session.tool_state.take_attached());
         if !steered.is_empty() {
             input::record_user_input(session, turn, steered).await;
         }

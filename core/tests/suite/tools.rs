@@ -15,6 +15,7 @@ use codex_core::thread::NewThread;
 use codex_core::thread::Op;
 use codex_core::tools::CodexTools;
 use codex_core::tools::ToolsConfig;
+use codex_protocol::models::ContentItem;
 use codex_protocol::models::FunctionCallOutputBody;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::EventMsg;
@@ -650,4 +651,68 @@ async fn an_interrupt_kills_the_process_group() {
         seen.last().map(|event| &event.msg),
         Some(EventMsg::TurnAborted(_))
     ));
+}
+
+#[tokio::test]
+async fn view_image_shows_the_model_the_image_after_the_tool_output() {
+    let h = tools_harness("never");
+    let png = [0x89, b'P', b'N', b'G', 1, 2, 3];
+    std::fs::write(h.cwd.path().join("dot.png"), png).unwrap();
+    script_calls(
+        &h,
+        vec![function_call(
+            "call-1",
+            "view_image",
+            json!({"path": "dot.png"}),
+        )],
+    );
+    let NewThread { thread, mut events } = h.start().await;
+    start_turn(&thread).await;
+    let seen = until_turn_end(&mut events).await;
+    let view = seen
+        .iter()
+        .find_map(|event| match &event.msg {
+            EventMsg::ViewImageToolCall(view) => Some(view.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(view.call_id, "call-1");
+    assert!(view.path.ends_with("/dot.png"), "{}", view.path);
+    assert_eq!(tool_output(&thread, "call-1"), "attached local image path");
+
+    // The image comes right after the tool's output, as a user message with a data URL.
+    let history = thread.history();
+    let output_at = history
+        .iter()
+        .position(|item| matches!(item, ResponseItem::FunctionCallOutput { call_id, .. } if call_id == "call-1"))
+        .unwrap();
+    let expected_url = "data:image/png;base64,iVBORwECAw==";
+    assert!(
+        matches!(
+            &history[output_at + 1],
+            ResponseItem::Message { role, content, .. }
+                if role == "user"
+                    && matches!(content.as_slice(), [ContentItem::InputImage { image_url }] if image_url == expected_url)
+        ),
+        "{:?}",
+        history.get(output_at + 1)
+    );
+}
+
+#[tokio::test]
+async fn view_image_of_a_missing_file_says_so() {
+    let h = tools_harness("never");
+    script_calls(
+        &h,
+        vec![function_call(
+            "call-1",
+            "view_image",
+            json!({"path": "nope.png"}),
+        )],
+    );
+    let NewThread { thread, mut events } = h.start().await;
+    start_turn(&thread).await;
+    until_turn_end(&mut events).await;
+    let output = tool_output(&thread, "call-1");
+    assert!(output.starts_with("unable to read image at "), "{output}");
 }
