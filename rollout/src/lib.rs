@@ -43,6 +43,7 @@ pub use line::RolloutItem;
 pub use line::RolloutLine;
 pub use line::SessionMeta;
 pub use line::TurnContextItem;
+pub use paths::rollout_path;
 pub use reader::LoadedRollout;
 pub use reader::read_rollout;
 pub use store::RolloutStore;

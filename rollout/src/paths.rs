@@ -37,17 +37,26 @@ pub(crate) fn parse_file_name(name: &str) -> Option<(PrimitiveDateTime, ThreadId
     Some((stamp, id.parse().ok()?))
 }
 
+/// Where the live rollout of `id`, started at `start`, is written. A writer that must know the
+/// path before the file exists (to answer with it at once) asks here, so the name cannot drift
+/// from the one [`crate::RolloutStore::create`] uses.
+pub fn rollout_path(codex_home: &Path, id: ThreadId, start: OffsetDateTime) -> PathBuf {
+    day_folder(codex_home, start.year(), start.month(), start.day()).join(file_name(id, start))
+}
+
 /// The day folder of a live rollout with this file name.
 pub(crate) fn live_path(codex_home: &Path, file_name: &str) -> Option<PathBuf> {
     let (stamp, _) = parse_file_name(file_name)?;
-    Some(
-        codex_home
-            .join(SESSIONS_DIR)
-            .join(format!("{:04}", stamp.year()))
-            .join(format!("{:02}", u8::from(stamp.month())))
-            .join(format!("{:02}", stamp.day()))
-            .join(file_name),
-    )
+    Some(day_folder(codex_home, stamp.year(), stamp.month(), stamp.day()).join(file_name))
+}
+
+/// `sessions/YYYY/MM/DD` under `codex_home`.
+fn day_folder(codex_home: &Path, year: i32, month: time::Month, day: u8) -> PathBuf {
+    codex_home
+        .join(SESSIONS_DIR)
+        .join(format!("{year:04}"))
+        .join(format!("{:02}", u8::from(month)))
+        .join(format!("{day:02}"))
 }
 
 /// Every rollout file under `sessions/` (three levels of day folders) and `archived_sessions/`,

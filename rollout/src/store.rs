@@ -52,9 +52,7 @@ impl RolloutStore {
         start: OffsetDateTime,
     ) -> Result<RolloutWriter, RolloutError> {
         let id = meta.id;
-        let name = paths::file_name(id, start);
-        let path =
-            paths::live_path(&self.codex_home, &name).ok_or(RolloutError::ThreadNotFound(id))?;
+        let path = paths::rollout_path(&self.codex_home, id, start);
         if self.index.find(id)?.is_some() {
             return Err(RolloutError::AlreadyExists(id));
         }

@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 
-use codex_protocol::ThreadId;
 use codex_rollout::GitInfo;
 use codex_rollout::RolloutItem;
 use codex_rollout::RolloutStore;
@@ -15,8 +14,6 @@ use codex_rollout::RolloutWriter;
 use codex_rollout::SessionMeta;
 use futures::future::BoxFuture;
 use time::OffsetDateTime;
-use time::format_description::FormatItem;
-use time::macros::format_description;
 use tokio::sync::mpsc;
 use tokio::sync::oneshot;
 
@@ -32,23 +29,6 @@ pub(crate) struct Recorder {
     path: PathBuf,
 }
 
-const FILE_TIMESTAMP: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]-[minute]-[second]");
-
-/// Where `RolloutStore::create` puts the rollout of `id` started at `start`:
-/// `sessions/YYYY/MM/DD/rollout-YYYY-MM-DDThh-mm-ss-<id>.jsonl`.
-fn rollout_path(codex_home: &std::path::Path, id: ThreadId, start: OffsetDateTime) -> PathBuf {
-    let stamp = start
-        .format(FILE_TIMESTAMP)
-        .unwrap_or_else(|_| String::from("1970-01-01T00-00-00"));
-    codex_home
-        .join("sessions")
-        .join(format!("{:04}", start.year()))
-        .join(format!("{:02}", u8::from(start.month())))
-        .join(format!("{:02}", start.day()))
-        .join(format!("rollout-{stamp}-{id}.jsonl"))
-}
-
 impl Recorder {
     /// Starts the rollout of a new thread. `git` is awaited by the task, not here.
     pub(crate) fn create(
@@ -58,7 +38,7 @@ impl Recorder {
         start: OffsetDateTime,
         git: BoxFuture<'static, Option<GitInfo>>,
     ) -> Recorder {
-        let path = rollout_path(codex_home, meta.id, start);
+        let path = codex_rollout::rollout_path(codex_home, meta.id, start);
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             meta.git = git.await;
