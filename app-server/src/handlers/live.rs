@@ -568,6 +568,18 @@ pub(crate) fn sandbox_to_core(policy: v2::SandboxPolicy) -> core::SandboxPolicy 
     }
 }
 
+/// A text element of either wire version (their types differ only in name) in core's terms.
+pub(crate) fn text_element_to_core(
+    start: usize,
+    end: usize,
+    placeholder: Option<String>,
+) -> TextElement {
+    TextElement {
+        byte_range: ByteRange { start, end },
+        placeholder,
+    }
+}
+
 fn input_to_core(input: v2::UserInput) -> UserInput {
     match input {
         v2::UserInput::Text {
@@ -577,12 +589,12 @@ fn input_to_core(input: v2::UserInput) -> UserInput {
             text,
             text_elements: text_elements
                 .into_iter()
-                .map(|element| TextElement {
-                    byte_range: ByteRange {
-                        start: element.byte_range.start,
-                        end: element.byte_range.end,
-                    },
-                    placeholder: element.placeholder,
+                .map(|element| {
+                    text_element_to_core(
+                        element.byte_range.start,
+                        element.byte_range.end,
+                        element.placeholder,
+                    )
                 })
                 .collect(),
         },

@@ -27,8 +27,6 @@ use codex_protocol::ThreadId;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::TurnAbortReason;
-use codex_protocol::user_input::ByteRange;
-use codex_protocol::user_input::TextElement;
 use codex_protocol::user_input::UserInput;
 use codex_rollout::GitInfo;
 use codex_rollout::RolloutItem;
@@ -137,9 +135,7 @@ pub(crate) async fn new_conversation(context: RequestContext, params: v1::NewCon
         reasoning_effort: settings.reasoning_effort,
         rollout_path: rollout_path(&thread),
     };
-    let connection = Arc::clone(&context.connection);
-    context.responder.respond(Ok(response)).await;
-    notify_configured(&connection, &thread);
+    answer_then_configure(context, &thread, response).await;
 }
 
 /// Tells the requester its conversation is configured, after the answer.
@@ -226,12 +222,12 @@ fn input_to_core(items: Vec<v1::InputItem>) -> Vec<UserInput> {
                 text,
                 text_elements: text_elements
                     .into_iter()
-                    .map(|element| TextElement {
-                        byte_range: ByteRange {
-                            start: element.byte_range.start,
-                            end: element.byte_range.end,
-                        },
-                        placeholder: element.placeholder,
+                    .map(|element| {
+                        live::text_element_to_core(
+                            element.byte_range.start,
+                            element.byte_range.end,
+                            element.placeholder,
+                        )
                     })
                     .collect(),
             },
@@ -464,9 +460,7 @@ pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversati
         initial_messages: initial_messages(&thread),
         rollout_path: rollout_path(&thread),
     };
-    let connection = Arc::clone(&context.connection);
-    context.responder.respond(Ok(response)).await;
-    notify_configured(&connection, &thread);
+    answer_then_configure(context, &thread, response).await;
 }
 
 pub(crate) async fn fork(context: RequestContext, params: v1::ForkConversationParams) {
@@ -490,9 +484,19 @@ pub(crate) async fn fork(context: RequestContext, params: v1::ForkConversationPa
         initial_messages: initial_messages(&thread),
         rollout_path: rollout_path(&thread),
     };
+    answer_then_configure(context, &thread, response).await;
+}
+
+/// Answers a request that loaded a conversation, then sends `sessionConfigured`: the v1 order,
+/// which a client relies on to know the id before the session's events.
+async fn answer_then_configure(
+    context: RequestContext,
+    thread: &CodexThread,
+    response: impl serde::Serialize,
+) {
     let connection = Arc::clone(&context.connection);
     context.responder.respond(Ok(response)).await;
-    notify_configured(&connection, &thread);
+    notify_configured(&connection, thread);
 }
 
 pub(crate) async fn archive(context: RequestContext, params: v1::ArchiveConversationParams) {
