@@ -73,6 +73,7 @@ macro_rules! loaded_response {
 }
 
 /// The overrides shared by `thread/start`, `thread/resume` and `thread/fork`.
+#[derive(Default)]
 pub(crate) struct Overrides {
     pub model: Option<String>,
     pub model_provider: Option<String>,

@@ -65,17 +65,7 @@ async fn loaded(state: &ServerState, id: ThreadId) -> Result<Arc<CodexThread>, J
 
 fn overrides(params: Option<v1::NewConversationParams>) -> live::Overrides {
     let Some(params) = params else {
-        return live::Overrides {
-            model: None,
-            model_provider: None,
-            cwd: None,
-            approval_policy: None,
-            sandbox: None,
-            config: None,
-            base_instructions: None,
-            developer_instructions: None,
-            ephemeral: false,
-        };
+        return live::Overrides::default();
     };
     live::Overrides {
         model: params.model,
