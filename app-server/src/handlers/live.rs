@@ -45,8 +45,8 @@ macro_rules! overrides {
             model: $params.model,
             model_provider: $params.model_provider,
             cwd: $params.cwd,
-            approval_policy: $params.approval_policy,
-            sandbox: $params.sandbox,
+            approval_policy: $params.approval_policy.map(approval_to_core),
+            sandbox: $params.sandbox.map(sandbox_mode_to_core),
             config: $params.config,
             base_instructions: $params.base_instructions,
             developer_instructions: $params.developer_instructions,
@@ -78,8 +78,8 @@ pub(crate) struct Overrides {
     pub model: Option<String>,
     pub model_provider: Option<String>,
     pub cwd: Option<String>,
-    pub approval_policy: Option<v2::AskForApproval>,
-    pub sandbox: Option<v2::SandboxMode>,
+    pub approval_policy: Option<core::AskForApproval>,
+    pub sandbox: Option<SandboxMode>,
     pub config: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub base_instructions: Option<String>,
     pub developer_instructions: Option<String>,
@@ -100,18 +100,22 @@ impl Overrides {
             model: self.model,
             model_provider: self.model_provider,
             cwd: self.cwd.map(|cwd| state.config.cwd.as_path().join(cwd)),
-            approval_policy: self.approval_policy.map(approval_to_core),
-            sandbox: self.sandbox.map(|mode| match mode {
-                v2::SandboxMode::ReadOnly => SandboxMode::ReadOnly,
-                v2::SandboxMode::WorkspaceWrite => SandboxMode::WorkspaceWrite,
-                v2::SandboxMode::DangerFullAccess => SandboxMode::DangerFullAccess,
-            }),
+            approval_policy: self.approval_policy,
+            sandbox: self.sandbox,
             config,
             base_instructions: self.base_instructions,
             developer_instructions: self.developer_instructions,
             ephemeral: self.ephemeral,
             dynamic_tools: Vec::new(),
         })
+    }
+}
+
+fn sandbox_mode_to_core(mode: v2::SandboxMode) -> SandboxMode {
+    match mode {
+        v2::SandboxMode::ReadOnly => SandboxMode::ReadOnly,
+        v2::SandboxMode::WorkspaceWrite => SandboxMode::WorkspaceWrite,
+        v2::SandboxMode::DangerFullAccess => SandboxMode::DangerFullAccess,
     }
 }
 
@@ -466,7 +470,7 @@ fn approval_to_core(policy: v2::AskForApproval) -> core::AskForApproval {
     }
 }
 
-pub(crate) fn approval_to_wire(policy: core::AskForApproval) -> v2::AskForApproval {
+fn approval_to_wire(policy: core::AskForApproval) -> v2::AskForApproval {
     match policy {
         core::AskForApproval::Untrusted => v2::AskForApproval::Untrusted,
         core::AskForApproval::OnFailure => v2::AskForApproval::OnFailure,

@@ -24,7 +24,6 @@ use codex_core::thread::Op;
 use codex_core::thread::ThreadError;
 use codex_core::thread::TurnOverrides;
 use codex_protocol::ThreadId;
-use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::TurnAbortReason;
 use codex_protocol::user_input::UserInput;
@@ -71,12 +70,8 @@ fn overrides(params: Option<v1::NewConversationParams>) -> live::Overrides {
         model: params.model,
         model_provider: params.model_provider,
         cwd: params.cwd,
-        approval_policy: params.approval_policy.map(live::approval_to_wire),
-        sandbox: params.sandbox.map(|mode| match mode {
-            SandboxMode::ReadOnly => v2::SandboxMode::ReadOnly,
-            SandboxMode::WorkspaceWrite => v2::SandboxMode::WorkspaceWrite,
-            SandboxMode::DangerFullAccess => v2::SandboxMode::DangerFullAccess,
-        }),
+        approval_policy: params.approval_policy,
+        sandbox: params.sandbox,
         config: params.config,
         base_instructions: params.base_instructions,
         developer_instructions: params.developer_instructions,
