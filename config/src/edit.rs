@@ -24,27 +24,80 @@ pub(crate) fn apply(
     let Some((last, parents)) = path.split_last() else {
         return;
     };
-    let mut table: &mut dyn TableLike = doc.as_table_mut();
-    let mut inline = false;
-    for segment in parents {
-        if new.is_some() && table.get(segment).is_none() {
-            insert_new(table, inline, segment, empty_table_like(inline));
-        }
-        let Some(item) = table.get_mut(segment) else {
-            return;
-        };
-        inline |= matches!(item, Item::Value(_));
-        let Some(next) = item.as_table_like_mut() else {
-            return;
-        };
-        table = next;
-    }
+    let Some((table, inline)) = parent_table(doc, parents, new.is_some()) else {
+        return;
+    };
     match new {
         None => {
             table.remove(last);
         }
         Some(new) => set_in(table, inline, last, old, new),
     }
+}
+
+/// Makes the value at `path` a list of records written as `[[path]]` sections (`None` or an
+/// empty list: removes it), their fields in `field_order` first and the others sorted after.
+/// Inside an inline table, where sections cannot go, the list is written inline.
+pub(crate) fn set_records(
+    doc: &mut DocumentMut,
+    path: &[String],
+    records: Option<&toml::Value>,
+    field_order: &[&str],
+) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let items = records
+        .and_then(toml::Value::as_array)
+        .filter(|items| !items.is_empty());
+    let Some((table, inline)) = parent_table(doc, parents, items.is_some()) else {
+        return;
+    };
+    let Some(items) = items else {
+        table.remove(last);
+        return;
+    };
+    if inline {
+        table.insert(
+            last,
+            Item::Value(to_value(&toml::Value::Array(items.clone()))),
+        );
+        return;
+    }
+    let mut sections = toml_edit::ArrayOfTables::new();
+    for fields in items.iter().filter_map(toml::Value::as_table) {
+        let mut section = toml_edit::Table::new();
+        let mut keys: Vec<&String> = fields.keys().collect();
+        keys.sort_by_key(|key| {
+            let rank = field_order.iter().position(|first| first == key);
+            (rank.unwrap_or(usize::MAX), *key)
+        });
+        for key in keys {
+            section.insert(key, Item::Value(to_value(&fields[key])));
+        }
+        sections.push(section);
+    }
+    table.insert(last, Item::ArrayOfTables(sections));
+}
+
+/// The table at `parents` and whether it is (inside) an inline table; missing tables on the way
+/// are created when `create`.
+fn parent_table<'a>(
+    doc: &'a mut DocumentMut,
+    parents: &[String],
+    create: bool,
+) -> Option<(&'a mut dyn TableLike, bool)> {
+    let mut table: &mut dyn TableLike = doc.as_table_mut();
+    let mut inline = false;
+    for segment in parents {
+        if create && table.get(segment).is_none() {
+            insert_new(table, inline, segment, empty_table_like(inline));
+        }
+        let item = table.get_mut(segment)?;
+        inline |= matches!(item, Item::Value(_));
+        table = item.as_table_like_mut()?;
+    }
+    Some((table, inline))
 }
 
 /// Sets `table[key]` to `new`, given that it was `old`. `inline`: whether `table` is (inside)

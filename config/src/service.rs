@@ -128,6 +128,8 @@ struct Edit {
     merge_strategy: MergeStrategy,
     /// Whether removing a key under a missing table is fine (it is already gone).
     missing_ok: bool,
+    /// For a list of records written as `[[key]]` sections: the fields that lead each one.
+    records: Option<&'static [&'static str]>,
 }
 
 /// Loads and writes configuration for one server: its folders and its session flags.
@@ -203,6 +205,7 @@ impl ConfigService {
                         value,
                         merge_strategy: edit.merge_strategy,
                         missing_ok: false,
+                        records: None,
                     })
                 })
                 .collect()
@@ -233,12 +236,48 @@ impl ConfigService {
                     value,
                     merge_strategy: MergeStrategy::Replace,
                     missing_ok: true,
+                    records: None,
                 }
             };
             Ok(vec![
                 edit("model", model.clone().map(toml::Value::String)),
                 edit("model_reasoning_effort", effort),
             ])
+        })
+    }
+
+    /// `skills/config/write`: turns the skill whose `SKILL.md` is at `path` off (an entry
+    /// `[[skills.config]] path = .., enabled = false`) or back on (its entries removed, since
+    /// skills are on unless turned off).
+    pub fn set_skill_enabled(
+        &self,
+        path: &Path,
+        enabled: bool,
+    ) -> Result<WriteOutcome, WriteError> {
+        let path_text = path.to_string_lossy().into_owned();
+        self.write_locked(None, |current| {
+            let mut entries: Vec<toml::Value> = current
+                .get("skills")
+                .and_then(|skills| skills.get("config"))
+                .and_then(toml::Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            entries.retain(|entry| {
+                entry.get("path").and_then(toml::Value::as_str) != Some(path_text.as_str())
+            });
+            if !enabled {
+                let mut entry = toml::Table::new();
+                entry.insert("path".to_owned(), toml::Value::String(path_text.clone()));
+                entry.insert("enabled".to_owned(), toml::Value::Boolean(false));
+                entries.push(toml::Value::Table(entry));
+            }
+            Ok(vec![Edit {
+                path: vec!["skills".to_owned(), "config".to_owned()],
+                value: (!entries.is_empty()).then_some(toml::Value::Array(entries)),
+                merge_strategy: MergeStrategy::Replace,
+                missing_ok: true,
+                records: Some(&["path", "enabled"]),
+            }])
         })
     }
 
@@ -325,7 +364,11 @@ impl ConfigService {
             }
             let new = tree::get(&model, &edit.path).cloned();
             if old != new {
-                edit::apply(&mut doc, &edit.path, old.as_ref(), new.as_ref());
+                if let Some(field_order) = edit.records {
+                    edit::set_records(&mut doc, &edit.path, new.as_ref(), field_order);
+                } else {
+                    edit::apply(&mut doc, &edit.path, old.as_ref(), new.as_ref());
+                }
             }
         }
 

@@ -67,6 +67,7 @@ pub struct ConfigToml {
     pub show_raw_agent_reasoning: Option<bool>,
     pub project_doc_max_bytes: Option<u64>,
     pub project_root_markers: Option<Vec<String>>,
+    pub skills: Option<SkillsToml>,
 }
 
 /// A named set of overrides, chosen with `profile = "NAME"`. Its keys mean what the same keys
@@ -189,6 +190,31 @@ pub struct ToolsToml {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct AnalyticsToml {
     pub enabled: Option<bool>,
+}
+
+/// `[skills]`: per-skill settings, one `[[skills.config]]` entry per skill the user changed.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct SkillsToml {
+    #[serde(default)]
+    pub config: Vec<SkillConfigToml>,
+}
+
+/// A skill's setting, keyed by the path of its `SKILL.md`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SkillConfigToml {
+    pub path: std::path::PathBuf,
+    pub enabled: bool,
+}
+
+impl SkillsToml {
+    /// Whether the entries turn the skill at `path` off (the last entry for a path wins).
+    pub fn is_disabled(&self, path: &std::path::Path) -> bool {
+        self.config
+            .iter()
+            .rev()
+            .find(|entry| entry.path == path)
+            .is_some_and(|entry| !entry.enabled)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -7,7 +7,8 @@
 //!
 //! A write is `{"edits": [...]}` with optional `expectedVersion` (`"current"` stands for the
 //! version the file has just then) and `filePath` (`<root>` expands), or
-//! `{"setDefaultModel": {"model": …, "reasoningEffort": …}}`.
+//! `{"setDefaultModel": {"model": …, "reasoningEffort": …}}`, or
+//! `{"setSkillEnabled": {"path": …, "enabled": …}}`.
 
 use codex_config::ConfigEdit;
 use codex_config::MergeStrategy;
@@ -73,7 +74,12 @@ fn run_case(name: &str) {
             .user_layer()
             .map(|layer| layer.version.clone())
             .unwrap_or_default();
-        let result = if let Some(model) = request.get("setDefaultModel") {
+        let result = if let Some(skill) = request.get("setSkillEnabled") {
+            service.set_skill_enabled(
+                std::path::Path::new(skill["path"].as_str().unwrap()),
+                skill["enabled"].as_bool().unwrap(),
+            )
+        } else if let Some(model) = request.get("setDefaultModel") {
             service.set_default_model(
                 model["model"].as_str().map(str::to_owned),
                 serde_json::from_value(model["reasoningEffort"].clone()).unwrap(),
@@ -135,6 +141,11 @@ fn the_default_model_goes_into_the_selected_profile() {
 }
 
 #[test]
+fn skills_are_turned_off_with_sections_and_back_on_by_removing_them() {
+    run_case("skills");
+}
+
+#[test]
 fn every_case_folder_has_a_test() {
     let mut cases: Vec<String> = std::fs::read_dir(golden_dir().join("writes"))
         .unwrap()
@@ -149,6 +160,7 @@ fn every_case_folder_has_a_test() {
             "new_file",
             "parity",
             "refused",
+            "skills",
             "tables"
         ]
     );
