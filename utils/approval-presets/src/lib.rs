@@ -1,6 +1,7 @@
 //! The named pairs of approval and sandbox policy that a client offers as one choice: read-only,
-//! the default agent mode, and full access. The ids and labels are the reference's, so a
-//! client's saved choice means the same thing here; the descriptions are our own.
+//! the default agent mode, and full access. The ids, labels and descriptions are the
+//! reference's (codex-cli 0.101.0), so a client's saved choice and what it shows mean the same
+//! thing here.
 //!
 //! ```
 //! use codex_protocol::protocol::AskForApproval;
@@ -11,7 +12,7 @@
 //! assert_eq!(ids, ["read-only", "auto", "full-access"]);
 //!
 //! let full = find_preset("full-access").unwrap();
-//! assert_eq!(full.label, "Agent (full access)");
+//! assert_eq!(full.label, "Full Access");
 //! assert_eq!(full.approval, AskForApproval::Never);
 //! ```
 
@@ -25,7 +26,7 @@ pub struct ApprovalPreset {
     pub id: &'static str,
     /// Short name shown in pickers.
     pub label: &'static str,
-    /// One sentence shown next to the label.
+    /// The text shown next to the label.
     pub description: &'static str,
     pub approval: AskForApproval,
     pub sandbox: SandboxPolicy,
@@ -37,14 +38,14 @@ pub fn builtin_approval_presets() -> Vec<ApprovalPreset> {
         ApprovalPreset {
             id: "read-only",
             label: "Read Only",
-            description: "Reads files and answers questions; editing files or running other commands needs your approval.",
+            description: "Codex can read files in the current workspace. Approval is required to edit files or access the internet.",
             approval: AskForApproval::OnRequest,
             sandbox: SandboxPolicy::ReadOnly { access: None },
         },
         ApprovalPreset {
             id: "auto",
-            label: "Agent",
-            description: "Reads and edits files in the workspace and runs commands there; asks before going beyond it.",
+            label: "Default",
+            description: "Codex can read and edit files in the current workspace, and run commands. Approval is required to access the internet or edit other files. (Identical to Agent mode)",
             approval: AskForApproval::OnRequest,
             sandbox: SandboxPolicy::WorkspaceWrite {
                 writable_roots: None,
@@ -56,8 +57,8 @@ pub fn builtin_approval_presets() -> Vec<ApprovalPreset> {
         },
         ApprovalPreset {
             id: "full-access",
-            label: "Agent (full access)",
-            description: "Edits any file and uses the network without asking. Use with care.",
+            label: "Full Access",
+            description: "Codex can edit files outside this workspace and access the internet without asking for approval. Exercise caution when using.",
             approval: AskForApproval::Never,
             sandbox: SandboxPolicy::DangerFullAccess,
         },
@@ -93,7 +94,7 @@ mod tests {
                 ),
                 (
                     "auto",
-                    "Agent",
+                    "Default",
                     AskForApproval::OnRequest,
                     SandboxPolicy::WorkspaceWrite {
                         writable_roots: None,
@@ -105,7 +106,7 @@ mod tests {
                 ),
                 (
                     "full-access",
-                    "Agent (full access)",
+                    "Full Access",
                     AskForApproval::Never,
                     SandboxPolicy::DangerFullAccess,
                 ),
@@ -114,16 +115,24 @@ mod tests {
     }
 
     #[test]
-    fn descriptions_are_one_line_sentences() {
-        for preset in builtin_approval_presets() {
-            assert!(!preset.description.is_empty() && preset.description.ends_with('.'));
-            assert!(!preset.description.contains('\n'), "{}", preset.id);
-        }
+    fn descriptions_are_the_reference_texts() {
+        let descriptions: Vec<&str> = builtin_approval_presets()
+            .iter()
+            .map(|p| p.description)
+            .collect();
+        assert_eq!(
+            descriptions,
+            [
+                "Codex can read files in the current workspace. Approval is required to edit files or access the internet.",
+                "Codex can read and edit files in the current workspace, and run commands. Approval is required to access the internet or edit other files. (Identical to Agent mode)",
+                "Codex can edit files outside this workspace and access the internet without asking for approval. Exercise caution when using.",
+            ]
+        );
     }
 
     #[test]
     fn finds_by_id() {
-        assert_eq!(find_preset("auto").map(|p| p.label), Some("Agent"));
+        assert_eq!(find_preset("auto").map(|p| p.label), Some("Default"));
         assert_eq!(find_preset("Auto"), None);
         assert_eq!(find_preset("nope"), None);
     }
