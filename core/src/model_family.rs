@@ -30,6 +30,14 @@ pub enum ShellKind {
     Shell,
 }
 
+/// How much of a tool's output a model is shown: the reference's `truncation_policy`, tokens
+/// (four bytes each) for the codex models and bytes for the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TruncationPolicy {
+    Tokens(usize),
+    Bytes(usize),
+}
+
 /// Which base instructions a model is given. We write our own text for each (see
 /// `instructions.rs`); the kinds mirror the reference's split so prompts can diverge later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +104,7 @@ pub struct ModelFamily {
     /// The full context window, before the usable share is taken.
     pub context_window: i64,
     pub instructions: InstructionsKind,
+    pub truncation: TruncationPolicy,
 }
 
 impl ModelFamily {
@@ -120,6 +129,7 @@ impl ModelFamily {
             verbosity: None,
             context_window: CONTEXT_WINDOW,
             instructions: InstructionsKind::General,
+            truncation: TruncationPolicy::Bytes(10_000),
         }
     }
 
@@ -161,6 +171,7 @@ struct Preset {
     parallel_tool_calls: bool,
     verbosity: Option<Verbosity>,
     instructions: InstructionsKind,
+    truncation: TruncationPolicy,
 }
 
 impl Preset {
@@ -178,6 +189,7 @@ impl Preset {
             verbosity: self.verbosity,
             context_window: CONTEXT_WINDOW,
             instructions: self.instructions,
+            truncation: self.truncation,
         }
     }
 }
@@ -190,6 +202,7 @@ const fn codex(slug: &'static str, parallel_tool_calls: bool) -> Preset {
         parallel_tool_calls,
         verbosity: None,
         instructions: InstructionsKind::Codex,
+        truncation: TruncationPolicy::Tokens(10_000),
     }
 }
 
@@ -201,6 +214,7 @@ const fn general(slug: &'static str) -> Preset {
         parallel_tool_calls: true,
         verbosity: Some(Verbosity::Low),
         instructions: InstructionsKind::General,
+        truncation: TruncationPolicy::Bytes(10_000),
     }
 }
 
@@ -221,6 +235,7 @@ const PRESETS: &[Preset] = &[
         parallel_tool_calls: false,
         verbosity: None,
         instructions: InstructionsKind::General,
+        truncation: TruncationPolicy::Bytes(10_000),
     },
 ];
 
@@ -256,6 +271,26 @@ mod tests {
         assert_eq!(codex.verbosity, None);
         assert!(ModelFamily::find("gpt-5.2-codex").parallel_tool_calls);
         assert_eq!(ModelFamily::find("gpt-5.1").verbosity, Some(Verbosity::Low));
+        let truncation: Vec<_> = [
+            "gpt-5.3-codex",
+            "gpt-5-codex-mini",
+            "gpt-5.2",
+            "gpt-5",
+            "o3",
+        ]
+        .iter()
+        .map(|model| ModelFamily::find(model).truncation)
+        .collect();
+        assert_eq!(
+            truncation,
+            [
+                TruncationPolicy::Tokens(10_000),
+                TruncationPolicy::Tokens(10_000),
+                TruncationPolicy::Bytes(10_000),
+                TruncationPolicy::Bytes(10_000),
+                TruncationPolicy::Bytes(10_000),
+            ]
+        );
         let gpt5 = ModelFamily::find("gpt-5");
         assert_eq!((gpt5.apply_patch, gpt5.shell), (None, ShellKind::Shell));
         let unknown = ModelFamily::find("o4-mini");

@@ -100,7 +100,11 @@ async fn command_exec_kills_a_command_that_outlives_its_timeout() {
     )
     .await;
     assert!(started.elapsed() < Duration::from_secs(2), "{answer}");
-    assert_eq!(answer["error"]["code"], -32603, "{answer}");
+    assert_eq!(
+        answer["error"],
+        json!({"code": -32603, "message": "exec failed: sandbox error: command timed out"}),
+        "{answer}"
+    );
     // The connection still answers, and the killed command never finishes its work.
     let answer = exec(&mut client, 2, json!({"command": ["true"], "cwd": work})).await;
     assert_eq!(answer["result"]["exitCode"], 0);
@@ -181,6 +185,19 @@ async fn exec_one_off_command_answers_like_command_exec() {
     assert_eq!(
         answer["result"],
         json!({"exitCode": 3, "stdout": "out\n", "stderr": "err\n"}),
+        "{}",
+        client.report()
+    );
+    let answer = client
+        .request(&json!({"id": 2, "method": "execOneOffCommand", "params": {
+            "command": ["sleep", "5"],
+            "timeoutMs": 200,
+            "cwd": work,
+        }}))
+        .await;
+    assert_eq!(
+        answer["error"],
+        json!({"code": -32603, "message": "exec failed: sandbox error: command timed out"}),
         "{}",
         client.report()
     );

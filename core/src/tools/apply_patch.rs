@@ -155,7 +155,11 @@ pub(crate) async fn apply(
         .emit(EventMsg::TurnDiff(TurnDiffEvent { unified_diff }))
         .await;
     let (code, text) = if success { (0, stdout) } else { (1, stderr) };
-    (frame_exec_output(code, started.elapsed(), &text), success)
+    let policy = context.family.truncation;
+    (
+        frame_exec_output(code, started.elapsed(), &text, policy),
+        success,
+    )
 }
 
 enum PatchDecision {

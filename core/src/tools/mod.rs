@@ -20,6 +20,7 @@ mod router;
 mod safe_commands;
 mod shell;
 mod spec;
+mod truncate;
 mod unified_exec;
 
 use std::path::PathBuf;
@@ -150,6 +151,8 @@ pub struct ToolContext {
     pub collaboration_mode: ModeKind,
     /// The tools the client declared for the thread; it runs them.
     pub dynamic_tools: Vec<DynamicTool>,
+    /// The turn's model family: how long outputs are cut, how command output is framed.
+    pub(crate) family: crate::model_family::ModelFamily,
     pub(crate) events: EventSender,
     pub(crate) state: Arc<ThreadToolState>,
 }

@@ -52,7 +52,9 @@ pub enum OneOffError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Spawn(String),
-    #[error("command timed out")]
+    /// The reference's words, which reach the client as `exec failed: sandbox error: command
+    /// timed out`.
+    #[error("sandbox error: command timed out")]
     TimedOut,
 }
 

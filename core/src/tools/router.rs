@@ -22,10 +22,13 @@ use super::plan;
 use super::shell;
 use super::shell::CommandCall;
 use super::shell::Mode;
+use super::shell::ShellFraming;
 use super::spec;
+use super::truncate;
 use super::unified_exec;
 use super::unified_exec::ExecCommandArgs;
 use super::unified_exec::WriteStdinArgs;
+use crate::model_family::ApplyPatchKind;
 use crate::model_family::ModelFamily;
 use crate::thread::ThreadSettings;
 
@@ -74,6 +77,7 @@ impl CodexTools {
         call_id: &str,
         argv: Vec<String>,
         options: ShellOptions,
+        framing: ShellFraming,
     ) -> (String, bool) {
         let command = CommandCall {
             call_id,
@@ -86,6 +90,7 @@ impl CodexTools {
             ),
             mode: Mode::Shell {
                 timeout_ms: options.timeout_ms,
+                framing,
             },
         };
         shell::run(context, self.launcher(), command).await
@@ -159,8 +164,14 @@ impl CodexTools {
                 };
                 let argv =
                     unified_exec::shell_argv(None, args.login.unwrap_or(true), &args.command);
-                self.run_shell(context, &call.call_id, argv, args.options)
-                    .await
+                self.run_shell(
+                    context,
+                    &call.call_id,
+                    argv,
+                    args.options,
+                    ShellFraming::Text,
+                )
+                .await
             }
             ("shell", ToolPayload::Function { arguments }) => {
                 #[derive(Deserialize)]
@@ -176,7 +187,13 @@ impl CodexTools {
                 if args.command.is_empty() {
                     return ("command must not be empty".to_owned(), false);
                 }
-                self.run_shell(context, &call.call_id, args.command, args.options)
+                // The reference answers `shell` in JSON unless the model edits files with the
+                // freeform `apply_patch`.
+                let framing = match context.family.apply_patch {
+                    Some(ApplyPatchKind::Freeform) => ShellFraming::Text,
+                    Some(ApplyPatchKind::Function) | None => ShellFraming::Json,
+                };
+                self.run_shell(context, &call.call_id, args.command, args.options, framing)
                     .await
             }
             ("request_user_input", ToolPayload::Function { arguments }) => {
@@ -228,6 +245,9 @@ impl ToolRouter for CodexTools {
                 return call.output_body(body, success);
             }
             let (text, success) = self.run(&call, context).await;
+            // The whole output is cut once more, to 1.2 times the model's policy.
+            let text =
+                truncate::truncate_text(&text, truncate::for_output(context.family.truncation));
             call.output(text, success)
         })
     }

@@ -25,11 +25,15 @@ use super::approval::ExecPlan;
 use super::approval::plan_exec;
 use super::exec::ExecRequest;
 use super::exec::KillGuard;
+use super::exec::SpawnError;
 use super::exec::display_command;
 use super::exec::looks_sandbox_denied;
 use super::exec::spawn;
+use super::truncate::truncate_text;
+use super::truncate::truncate_with_line_count;
 use super::unified_exec;
 use super::unified_exec::ExecCommandArgs;
+use crate::model_family::TruncationPolicy;
 
 /// The default time limit of `shell_command` and `shell`.
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
@@ -38,10 +42,24 @@ const TIMEOUT_EXIT_CODE: i32 = 124;
 
 /// How the command runs and reports.
 pub(crate) enum Mode<'a> {
-    /// Run to the end (or the time limit) and report `Exit code: …`.
-    Shell { timeout_ms: Option<u64> },
+    /// Run to the end (or the time limit) and report the exit code, wall time and output:
+    /// as text (`Exit code: …`), or as the JSON object `shell` answers models without a
+    /// freeform `apply_patch`.
+    Shell {
+        timeout_ms: Option<u64>,
+        framing: ShellFraming,
+    },
     /// Run until the yield time and report the unified exec framing.
     Unified(&'a ExecCommandArgs),
+}
+
+/// How a finished command is reported to the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ShellFraming {
+    /// `Exit code: 0\nWall time: 0.1 seconds\nOutput:\n…`
+    Text,
+    /// `{"output":"…","metadata":{"exit_code":0,"duration_seconds":0.1}}`
+    Json,
 }
 
 /// One command call.
@@ -187,7 +205,10 @@ async fn run_once(
                 },
             }
         }
-        Mode::Shell { timeout_ms } => {
+        Mode::Shell {
+            timeout_ms,
+            framing,
+        } => {
             let request = ExecRequest {
                 call_id: call.call_id.to_owned(),
                 argv: call.argv.clone(),
@@ -201,7 +222,7 @@ async fn run_once(
                 Ok(process) => process,
                 Err(err) => {
                     return Outcome {
-                        text: err.to_string(),
+                        text: shell_spawn_error(&err),
                         success: false,
                         exit_code: None,
                     };
@@ -211,27 +232,29 @@ async fn run_once(
             let timeout = timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
             let deadline = tokio::time::Instant::now() + Duration::from_millis(timeout);
             let exit = process.wait_until(deadline).await;
-            let (code, note) = match exit {
-                Some(code) => (code, None),
+            let (code, timed_out) = match exit {
+                Some(code) => (code, false),
                 None => {
                     process.kill();
                     // The finisher reports the end once the killed group's output is read.
                     let grace = tokio::time::Instant::now() + Duration::from_secs(2);
                     process.wait_until(grace).await;
-                    (
-                        TIMEOUT_EXIT_CODE,
-                        Some(format!("command timed out after {timeout} milliseconds")),
-                    )
+                    (TIMEOUT_EXIT_CODE, true)
                 }
             };
             guard.disarm();
+            let duration = started.elapsed();
             let mut output = String::from_utf8_lossy(&process.take_unread()).into_owned();
-            if let Some(note) = note {
-                output.push_str(&note);
-                output.push('\n');
+            if timed_out {
+                let millis = duration.as_millis();
+                output = format!("command timed out after {millis} milliseconds\n{output}");
             }
+            let policy = context.family.truncation;
             Outcome {
-                text: frame_exec_output(code, started.elapsed(), &output),
+                text: match framing {
+                    ShellFraming::Text => frame_exec_output(code, duration, &output, policy),
+                    ShellFraming::Json => frame_exec_output_json(code, duration, &output, policy),
+                },
                 success: code == 0,
                 exit_code: Some(code),
             }
@@ -239,19 +262,107 @@ async fn run_once(
     }
 }
 
-/// The reference's framing of a finished command for the model: exit code, wall time (to a
-/// tenth of a second) and the output, its middle cut when too long.
-pub(crate) fn frame_exec_output(exit_code: i32, duration: Duration, output: &str) -> String {
-    let seconds = (duration.as_secs_f32() * 10.0).round() / 10.0;
+/// The reference's words for a shell command that could not start: the `Debug` form of its
+/// error, as in `execution error: Io(Os { code: 2, kind: NotFound, message: "No such file or
+/// directory" })`.
+fn shell_spawn_error(err: &SpawnError) -> String {
+    match err {
+        SpawnError::Io(io) => format!("execution error: Io({io:?})"),
+        other => other.to_string(),
+    }
+}
+
+/// Seconds to a tenth, as the reference reports them.
+fn tenths(duration: Duration) -> f32 {
+    (duration.as_secs_f32() * 10.0).round() / 10.0
+}
+
+/// The reference's text framing of a finished command for the model: exit code, wall time
+/// and the output, its middle cut to `policy` (with the line count when that changed it).
+pub(crate) fn frame_exec_output(
+    exit_code: i32,
+    duration: Duration,
+    output: &str,
+    policy: TruncationPolicy,
+) -> String {
+    let seconds = tenths(duration);
     let mut sections = vec![
         format!("Exit code: {exit_code}"),
         format!("Wall time: {seconds} seconds"),
     ];
-    let truncated = unified_exec::truncate_middle(output, unified_exec::DEFAULT_MAX_OUTPUT_TOKENS);
-    if truncated.len() != output.len() {
-        sections.push(format!("Total output lines: {}", output.lines().count()));
+    let truncated = truncate_text(output, policy);
+    let lines = output.lines().count();
+    if lines != truncated.lines().count() {
+        sections.push(format!("Total output lines: {lines}"));
     }
     sections.push("Output:".to_owned());
     sections.push(truncated);
     sections.join("\n")
+}
+
+/// The reference's JSON framing of a finished command (the `shell` tool for models without a
+/// freeform `apply_patch`): the output, cut to `policy` under a `Total output lines` head, and
+/// its exit code and duration.
+pub(crate) fn frame_exec_output_json(
+    exit_code: i32,
+    duration: Duration,
+    output: &str,
+    policy: TruncationPolicy,
+) -> String {
+    // Field order and the `f32` (`0.2`, not `0.20000000298023224`) are the reference's.
+    #[derive(serde::Serialize)]
+    struct Metadata {
+        exit_code: i32,
+        duration_seconds: f32,
+    }
+    #[derive(serde::Serialize)]
+    struct Framed {
+        output: String,
+        metadata: Metadata,
+    }
+    let framed = Framed {
+        output: truncate_with_line_count(output, policy),
+        metadata: Metadata {
+            exit_code,
+            duration_seconds: tenths(duration),
+        },
+    };
+    serde_json::to_string(&framed).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    #[test]
+    fn frames_as_the_reference_does() {
+        let policy = TruncationPolicy::Bytes(10_000);
+        let quick = Duration::from_millis(20);
+        assert_eq!(
+            frame_exec_output(3, quick, "bad\n", policy),
+            "Exit code: 3\nWall time: 0 seconds\nOutput:\nbad\n"
+        );
+        assert_eq!(
+            frame_exec_output_json(0, Duration::from_millis(210), "hi\n", policy),
+            r#"{"output":"hi\n","metadata":{"exit_code":0,"duration_seconds":0.2}}"#
+        );
+        assert_eq!(
+            frame_exec_output_json(3, quick, "1\n2\n3\n4\n", TruncationPolicy::Bytes(4)),
+            r#"{"output":"Total output lines: 4\n\n1\n…4 chars truncated…4\n","metadata":{"exit_code":3,"duration_seconds":0.0}}"#
+        );
+        assert_eq!(
+            frame_exec_output(0, quick, "1\n2\n3\n4\n", TruncationPolicy::Bytes(4)),
+            "Exit code: 0\nWall time: 0 seconds\nTotal output lines: 4\nOutput:\n1\n…4 chars truncated…4\n"
+        );
+    }
+
+    #[test]
+    fn spawn_errors_read_like_the_reference() {
+        let err = SpawnError::Io(std::io::Error::from_raw_os_error(2));
+        assert_eq!(
+            shell_spawn_error(&err),
+            r#"execution error: Io(Os { code: 2, kind: NotFound, message: "No such file or directory" })"#
+        );
+    }
 }

@@ -27,6 +27,9 @@ use serde::Deserialize;
 use super::ToolContext;
 use super::exec::KillGuard;
 use super::exec::Process;
+use super::truncate::approx_tokens;
+use super::truncate::truncate_with_line_count;
+use crate::model_family::TruncationPolicy;
 
 pub(crate) const MIN_YIELD_TIME_MS: u64 = 250;
 pub(crate) const MAX_YIELD_TIME_MS: u64 = 30_000;
@@ -34,7 +37,6 @@ const DEFAULT_EXEC_YIELD_TIME_MS: u64 = 10_000;
 const DEFAULT_WRITE_YIELD_TIME_MS: u64 = 250;
 pub(crate) const DEFAULT_MAX_OUTPUT_TOKENS: usize = 10_000;
 /// The reference estimates a token as four bytes.
-const BYTES_PER_TOKEN: usize = 4;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ExecCommandArgs {
@@ -163,7 +165,10 @@ pub(crate) async fn collect_started(
 pub(crate) async fn write_stdin(context: &ToolContext, args: WriteStdinArgs) -> (String, bool) {
     let started = Instant::now();
     let Some(process) = context.state.processes.get(args.session_id) else {
-        return (format!("Unknown session id {}", args.session_id), false);
+        return (
+            format!("write_stdin failed: Unknown process id {}", args.session_id),
+            false,
+        );
     };
     if !args.chars.is_empty()
         && let Err(err) = process.write(&args.chars).await
@@ -211,53 +216,14 @@ fn frame(
     }
     sections.push(format!("Original token count: {}", approx_tokens(&text)));
     sections.push("Output:".to_owned());
-    sections.push(truncate_middle(&text, max_tokens));
+    sections.push(truncate_with_line_count(
+        &text,
+        TruncationPolicy::Tokens(max_tokens),
+    ));
     sections.join("\n")
 }
 
 fn chunk_id() -> String {
     let value: u32 = rand::rng().random_range(0..0x100_0000);
     format!("{value:06x}")
-}
-
-pub(crate) fn approx_tokens(text: &str) -> usize {
-    text.len().div_ceil(BYTES_PER_TOKEN)
-}
-
-/// Keeps the start and the end of `text` within `max_tokens`, marking what was cut in the
-/// middle the way the reference does (`…N tokens truncated…`).
-pub(crate) fn truncate_middle(text: &str, max_tokens: usize) -> String {
-    let budget = max_tokens.saturating_mul(BYTES_PER_TOKEN);
-    if text.len() <= budget {
-        return text.to_owned();
-    }
-    let mut head_end = budget / 2;
-    while !text.is_char_boundary(head_end) {
-        head_end -= 1;
-    }
-    let mut tail_start = text.len() - (budget - budget / 2);
-    while !text.is_char_boundary(tail_start) {
-        tail_start += 1;
-    }
-    let removed = approx_tokens(&text[head_end..tail_start]);
-    format!(
-        "{}…{removed} tokens truncated…{}",
-        &text[..head_end],
-        &text[tail_start..]
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::truncate_middle;
-
-    #[test]
-    fn truncation_keeps_both_ends() {
-        assert_eq!(truncate_middle("short", 10), "short");
-        let long = "a".repeat(40) + &"b".repeat(40);
-        assert_eq!(
-            truncate_middle(&long, 5),
-            format!("{}…15 tokens truncated…{}", "a".repeat(10), "b".repeat(10))
-        );
-    }
 }

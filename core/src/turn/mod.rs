@@ -54,6 +54,7 @@ use crate::model::Prompt;
 use crate::model::ReasoningSettings;
 use crate::model::ResponseEvent;
 use crate::model_family::ModelFamily;
+use crate::model_family::TruncationPolicy;
 use crate::thread::TaskKind;
 use crate::thread::ThreadSettings;
 use crate::thread::new_id;
@@ -298,10 +299,11 @@ fn record_turn_context(session: &Session, turn: &Turn) {
     if let Some(instructions) = &settings.user_instructions {
         extra.insert("user_instructions".to_owned(), json!(instructions));
     }
-    extra.insert(
-        "truncation_policy".to_owned(),
-        json!({"mode": "tokens", "limit": 10000}),
-    );
+    let truncation_policy = match turn.family.truncation {
+        TruncationPolicy::Tokens(limit) => json!({"mode": "tokens", "limit": limit}),
+        TruncationPolicy::Bytes(limit) => json!({"mode": "bytes", "limit": limit}),
+    };
+    extra.insert("truncation_policy".to_owned(), truncation_policy);
     session.record(vec![RolloutItem::TurnContext(TurnContextItem {
         turn_id: Some(turn.id.clone()),
         cwd: settings.cwd.clone(),
@@ -675,6 +677,7 @@ async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
         sandbox_policy: turn.settings.sandbox_policy.clone(),
         collaboration_mode: turn.settings.collaboration_mode,
         dynamic_tools: turn.settings.dynamic_tools.clone(),
+        family: turn.family.clone(),
         events: session.events.clone(),
         state: session.tool_state.clone(),
     };

@@ -293,6 +293,103 @@ async fn shell_command_runs_when_unified_exec_is_off() {
 }
 
 #[tokio::test]
+async fn shell_answers_json_to_a_model_without_freeform_apply_patch() {
+    let h = harness_with(
+        "model = \"gpt-4.1\"\nmodel_provider = \"mock\"\napproval_policy = \"never\"\nsandbox_mode = \"danger-full-access\"\n[features]\nunified_exec = false\n",
+        Arc::new(CodexTools::default()),
+    );
+    script_calls(
+        &h,
+        vec![
+            function_call(
+                "late",
+                "shell",
+                json!({"command": ["sh", "-c", "echo start; sleep 5"], "timeout_ms": 300}),
+            ),
+            function_call(
+                "long",
+                "shell",
+                json!({"command": ["sh", "-c", "seq 1 3000"]}),
+            ),
+            function_call(
+                "missing",
+                "shell",
+                json!({"command": ["/nonexistent/binary"]}),
+            ),
+        ],
+    );
+    let NewThread { thread, mut events } = h.start().await;
+    start_turn(&thread).await;
+    until_turn_end(&mut events).await;
+    assert_eq!(h.model.prompts()[0].tools[0]["name"], json!("shell"));
+
+    // A timeout is told first, with the time it took.
+    let late: Value = serde_json::from_str(&tool_output(&thread, "late")).unwrap();
+    let output = late["output"].as_str().unwrap();
+    assert!(output.starts_with("command timed out after "), "{late}");
+    assert!(output.ends_with(" milliseconds\nstart\n"), "{late}");
+    assert_eq!(late["metadata"]["exit_code"], 124);
+
+    // The output is cut to 10,000 bytes under a line count, then the whole answer to 12,000,
+    // which cuts the first marker away.
+    let long = tool_output(&thread, "long");
+    assert!(
+        long.starts_with("{\"output\":\"Total output lines: 3000\\n\\n1\\n2\\n3\\n"),
+        "{long}"
+    );
+    assert!(
+        long.contains("\\n1178\\n…334 chars truncated…\\n2010\\n"),
+        "{long}"
+    );
+    assert!(
+        long.contains("\\n3000\\n\",\"metadata\":{\"exit_code\":0,\"duration_seconds\":"),
+        "{long}"
+    );
+    assert_eq!(long.matches("truncated…").count(), 1, "{long}");
+
+    assert_eq!(
+        tool_output(&thread, "missing"),
+        r#"execution error: Io(Os { code: 2, kind: NotFound, message: "No such file or directory" })"#
+    );
+}
+
+#[tokio::test]
+async fn exec_command_cuts_long_output_under_a_line_count() {
+    let h = tools_harness("never");
+    script_calls(
+        &h,
+        vec![
+            function_call(
+                "call-1",
+                "exec_command",
+                json!({"cmd": "seq 1 3000", "max_output_tokens": 50}),
+            ),
+            function_call(
+                "call-2",
+                "write_stdin",
+                json!({"session_id": 4242, "chars": ""}),
+            ),
+        ],
+    );
+    let NewThread { thread, mut events } = h.start().await;
+    start_turn(&thread).await;
+    until_turn_end(&mut events).await;
+    let head: String = (1..=36).map(|n| format!("{n}\n")).collect();
+    let tail: String = (2981..=3000).map(|n| format!("\n{n}")).collect();
+    assert_eq!(
+        stable(&tool_output(&thread, "call-1")),
+        format!(
+            "Process exited with code 0\nOriginal token count: 3474\nOutput:\nTotal output lines: 3000\n\n{head}3…3424 tokens truncated…{}",
+            &tail[1..]
+        )
+    );
+    assert_eq!(
+        tool_output(&thread, "call-2"),
+        "write_stdin failed: Unknown process id 4242"
+    );
+}
+
+#[tokio::test]
 async fn apply_patch_adds_updates_moves_and_deletes() {
     let h = tools_harness("never");
     let cwd = h.cwd.path().canonicalize().unwrap();
