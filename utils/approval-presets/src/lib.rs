@@ -1,7 +1,7 @@
 //! The named pairs of approval and sandbox policy that a client offers as one choice: read-only,
-//! the default agent mode, and full access. The ids, labels and descriptions are the
-//! reference's (codex-cli 0.101.0), so a client's saved choice and what it shows mean the same
-//! thing here.
+//! the default agent mode, and full access. The ids and labels are the reference's (codex-cli
+//! 0.101.0), so a client's saved choice and what it shows mean the same thing here; the
+//! descriptions are our own words.
 //!
 //! ```
 //! use codex_protocol::protocol::AskForApproval;
@@ -38,14 +38,14 @@ pub fn builtin_approval_presets() -> Vec<ApprovalPreset> {
         ApprovalPreset {
             id: "read-only",
             label: "Read Only",
-            description: "Codex can read files in the current workspace. Approval is required to edit files or access the internet.",
+            description: "Reads files and answers questions; editing files or running other commands needs your approval.",
             approval: AskForApproval::OnRequest,
             sandbox: SandboxPolicy::ReadOnly { access: None },
         },
         ApprovalPreset {
             id: "auto",
             label: "Default",
-            description: "Codex can read and edit files in the current workspace, and run commands. Approval is required to access the internet or edit other files. (Identical to Agent mode)",
+            description: "Reads and edits files in the workspace and runs commands there; asks before going beyond it.",
             approval: AskForApproval::OnRequest,
             sandbox: SandboxPolicy::WorkspaceWrite {
                 writable_roots: None,
@@ -58,7 +58,7 @@ pub fn builtin_approval_presets() -> Vec<ApprovalPreset> {
         ApprovalPreset {
             id: "full-access",
             label: "Full Access",
-            description: "Codex can edit files outside this workspace and access the internet without asking for approval. Exercise caution when using.",
+            description: "Edits any file and uses the network without asking. Use with care.",
             approval: AskForApproval::Never,
             sandbox: SandboxPolicy::DangerFullAccess,
         },
@@ -115,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn descriptions_are_the_reference_texts() {
+    fn descriptions_are_our_one_line_sentences() {
         let descriptions: Vec<&str> = builtin_approval_presets()
             .iter()
             .map(|p| p.description)
@@ -123,9 +123,9 @@ mod tests {
         assert_eq!(
             descriptions,
             [
-                "Codex can read files in the current workspace. Approval is required to edit files or access the internet.",
-                "Codex can read and edit files in the current workspace, and run commands. Approval is required to access the internet or edit other files. (Identical to Agent mode)",
-                "Codex can edit files outside this workspace and access the internet without asking for approval. Exercise caution when using.",
+                "Reads files and answers questions; editing files or running other commands needs your approval.",
+                "Reads and edits files in the workspace and runs commands there; asks before going beyond it.",
+                "Edits any file and uses the network without asking. Use with care.",
             ]
         );
     }
