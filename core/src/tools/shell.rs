@@ -77,6 +77,17 @@ struct Outcome {
     exit_code: Option<i32>,
 }
 
+/// What the model is told when the user declines a command: the reference's words for each
+/// tool (the unified-exec one is its error chain, which models know as is).
+fn rejected_message(mode: &Mode<'_>) -> &'static str {
+    match mode {
+        Mode::Unified(_) => {
+            "exec_command failed: CreateProcess { message: \"Rejected(\\\"rejected by user\\\")\" }"
+        }
+        Mode::Shell { .. } => "exec command rejected by user",
+    }
+}
+
 /// Runs `call` under the turn's policies. Returns the model's text and success.
 pub(crate) async fn run(
     context: &ToolContext,
@@ -106,7 +117,7 @@ pub(crate) async fn run(
         ExecPlan::Run { sandboxed } => sandboxed,
         ExecPlan::Ask { sandboxed, reason } => {
             if !ask(context, &call, reason).await {
-                return ("exec command rejected by user".to_owned(), false);
+                return (rejected_message(&call.mode).to_owned(), false);
             }
             sandboxed
         }

@@ -600,7 +600,11 @@ async fn declined_and_aborted_commands_do_not_run() {
     for decision in [ReviewDecision::Denied, ReviewDecision::Abort] {
         let (h, seen, output) = touch_with_decision(decision).await;
         assert!(!h.cwd.path().join("made.txt").exists());
-        assert_eq!(output, "exec command rejected by user");
+        // The reference's wording for exec_command, its error chain included.
+        assert_eq!(
+            output,
+            r#"exec_command failed: CreateProcess { message: "Rejected(\"rejected by user\")" }"#
+        );
         assert_eq!(
             count(&seen, |msg| matches!(msg, EventMsg::ExecCommandBegin(_))),
             0
