@@ -69,6 +69,24 @@ const PROJECT_DOC_SEPARATOR: &str = "\n\n--- project-doc ---\n\n";
 /// The default cap on the bytes read from AGENTS.md files together.
 pub const DEFAULT_PROJECT_DOC_MAX_BYTES: u64 = 32 * 1024;
 
+/// The names that mark a project's root folder: the config's `project_root_markers`, else
+/// `.git`.
+pub fn project_root_markers(config: &codex_config::ConfigToml) -> Vec<String> {
+    config
+        .project_root_markers
+        .clone()
+        .unwrap_or_else(|| vec![".git".to_owned()])
+}
+
+/// The user instructions with the skills section appended (either may be missing).
+pub fn with_skills(instructions: Option<String>, skills: Option<String>) -> Option<String> {
+    match (instructions, skills) {
+        (Some(text), Some(skills)) => Some(format!("{text}\n\n{skills}")),
+        (text, None) => text,
+        (None, skills) => skills,
+    }
+}
+
 /// The project root of `cwd`: the nearest folder (cwd included) that holds one of `markers`
 /// (by default `.git`), or `None` when there is none.
 pub fn project_root(cwd: &Path, markers: &[String]) -> Option<PathBuf> {

@@ -14,6 +14,7 @@ pub mod instructions;
 pub mod model;
 pub mod model_family;
 pub mod provider;
+pub mod skills;
 pub mod thread;
 pub mod tools;
 mod turn;

@@ -136,7 +136,7 @@ async fn write(context: RequestContext, request: WriteRequest) {
 }
 
 /// Unpacks a write's result, announcing what the reloaded layers say.
-fn written(
+pub(super) fn written(
     state: &ServerState,
     result: Result<Result<WriteOutcome, WriteError>, JSONRPCErrorError>,
 ) -> Result<WriteOutcome, JSONRPCErrorError> {

@@ -18,6 +18,7 @@ use crate::user_agent::user_agent;
 mod command;
 mod config;
 mod live;
+mod skills;
 mod thread;
 mod v1;
 
@@ -110,12 +111,14 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::ExecOneOffCommand { params, .. } => {
             command::exec_one_off(context, params).await;
         }
+        ClientRequest::SkillsList { params, .. } => skills::list(context, params).await,
+        ClientRequest::SkillsConfigWrite { params, .. } => {
+            skills::config_write(context, params).await;
+        }
         ClientRequest::ThreadBackgroundTerminalsClean { .. }
-        | ClientRequest::SkillsList { .. }
         | ClientRequest::SkillsRemoteRead { .. }
         | ClientRequest::SkillsRemoteWrite { .. }
         | ClientRequest::AppsList { .. }
-        | ClientRequest::SkillsConfigWrite { .. }
         | ClientRequest::ReviewStart { .. }
         | ClientRequest::ModelList { .. }
         | ClientRequest::CollaborationModeList { .. }

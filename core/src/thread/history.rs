@@ -11,9 +11,10 @@ use codex_rollout::RolloutItem;
 use crate::instructions::text_message;
 
 /// Tags of the user messages the agent adds itself; they are context, not user turns.
-const CONTEXT_PREFIXES: [&str; 4] = [
+const CONTEXT_PREFIXES: [&str; 5] = [
     "<environment_context>",
     "# AGENTS.md instructions for",
+    "<skill>",
     "<turn_aborted>",
     "<user_instructions>",
 ];

@@ -124,6 +124,13 @@ enum Origin {
 impl ThreadManager {
     pub fn new(options: ThreadManagerOptions) -> Result<ThreadManager, ThreadError> {
         let store = RolloutStore::open(&options.codex_home)?;
+        // Without them the agent still works, just without the bundled skills.
+        if let Err(err) = codex_skills::install_system_skills(&options.codex_home) {
+            tracing::warn!(
+                "cannot install the system skills in {}: {err}",
+                options.codex_home.display()
+            );
+        }
         Ok(ThreadManager {
             codex_home: options.codex_home,
             config: options.config,
@@ -290,17 +297,18 @@ impl ThreadManager {
         let own_instructions = std::fs::read_to_string(self.codex_home.join("AGENTS.md"))
             .ok()
             .or_else(|| config.instructions.clone());
-        let markers = config
-            .project_root_markers
-            .clone()
-            .unwrap_or_else(|| vec![".git".to_owned()]);
         let user_instructions = instructions::user_instructions(
             own_instructions.as_deref(),
             cwd.as_path(),
-            &markers,
+            &instructions::project_root_markers(&config),
             config
                 .project_doc_max_bytes
                 .unwrap_or(instructions::DEFAULT_PROJECT_DOC_MAX_BYTES),
+        );
+        let skills = crate::skills::skills_for_cwd(&self.codex_home, &config, cwd.as_path(), &[]);
+        let user_instructions = instructions::with_skills(
+            user_instructions,
+            codex_skills::skills_section(skills.enabled()),
         );
         let base_instructions = match (&params.base_instructions, &config.model_instructions_file) {
             (Some(text), _) => text.clone(),
@@ -383,10 +391,9 @@ impl ThreadManager {
                 Some(recorder)
             }
         };
-        let initial_context = match origin {
-            Origin::New => initial_context(&settings),
-            Origin::Resumed(_) | Origin::Forked(_) => Vec::new(),
-        };
+        // A resumed or forked thread gets the context again, after its history: the sandbox,
+        // the instructions or the skills may have changed since, and the reference does the same.
+        let initial_context = initial_context(&settings);
         let (events, stream) = event_channel();
         let session = Session::new(
             id,

@@ -14,6 +14,7 @@ use codex_protocol::user_input::UserInput;
 use super::Turn;
 use super::emit_item_completed;
 use super::emit_item_started;
+use crate::instructions::text_message;
 use crate::thread::new_id;
 use crate::thread::session::Session;
 
@@ -25,7 +26,9 @@ pub(crate) async fn record_user_input(session: &Session, turn: &Turn, input: Vec
     });
     emit_item_started(session, turn, item.clone()).await;
     emit_item_completed(session, turn, item).await;
-    session.record_items(vec![to_response_item(&input, &turn.settings.cwd)]);
+    let mut items = vec![to_response_item(&input, &turn.settings.cwd)];
+    items.extend(input.iter().filter_map(attached_skill));
+    session.record_items(items);
     session
         .emit(&turn.id, EventMsg::UserMessage(legacy_event(&input)))
         .await;
@@ -51,6 +54,28 @@ fn to_response_item(input: &[UserInput], cwd: &Path) -> ResponseItem {
         content,
         end_turn: None,
         phase: None,
+    }
+}
+
+/// A skill the user attached to the turn, handed to the model whole as a message of its own.
+/// Only `SKILL.md` files are read: the input names a skill, not any file.
+fn attached_skill(part: &UserInput) -> Option<ResponseItem> {
+    let UserInput::Skill { name, path } = part else {
+        return None;
+    };
+    if Path::new(path).file_name() != Some(std::ffi::OsStr::new(codex_skills::SKILL_FILE)) {
+        tracing::warn!("ignoring skill {name}: {path} is not a SKILL.md");
+        return None;
+    }
+    match std::fs::read_to_string(path) {
+        Ok(contents) => Some(text_message(
+            "user",
+            codex_skills::skill_message(name, path, &contents),
+        )),
+        Err(err) => {
+            tracing::warn!("ignoring skill {name}: cannot read {path}: {err}");
+            None
+        }
     }
 }
 

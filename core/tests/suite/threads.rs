@@ -354,7 +354,9 @@ async fn a_text_turn_streams_items_in_the_reference_order() {
             other => format!("{other:?}"),
         })
         .collect();
-    assert_eq!(roles, vec!["developer", "user", "user"]);
+    // Permissions; the skills list (the bundled skills, as "AGENTS.md instructions");
+    // the environment; the prompt.
+    assert_eq!(roles, vec!["developer", "user", "user", "user"]);
 }
 
 #[tokio::test]
@@ -760,11 +762,15 @@ async fn fork_copies_the_history_into_a_new_thread() {
         .await
         .unwrap();
     assert_ne!(fork.id(), thread.id());
-    assert_eq!(fork.history(), thread.history());
+    // The copied history, then the context again (permissions, instructions, environment).
+    let original_history = thread.history();
+    let fork_history = fork.history();
+    assert_eq!(fork_history[..original_history.len()], original_history[..]);
+    assert_eq!(fork_history.len(), original_history.len() + 3);
     fork.flush().await;
     let copy = h.manager.store().read(fork.id()).unwrap();
     let original = h.manager.store().read(thread.id()).unwrap();
-    assert_eq!(copy.lines.len(), original.lines.len());
+    assert_eq!(copy.lines.len(), original.lines.len() + 3);
     let mut loaded = h.manager.loaded();
     loaded.sort();
     let mut expected = vec![thread.id(), fork.id()];
@@ -851,7 +857,8 @@ async fn compact_replaces_the_history_with_a_summary() {
         .resume_thread(id, StartThread::default())
         .await
         .unwrap();
-    assert_eq!(resumed.history(), history);
+    // The history as it was, then the context again.
+    assert_eq!(resumed.history()[..history.len()], history[..]);
     let kinds_on_disk: Vec<String> = rollout_lines(&resumed.rollout_path().unwrap())
         .iter()
         .map(line_kind)
@@ -909,9 +916,11 @@ async fn start_overrides_and_agents_md_reach_the_model() {
         .await
         .unwrap();
     let settings = thread.settings();
-    assert_eq!(
-        settings.user_instructions.as_deref(),
-        Some("root rules\n\ncrate rules\n\nlocal app rules")
+    let user_instructions = settings.user_instructions.as_deref().unwrap();
+    assert!(
+        user_instructions
+            .starts_with("root rules\n\ncrate rules\n\nlocal app rules\n\n## Skills\n"),
+        "{user_instructions}"
     );
     turn(&thread, "go").await;
     until_turn_end(&mut events).await;

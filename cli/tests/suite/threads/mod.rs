@@ -1,12 +1,13 @@
 //! The thread and turn methods of a running `codex app-server`: stored threads read from the
 //! reference's own rollouts (`stored`), running threads and turns against the mock model
-//! (`live`), and the agent's tools and approvals (`tools`).
+//! (`live`), the agent's tools and approvals (`tools`), and skills (`skills`).
 //!
 //! Each test gets a temporary CODEX_HOME and talks to the server with the client of `serve`.
 
 mod client_tools;
 mod live;
 mod resilience;
+mod skills;
 mod stored;
 mod tools;
 mod v1;

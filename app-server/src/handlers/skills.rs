@@ -1,0 +1,144 @@
+//! `skills/list` and `skills/config/write`.
+//!
+//! Skills are read from disk on every call (a few folders per working directory), so the list
+//! is always current and `forceReload` has nothing to bypass.
+
+use std::path::PathBuf;
+
+use codex_app_server_protocol::v2;
+use codex_config::ConfigService;
+use codex_config::ConfigToml;
+use codex_protocol::protocol as core_skills;
+use codex_utils_absolute_path::AbsolutePathBuf;
+
+use crate::dispatch::RequestContext;
+use crate::error;
+
+pub(crate) async fn list(context: RequestContext, params: v2::SkillsListParams) {
+    let server_cwd = context.state.config.cwd.clone();
+    let cwds = match params.cwds.filter(|cwds| !cwds.is_empty()) {
+        Some(cwds) => cwds,
+        None => vec![server_cwd.as_path().display().to_string()],
+    };
+    let mut requests = Vec::with_capacity(cwds.len());
+    for cwd in cwds {
+        let resolved = match AbsolutePathBuf::resolve_path_against_base(&cwd, &server_cwd) {
+            Ok(resolved) => resolved,
+            Err(err) => {
+                return context
+                    .responder
+                    .fail(error::invalid_params(format!("cwd {cwd}: {err}")))
+                    .await;
+            }
+        };
+        let extra_roots: Vec<PathBuf> = params
+            .per_cwd_extra_user_roots
+            .iter()
+            .flatten()
+            .filter(|extra| extra.cwd == cwd)
+            .flat_map(|extra| &extra.extra_user_roots)
+            .map(|root| server_cwd.as_path().join(root))
+            .collect();
+        requests.push((cwd, resolved, extra_roots));
+    }
+    let service = context.state.config.service.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let codex_home = service.paths().codex_home.to_path_buf();
+        if let Err(err) = codex_skills::install_system_skills(&codex_home) {
+            tracing::warn!("cannot install the system skills: {err}");
+        }
+        let data = requests
+            .into_iter()
+            .map(|(cwd, resolved, extra_roots)| {
+                let config = thread_config(&service, &resolved);
+                let outcome = codex_core::skills::skills_for_cwd(
+                    &codex_home,
+                    &config,
+                    resolved.as_path(),
+                    &extra_roots,
+                );
+                v2::SkillsListEntry {
+                    cwd,
+                    skills: outcome.skills.into_iter().map(to_wire).collect(),
+                    errors: outcome
+                        .errors
+                        .into_iter()
+                        .map(|error| v2::SkillErrorInfo {
+                            path: error.path,
+                            message: error.message,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        v2::SkillsListResponse { data }
+    })
+    .await
+    .map_err(|err| error::internal_error(format!("skills task failed: {err}")));
+    context.responder.respond(result).await;
+}
+
+/// The config that applies in `cwd`, project layers included. A config that cannot be
+/// resolved (its problems are reported as config warnings) leaves every skill on.
+fn thread_config(service: &ConfigService, cwd: &AbsolutePathBuf) -> ConfigToml {
+    service
+        .load(Some(cwd))
+        .resolve()
+        .map(|resolved| resolved.config)
+        .unwrap_or_default()
+}
+
+pub(crate) async fn config_write(context: RequestContext, params: v2::SkillsConfigWriteParams) {
+    let service = context.state.config.service.clone();
+    let enabled = params.enabled;
+    let result = tokio::task::spawn_blocking(move || {
+        service.set_skill_enabled(std::path::Path::new(&params.path), enabled)
+    })
+    .await
+    .map_err(|err| error::internal_error(format!("config task failed: {err}")));
+    let result =
+        super::config::written(&context.state, result).map(|_| v2::SkillsConfigWriteResponse {
+            effective_enabled: enabled,
+        });
+    context.responder.respond(result).await;
+}
+
+fn to_wire(skill: core_skills::SkillMetadata) -> v2::SkillMetadata {
+    v2::SkillMetadata {
+        name: skill.name,
+        description: skill.description,
+        short_description: skill.short_description,
+        interface: skill.interface.map(|interface| v2::SkillInterface {
+            display_name: interface.display_name,
+            short_description: interface.short_description,
+            icon_small: interface.icon_small,
+            icon_large: interface.icon_large,
+            brand_color: interface.brand_color,
+            default_prompt: interface.default_prompt,
+        }),
+        dependencies: skill
+            .dependencies
+            .map(|dependencies| v2::SkillDependencies {
+                tools: dependencies
+                    .tools
+                    .into_iter()
+                    .map(|tool| v2::SkillToolDependency {
+                        r#type: tool.r#type,
+                        value: tool.value,
+                        description: tool.description,
+                        transport: tool.transport,
+                        command: tool.command,
+                        url: tool.url,
+                    })
+                    .collect(),
+            }),
+        path: skill.path,
+        scope: match skill.scope {
+            core_skills::SkillScope::User => v2::SkillScope::User,
+            core_skills::SkillScope::Repo => v2::SkillScope::Repo,
+            core_skills::SkillScope::System => v2::SkillScope::System,
+            core_skills::SkillScope::Admin => v2::SkillScope::Admin,
+        },
+        enabled: skill.enabled,
+    }
+}
