@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use codex_protocol::ThreadId;
+use codex_protocol::dynamic_tools::DynamicToolSpec;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::EventMsg;
@@ -63,6 +64,9 @@ impl RolloutItem {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct SessionMeta {
     pub id: ThreadId,
+    /// The thread this one was forked from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forked_from_id: Option<ThreadId>,
     /// When the thread started, RFC 3339 in UTC with milliseconds.
     pub timestamp: String,
     pub cwd: PathBuf,
@@ -75,6 +79,9 @@ pub struct SessionMeta {
     pub model_provider: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_instructions: Option<BaseInstructions>,
+    /// The tools the client declared at start; absent when there were none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_tools: Option<Vec<DynamicToolSpec>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git: Option<GitInfo>,
     /// Fields this build does not know, kept so that a rewrite loses nothing.

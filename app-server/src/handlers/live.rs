@@ -128,6 +128,7 @@ pub(crate) fn thread_error(err: ThreadError) -> JSONRPCErrorError {
             tracing::warn!("thread store failed: {err:#}");
             error::internal_error(format!("thread store failed: {err}"))
         }
+        ThreadError::InvalidDynamicTools(problem) => error::invalid_params(problem),
         other @ (ThreadError::NoActiveTurn
         | ThreadError::TurnMismatch { .. }
         | ThreadError::Busy

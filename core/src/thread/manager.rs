@@ -9,6 +9,7 @@ use codex_config::ConfigService;
 use codex_config::ConfigToml;
 use codex_protocol::ThreadId;
 use codex_protocol::config_types::SandboxMode;
+use codex_protocol::dynamic_tools::DynamicToolSpec;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::SandboxPolicy;
@@ -117,8 +118,53 @@ pub struct ThreadManager {
 /// How a thread's history begins.
 enum Origin {
     New,
-    Resumed(Vec<RolloutItem>),
-    Forked(Vec<RolloutItem>),
+    Resumed {
+        items: Vec<RolloutItem>,
+        inherited_tools: Vec<DynamicToolSpec>,
+    },
+    Forked {
+        source: ThreadId,
+        items: Vec<RolloutItem>,
+        inherited_tools: Vec<DynamicToolSpec>,
+    },
+}
+
+impl Origin {
+    /// The client tools the thread had before (resumed) or its source had (forked).
+    fn inherited_tools(&self) -> &[DynamicToolSpec] {
+        match self {
+            Origin::New => &[],
+            Origin::Resumed {
+                inherited_tools, ..
+            }
+            | Origin::Forked {
+                inherited_tools, ..
+            } => inherited_tools,
+        }
+    }
+}
+
+/// Refuses client tools whose names are empty, repeated, or those of built-in tools: the model
+/// could not tell them apart, and the model API refuses duplicate names.
+fn check_dynamic_tools(tools: &[DynamicToolSpec], builtin: &[String]) -> Result<(), ThreadError> {
+    for (index, tool) in tools.iter().enumerate() {
+        let problem = if tool.name.trim().is_empty() {
+            Some("a dynamic tool needs a name".to_owned())
+        } else if builtin.contains(&tool.name) {
+            Some(format!(
+                "dynamic tool name {} is already the name of a built-in tool",
+                tool.name
+            ))
+        } else if tools[..index].iter().any(|other| other.name == tool.name) {
+            Some(format!("dynamic tool name {} is declared twice", tool.name))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(ThreadError::InvalidDynamicTools(problem));
+        }
+    }
+    Ok(())
 }
 
 impl ThreadManager {
@@ -185,8 +231,17 @@ impl ThreadManager {
         if params.base_instructions.is_none() {
             params.base_instructions = rollout.meta.base_instructions.map(|base| base.text);
         }
+        let inherited_tools = rollout.meta.dynamic_tools.unwrap_or_default();
         let items = without_meta(rollout.lines.into_iter().map(|line| line.item));
-        self.load(id, params, Origin::Resumed(items)).await
+        self.load(
+            id,
+            params,
+            Origin::Resumed {
+                items,
+                inherited_tools,
+            },
+        )
+        .await
     }
 
     /// Starts a new thread with a copy of another's history (loaded or on disk).
@@ -196,10 +251,10 @@ impl ThreadManager {
         params: StartThread,
     ) -> Result<NewThread, ThreadError> {
         let loaded = self.threads().get(&source).cloned();
-        let items = match loaded {
+        let (items, inherited_tools) = match loaded {
             Some(thread) => {
                 thread.flush().await;
-                thread.recorded_items()
+                (thread.recorded_items(), thread.settings().dynamic_tools)
             }
             None => {
                 let rollout = self.store.read(source).map_err(|err| match err {
@@ -208,11 +263,23 @@ impl ThreadManager {
                     }
                     other => ThreadError::Rollout(other),
                 })?;
-                without_meta(rollout.lines.into_iter().map(|line| line.item))
+                let tools = rollout.meta.dynamic_tools.unwrap_or_default();
+                (
+                    without_meta(rollout.lines.into_iter().map(|line| line.item)),
+                    tools,
+                )
             }
         };
-        self.load(ThreadId::new(), params, Origin::Forked(items))
-            .await
+        self.load(
+            ThreadId::new(),
+            params,
+            Origin::Forked {
+                source,
+                items,
+                inherited_tools,
+            },
+        )
+        .await
     }
 
     /// A loaded thread.
@@ -248,7 +315,7 @@ impl ThreadManager {
     ) -> Result<NewThread, ThreadError> {
         let last_context = match &origin {
             Origin::New => None,
-            Origin::Resumed(items) | Origin::Forked(items) => {
+            Origin::Resumed { items, .. } | Origin::Forked { items, .. } => {
                 items.iter().rev().find_map(|item| match item {
                     RolloutItem::TurnContext(context) => Some(context.clone()),
                     _ => None,
@@ -325,7 +392,7 @@ impl ThreadManager {
             .iter()
             .find(|(feature, _)| feature.name == "unified_exec")
             .is_some_and(|(_, enabled)| *enabled);
-        let settings = ThreadSettings {
+        let mut settings = ThreadSettings {
             model,
             model_provider: params
                 .model_provider
@@ -348,8 +415,35 @@ impl ThreadManager {
             model_context_window: config.model_context_window,
             unified_exec,
             ephemeral: params.ephemeral,
-            dynamic_tools: params.dynamic_tools.clone(),
+            dynamic_tools: Vec::new(),
             collaboration_mode: codex_protocol::config_types::ModeKind::Default,
+        };
+        let builtin: Vec<String> = self
+            .tools
+            .specs_for(&family, &settings)
+            .iter()
+            .filter_map(|spec| spec.get("name").and_then(|name| name.as_str()))
+            .map(str::to_owned)
+            .collect();
+        settings.dynamic_tools = if params.dynamic_tools.is_empty() {
+            // Tools a resumed or forked thread inherits were checked when they were declared,
+            // but against the tools of their time: a clash now leaves the built-in in place.
+            let mut kept: Vec<DynamicToolSpec> = Vec::new();
+            for tool in origin.inherited_tools() {
+                if builtin.contains(&tool.name) || kept.iter().any(|other| other.name == tool.name)
+                {
+                    tracing::warn!(
+                        "thread {id}: dropping the client tool {}: the name is taken",
+                        tool.name
+                    );
+                } else {
+                    kept.push(tool.clone());
+                }
+            }
+            kept
+        } else {
+            check_dynamic_tools(&params.dynamic_tools, &builtin)?;
+            params.dynamic_tools.clone()
         };
         let model_client = self
             .models
@@ -358,17 +452,21 @@ impl ThreadManager {
 
         let (history, recorded) = match &origin {
             Origin::New => (Vec::new(), Vec::new()),
-            Origin::Resumed(items) | Origin::Forked(items) => {
+            Origin::Resumed { items, .. } | Origin::Forked { items, .. } => {
                 (history::rebuild(items.iter()), items.clone())
             }
         };
         let recorder = match (&origin, params.ephemeral) {
             (_, true) => None,
-            (Origin::Resumed(_), false) => Some(Recorder::resume(self.store.resume(id)?)),
-            (Origin::New | Origin::Forked(_), false) => {
+            (Origin::Resumed { .. }, false) => Some(Recorder::resume(self.store.resume(id)?)),
+            (Origin::New | Origin::Forked { .. }, false) => {
                 let start = OffsetDateTime::now_utc();
                 let meta = SessionMeta {
                     id,
+                    forked_from_id: match &origin {
+                        Origin::Forked { source, .. } => Some(*source),
+                        _ => None,
+                    },
                     timestamp: format_timestamp(start),
                     cwd: settings.cwd.clone(),
                     originator: self.originator.clone(),
@@ -378,6 +476,8 @@ impl ThreadManager {
                     base_instructions: Some(BaseInstructions {
                         text: settings.base_instructions.clone(),
                     }),
+                    dynamic_tools: (!settings.dynamic_tools.is_empty())
+                        .then(|| settings.dynamic_tools.clone()),
                     git: None,
                     extra: serde_json::Map::new(),
                 };
@@ -385,7 +485,7 @@ impl ThreadManager {
                 let git = Box::pin(async move { collect_git_info(&git_cwd).await });
                 let recorder =
                     Recorder::create(self.store.clone(), &self.codex_home, meta, start, git);
-                if let Origin::Forked(items) = &origin {
+                if let Origin::Forked { items, .. } = &origin {
                     recorder.record(items.clone());
                 }
                 Some(recorder)

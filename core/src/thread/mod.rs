@@ -181,6 +181,8 @@ pub enum ThreadError {
     Busy,
     #[error("input must not be empty")]
     EmptyInput,
+    #[error("{0}")]
+    InvalidDynamicTools(String),
     #[error("numTurns must be >= 1")]
     InvalidRollback,
     #[error("thread not loaded: {0}")]

@@ -24,26 +24,17 @@ use tokio::sync::oneshot;
 use super::ToolContext;
 use super::approval::lock;
 
-/// A tool the client declared for a thread and runs itself.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DynamicTool {
-    pub name: String,
-    pub description: String,
-    /// The JSON Schema of its arguments, offered to the model as is.
-    pub input_schema: serde_json::Value,
-}
+pub use codex_protocol::dynamic_tools::DynamicToolSpec as DynamicTool;
 
-impl DynamicTool {
-    /// The function tool definition the model is offered.
-    pub(crate) fn spec(&self) -> serde_json::Value {
-        serde_json::json!({
-            "type": "function",
-            "name": self.name,
-            "description": self.description,
-            "strict": false,
-            "parameters": self.input_schema,
-        })
-    }
+/// The function tool definition the model is offered for a client's tool.
+pub(crate) fn dynamic_tool_spec(tool: &DynamicTool) -> serde_json::Value {
+    serde_json::json!({
+        "type": "function",
+        "name": tool.name,
+        "description": tool.description,
+        "strict": false,
+        "parameters": tool.input_schema,
+    })
 }
 
 /// The client's answer to a dynamic tool call.

@@ -224,7 +224,7 @@ impl ToolRouter for CodexTools {
 
     fn specs_for(&self, family: &ModelFamily, settings: &ThreadSettings) -> Vec<serde_json::Value> {
         let mut specs = spec::specs(family, settings.unified_exec);
-        specs.extend(settings.dynamic_tools.iter().map(|tool| tool.spec()));
+        specs.extend(settings.dynamic_tools.iter().map(client::dynamic_tool_spec));
         specs
     }
 

@@ -22,6 +22,7 @@ pub fn samples() -> PathBuf {
 pub fn meta(id: ThreadId, at: OffsetDateTime, provider: &str, cwd: &str) -> SessionMeta {
     SessionMeta {
         id,
+        forked_from_id: None,
         timestamp: codex_rollout::format_timestamp(at),
         cwd: PathBuf::from(cwd),
         originator: "test".to_string(),
@@ -29,6 +30,7 @@ pub fn meta(id: ThreadId, at: OffsetDateTime, provider: &str, cwd: &str) -> Sess
         source: SessionSource::Vscode,
         model_provider: Some(provider.to_string()),
         base_instructions: None,
+        dynamic_tools: None,
         git: None,
         extra: Default::default(),
     }

@@ -164,6 +164,92 @@ async fn dynamic_tools_need_the_experimental_capability() {
     assert!(live.model.requests().is_empty());
 }
 
+/// The names of the tools the model was offered in request `index`.
+fn offered_tools(live: &Live, index: usize) -> Vec<String> {
+    let body = live.model.requests()[index].json.clone().unwrap();
+    body["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|tool| tool["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn dynamic_tools_survive_a_fork_and_a_restart() {
+    let live = Live::new().await;
+    live.model.enqueue_all([text(), text(), text()]);
+    let thread = {
+        let (_server, mut client) = serve(&live, true).await;
+        let thread = start_thread(&live, &mut client, weather_tool()).await;
+        turn(&mut client, &thread, json!({}), |_| json!({})).await;
+        let answer = client
+            .request(&json!({"id": 3, "method": "thread/fork", "params": {"threadId": thread}}))
+            .await;
+        let fork = answer["result"]["thread"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        turn(&mut client, &fork, json!({}), |_| json!({})).await;
+        // The fork's rollout names its source and keeps the tools.
+        let path = answer["result"]["thread"]["path"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let first_line = std::fs::read_to_string(&path).unwrap();
+        let meta: Value = serde_json::from_str(first_line.lines().next().unwrap()).unwrap();
+        assert_eq!(meta["payload"]["forked_from_id"], thread.as_str());
+        assert_eq!(
+            meta["payload"]["dynamic_tools"][0]["name"], "lookup_weather",
+            "{meta}"
+        );
+        thread
+    };
+    // A new server: the thread is resumed from disk, its tools from session_meta.
+    let (_server, mut client) = serve(&live, true).await;
+    let answer = client
+        .request(&json!({"id": 4, "method": "thread/resume", "params": {"threadId": thread}}))
+        .await;
+    assert!(answer.get("result").is_some(), "{answer}");
+    turn(&mut client, &thread, json!({}), |_| json!({})).await;
+    for index in 0..3 {
+        assert!(
+            offered_tools(&live, index).contains(&"lookup_weather".to_owned()),
+            "request {index}: {:?}",
+            offered_tools(&live, index)
+        );
+    }
+}
+
+#[tokio::test]
+async fn dynamic_tools_may_not_take_a_built_in_name_or_repeat_one() {
+    let live = Live::new().await;
+    let (_server, mut client) = serve(&live, true).await;
+    let tool =
+        |name: &str| json!({"name": name, "description": "d", "inputSchema": {"type": "object"}});
+    for (id, tools, message) in [
+        (
+            1,
+            json!([tool("exec_command")]),
+            "Invalid params: dynamic tool name exec_command is already the name of a built-in tool",
+        ),
+        (
+            2,
+            json!([tool("twice"), tool("twice")]),
+            "Invalid params: dynamic tool name twice is declared twice",
+        ),
+    ] {
+        let answer = client
+            .request(&json!({"id": id, "method": "thread/start", "params": {
+                "cwd": live.work, "dynamicTools": tools,
+            }}))
+            .await;
+        assert_eq!(answer["error"]["code"], -32602, "{answer}");
+        assert_eq!(answer["error"]["message"], message, "{answer}");
+    }
+    assert!(live.model.requests().is_empty());
+}
+
 fn question_call() -> Reply {
     call(
         "call_ask",
