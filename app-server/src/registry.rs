@@ -39,6 +39,9 @@ struct State {
     subscribers: HashMap<ThreadId, HashSet<ConnectionId>>,
     /// Who listens to each thread's legacy `codex/event/*` stream.
     legacy_listeners: HashMap<ThreadId, HashSet<ConnectionId>>,
+    /// The v1 listener subscriptions behind `legacy_listeners`, by subscription id: a
+    /// connection may listen to a thread more than once, and stops when its last goes.
+    legacy_subscriptions: HashMap<String, (ConnectionId, ThreadId)>,
 }
 
 impl Registry {
@@ -63,6 +66,9 @@ impl Registry {
                     !subscribers.is_empty()
                 });
             }
+            state
+                .legacy_subscriptions
+                .retain(|_, (connection, _)| *connection != id);
             state.connections.remove(&id)
         };
         if let Some(connection) = connection {
@@ -151,19 +157,47 @@ impl Registry {
     }
 
     /// Sends `thread`'s legacy events to `connection` from now on (v1 `addConversationListener`).
-    pub(crate) fn listen_legacy(&self, connection: ConnectionId, thread: ThreadId) {
-        self.add(connection, thread, |state| &mut state.legacy_listeners);
+    /// Returns the new subscription's id, or `None` when the connection is gone.
+    pub(crate) fn listen_legacy(
+        &self,
+        connection: ConnectionId,
+        thread: ThreadId,
+    ) -> Option<String> {
+        let mut state = lock(&self.state);
+        if !state.connections.contains_key(&connection) {
+            return None;
+        }
+        let subscription = ThreadId::new().to_string();
+        state
+            .legacy_subscriptions
+            .insert(subscription.clone(), (connection, thread));
+        state
+            .legacy_listeners
+            .entry(thread)
+            .or_default()
+            .insert(connection);
+        Some(subscription)
     }
 
-    /// Stops sending `thread`'s legacy events to `connection` (v1 `removeConversationListener`).
-    pub(crate) fn unlisten_legacy(&self, connection: ConnectionId, thread: ThreadId) {
+    /// Ends a legacy subscription (v1 `removeConversationListener`); its connection stops getting
+    /// the thread's legacy events unless another of its subscriptions still asks for them.
+    /// Returns whether the subscription existed.
+    pub(crate) fn unlisten_legacy(&self, subscription: &str) -> bool {
         let mut state = lock(&self.state);
-        if let Some(listeners) = state.legacy_listeners.get_mut(&thread) {
+        let Some((connection, thread)) = state.legacy_subscriptions.remove(subscription) else {
+            return false;
+        };
+        let still_listening = state
+            .legacy_subscriptions
+            .values()
+            .any(|other| *other == (connection, thread));
+        if !still_listening && let Some(listeners) = state.legacy_listeners.get_mut(&thread) {
             listeners.remove(&connection);
             if listeners.is_empty() {
                 state.legacy_listeners.remove(&thread);
             }
         }
+        true
     }
 
     /// Sends one of `thread`'s legacy `codex/event/*` notifications, already serialised, to the
@@ -292,5 +326,31 @@ mod tests {
         assert!(lock(&registry.state).subscribers.is_empty());
         assert!(lock(&registry.state).legacy_listeners.is_empty());
         assert!(a.outbound.is_closed());
+    }
+
+    #[test]
+    fn legacy_subscriptions_end_one_by_one_and_with_their_connection() {
+        let registry = Registry::default();
+        let first = registry.open();
+        let second = registry.open();
+        let thread = ThreadId::new();
+        let a = registry.listen_legacy(first.id, thread).unwrap();
+        let b = registry.listen_legacy(first.id, thread).unwrap();
+        let c = registry.listen_legacy(second.id, thread).unwrap();
+        assert_ne!(a, b);
+
+        // One of two subscriptions gone: the connection still listens.
+        assert!(registry.unlisten_legacy(&a));
+        assert!(!registry.unlisten_legacy(&a));
+        assert!(registry.listens_legacy(first.id, thread));
+        assert!(registry.unlisten_legacy(&b));
+        assert!(!registry.listens_legacy(first.id, thread));
+
+        // A closed connection's subscriptions go with it.
+        registry.remove(second.id);
+        assert!(!registry.has_legacy_listeners(thread));
+        assert!(!registry.unlisten_legacy(&c));
+        assert!(lock(&registry.state).legacy_subscriptions.is_empty());
+        assert_eq!(registry.listen_legacy(second.id, thread), None);
     }
 }

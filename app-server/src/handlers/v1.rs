@@ -7,12 +7,9 @@
 //! no one else. A conversation opened here does not subscribe its connection to the v2
 //! notifications.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::LazyLock;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use codex_app_server_protocol::JSONRPCErrorError;
@@ -36,21 +33,14 @@ use super::live;
 use super::thread;
 use crate::codec;
 use crate::connection::Connection;
-use crate::connection::ConnectionId;
 use crate::dispatch::RequestContext;
 use crate::error;
 use crate::state::ServerState;
-use crate::sync::lock;
 
 /// How long `interruptConversation` waits for the turn to stop before answering anyway.
 const INTERRUPT_WAIT: Duration = Duration::from_secs(10);
 /// How often `interruptConversation` looks whether the turn stopped.
 const INTERRUPT_POLL: Duration = Duration::from_millis(10);
-
-/// The listeners by subscription id: which connection listens to which conversation. Ids are
-/// fresh uuids, so one table serves every server in the process.
-static LISTENERS: LazyLock<Mutex<HashMap<String, (ConnectionId, ThreadId)>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
 
 fn conversation_not_found(id: ThreadId) -> JSONRPCErrorError {
     error::invalid_request(format!("conversation not found: {id}"))
@@ -146,12 +136,14 @@ pub(crate) async fn add_listener(
     if let Err(err) = loaded(&context.state, id).await {
         return context.responder.fail(err).await;
     }
-    let subscription_id = ThreadId::new().to_string();
-    lock(&LISTENERS).insert(subscription_id.clone(), (context.connection.id, id));
-    context
+    let Some(subscription_id) = context
         .state
         .registry
-        .listen_legacy(context.connection.id, id);
+        .listen_legacy(context.connection.id, id)
+    else {
+        // The connection closed meanwhile: nobody is left to answer.
+        return;
+    };
     context
         .responder
         .respond(Ok(v1::AddConversationSubscriptionResponse {
@@ -164,35 +156,21 @@ pub(crate) async fn remove_listener(
     context: RequestContext,
     params: v1::RemoveConversationListenerParams,
 ) {
-    let removed = {
-        let mut listeners = lock(&LISTENERS);
-        listeners
-            .remove(&params.subscription_id)
-            .map(|(connection, thread)| {
-                // Another subscription of the same connection to the conversation keeps it.
-                let last = !listeners
-                    .values()
-                    .any(|other| *other == (connection, thread));
-                (connection, thread, last)
-            })
-    };
-    match removed {
-        Some((connection, thread, last)) => {
-            if last {
-                context.state.registry.unlisten_legacy(connection, thread);
-            }
-            context
-                .responder
-                .respond(Ok(v1::RemoveConversationSubscriptionResponse {}))
-                .await;
-        }
-        None => {
-            let message = format!("subscription not found: {}", params.subscription_id);
-            context
-                .responder
-                .fail(error::invalid_request(message))
-                .await;
-        }
+    if context
+        .state
+        .registry
+        .unlisten_legacy(&params.subscription_id)
+    {
+        context
+            .responder
+            .respond(Ok(v1::RemoveConversationSubscriptionResponse {}))
+            .await;
+    } else {
+        let message = format!("subscription not found: {}", params.subscription_id);
+        context
+            .responder
+            .fail(error::invalid_request(message))
+            .await;
     }
 }
 
