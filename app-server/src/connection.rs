@@ -31,6 +31,8 @@ pub(crate) struct ConnectionId(pub u64);
 #[derive(Debug)]
 pub(crate) struct ClientSession {
     pub user_agent: String,
+    /// `clientInfo.name`: recorded as the originator of the threads this client starts.
+    pub client_name: String,
     pub experimental_api: bool,
     /// Notification methods this client asked never to receive.
     pub opted_out: HashSet<String>,
@@ -177,6 +179,7 @@ mod tests {
         connection
             .initialize(ClientSession {
                 user_agent: "test".into(),
+                client_name: "test".into(),
                 experimental_api: false,
                 opted_out: opted_out.iter().map(|method| method.to_string()).collect(),
             })

@@ -246,6 +246,7 @@ mod tests {
         connection
             .initialize(ClientSession {
                 user_agent: "test".into(),
+                client_name: "test".into(),
                 experimental_api: false,
                 opted_out: Default::default(),
             })

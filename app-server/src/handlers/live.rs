@@ -88,7 +88,11 @@ pub(crate) struct Overrides {
 
 impl Overrides {
     /// The core's options; relative paths are taken against the server's working directory.
-    pub(crate) fn into_start(self, state: &ServerState) -> Result<StartThread, JSONRPCErrorError> {
+    pub(crate) fn into_start(
+        self,
+        context: &RequestContext,
+    ) -> Result<StartThread, JSONRPCErrorError> {
+        let state = &context.state;
         let mut config = Vec::new();
         for (key, value) in self.config.unwrap_or_default() {
             let value = toml::Value::try_from(&value).map_err(|err| {
@@ -107,6 +111,10 @@ impl Overrides {
             developer_instructions: self.developer_instructions,
             ephemeral: self.ephemeral,
             dynamic_tools: Vec::new(),
+            originator: context
+                .connection
+                .session()
+                .map(|session| session.client_name.clone()),
         })
     }
 }
@@ -219,7 +227,7 @@ pub(crate) async fn start(context: RequestContext, mut params: v2::ThreadStartPa
     let dynamic_tools = params.dynamic_tools.take().unwrap_or_default();
     let overrides = overrides!(params, params.ephemeral.unwrap_or(false));
     let started = async {
-        let mut start = overrides.into_start(&context.state)?;
+        let mut start = overrides.into_start(&context)?;
         start.dynamic_tools = dynamic_tools
             .into_iter()
             .map(|tool| DynamicTool {
@@ -266,7 +274,7 @@ pub(crate) async fn resume(context: RequestContext, params: v2::ThreadResumePara
     };
     let overrides = overrides!(params, false);
     let resumed = async {
-        let start = overrides.into_start(&context.state)?;
+        let start = overrides.into_start(&context)?;
         let manager = context.state.threads.manager().await?;
         match manager.resume_thread(id, start).await {
             Ok(new) => Ok(go_live(&context, new)),
@@ -301,7 +309,7 @@ pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) 
     };
     let overrides = overrides!(params, false);
     let forked = async {
-        let start = overrides.into_start(&context.state)?;
+        let start = overrides.into_start(&context)?;
         let manager = context.state.threads.manager().await?;
         manager
             .fork_thread(source, start)

@@ -157,6 +157,7 @@ async fn initialize(context: RequestContext, params: wire_v1::InitializeParams) 
     let user_agent = user_agent(&params.client_info, &context.state.platform);
     let session = ClientSession {
         user_agent: user_agent.clone(),
+        client_name: params.client_info.name.clone(),
         experimental_api,
         opted_out: opted_out.into_iter().collect(),
     };

@@ -91,7 +91,7 @@ fn rollout_path(thread: &CodexThread) -> String {
 
 pub(crate) async fn new_conversation(context: RequestContext, params: v1::NewConversationParams) {
     let started = async {
-        let start = overrides(Some(params)).into_start(&context.state)?;
+        let start = overrides(Some(params)).into_start(&context)?;
         let manager = context.state.threads.manager().await?;
         manager
             .start_thread(start)
@@ -403,7 +403,7 @@ fn named_conversation(
 pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversationParams) {
     let resumed = async {
         let id = named_conversation(params.path, params.conversation_id)?;
-        let start = overrides(params.overrides).into_start(&context.state)?;
+        let start = overrides(params.overrides).into_start(&context)?;
         let manager = context.state.threads.manager().await?;
         match manager.resume_thread(id, start).await {
             Ok(new) => Ok(live::run(&context.state, new)),
@@ -429,7 +429,7 @@ pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversati
 pub(crate) async fn fork(context: RequestContext, params: v1::ForkConversationParams) {
     let forked = async {
         let source = named_conversation(params.path, params.conversation_id)?;
-        let start = overrides(params.overrides).into_start(&context.state)?;
+        let start = overrides(params.overrides).into_start(&context)?;
         let manager = context.state.threads.manager().await?;
         manager
             .fork_thread(source, start)

@@ -93,6 +93,9 @@ pub struct StartThread {
     pub ephemeral: bool,
     /// Tools the client declares and runs itself.
     pub dynamic_tools: Vec<crate::tools::DynamicTool>,
+    /// Who starts the thread (the client's name), for `session_meta`; the manager's own
+    /// originator when `None`.
+    pub originator: Option<String>,
 }
 
 /// A thread just loaded, with its event stream (the only one there is).
@@ -469,7 +472,10 @@ impl ThreadManager {
                     },
                     timestamp: format_timestamp(start),
                     cwd: settings.cwd.clone(),
-                    originator: self.originator.clone(),
+                    originator: params
+                        .originator
+                        .clone()
+                        .unwrap_or_else(|| self.originator.clone()),
                     cli_version: self.cli_version.clone(),
                     source: self.source.clone(),
                     model_provider: Some(settings.model_provider.clone()),

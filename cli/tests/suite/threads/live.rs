@@ -213,6 +213,21 @@ async fn a_text_turn_streams_its_items_in_order() {
         completed["turn"],
         json!({"id": turn_id, "items": [], "status": "completed", "error": null})
     );
+
+    // The rollout names the client that started the thread, as the reference's do.
+    let path = started["thread"]["path"].as_str().unwrap().to_owned();
+    let mut meta = Value::Null;
+    for _ in 0..100 {
+        if let Some(line) = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| text.lines().next().map(str::to_owned))
+        {
+            meta = serde_json::from_str(&line).unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(meta["payload"]["originator"], "live", "{meta}");
     assert_eq!(live.model.requests().len(), 1);
 }
 
