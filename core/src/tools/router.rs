@@ -242,6 +242,8 @@ impl ToolRouter for CodexTools {
             {
                 let (body, success) =
                     client::call_dynamic(context, &call.call_id, &call.name, arguments).await;
+                let body =
+                    truncate::truncate_body(body, truncate::for_output(context.family.truncation));
                 return call.output_body(body, success);
             }
             let (text, success) = self.run(&call, context).await;

@@ -7,6 +7,9 @@
 //! `max_output_tokens`, the shell tools to the model's policy); then the whole output sent back
 //! to the model is cut to 1.2 times the model's policy, which can cut through a first marker.
 
+use codex_protocol::models::FunctionCallOutputBody;
+use codex_protocol::models::FunctionCallOutputContentItem;
+
 use crate::model_family::TruncationPolicy;
 
 /// The reference's estimate of a token: four bytes.
@@ -73,10 +76,95 @@ pub(crate) fn truncate_with_line_count(text: &str, policy: TruncationPolicy) -> 
     )
 }
 
+/// A client tool's answer cut like any other tool output: its texts share `policy`'s budget in
+/// proportion to their lengths (images pass untouched), so a client cannot flood the context.
+pub(crate) fn truncate_body(
+    body: FunctionCallOutputBody,
+    policy: TruncationPolicy,
+) -> FunctionCallOutputBody {
+    let items = match body {
+        FunctionCallOutputBody::String(text) => {
+            return FunctionCallOutputBody::String(truncate_text(&text, policy));
+        }
+        FunctionCallOutputBody::List(items) => items,
+    };
+    let total: usize = items
+        .iter()
+        .map(|item| match item {
+            FunctionCallOutputContentItem::InputText { text } => text.len(),
+            FunctionCallOutputContentItem::InputImage { .. } => 0,
+        })
+        .sum();
+    let budget = byte_budget(policy);
+    if total <= budget {
+        return FunctionCallOutputBody::List(items);
+    }
+    let share = |len: usize| {
+        let part = budget.saturating_mul(len) / total;
+        match policy {
+            TruncationPolicy::Tokens(_) => TruncationPolicy::Tokens(part / BYTES_PER_TOKEN),
+            TruncationPolicy::Bytes(_) => TruncationPolicy::Bytes(part),
+        }
+    };
+    FunctionCallOutputBody::List(
+        items
+            .into_iter()
+            .map(|item| match item {
+                FunctionCallOutputContentItem::InputText { text } => {
+                    let text = truncate_text(&text, share(text.len()));
+                    FunctionCallOutputContentItem::InputText { text }
+                }
+                image @ FunctionCallOutputContentItem::InputImage { .. } => image,
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
+
+    #[test]
+    fn a_client_answer_shares_the_budget_and_keeps_images() {
+        let image = FunctionCallOutputContentItem::InputImage {
+            image_url: "data:image/png;base64,AAAA".to_owned(),
+        };
+        let body = FunctionCallOutputBody::List(vec![
+            FunctionCallOutputContentItem::InputText {
+                text: "a".repeat(300),
+            },
+            image.clone(),
+            FunctionCallOutputContentItem::InputText {
+                text: "b".repeat(100),
+            },
+        ]);
+        let FunctionCallOutputBody::List(items) = truncate_body(body, TruncationPolicy::Bytes(200))
+        else {
+            panic!("a list stays a list");
+        };
+        let texts: Vec<&str> = items
+            .iter()
+            .filter_map(|item| match item {
+                FunctionCallOutputContentItem::InputText { text } => Some(text.as_str()),
+                FunctionCallOutputContentItem::InputImage { .. } => None,
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                format!("{}…150 chars truncated…{}", "a".repeat(75), "a".repeat(75)),
+                format!("{}…50 chars truncated…{}", "b".repeat(25), "b".repeat(25)),
+            ]
+        );
+        assert_eq!(items[1], image);
+
+        let short = FunctionCallOutputBody::String("fine".to_owned());
+        assert_eq!(
+            truncate_body(short.clone(), TruncationPolicy::Bytes(200)),
+            short
+        );
+    }
 
     #[test]
     fn keeps_both_ends_and_counts_what_it_cut() {
