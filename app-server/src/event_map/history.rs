@@ -13,15 +13,26 @@ use codex_rollout::RolloutItem;
 
 use super::convert;
 
-/// The turns of a thread whose rollout holds `items`, oldest first.
-pub(crate) fn rebuild_turns<'a>(items: impl IntoIterator<Item = &'a RolloutItem>) -> Vec<v2::Turn> {
+/// The turns of a thread whose rollout holds `items`, oldest first. `active_turn` is the turn the
+/// thread is running now, if any: an unfinished turn that is not it was cut off (the server
+/// stopped or crashed mid-turn) and shows as `interrupted`, not as forever in progress.
+pub(crate) fn rebuild_turns<'a>(
+    items: impl IntoIterator<Item = &'a RolloutItem>,
+    active_turn: Option<&str>,
+) -> Vec<v2::Turn> {
     let mut builder = HistoryBuilder::default();
     for item in items {
         if let RolloutItem::EventMsg(event) = item {
             builder.event(event);
         }
     }
-    builder.finish()
+    let mut turns = builder.finish();
+    for turn in &mut turns {
+        if turn.status == v2::TurnStatus::InProgress && Some(turn.id.as_str()) != active_turn {
+            turn.status = v2::TurnStatus::Interrupted;
+        }
+    }
+    turns
 }
 
 #[derive(Debug, Default)]
@@ -260,21 +271,24 @@ mod tests {
 
     #[test]
     fn rollouts_without_turn_events_get_one_turn_per_user_message() {
-        let turns = rebuild_turns(&[
-            user("one"),
-            agent("reply"),
-            event(EventMsg::AgentReasoning(AgentReasoningEvent {
-                text: "first".into(),
-            })),
-            event(EventMsg::AgentReasoning(AgentReasoningEvent {
-                text: "second".into(),
-            })),
-            event(EventMsg::AgentReasoningRawContent(
-                AgentReasoningRawContentEvent { text: "raw".into() },
-            )),
-            agent(""),
-            user("two"),
-        ]);
+        let turns = rebuild_turns(
+            &[
+                user("one"),
+                agent("reply"),
+                event(EventMsg::AgentReasoning(AgentReasoningEvent {
+                    text: "first".into(),
+                })),
+                event(EventMsg::AgentReasoning(AgentReasoningEvent {
+                    text: "second".into(),
+                })),
+                event(EventMsg::AgentReasoningRawContent(
+                    AgentReasoningRawContentEvent { text: "raw".into() },
+                )),
+                agent(""),
+                user("two"),
+            ],
+            None,
+        );
         assert_eq!(
             shape(&turns),
             [
@@ -301,7 +315,7 @@ mod tests {
 
     #[test]
     fn errors_aborts_and_rollbacks() {
-        let turns = rebuild_turns(&[
+        let items = [
             started("t1"),
             user("fails"),
             event(EventMsg::Error(ErrorEvent {
@@ -325,7 +339,8 @@ mod tests {
             })),
             started("t4"),
             user("still running"),
-        ]);
+        ];
+        let turns = rebuild_turns(&items, Some("t4"));
         let ids: Vec<&str> = turns.iter().map(|turn| turn.id.as_str()).collect();
         assert_eq!(ids, ["t1", "t2", "t4"]);
         assert_eq!(
@@ -339,6 +354,11 @@ mod tests {
                 (v2::TurnStatus::InProgress, strings(&["item-3 userMessage"])),
             ]
         );
+        // Not running any more (the server stopped mid-turn): the last turn was cut off.
+        let stopped = rebuild_turns(&items, None);
+        assert_eq!(stopped[2].status, v2::TurnStatus::Interrupted);
+        assert_eq!(stopped[1].status, v2::TurnStatus::Interrupted);
+        assert_eq!(stopped[0].status, v2::TurnStatus::Failed);
         assert_eq!(
             turns[0].error,
             Some(v2::TurnError {

@@ -198,7 +198,7 @@ pub(crate) fn wire_thread(thread: &CodexThread, include_turns: bool) -> v2::Thre
         source: v2::SessionSource::Vscode,
         git_info: None,
         turns: if include_turns {
-            history::rebuild_turns(items.iter())
+            history::rebuild_turns(items.iter(), thread.active_turn_id().as_deref())
         } else {
             Vec::new()
         },

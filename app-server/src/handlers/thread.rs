@@ -188,10 +188,12 @@ fn thread_from_summary(summary: &ThreadSummary, fallback_provider: &str) -> v2::
 }
 
 /// A stored thread as the wire shows it, with its turns if asked for.
+/// `active_turn`: the turn the thread runs now, if it is loaded and busy.
 pub(crate) fn thread_from_rollout(
     rollout: &LoadedRollout,
     path: &Path,
     include_turns: bool,
+    active_turn: Option<&str>,
 ) -> v2::Thread {
     let meta = &rollout.meta;
     let items = || rollout.lines.iter().map(|line| &line.item);
@@ -224,7 +226,7 @@ pub(crate) fn thread_from_rollout(
         source: convert::session_source(&meta.source),
         git_info: meta.git.as_ref().map(convert::git_info),
         turns: if include_turns {
-            history::rebuild_turns(items())
+            history::rebuild_turns(items(), active_turn)
         } else {
             Vec::new()
         },
@@ -255,14 +257,20 @@ fn read_at(
     id: ThreadId,
     path: &Path,
     include_turns: bool,
+    active_turn: Option<&str>,
 ) -> Result<v2::Thread, JSONRPCErrorError> {
     match codex_rollout::read_rollout(path) {
-        Ok(rollout) => Ok(thread_from_rollout(&rollout, path, include_turns)),
+        Ok(rollout) => Ok(thread_from_rollout(
+            &rollout,
+            path,
+            include_turns,
+            active_turn,
+        )),
         Err(RolloutError::FileNotFound(_)) => {
             // Moved since the index saw it; look again once.
             let path = find(store, id, error::thread_not_loaded)?;
             codex_rollout::read_rollout(&path)
-                .map(|rollout| thread_from_rollout(&rollout, &path, include_turns))
+                .map(|rollout| thread_from_rollout(&rollout, &path, include_turns, active_turn))
                 .map_err(store_error)
         }
         Err(err) => Err(store_error(err)),
@@ -283,9 +291,17 @@ pub(crate) async fn read(context: RequestContext, params: v2::ThreadReadParams) 
             .respond(Ok(v2::ThreadReadResponse { thread }))
             .await;
     }
+    // A thread loaded here may be mid-turn; any other unfinished turn was cut off.
+    let active_turn = match context.state.threads.manager().await {
+        Ok(manager) => manager
+            .get(id)
+            .ok()
+            .and_then(|thread| thread.active_turn_id()),
+        Err(_) => None,
+    };
     let result = blocking(&context.state, move |store| {
         let path = find(store, id, error::thread_not_loaded)?;
-        read_at(store, id, &path, include_turns)
+        read_at(store, id, &path, include_turns, active_turn.as_deref())
     })
     .await
     .map(|thread| v2::ThreadReadResponse { thread });
@@ -320,7 +336,7 @@ pub(crate) async fn unarchive(context: RequestContext, params: v2::ThreadUnarchi
             return Err(error::no_archived_rollout(id));
         }
         let path = store.unarchive(id).map_err(store_error)?;
-        read_at(store, id, &path, false)
+        read_at(store, id, &path, false, None)
     })
     .await
     .map(|thread| v2::ThreadUnarchiveResponse { thread });

@@ -351,7 +351,7 @@ fn summary_at(path: &Path) -> Result<v1::ConversationSummary, JSONRPCErrorError>
             path.display()
         ))
     })?;
-    let wire = thread::thread_from_rollout(&rollout, path, false);
+    let wire = thread::thread_from_rollout(&rollout, path, false, None);
     let meta = rollout.meta;
     Ok(v1::ConversationSummary {
         conversation_id: meta.id,

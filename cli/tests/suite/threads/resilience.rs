@@ -307,6 +307,10 @@ async fn a_thread_resumes_after_its_server_was_killed_mid_turn() {
         client.report(),
         rollout()
     );
+    // The turn the crash cut off is over: it shows as interrupted, not as running forever.
+    assert_eq!(turns.len(), 2, "{resumed}");
+    assert_eq!(turns[0]["status"], "completed");
+    assert_eq!(turns[1]["status"], "interrupted", "{resumed}");
     let (_, seen) = turn(&mut client, 2, &thread, "after the crash").await;
     assert_eq!(agent_text(&client, &seen), "after the crash");
     let body = last_request(&live);
