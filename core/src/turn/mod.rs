@@ -342,9 +342,46 @@ fn build_prompt(session: &Session, turn: &Turn, with_tools: bool) -> Prompt {
 }
 
 /// The item being streamed, so deltas and the final item share its id.
+/// The output item being streamed, with what has arrived of it: if the stream breaks off, the
+/// item is still completed (with that much) so that no client waits on it forever.
 enum Streaming {
-    Message { id: String },
-    Reasoning { id: String },
+    Message {
+        id: String,
+        text: String,
+    },
+    Reasoning {
+        id: String,
+        summary: Vec<String>,
+        raw: Vec<String>,
+    },
+}
+
+/// Appends `delta` to part `index` of `parts`, adding parts up to it as needed.
+fn append_part(parts: &mut Vec<String>, index: i64, delta: &str) {
+    let index = usize::try_from(index).unwrap_or(0);
+    if parts.len() <= index {
+        parts.resize(index + 1, String::new());
+    }
+    parts[index].push_str(delta);
+}
+
+/// Completes an item whose stream broke off, with what it had. Only the item notifications go
+/// out: the history keeps no half message, and a resent request streams it again as a new item.
+async fn complete_cut_item(session: &Session, turn: &Turn, streaming: Option<Streaming>) {
+    let item = match streaming {
+        None => return,
+        Some(Streaming::Message { id, text }) => TurnItem::AgentMessage(AgentMessageItem {
+            id,
+            content: vec![AgentMessageContent::Text { text }],
+            phase: None,
+        }),
+        Some(Streaming::Reasoning { id, summary, raw }) => TurnItem::Reasoning(ReasoningItem {
+            id,
+            summary_text: summary,
+            raw_content: raw,
+        }),
+    };
+    emit_item_completed(session, turn, item).await;
 }
 
 async fn sample_once(
@@ -359,13 +396,21 @@ async fn sample_once(
     let mut completed = false;
     let thread_id = session.id.to_string();
     while let Some(event) = stream.next().await {
-        match event? {
+        let event = match event {
+            Ok(event) => event,
+            Err(error) => {
+                complete_cut_item(session, turn, streaming.take()).await;
+                return Err(error);
+            }
+        };
+        match event {
             ResponseEvent::Created => {}
             ResponseEvent::OutputItemAdded(item) => {
                 streaming = start_item(session, turn, &item).await;
             }
             ResponseEvent::OutputTextDelta(delta) => {
-                if let Some(Streaming::Message { id }) = &streaming {
+                if let Some(Streaming::Message { id, text }) = &mut streaming {
+                    text.push_str(&delta);
                     emit_pair(
                         session,
                         turn,
@@ -381,7 +426,7 @@ async fn sample_once(
                 }
             }
             ResponseEvent::ReasoningSummaryPartAdded { summary_index } => {
-                if let Some(Streaming::Reasoning { id }) = &streaming {
+                if let Some(Streaming::Reasoning { id, .. }) = &streaming {
                     let msg =
                         EventMsg::AgentReasoningSectionBreak(AgentReasoningSectionBreakEvent {
                             item_id: id.clone(),
@@ -394,7 +439,8 @@ async fn sample_once(
                 delta,
                 summary_index,
             } => {
-                if let Some(Streaming::Reasoning { id }) = &streaming {
+                if let Some(Streaming::Reasoning { id, summary, .. }) = &mut streaming {
+                    append_part(summary, summary_index, &delta);
                     emit_pair(
                         session,
                         turn,
@@ -414,7 +460,8 @@ async fn sample_once(
                 delta,
                 content_index,
             } => {
-                if let Some(Streaming::Reasoning { id }) = &streaming {
+                if let Some(Streaming::Reasoning { id, raw, .. }) = &mut streaming {
+                    append_part(raw, content_index, &delta);
                     emit_pair(
                         session,
                         turn,
@@ -456,6 +503,7 @@ async fn sample_once(
         }
     }
     if !completed {
+        complete_cut_item(session, turn, streaming.take()).await;
         return Err(ModelError {
             message:
                 "stream disconnected before completion: stream closed before response.completed"
@@ -497,7 +545,10 @@ async fn start_item(session: &Session, turn: &Turn, item: &ResponseItem) -> Opti
     let id = item_id(item);
     let (streaming, started) = if is_assistant_message(item) {
         (
-            Streaming::Message { id: id.clone() },
+            Streaming::Message {
+                id: id.clone(),
+                text: String::new(),
+            },
             TurnItem::AgentMessage(AgentMessageItem {
                 id,
                 content: Vec::new(),
@@ -506,7 +557,11 @@ async fn start_item(session: &Session, turn: &Turn, item: &ResponseItem) -> Opti
         )
     } else if matches!(item, ResponseItem::Reasoning { .. }) {
         (
-            Streaming::Reasoning { id: id.clone() },
+            Streaming::Reasoning {
+                id: id.clone(),
+                summary: Vec::new(),
+                raw: Vec::new(),
+            },
             TurnItem::Reasoning(ReasoningItem {
                 id,
                 summary_text: Vec::new(),
@@ -549,7 +604,7 @@ async fn complete_item(
     match item {
         ResponseItem::Message { content, .. } if is_assistant_message(item) => {
             let id = match started {
-                Some(Streaming::Message { id }) => id,
+                Some(Streaming::Message { id, .. }) => id,
                 _ => {
                     let id = item_id(item);
                     let empty = TurnItem::AgentMessage(AgentMessageItem {
@@ -584,7 +639,7 @@ async fn complete_item(
             summary, content, ..
         } => {
             let id = match started {
-                Some(Streaming::Reasoning { id }) => id,
+                Some(Streaming::Reasoning { id, .. }) => id,
                 _ => {
                     let id = item_id(item);
                     let empty = TurnItem::Reasoning(ReasoningItem {

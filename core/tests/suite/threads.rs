@@ -31,6 +31,8 @@ use codex_core::thread::TurnOverrides;
 use codex_core::tools::NoTools;
 use codex_core::tools::ToolRouter;
 use codex_protocol::config_types::SandboxMode;
+use codex_protocol::items::AgentMessageContent;
+use codex_protocol::items::TurnItem;
 use codex_protocol::models::ContentItem;
 use codex_protocol::models::ReasoningItemReasoningSummary;
 use codex_protocol::models::ResponseItem;
@@ -587,6 +589,45 @@ async fn a_cut_stream_is_resent() {
         Some(EventMsg::TaskComplete(done)) if done.last_agent_message.as_deref() == Some("Hello")
     ));
     assert_eq!(h.model.prompts().len(), 3);
+
+    // Every agent message that started also completed: the cut one with what it had.
+    let agent_items = |completed: bool| -> Vec<(String, String)> {
+        seen.iter()
+            .filter_map(|event| match (&event.msg, completed) {
+                (EventMsg::ItemStarted(started), false) => Some(&started.item),
+                (EventMsg::ItemCompleted(done), true) => Some(&done.item),
+                _ => None,
+            })
+            .filter_map(|item| match item {
+                TurnItem::AgentMessage(message) => Some((
+                    message.id.clone(),
+                    message
+                        .content
+                        .iter()
+                        .map(|AgentMessageContent::Text { text }| text.as_str())
+                        .collect(),
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    let started: Vec<String> = agent_items(false).into_iter().map(|(id, _)| id).collect();
+    let completed = agent_items(true);
+    assert_eq!(
+        completed
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect::<Vec<_>>(),
+        started
+    );
+    let texts: Vec<&str> = completed.iter().map(|(_, text)| text.as_str()).collect();
+    assert_eq!(texts, ["Hel", "Hello"]);
+    // The history keeps only the whole answer.
+    let agent_events = seen
+        .iter()
+        .filter(|event| matches!(event.msg, EventMsg::AgentMessage(_)))
+        .count();
+    assert_eq!(agent_events, 1);
 }
 
 fn rollout_lines(path: &Path) -> Vec<Value> {
