@@ -17,6 +17,7 @@ use crate::user_agent::user_agent;
 
 mod command;
 mod config;
+mod fuzzy_file_search;
 mod live;
 mod skills;
 mod thread;
@@ -115,6 +116,9 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::SkillsConfigWrite { params, .. } => {
             skills::config_write(context, params).await;
         }
+        ClientRequest::FuzzyFileSearch { params, .. } => {
+            fuzzy_file_search::search(context, params).await;
+        }
         ClientRequest::ThreadBackgroundTerminalsClean { .. }
         | ClientRequest::SkillsRemoteRead { .. }
         | ClientRequest::SkillsRemoteWrite { .. }
@@ -137,8 +141,7 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::CancelLoginChatGpt { .. }
         | ClientRequest::LogoutChatGpt { .. }
         | ClientRequest::GetAuthStatus { .. }
-        | ClientRequest::UserInfo { .. }
-        | ClientRequest::FuzzyFileSearch { .. } => {
+        | ClientRequest::UserInfo { .. } => {
             context.responder.fail(error::not_implemented(method)).await;
         }
     }

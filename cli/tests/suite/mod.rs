@@ -4,6 +4,7 @@ mod app_server;
 mod bazel_sync;
 mod command_exec;
 mod config;
+mod fuzzy_file_search;
 mod generate;
 mod sandbox;
 mod serve;
