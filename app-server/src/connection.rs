@@ -5,8 +5,10 @@
 
 use std::collections::HashMap;
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::OnceLock;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::AtomicI64;
 use std::sync::atomic::Ordering;
 
@@ -60,6 +62,8 @@ pub(crate) struct Connection {
     pending: Mutex<PendingRequests>,
     /// Cancelled when the connection ends, for any reason.
     closed: CancellationToken,
+    /// The cancellation flags of this client's `fuzzyFileSearch`es in flight, by token.
+    searches: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
 
 #[derive(Debug, Default)]
@@ -77,6 +81,28 @@ impl Connection {
             session: OnceLock::new(),
             pending: Mutex::new(PendingRequests::default()),
             closed: CancellationToken::new(),
+            searches: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Registers a search named by `token`, cancelling this client's earlier search with the
+    /// same token. Returns the new search's flag, set if a later one cancels it in turn.
+    pub(crate) fn start_search(&self, token: &str) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        if let Some(earlier) = lock(&self.searches).insert(token.to_owned(), Arc::clone(&flag)) {
+            earlier.store(true, Ordering::Relaxed);
+        }
+        flag
+    }
+
+    /// Forgets a finished search, unless a later one with its token took its place.
+    pub(crate) fn end_search(&self, token: &str, flag: &Arc<AtomicBool>) {
+        let mut searches = lock(&self.searches);
+        if searches
+            .get(token)
+            .is_some_and(|current| Arc::ptr_eq(current, flag))
+        {
+            searches.remove(token);
         }
     }
 
@@ -173,6 +199,23 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_search_is_cancelled_by_the_next_with_its_token_and_forgotten_when_done() {
+        let connection = Connection::new(ConnectionId(0));
+        let first = connection.start_search("t");
+        let other = connection.start_search("u");
+        let second = connection.start_search("t");
+        assert!(first.load(Ordering::Relaxed));
+        assert!(!second.load(Ordering::Relaxed));
+        assert!(!other.load(Ordering::Relaxed));
+        // The cancelled search ending does not forget its successor.
+        connection.end_search("t", &first);
+        assert_eq!(lock(&connection.searches).len(), 2);
+        connection.end_search("t", &second);
+        connection.end_search("u", &other);
+        assert!(lock(&connection.searches).is_empty());
+    }
 
     fn initialized(opted_out: &[&str]) -> Connection {
         let connection = Connection::new(ConnectionId(1));

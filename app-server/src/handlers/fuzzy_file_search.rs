@@ -7,11 +7,8 @@
 //! `codex_utils_fuzzy_match`. A search that names a `cancellationToken` cancels the earlier
 //! search of the same connection with the same token, which then answers with no files.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::LazyLock;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering;
 
@@ -20,7 +17,6 @@ use codex_app_server_protocol::FuzzyFileSearchResponse;
 use codex_app_server_protocol::FuzzyFileSearchResult;
 use codex_utils_fuzzy_match::Pattern;
 
-use crate::connection::ConnectionId;
 use crate::dispatch::RequestContext;
 use crate::error;
 
@@ -29,24 +25,12 @@ const MAX_RESULTS: usize = 50;
 /// A root's walk stops after this many files, so a search of a huge tree (or of `/`) ends.
 const MAX_FILES_PER_ROOT: usize = 200_000;
 
-/// The cancellation flags of the searches running with a token, by connection and token. A
-/// search removes its own entry when it ends, so this holds only searches in flight.
-type Running = HashMap<(ConnectionId, String), Arc<AtomicBool>>;
-
-static RUNNING: LazyLock<Mutex<Running>> = LazyLock::new(Mutex::default);
-
 pub(super) async fn search(context: RequestContext, params: FuzzyFileSearchParams) {
     let FuzzyFileSearchParams {
         query,
         roots,
         cancellation_token,
     } = params;
-    if roots.is_empty() {
-        return context
-            .responder
-            .fail(error::invalid_params("roots must name at least one folder"))
-            .await;
-    }
     if let Some(root) = roots.iter().find(|root| !Path::new(root).is_absolute()) {
         return context
             .responder
@@ -56,14 +40,12 @@ pub(super) async fn search(context: RequestContext, params: FuzzyFileSearchParam
             .await;
     }
 
-    let cancelled = Arc::new(AtomicBool::new(false));
-    let key = cancellation_token.map(|token| (context.connection.id, token));
-    if let Some(key) = &key
-        && let Some(earlier) = running().insert(key.clone(), Arc::clone(&cancelled))
-    {
-        earlier.store(true, Ordering::Relaxed);
-    }
+    let cancelled = match &cancellation_token {
+        Some(token) => context.connection.start_search(token),
+        None => Arc::new(AtomicBool::new(false)),
+    };
 
+    let connection = Arc::clone(&context.connection);
     let responder = context.responder;
     tokio::spawn(async move {
         let flag = Arc::clone(&cancelled);
@@ -77,14 +59,8 @@ pub(super) async fn search(context: RequestContext, params: FuzzyFileSearchParam
                     Vec::new()
                 })
         };
-        if let Some(key) = key {
-            let mut running = running();
-            if running
-                .get(&key)
-                .is_some_and(|current| Arc::ptr_eq(current, &cancelled))
-            {
-                running.remove(&key);
-            }
+        if let Some(token) = &cancellation_token {
+            connection.end_search(token, &cancelled);
         }
         let files = if cancelled.load(Ordering::Relaxed) {
             Vec::new()
@@ -95,13 +71,6 @@ pub(super) async fn search(context: RequestContext, params: FuzzyFileSearchParam
             .respond(Ok(FuzzyFileSearchResponse { files }))
             .await;
     });
-}
-
-fn running() -> std::sync::MutexGuard<'static, Running> {
-    // A panic while holding the lock leaves the map itself intact, so keep using it.
-    RUNNING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The best matches under all roots: highest score first, then by path; a root that does not
