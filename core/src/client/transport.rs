@@ -37,7 +37,15 @@ impl Transport {
         provider: ModelProviderInfo,
         auth: RequestAuth,
     ) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder().build()?;
+        let mut builder = reqwest::Client::builder();
+        if !provider.base_url.starts_with("https://") {
+            // A plaintext provider is a local server: a fresh connection per request costs next
+            // to nothing there, while a kept one can stall each response by the kernel's delayed
+            // ACK (~40 ms) when the server writes headers and body separately without
+            // TCP_NODELAY, as simple HTTP servers do. Over TLS, reusing connections wins.
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        let http = builder.build()?;
         Ok(Self {
             http,
             provider,
