@@ -1,5 +1,7 @@
 //! Reading a rollout back: every whole line, with torn or unreadable lines skipped and counted.
 
+use std::io::BufRead;
+use std::io::BufReader;
 use std::path::Path;
 
 use crate::RolloutError;
@@ -21,26 +23,55 @@ pub struct LoadedRollout {
 
 /// Reads a rollout. Fails only when the file cannot be read or has no `session_meta` line.
 pub fn read_rollout(path: &Path) -> Result<LoadedRollout, RolloutError> {
-    let bytes = std::fs::read(path).map_err(|err| {
+    let mut lines = Vec::new();
+    let scanned = scan_rollout(path, |line| lines.push(line))?;
+    Ok(LoadedRollout {
+        meta: scanned.meta,
+        lines,
+        skipped: scanned.skipped,
+    })
+}
+
+/// What [`scan_rollout`] found besides the lines it handed over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannedRollout {
+    /// The first `session_meta` line.
+    pub meta: SessionMeta,
+    /// How many lines were not JSON rollout lines.
+    pub skipped: usize,
+}
+
+/// Reads a rollout line by line, handing every line that parses to `visit` in file order, so a
+/// caller that needs only a summary never holds the whole file. Fails like [`read_rollout`].
+pub fn scan_rollout(
+    path: &Path,
+    mut visit: impl FnMut(RolloutLine),
+) -> Result<ScannedRollout, RolloutError> {
+    let file = std::fs::File::open(path).map_err(|err| {
         if err.kind() == std::io::ErrorKind::NotFound {
             RolloutError::FileNotFound(path.to_path_buf())
         } else {
             io(path)(err)
         }
     })?;
-    let mut lines = Vec::new();
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let mut text = Vec::new();
     let mut skipped = 0;
     let mut meta = None;
-    for text in bytes.split(|byte| *byte == b'\n') {
+    loop {
+        text.clear();
+        if reader.read_until(b'\n', &mut text).map_err(io(path))? == 0 {
+            break;
+        }
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<RolloutLine>(text) {
+        match serde_json::from_slice::<RolloutLine>(&text) {
             Ok(line) => {
                 if let (None, RolloutItem::SessionMeta(found)) = (&meta, &line.item) {
                     meta = Some(found.clone());
                 }
-                lines.push(line);
+                visit(line);
             }
             Err(err) => {
                 tracing::debug!("skipping an unreadable line of {}: {err}", path.display());
@@ -52,9 +83,5 @@ pub fn read_rollout(path: &Path) -> Result<LoadedRollout, RolloutError> {
         tracing::warn!("skipped {skipped} unreadable line(s) of {}", path.display());
     }
     let meta = meta.ok_or_else(|| RolloutError::NoSessionMeta(path.to_path_buf()))?;
-    Ok(LoadedRollout {
-        meta,
-        lines,
-        skipped,
-    })
+    Ok(ScannedRollout { meta, skipped })
 }

@@ -22,21 +22,15 @@ pub(crate) fn rebuild_turns<'a>(
 ) -> Vec<v2::Turn> {
     let mut builder = HistoryBuilder::default();
     for item in items {
-        if let RolloutItem::EventMsg(event) = item {
-            builder.event(event);
-        }
+        builder.item(item);
     }
-    let mut turns = builder.finish();
-    for turn in &mut turns {
-        if turn.status == v2::TurnStatus::InProgress && Some(turn.id.as_str()) != active_turn {
-            turn.status = v2::TurnStatus::Interrupted;
-        }
-    }
-    turns
+    builder.into_turns(active_turn)
 }
 
+/// Builds the turns one rollout item at a time, so a stored rollout can be read without holding
+/// all of it (see [`rebuild_turns`]).
 #[derive(Debug, Default)]
-struct HistoryBuilder {
+pub(crate) struct HistoryBuilder {
     turns: Vec<v2::Turn>,
     current: Option<PendingTurn>,
     /// How many items were numbered so far.
@@ -52,6 +46,24 @@ struct PendingTurn {
 }
 
 impl HistoryBuilder {
+    pub(crate) fn item(&mut self, item: &RolloutItem) {
+        if let RolloutItem::EventMsg(event) = item {
+            self.event(event);
+        }
+    }
+
+    /// The turns built so far; see [`rebuild_turns`] for `active_turn`.
+    pub(crate) fn into_turns(mut self, active_turn: Option<&str>) -> Vec<v2::Turn> {
+        self.finish_current();
+        let mut turns = self.turns;
+        for turn in &mut turns {
+            if turn.status == v2::TurnStatus::InProgress && Some(turn.id.as_str()) != active_turn {
+                turn.status = v2::TurnStatus::Interrupted;
+            }
+        }
+        turns
+    }
+
     fn event(&mut self, event: &EventMsg) {
         match event {
             EventMsg::TaskStarted(started) => {
@@ -192,11 +204,6 @@ impl HistoryBuilder {
         {
             self.turns.push(current.turn);
         }
-    }
-
-    fn finish(mut self) -> Vec<v2::Turn> {
-        self.finish_current();
-        self.turns
     }
 }
 

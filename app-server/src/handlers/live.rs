@@ -172,17 +172,27 @@ pub(crate) async fn ephemeral(state: &ServerState, id: ThreadId) -> Option<Arc<C
 /// A running thread as the wire shows it, its turns rebuilt from what it recorded.
 pub(crate) fn wire_thread(thread: &CodexThread, include_turns: bool) -> v2::Thread {
     let settings = thread.settings();
-    let items = thread.recorded_items();
     let path = thread.rollout_path();
-    // Like the reference, whose previews come from the rollout: none without one.
-    let preview = items
-        .iter()
-        .filter(|_| path.is_some())
-        .find_map(|item| match item {
-            RolloutItem::EventMsg(EventMsg::UserMessage(message)) => Some(message.message.clone()),
-            _ => None,
-        })
-        .unwrap_or_default();
+    let active_turn = thread.active_turn_id();
+    let (preview, turns) = thread.with_recorded_items(|items| {
+        // Like the reference, whose previews come from the rollout: none without one.
+        let preview = items
+            .iter()
+            .filter(|_| path.is_some())
+            .find_map(|item| match item {
+                RolloutItem::EventMsg(EventMsg::UserMessage(message)) => {
+                    Some(message.message.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_default();
+        let turns = if include_turns {
+            history::rebuild_turns(items.iter(), active_turn.as_deref())
+        } else {
+            Vec::new()
+        };
+        (preview, turns)
+    });
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs() as i64);
@@ -197,11 +207,7 @@ pub(crate) fn wire_thread(thread: &CodexThread, include_turns: bool) -> v2::Thre
         cli_version: env!("CARGO_PKG_VERSION").to_owned(),
         source: v2::SessionSource::Vscode,
         git_info: None,
-        turns: if include_turns {
-            history::rebuild_turns(items.iter(), thread.active_turn_id().as_deref())
-        } else {
-            Vec::new()
-        },
+        turns,
     }
 }
 

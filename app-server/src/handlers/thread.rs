@@ -22,6 +22,7 @@ use codex_rollout::Page;
 use codex_rollout::RolloutError;
 use codex_rollout::RolloutItem;
 use codex_rollout::RolloutStore;
+use codex_rollout::SessionMeta;
 use codex_rollout::SortKey;
 use codex_rollout::SourceKind;
 use codex_rollout::ThreadSummary;
@@ -195,14 +196,58 @@ pub(crate) fn thread_from_rollout(
     include_turns: bool,
     active_turn: Option<&str>,
 ) -> v2::Thread {
-    let meta = &rollout.meta;
     let items = || rollout.lines.iter().map(|line| &line.item);
-    let preview = items()
-        .find_map(|item| match item {
-            RolloutItem::EventMsg(EventMsg::UserMessage(message)) => Some(message.message.clone()),
-            _ => None,
-        })
+    let preview = items().find_map(preview_of).unwrap_or_default();
+    let turns = if include_turns {
+        history::rebuild_turns(items(), active_turn)
+    } else {
+        Vec::new()
+    };
+    stored_thread(&rollout.meta, path, preview, turns)
+}
+
+/// [`thread_from_rollout`] straight from the file, a line at a time: the rollout of a long
+/// thread is never held whole, only the turns built from it.
+fn scan_thread(
+    path: &Path,
+    include_turns: bool,
+    active_turn: Option<&str>,
+) -> Result<v2::Thread, RolloutError> {
+    let mut preview = None;
+    let mut builder = include_turns.then(history::HistoryBuilder::default);
+    let scanned = codex_rollout::scan_rollout(path, |line| {
+        if preview.is_none() {
+            preview = preview_of(&line.item);
+        }
+        if let Some(builder) = &mut builder {
+            builder.item(&line.item);
+        }
+    })?;
+    let turns = builder
+        .map(|builder| builder.into_turns(active_turn))
         .unwrap_or_default();
+    Ok(stored_thread(
+        &scanned.meta,
+        path,
+        preview.unwrap_or_default(),
+        turns,
+    ))
+}
+
+/// The first user message of a thread is its preview.
+fn preview_of(item: &RolloutItem) -> Option<String> {
+    match item {
+        RolloutItem::EventMsg(EventMsg::UserMessage(message)) => Some(message.message.clone()),
+        _ => None,
+    }
+}
+
+fn stored_thread(
+    meta: &SessionMeta,
+    path: &Path,
+    preview: String,
+    turns: Vec<v2::Turn>,
+) -> v2::Thread {
     let created_at = OffsetDateTime::parse(&meta.timestamp, &Rfc3339)
         .map(OffsetDateTime::unix_timestamp)
         .unwrap_or_default();
@@ -225,11 +270,7 @@ pub(crate) fn thread_from_rollout(
         cli_version: meta.cli_version.clone(),
         source: convert::session_source(&meta.source),
         git_info: meta.git.as_ref().map(convert::git_info),
-        turns: if include_turns {
-            history::rebuild_turns(items(), active_turn)
-        } else {
-            Vec::new()
-        },
+        turns,
     }
 }
 
@@ -259,19 +300,12 @@ fn read_at(
     include_turns: bool,
     active_turn: Option<&str>,
 ) -> Result<v2::Thread, JSONRPCErrorError> {
-    match codex_rollout::read_rollout(path) {
-        Ok(rollout) => Ok(thread_from_rollout(
-            &rollout,
-            path,
-            include_turns,
-            active_turn,
-        )),
+    match scan_thread(path, include_turns, active_turn) {
+        Ok(thread) => Ok(thread),
         Err(RolloutError::FileNotFound(_)) => {
             // Moved since the index saw it; look again once.
             let path = find(store, id, error::thread_not_loaded)?;
-            codex_rollout::read_rollout(&path)
-                .map(|rollout| thread_from_rollout(&rollout, &path, include_turns, active_turn))
-                .map_err(store_error)
+            scan_thread(&path, include_turns, active_turn).map_err(store_error)
         }
         Err(err) => Err(store_error(err)),
     }

@@ -71,14 +71,15 @@ fn overrides(params: Option<v1::NewConversationParams>) -> live::Overrides {
 
 /// The events a loaded conversation recorded, for `initialMessages`.
 fn initial_messages(thread: &CodexThread) -> Option<Vec<EventMsg>> {
-    let messages: Vec<EventMsg> = thread
-        .recorded_items()
-        .into_iter()
-        .filter_map(|item| match item {
-            RolloutItem::EventMsg(msg) => Some(msg),
-            _ => None,
-        })
-        .collect();
+    let messages: Vec<EventMsg> = thread.with_recorded_items(|items| {
+        items
+            .iter()
+            .filter_map(|item| match item {
+                RolloutItem::EventMsg(msg) => Some(msg.clone()),
+                _ => None,
+            })
+            .collect()
+    });
     (!messages.is_empty()).then_some(messages)
 }
 

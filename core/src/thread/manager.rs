@@ -453,12 +453,6 @@ impl ThreadManager {
             .create(&config, &settings)
             .map_err(ThreadError::ModelClient)?;
 
-        let (history, recorded) = match &origin {
-            Origin::New => (Vec::new(), Vec::new()),
-            Origin::Resumed { items, .. } | Origin::Forked { items, .. } => {
-                (history::rebuild(items.iter()), items.clone())
-            }
-        };
         let recorder = match (&origin, params.ephemeral) {
             (_, true) => None,
             (Origin::Resumed { .. }, false) => Some(Recorder::resume(self.store.resume(id)?)),
@@ -497,6 +491,12 @@ impl ThreadManager {
                 Some(recorder)
             }
         };
+        // The loaded items move into the session: a long rollout is held once, not twice.
+        let recorded = match origin {
+            Origin::New => Vec::new(),
+            Origin::Resumed { items, .. } | Origin::Forked { items, .. } => items,
+        };
+        let history = history::rebuild(recorded.iter());
         // A resumed or forked thread gets the context again, after its history: the sandbox,
         // the instructions or the skills may have changed since, and the reference does the same.
         let initial_context = initial_context(&settings);

@@ -275,6 +275,13 @@ impl CodexThread {
         self.session.state().recorded.clone()
     }
 
+    /// Runs `read` on the rollout items recorded so far without copying them: a long thread's
+    /// items are large. The thread's own work waits meanwhile, so `read` should be brief and must
+    /// not call back into the thread.
+    pub fn with_recorded_items<R>(&self, read: impl FnOnce(&[RolloutItem]) -> R) -> R {
+        read(&self.session.state().recorded)
+    }
+
     /// The history the next model request would carry.
     pub fn history(&self) -> Vec<ResponseItem> {
         self.session.state().history.clone()
