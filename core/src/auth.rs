@@ -57,9 +57,29 @@ pub struct TokenData {
 }
 
 impl AuthDotJson {
+    /// Stored credentials for an API key, as an API-key login writes them.
+    pub fn api_key(key: impl Into<String>) -> Self {
+        Self {
+            auth_mode: Some(AuthMode::ApiKey),
+            openai_api_key: Some(key.into()),
+            tokens: None,
+            last_refresh: None,
+        }
+    }
+
     /// The file's text, byte for byte as the reference writes it.
     pub fn to_file_contents(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string_pretty(self)
+    }
+
+    /// How these credentials were obtained. Files written before `auth_mode` existed hold an
+    /// API key, or else ChatGPT tokens.
+    pub fn mode(&self) -> AuthMode {
+        self.auth_mode.unwrap_or(if self.openai_api_key.is_some() {
+            AuthMode::ApiKey
+        } else {
+            AuthMode::ChatGpt
+        })
     }
 }
 
@@ -92,6 +112,18 @@ pub enum AuthError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("could not write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("could not remove {}: {source}", path.display())]
+    Remove {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
 }
 
 /// Reads `$CODEX_HOME/auth.json`; `None` when there is none.
@@ -105,6 +137,54 @@ pub fn read_auth_json(codex_home: &Path) -> Result<Option<AuthDotJson>, AuthErro
     serde_json::from_str(&text)
         .map(Some)
         .map_err(|source| AuthError::Parse { path, source })
+}
+
+/// Replaces `$CODEX_HOME/auth.json` with `stored`, creating `codex_home` if needed. The file
+/// is readable by its owner only (0600) and appears whole or not at all: the text goes to a
+/// fresh file beside it, which is then renamed over it.
+pub fn write_auth_json(codex_home: &Path, stored: &AuthDotJson) -> Result<(), AuthError> {
+    let path = codex_home.join(AUTH_JSON);
+    let text = stored
+        .to_file_contents()
+        .map_err(|source| AuthError::Write {
+            path: path.clone(),
+            source: io::Error::other(source),
+        })?;
+    let temp = codex_home.join(format!(".{AUTH_JSON}.{}.tmp", uuid::Uuid::new_v4()));
+    let result = std::fs::create_dir_all(codex_home)
+        .and_then(|()| write_private_file(&temp, text.as_bytes()))
+        .and_then(|()| std::fs::rename(&temp, &path));
+    result.map_err(|source| {
+        // Nothing useful remains of a half-done write; a leftover temp file is only litter.
+        let _ = std::fs::remove_file(&temp);
+        AuthError::Write { path, source }
+    })
+}
+
+/// Deletes `$CODEX_HOME/auth.json`. Returns whether there was one.
+pub fn remove_auth_json(codex_home: &Path) -> Result<bool, AuthError> {
+    let path = codex_home.join(AUTH_JSON);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(AuthError::Remove { path, source }),
+    }
+}
+
+/// Creates `path` (which must not exist) with owner-only permissions and writes `bytes` to it.
+fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 impl RequestAuth {
@@ -143,14 +223,7 @@ fn resolve_with_env(
     let Some(stored) = read_auth_json(codex_home)? else {
         return Ok(RequestAuth::default());
     };
-    let mode = stored
-        .auth_mode
-        .unwrap_or(if stored.openai_api_key.is_some() {
-            AuthMode::ApiKey
-        } else {
-            AuthMode::ChatGpt
-        });
-    Ok(match mode {
+    Ok(match stored.mode() {
         AuthMode::ApiKey => RequestAuth {
             bearer_token: stored.openai_api_key,
             chatgpt_account_id: None,
@@ -268,5 +341,52 @@ mod tests {
             stored.to_file_contents().unwrap(),
             "{\n  \"auth_mode\": \"apikey\",\n  \"OPENAI_API_KEY\": \"sk-1\"\n}"
         );
+    }
+
+    #[test]
+    fn writing_auth_json_replaces_it_with_an_owner_only_file() {
+        let home = tempfile::tempdir().unwrap();
+        let codex_home = home.path().join("codex");
+        write_auth_json(&codex_home, &AuthDotJson::api_key("sk-first")).unwrap();
+        write_auth_json(&codex_home, &AuthDotJson::api_key("sk-second")).unwrap();
+
+        let path = codex_home.join(AUTH_JSON);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\n  \"auth_mode\": \"apikey\",\n  \"OPENAI_API_KEY\": \"sk-second\"\n}"
+        );
+        assert_eq!(
+            read_auth_json(&codex_home).unwrap(),
+            Some(AuthDotJson::api_key("sk-second"))
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let names: Vec<_> = std::fs::read_dir(&codex_home)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(AUTH_JSON)]);
+    }
+
+    #[test]
+    fn removing_auth_json_reports_whether_there_was_one() {
+        let home = tempfile::tempdir().unwrap();
+        write_auth_json(home.path(), &AuthDotJson::api_key("sk-1")).unwrap();
+        assert!(remove_auth_json(home.path()).unwrap());
+        assert_eq!(read_auth_json(home.path()).unwrap(), None);
+        assert!(!remove_auth_json(home.path()).unwrap());
+    }
+
+    #[test]
+    fn the_mode_of_files_without_one_follows_their_contents() {
+        let mut stored = AuthDotJson::api_key("sk-1");
+        stored.auth_mode = None;
+        assert_eq!(stored.mode(), AuthMode::ApiKey);
+        stored.openai_api_key = None;
+        assert_eq!(stored.mode(), AuthMode::ChatGpt);
     }
 }

@@ -15,6 +15,7 @@ use crate::dispatch::RequestContext;
 use crate::error;
 use crate::user_agent::user_agent;
 
+mod account;
 mod command;
 mod config;
 mod fuzzy_file_search;
@@ -119,6 +120,10 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::FuzzyFileSearch { params, .. } => {
             fuzzy_file_search::search(context, params).await;
         }
+        ClientRequest::GetAccount { params, .. } => account::read(context, params).await,
+        ClientRequest::LoginAccount { params, .. } => account::login_start(context, params).await,
+        ClientRequest::LogoutAccount { .. } => account::logout(context).await,
+        ClientRequest::GetAccountRateLimits { .. } => account::rate_limits(context).await,
         ClientRequest::ThreadBackgroundTerminalsClean { .. }
         | ClientRequest::SkillsRemoteRead { .. }
         | ClientRequest::SkillsRemoteWrite { .. }
@@ -129,12 +134,8 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::McpServerOauthLogin { .. }
         | ClientRequest::McpServerRefresh { .. }
         | ClientRequest::McpServerStatusList { .. }
-        | ClientRequest::LoginAccount { .. }
         | ClientRequest::CancelLoginAccount { .. }
-        | ClientRequest::LogoutAccount { .. }
-        | ClientRequest::GetAccountRateLimits { .. }
         | ClientRequest::FeedbackUpload { .. }
-        | ClientRequest::GetAccount { .. }
         | ClientRequest::GitDiffToRemote { .. }
         | ClientRequest::LoginApiKey { .. }
         | ClientRequest::LoginChatGpt { .. }

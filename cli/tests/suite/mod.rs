@@ -1,5 +1,6 @@
 //! Tests that run the real `codex` binary, plus the check that Bazel and Cargo agree.
 
+mod account;
 mod app_server;
 mod bazel_sync;
 mod command_exec;
