@@ -6,7 +6,6 @@
 //! through this server; ChatGPT sign-in is answered with an error naming what is missing.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::ServerNotification;
@@ -91,7 +90,7 @@ pub(crate) async fn login_start(context: RequestContext, params: v2::LoginAccoun
     })
     .await
     .map(|()| v2::LoginAccountResponse::ApiKey);
-    answer_then_announce(context, result, |state| {
+    super::answer_then_announce(context, result, |state| {
         state
             .registry
             .notify_all(&ServerNotification::AccountLoginCompleted(
@@ -115,22 +114,7 @@ pub(crate) async fn logout(context: RequestContext) {
     })
     .await
     .map(|_had_credentials| v2::LogoutAccountResponse {});
-    answer_then_announce(context, result, |state| announce_auth_mode(state, None)).await;
-}
-
-/// Answers the request with `result` and, when it succeeded, runs `announce` afterwards, so
-/// the client hears the answer before the notifications it caused.
-async fn answer_then_announce<T: serde::Serialize>(
-    context: RequestContext,
-    result: Result<T, JSONRPCErrorError>,
-    announce: impl FnOnce(&ServerState),
-) {
-    let succeeded = result.is_ok();
-    let state = Arc::clone(&context.state);
-    context.responder.respond(result).await;
-    if succeeded {
-        announce(&state);
-    }
+    super::answer_then_announce(context, result, |state| announce_auth_mode(state, None)).await;
 }
 
 /// `account/rateLimits/read`. Rate limits belong to ChatGPT accounts; fetching them from the
@@ -179,8 +163,5 @@ async fn on_config<T: Send + 'static>(
     state: &ServerState,
     work: impl FnOnce(&ConfigService) -> Result<T, JSONRPCErrorError> + Send + 'static,
 ) -> Result<T, JSONRPCErrorError> {
-    let service = Arc::clone(&state.config.service);
-    tokio::task::spawn_blocking(move || work(&service))
-        .await
-        .map_err(|err| error::internal_error(format!("account task failed: {err}")))?
+    super::config::blocking(&state.config.service, work).await?
 }

@@ -27,7 +27,7 @@ use crate::state::ServerState;
 
 /// Runs blocking config work off the async threads. A panic there is answered as an internal
 /// error, like a panic in a handler.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     service: &Arc<ConfigService>,
     work: impl FnOnce(&ConfigService) -> T + Send + 'static,
 ) -> Result<T, JSONRPCErrorError> {

@@ -6,13 +6,18 @@
 //! process, the network, the user) moves the responder into a task of its own, so the
 //! connection's next request is not held up.
 
+use std::sync::Arc;
+
 use codex_app_server_protocol::ClientRequest;
+use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::v1 as wire_v1;
 use codex_app_server_protocol::v2::MockExperimentalMethodResponse;
+use serde::Serialize;
 
 use crate::connection::ClientSession;
 use crate::dispatch::RequestContext;
 use crate::error;
+use crate::state::ServerState;
 use crate::user_agent::user_agent;
 
 mod account;
@@ -145,6 +150,21 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::UserInfo { .. } => {
             context.responder.fail(error::not_implemented(method)).await;
         }
+    }
+}
+
+/// Answers the request with `result` and, when it succeeded, runs `announce` afterwards, so
+/// the client hears the answer before the notifications it caused.
+async fn answer_then_announce<T: Serialize>(
+    context: RequestContext,
+    result: Result<T, JSONRPCErrorError>,
+    announce: impl FnOnce(&ServerState),
+) {
+    let succeeded = result.is_ok();
+    let state = Arc::clone(&context.state);
+    context.responder.respond(result).await;
+    if succeeded {
+        announce(&state);
     }
 }
 

@@ -89,13 +89,11 @@ fn thread_config(service: &ConfigService, cwd: &AbsolutePathBuf) -> ConfigToml {
 }
 
 pub(crate) async fn config_write(context: RequestContext, params: v2::SkillsConfigWriteParams) {
-    let service = context.state.config.service.clone();
     let enabled = params.enabled;
-    let result = tokio::task::spawn_blocking(move || {
+    let result = super::config::blocking(&context.state.config.service, move |service| {
         service.set_skill_enabled(std::path::Path::new(&params.path), enabled)
     })
-    .await
-    .map_err(|err| error::internal_error(format!("config task failed: {err}")));
+    .await;
     let result =
         super::config::written(&context.state, result).map(|_| v2::SkillsConfigWriteResponse {
             effective_enabled: enabled,

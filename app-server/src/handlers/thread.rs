@@ -17,7 +17,6 @@ use codex_app_server_protocol::v2;
 use codex_protocol::ThreadId;
 use codex_protocol::protocol::EventMsg;
 use codex_rollout::ListQuery;
-use codex_rollout::LoadedRollout;
 use codex_rollout::Page;
 use codex_rollout::RolloutError;
 use codex_rollout::RolloutItem;
@@ -188,31 +187,14 @@ fn thread_from_summary(summary: &ThreadSummary, fallback_provider: &str) -> v2::
     }
 }
 
-/// A stored thread as the wire shows it, with its turns if asked for.
-/// `active_turn`: the turn the thread runs now, if it is loaded and busy.
-pub(crate) fn thread_from_rollout(
-    rollout: &LoadedRollout,
+/// A stored thread as the wire shows it, with its turns if asked for, and its `session_meta`.
+/// `active_turn`: the turn the thread runs now, if it is loaded and busy. The rollout is read a
+/// line at a time: a long thread's file is never held whole, only the turns built from it.
+pub(crate) fn scan_thread(
     path: &Path,
     include_turns: bool,
     active_turn: Option<&str>,
-) -> v2::Thread {
-    let items = || rollout.lines.iter().map(|line| &line.item);
-    let preview = items().find_map(preview_of).unwrap_or_default();
-    let turns = if include_turns {
-        history::rebuild_turns(items(), active_turn)
-    } else {
-        Vec::new()
-    };
-    stored_thread(&rollout.meta, path, preview, turns)
-}
-
-/// [`thread_from_rollout`] straight from the file, a line at a time: the rollout of a long
-/// thread is never held whole, only the turns built from it.
-fn scan_thread(
-    path: &Path,
-    include_turns: bool,
-    active_turn: Option<&str>,
-) -> Result<v2::Thread, RolloutError> {
+) -> Result<(SessionMeta, v2::Thread), RolloutError> {
     let mut preview = None;
     let mut builder = include_turns.then(history::HistoryBuilder::default);
     let scanned = codex_rollout::scan_rollout(path, |line| {
@@ -226,12 +208,8 @@ fn scan_thread(
     let turns = builder
         .map(|builder| builder.into_turns(active_turn))
         .unwrap_or_default();
-    Ok(stored_thread(
-        &scanned.meta,
-        path,
-        preview.unwrap_or_default(),
-        turns,
-    ))
+    let thread = stored_thread(&scanned.meta, path, preview.unwrap_or_default(), turns);
+    Ok((scanned.meta, thread))
 }
 
 /// The first user message of a thread is its preview.
@@ -301,11 +279,13 @@ fn read_at(
     active_turn: Option<&str>,
 ) -> Result<v2::Thread, JSONRPCErrorError> {
     match scan_thread(path, include_turns, active_turn) {
-        Ok(thread) => Ok(thread),
+        Ok((_, thread)) => Ok(thread),
         Err(RolloutError::FileNotFound(_)) => {
             // Moved since the index saw it; look again once.
             let path = find(store, id, error::thread_not_loaded)?;
-            scan_thread(&path, include_turns, active_turn).map_err(store_error)
+            scan_thread(&path, include_turns, active_turn)
+                .map(|(_, thread)| thread)
+                .map_err(store_error)
         }
         Err(err) => Err(store_error(err)),
     }
@@ -395,15 +375,10 @@ pub(crate) async fn set_name(context: RequestContext, params: v2::ThreadSetNameP
         store.set_thread_name(id, &written).map_err(store_error)
     })
     .await;
-    let done = result.is_ok();
-    context
-        .responder
-        .respond(result.map(|()| v2::ThreadSetNameResponse {}))
-        .await;
-    if done {
+    let result = result.map(|()| v2::ThreadSetNameResponse {});
+    super::answer_then_announce(context, result, |state| {
         // Names show in every client's lists, so every client hears of the change.
-        context
-            .state
+        state
             .registry
             .notify_all(&ServerNotification::ThreadNameUpdated(
                 v2::ThreadNameUpdatedNotification {
@@ -411,7 +386,8 @@ pub(crate) async fn set_name(context: RequestContext, params: v2::ThreadSetNameP
                     thread_name: Some(name),
                 },
             ));
-    }
+    })
+    .await;
 }
 
 pub(crate) async fn loaded_list(context: RequestContext, params: v2::ThreadLoadedListParams) {

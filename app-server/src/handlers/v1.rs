@@ -346,14 +346,12 @@ pub(crate) async fn list(context: RequestContext, params: v1::ListConversationsP
 
 /// The summary of the rollout at `path`.
 fn summary_at(path: &Path) -> Result<v1::ConversationSummary, JSONRPCErrorError> {
-    let rollout = codex_rollout::read_rollout(path).map_err(|err| {
+    let (meta, wire) = thread::scan_thread(path, false, None).map_err(|err| {
         error::invalid_request(format!(
             "failed to load conversation summary from {}: {err}",
             path.display()
         ))
     })?;
-    let wire = thread::thread_from_rollout(&rollout, path, false, None);
-    let meta = rollout.meta;
     Ok(v1::ConversationSummary {
         conversation_id: meta.id,
         path: path.display().to_string(),
