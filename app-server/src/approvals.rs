@@ -28,7 +28,7 @@ use crate::connection::Connection;
 use crate::event_map::tools;
 use crate::state::LiveThread;
 use crate::state::ServerState;
-use crate::sync::lock;
+use codex_utils_lock::lock;
 
 /// What the core asked.
 #[derive(Debug, Clone)]

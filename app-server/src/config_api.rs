@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error;
-use crate::sync::lock;
+use codex_utils_lock::lock;
 
 /// The warnings clients have been told about, by the file they concern (`""` for those about
 /// no file). A load replaces the entries of the files it looked at; new warnings are announced

@@ -23,7 +23,7 @@ use crate::codec;
 use crate::outbound::Closed;
 use crate::outbound::Frame;
 use crate::outbound::OutboundQueue;
-use crate::sync::lock;
+use codex_utils_lock::lock;
 
 /// Identifies a connection for the life of the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -24,7 +24,6 @@ mod registry;
 mod session;
 mod shutdown;
 mod state;
-mod sync;
 mod transport;
 mod user_agent;
 

@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::sync::lock;
+use codex_utils_lock::lock;
 
 /// Messages a connection may have queued before request handling waits for the writer.
 pub(crate) const OUTBOUND_CAPACITY: usize = 256;

@@ -24,7 +24,7 @@ use crate::codec;
 use crate::connection::Connection;
 use crate::connection::ConnectionId;
 use crate::outbound::Frame;
-use crate::sync::lock;
+use codex_utils_lock::lock;
 
 #[derive(Debug, Default)]
 pub(crate) struct Registry {

@@ -29,8 +29,8 @@ use crate::config_api::WarningLedger;
 use crate::connection::ConnectionId;
 use crate::error;
 use crate::registry::Registry;
-use crate::sync::lock;
 use crate::user_agent::Platform;
+use codex_utils_lock::lock;
 
 #[derive(Debug)]
 pub(crate) struct ServerState {

@@ -26,7 +26,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::MutexGuard;
-use std::sync::PoisonError;
 use std::time::UNIX_EPOCH;
 
 use codex_protocol::ThreadId;
@@ -225,7 +224,7 @@ impl Index {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        codex_utils_lock::lock(&self.inner)
     }
 
     /// Re-reads changed files, adds new ones, drops vanished ones.

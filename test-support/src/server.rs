@@ -1,6 +1,7 @@
 //! The mock server: an axum app on a loopback port that records every request and answers
 //! model requests from a script.
 
+use codex_utils_lock::lock;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::IntoFuture as _;
@@ -9,8 +10,6 @@ use std::net::Ipv4Addr;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::MutexGuard;
-use std::sync::PoisonError;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -268,11 +267,6 @@ impl fmt::Debug for MockModelServer {
             .field("requests", &lock(&self.shared.requests).len())
             .finish()
     }
-}
-
-/// A poisoned lock only means another test thread panicked; the data is still usable.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// How long streams get to wind down once the server is dropped, before its runtime goes.

@@ -35,7 +35,7 @@ use crate::error;
 use crate::event_map::history;
 use crate::pump;
 use crate::state::ServerState;
-use crate::sync::lock;
+use codex_utils_lock::lock;
 
 /// The overrides of a `thread/start`, `thread/resume` or `thread/fork` request: they share
 /// these fields but not a type.

@@ -199,9 +199,7 @@ impl ThreadManager {
     }
 
     fn threads(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, Arc<CodexThread>>> {
-        self.threads
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        codex_utils_lock::lock(&self.threads)
     }
 
     /// Starts a new thread. Its git state is gathered in the background and never delays it.

@@ -105,9 +105,7 @@ impl Session {
     /// The shared state. The lock is never held across an await.
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         // A panic while the lock was held leaves plain data that is still usable.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        codex_utils_lock::lock(&self.state)
     }
 
     /// Appends lines to the rollout (and the in-memory copy).

@@ -35,9 +35,7 @@ pub(crate) struct TurnDiffTracker(Mutex<Option<(String, Baseline)>>);
 
 impl TurnDiffTracker {
     fn lock(&self) -> MutexGuard<'_, Option<(String, Baseline)>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        codex_utils_lock::lock(&self.0)
     }
 
     /// Records the current content of `paths` unless this turn already did.

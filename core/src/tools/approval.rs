@@ -3,10 +3,10 @@
 //! as an op (`Op::ExecApproval`/`Op::PatchApproval`). A request whose turn is interrupted ends
 //! as [`ReviewDecision::Abort`]: the waiting future is dropped and its entry removed.
 
+use codex_utils_lock::lock;
 use std::collections::HashMap;
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::sync::MutexGuard;
 
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::EventMsg;
@@ -95,13 +95,6 @@ pub(crate) struct Approvals {
     pending: Mutex<HashMap<String, oneshot::Sender<ReviewDecision>>>,
     commands: Mutex<HashSet<Vec<String>>>,
     prefixes: Mutex<Vec<Vec<String>>>,
-}
-
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The data stays consistent even if a holder panicked: every update is one insert.
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Removes a pending request when its waiting call ends, answered or dropped.

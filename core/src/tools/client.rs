@@ -22,7 +22,7 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 
 use super::ToolContext;
-use super::approval::lock;
+use codex_utils_lock::lock;
 
 pub use codex_protocol::dynamic_tools::DynamicToolSpec as DynamicTool;
 

@@ -6,13 +6,13 @@
 //! stopping it kills everything it started. A [`KillGuard`] does that when the call that owns
 //! the process is dropped, which is how an interrupted turn stops its commands.
 
+use codex_utils_lock::lock;
 use std::ffi::OsString;
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::MutexGuard;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -85,12 +85,6 @@ pub(crate) struct Process {
     output_ready: Notify,
     /// `Some(code)` once the process exited and its output was read.
     exit: watch::Receiver<Option<i32>>,
-}
-
-fn lock(output: &Mutex<Output>) -> MutexGuard<'_, Output> {
-    output
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Process {

@@ -173,12 +173,7 @@ pub struct ThreadToolState {
 impl ThreadToolState {
     /// Takes the input tools attached since the last model request.
     pub(crate) fn take_attached(&self) -> Vec<codex_protocol::user_input::UserInput> {
-        std::mem::take(
-            &mut *self
-                .attached
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+        std::mem::take(&mut *codex_utils_lock::lock(&self.attached))
     }
 
     /// Delivers the client's decision on approval request `id`. Returns whether a request was

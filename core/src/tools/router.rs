@@ -306,11 +306,6 @@ async fn view_image(context: &ToolContext, call_id: &str, arguments: &str) -> (S
             path: path.display().to_string(),
         }))
         .await;
-    context
-        .state
-        .attached
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push(UserInput::Image { image_url });
+    codex_utils_lock::lock(&context.state.attached).push(UserInput::Image { image_url });
     ("attached local image path".to_owned(), true)
 }

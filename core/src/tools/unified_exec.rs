@@ -79,9 +79,7 @@ pub(crate) struct Processes(Mutex<HashMap<i64, Arc<Process>>>);
 
 impl Processes {
     fn lock(&self) -> MutexGuard<'_, HashMap<i64, Arc<Process>>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        codex_utils_lock::lock(&self.0)
     }
 
     /// A new session id, not in use.
