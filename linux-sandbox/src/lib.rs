@@ -9,8 +9,9 @@
 //! - `danger-full-access`: nothing; the command runs as it would without a sandbox.
 //! - `read-only`: Landlock allows reading everything and writing only to a few devices
 //!   (`/dev/null`, …); seccomp refuses sockets other than `AF_UNIX`.
-//! - `workspace-write`: as `read-only`, plus writing under the writable roots (the cwd, the
-//!   configured roots, `/tmp` and `$TMPDIR` unless excluded). Their `.git` and `.codex` stay
+//! - `workspace-write`: as `read-only`, plus writing under the writable roots (the cwd, `/tmp`
+//!   and `$TMPDIR` unless excluded, the configured roots: `SandboxPolicy::writable_locations`,
+//!   the list the policy summary shows too). Their `.git` and `.codex` stay
 //!   read-only: Landlock rules only ever add access, so those are bind-mounted read-only in a
 //!   private user and mount namespace. With `network_access` the seccomp filter is left out.
 //! - `external-sandbox`: the file system is left to the outer sandbox; the network is cut as

@@ -43,58 +43,43 @@ pub fn restrictions(
     cwd: &AbsolutePathBuf,
     tmpdir: Option<&OsStr>,
 ) -> Result<Restrictions, SandboxError> {
-    match policy {
-        SandboxPolicy::DangerFullAccess => Ok(Restrictions {
-            writable_roots: None,
-            network: true,
-        }),
-        SandboxPolicy::ExternalSandbox { network_access } => Ok(Restrictions {
-            writable_roots: None,
-            network: match network_access {
-                NetworkAccess::Restricted => false,
-                NetworkAccess::Enabled => true,
-            },
-        }),
+    let network = match policy {
+        SandboxPolicy::DangerFullAccess => true,
+        SandboxPolicy::ExternalSandbox { network_access } => match network_access {
+            NetworkAccess::Restricted => false,
+            NetworkAccess::Enabled => true,
+        },
         SandboxPolicy::ReadOnly { access } => {
             check_full_read(access.as_ref())?;
-            Ok(Restrictions {
-                writable_roots: Some(Vec::new()),
-                network: false,
-            })
+            false
         }
         SandboxPolicy::WorkspaceWrite {
-            writable_roots,
             read_only_access,
             network_access,
-            exclude_tmpdir_env_var,
-            exclude_slash_tmp,
+            writable_roots: _,
+            exclude_tmpdir_env_var: _,
+            exclude_slash_tmp: _,
         } => {
             check_full_read(read_only_access.as_ref())?;
-            let mut roots: Vec<AbsolutePathBuf> = vec![cwd.clone()];
-            roots.extend(writable_roots.iter().flatten().cloned());
-            if !exclude_slash_tmp {
-                roots.extend(AbsolutePathBuf::from_absolute_path("/tmp").ok());
-            }
-            if !exclude_tmpdir_env_var {
-                // A relative or empty `$TMPDIR` names no folder we could allow.
-                roots.extend(
-                    tmpdir
-                        .filter(|dir| !dir.is_empty())
-                        .and_then(|dir| AbsolutePathBuf::from_absolute_path(dir).ok()),
-                );
-            }
-            let mut unique: Vec<AbsolutePathBuf> = Vec::new();
-            for root in roots {
-                if root.as_path().exists() && !unique.contains(&root) {
-                    unique.push(root);
-                }
-            }
-            Ok(Restrictions {
-                writable_roots: Some(unique.into_iter().map(writable_root).collect()),
-                network: *network_access,
-            })
+            *network_access
         }
-    }
+    };
+    let writable_roots = policy.writable_locations().map(|locations| {
+        let mut unique: Vec<AbsolutePathBuf> = Vec::new();
+        for root in locations
+            .iter()
+            .filter_map(|location| location.resolve(cwd, tmpdir))
+        {
+            if root.as_path().exists() && !unique.contains(&root) {
+                unique.push(root);
+            }
+        }
+        unique.into_iter().map(writable_root).collect()
+    });
+    Ok(Restrictions {
+        writable_roots,
+        network,
+    })
 }
 
 fn check_full_read(access: Option<&ReadOnlyAccess>) -> Result<(), SandboxError> {
@@ -250,6 +235,34 @@ mod tests {
             vec![cwd.clone(), abs("/tmp".as_ref())]
         );
         assert_eq!(roots(true, Some(tmpdir.as_os_str())), vec![cwd.clone()]);
+    }
+
+    #[test]
+    fn a_folder_named_twice_is_one_root_after_the_temporary_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmpdir = dir.path().join("tmp");
+        let extra = dir.path().join("extra");
+        fs::create_dir(&tmpdir).unwrap();
+        fs::create_dir(&extra).unwrap();
+        let cwd = abs(dir.path());
+        let policy = SandboxPolicy::WorkspaceWrite {
+            writable_roots: Some(vec![abs(&extra), abs(&tmpdir), cwd.clone()]),
+            read_only_access: None,
+            network_access: false,
+            exclude_tmpdir_env_var: false,
+            exclude_slash_tmp: false,
+        };
+        let roots: Vec<AbsolutePathBuf> = restrictions(&policy, &cwd, Some(tmpdir.as_os_str()))
+            .unwrap()
+            .writable_roots
+            .unwrap()
+            .into_iter()
+            .map(|root| root.root)
+            .collect();
+        assert_eq!(
+            roots,
+            vec![cwd.clone(), abs("/tmp".as_ref()), abs(&tmpdir), abs(&extra)]
+        );
     }
 
     #[test]

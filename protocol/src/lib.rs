@@ -18,5 +18,6 @@ pub mod protocol;
 pub mod request_user_input;
 mod thread_id;
 pub mod user_input;
+pub mod writable_roots;
 
 pub use thread_id::ThreadId;

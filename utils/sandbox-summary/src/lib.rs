@@ -23,6 +23,7 @@
 use codex_protocol::protocol::NetworkAccess;
 use codex_protocol::protocol::ReadOnlyAccess;
 use codex_protocol::protocol::SandboxPolicy;
+use codex_protocol::writable_roots::WritableLocation;
 
 /// Summarises `policy`, e.g. `read-only` or `workspace-write [workdir, /tmp, $TMPDIR]`.
 pub fn summarize_sandbox_policy(policy: &SandboxPolicy) -> String {
@@ -42,26 +43,18 @@ pub fn summarize_sandbox_policy(policy: &SandboxPolicy) -> String {
             summary
         }
         SandboxPolicy::WorkspaceWrite {
-            writable_roots,
             read_only_access,
             network_access,
-            exclude_tmpdir_env_var,
-            exclude_slash_tmp,
+            writable_roots: _,
+            exclude_tmpdir_env_var: _,
+            exclude_slash_tmp: _,
         } => {
-            // The working directory is always writable, so it leads the list.
-            let mut writable = vec!["workdir".to_string()];
-            if !exclude_slash_tmp {
-                writable.push("/tmp".to_string());
-            }
-            if !exclude_tmpdir_env_var {
-                writable.push("$TMPDIR".to_string());
-            }
-            writable.extend(
-                writable_roots
-                    .iter()
-                    .flatten()
-                    .map(|root| root.as_path().to_string_lossy().into_owned()),
-            );
+            let writable: Vec<String> = policy
+                .writable_locations()
+                .into_iter()
+                .flatten()
+                .map(|location| location_label(&location))
+                .collect();
             let mut summary = format!("workspace-write [{}]", writable.join(", "));
             push_read_access(&mut summary, read_only_access.as_ref());
             if *network_access {
@@ -69,6 +62,17 @@ pub fn summarize_sandbox_policy(policy: &SandboxPolicy) -> String {
             }
             summary
         }
+    }
+}
+
+/// How a writable location reads in a summary: roles by name, since the summary describes the
+/// policy and not one command's folders.
+fn location_label(location: &WritableLocation) -> String {
+    match location {
+        WritableLocation::Cwd => "workdir".to_string(),
+        WritableLocation::SlashTmp => "/tmp".to_string(),
+        WritableLocation::TmpdirEnvVar => "$TMPDIR".to_string(),
+        WritableLocation::Root(root) => root.as_path().to_string_lossy().into_owned(),
     }
 }
 
@@ -149,6 +153,11 @@ mod tests {
         check(
             workspace_write(&["/repo", "/cache"], true, true),
             "workspace-write [workdir, /repo, /cache] (network access enabled)",
+        );
+        // Configured roots follow the temporary folders, as the sandbox lists them.
+        check(
+            workspace_write(&["/repo"], false, false),
+            "workspace-write [workdir, /tmp, $TMPDIR, /repo]",
         );
     }
 
