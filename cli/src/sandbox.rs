@@ -1,5 +1,6 @@
 //! `codex sandbox linux -- CMD`: runs one command under a sandbox policy, the way the agent's
-//! tools run theirs, so a person can see what the sandbox allows.
+//! tools run theirs, so a person can see what the sandbox allows. When the sandbox refuses, the
+//! error names the policy in the one-line form of `codex-utils-sandbox-summary`.
 
 use std::convert::Infallible;
 use std::ffi::OsString;
@@ -10,9 +11,12 @@ use anyhow::bail;
 use clap::Args;
 use clap::Subcommand;
 use clap::ValueEnum;
+use codex_linux_sandbox::SandboxError;
 use codex_protocol::protocol::SandboxPolicy;
 use codex_utils_absolute_path::AbsolutePathBuf;
 use codex_utils_absolute_path::AbsolutePathBufGuard;
+use codex_utils_approval_presets::find_preset;
+use codex_utils_sandbox_summary::summarize_sandbox_policy;
 
 #[derive(Debug, Args)]
 pub struct SandboxCommand {
@@ -38,7 +42,15 @@ struct LinuxArgs {
     )]
     sandbox_policy: Option<String>,
 
-    /// The sandbox to run in, when no `--sandbox-policy` is given.
+    /// Run in the sandbox of the `auto` approval preset, the agent's default mode: write under
+    /// the cwd, `/tmp` and `$TMPDIR` (not their `.git` and `.codex`), no network.
+    #[arg(
+        long,
+        conflicts_with_all = ["sandbox_policy", "mode", "writable_roots", "network"]
+    )]
+    full_auto: bool,
+
+    /// The sandbox to run in, when neither `--sandbox-policy` nor `--full-auto` is given.
     #[arg(long, value_name = "MODE", default_value = "read-only")]
     mode: Mode,
 
@@ -93,14 +105,29 @@ fn run_linux(args: LinuxArgs) -> anyhow::Result<Infallible> {
         }
         None => policy_from_flags(&args, &cwd)?,
     };
-    Ok(codex_linux_sandbox::apply_and_exec(
-        &policy,
-        &cwd,
-        &args.command,
-    )?)
+    codex_linux_sandbox::apply_and_exec(&policy, &cwd, &args.command)
+        .map_err(|error| naming_the_policy(error, &policy))
+}
+
+/// Adds the policy to a refusal, so a person sees which policy could not be had; a command that
+/// could not start keeps its own message, which is about the command.
+fn naming_the_policy(error: SandboxError, policy: &SandboxPolicy) -> anyhow::Error {
+    match error {
+        SandboxError::UnsupportedPolicy(_) | SandboxError::Unenforceable(_) => {
+            let summary = summarize_sandbox_policy(policy);
+            anyhow::Error::new(error).context(format!("could not enforce sandbox policy {summary}"))
+        }
+        SandboxError::NoCommand | SandboxError::EncodePolicy(_) | SandboxError::Exec { .. } => {
+            error.into()
+        }
+    }
 }
 
 fn policy_from_flags(args: &LinuxArgs, cwd: &AbsolutePathBuf) -> anyhow::Result<SandboxPolicy> {
+    if args.full_auto {
+        let preset = find_preset("auto").context("the auto approval preset is missing")?;
+        return Ok(preset.sandbox);
+    }
     if args.mode != Mode::WorkspaceWrite && !args.writable_roots.is_empty() {
         bail!("--writable-root needs --mode workspace-write");
     }

@@ -8,6 +8,7 @@ mod config;
 mod fuzzy_file_search;
 mod generate;
 mod sandbox;
+mod sandbox_policy;
 mod serve;
 mod threads;
 mod top_level;
