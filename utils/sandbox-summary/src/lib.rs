@@ -1,6 +1,6 @@
-//! A sandbox policy in one line for humans, as status lines and logs show it: the policy's
-//! name, then for `workspace-write` the folders it may write, then any restriction on reading
-//! and whether the network is reachable.
+//! A sandbox policy in one line for humans, as error messages, status lines and logs show it:
+//! the policy's name, then for `workspace-write` the folders it may write, then any restriction
+//! on reading and whether the network is reachable.
 //!
 //! ```
 //! use codex_protocol::protocol::SandboxPolicy;
