@@ -87,15 +87,23 @@ struct Leaf {
     changed: bool,
 }
 
+/// What a look at the folders found.
+struct Look {
+    /// Every folder that holds rollouts, saying which changed.
+    leaves: Vec<Leaf>,
+    /// Folders appeared or vanished, so rows of vanished ones must be looked for.
+    reshaped: bool,
+}
+
 impl Folders {
-    /// Stats every remembered folder and lists the inner ones whose mtime moved. Returns every
-    /// folder that holds rollouts, saying which changed.
-    fn look(&mut self, codex_home: &Path, now_ns: i64, counts: &mut IndexCounts) -> Vec<Leaf> {
+    /// Stats every remembered folder and lists the inner ones whose mtime moved.
+    fn look(&mut self, codex_home: &Path, now_ns: i64, counts: &mut IndexCounts) -> Look {
         let mut leaves = Vec::new();
+        let mut reshaped = false;
         let mut stack = vec![(codex_home.join(paths::SESSIONS_DIR), 0)];
         while let Some((dir, depth)) = stack.pop() {
             let Some(mtime_ns) = folder_mtime(&dir) else {
-                self.seen.remove(&dir);
+                reshaped |= self.seen.remove(&dir).is_some();
                 continue;
             };
             let seen = self.seen.get(&dir);
@@ -113,13 +121,16 @@ impl Folders {
                 Some(seen) if !changed => seen.subfolders.clone(),
                 _ => {
                     counts.folders_listed += 1;
+                    reshaped = true;
                     match paths::subfolders(&dir) {
                         Ok(found) => {
                             let seen = Seen {
                                 mtime_ns: settled(mtime_ns, now_ns),
                                 subfolders: found.clone(),
                             };
-                            self.seen.insert(dir.clone(), seen);
+                            if let Some(before) = self.seen.insert(dir.clone(), seen) {
+                                self.forget_gone(&before.subfolders, &found);
+                            }
                             found
                         }
                         Err(err) => {
@@ -133,16 +144,26 @@ impl Folders {
             stack.extend(subfolders.into_iter().map(|sub| (sub, depth + 1)));
         }
         let archived = codex_home.join(paths::ARCHIVED_DIR);
-        if let Some(mtime_ns) = folder_mtime(&archived) {
-            let changed = self.seen.get(&archived).and_then(|seen| seen.mtime_ns) != Some(mtime_ns);
-            leaves.push(Leaf {
-                dir: archived,
-                archived: true,
-                mtime_ns,
-                changed,
-            });
+        match folder_mtime(&archived) {
+            Some(mtime_ns) => {
+                let seen = self.seen.get(&archived).and_then(|seen| seen.mtime_ns);
+                leaves.push(Leaf {
+                    dir: archived,
+                    archived: true,
+                    mtime_ns,
+                    changed: seen != Some(mtime_ns),
+                });
+            }
+            None => reshaped |= self.seen.remove(&archived).is_some(),
         }
-        leaves
+        Look { leaves, reshaped }
+    }
+
+    /// Drops what is remembered under the folders of `before` that are not in `now`.
+    fn forget_gone(&mut self, before: &[PathBuf], now: &[PathBuf]) {
+        for gone in before.iter().filter(|dir| !now.contains(dir)) {
+            self.seen.retain(|dir, _| !dir.starts_with(gone));
+        }
     }
 
     /// Records that the index holds a leaf's files as of the leaf's mtime.
@@ -212,9 +233,10 @@ pub(super) fn refresh(state: &mut State, full: bool) -> Result<(), rusqlite::Err
     if full {
         state.folders = Folders::default();
     }
-    let leaves = state
-        .folders
-        .look(&state.codex_home, now_ns, &mut state.counts);
+    let Look { leaves, reshaped } =
+        state
+            .folders
+            .look(&state.codex_home, now_ns, &mut state.counts);
     let mut changes = Vec::new();
     let mut checked = Vec::new();
     for leaf in leaves.iter().filter(|leaf| leaf.changed) {
@@ -252,16 +274,18 @@ pub(super) fn refresh(state: &mut State, full: bool) -> Result<(), rusqlite::Err
         changes.extend(check(&mut state.counts, &path, row.archived, Some(row)));
     }
 
-    let on_disk: HashSet<String> = leaves.iter().map(|leaf| path_text(&leaf.dir)).collect();
-    let mut stmt = state.conn.prepare("SELECT DISTINCT folder FROM files")?;
-    let folders = stmt.query_map([], |row| row.get::<_, String>(0))?;
-    for folder in folders {
-        let folder = folder?;
-        if !on_disk.contains(&folder) {
-            changes.push(Change::DeleteFolder { folder });
+    // A folder can only vanish from a folder that changed, so a quiet tree skips this query.
+    if reshaped {
+        let on_disk: HashSet<String> = leaves.iter().map(|leaf| path_text(&leaf.dir)).collect();
+        let mut stmt = state.conn.prepare("SELECT DISTINCT folder FROM files")?;
+        let folders = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        for folder in folders {
+            let folder = folder?;
+            if !on_disk.contains(&folder) {
+                changes.push(Change::DeleteFolder { folder });
+            }
         }
     }
-    drop(stmt);
 
     apply(&mut state.conn, changes)?;
     for leaf in checked {
@@ -373,36 +397,56 @@ fn apply(conn: &mut Connection, changes: Vec<Change>) -> Result<(), rusqlite::Er
 mod tests {
     use super::*;
     use crate::ListQuery;
+    use crate::index::INDEX_FILE_NAME;
     use crate::index::Index;
     use pretty_assertions::assert_eq;
 
     const ID: &str = "01a20b3d-9c0b-7013-ad7f-e4e60e59123d";
+    const OTHER_ID: &str = "01a20b3d-9c0b-7013-ad7f-e4e60e59123e";
 
     fn set_mtime(path: &Path, secs: u64) {
         let at = UNIX_EPOCH + Duration::from_secs(secs);
         std::fs::File::open(path).unwrap().set_modified(at).unwrap();
     }
 
-    fn updated_at(index: &Index) -> Vec<i64> {
+    /// The lines of a rollout of thread `id` with `messages` user messages.
+    fn rollout_text(id: &str, messages: usize) -> String {
+        let mut text = format!(
+            r#"{{"timestamp":"2020-09-13T12:26:40.000Z","type":"session_meta","payload":{{"id":"{id}","timestamp":"2020-09-13T12:26:40.000Z","cwd":"/w","originator":"t","cli_version":"0.101.0"}}}}"#
+        );
+        text.push('\n');
+        for _ in 0..messages {
+            text.push_str(r#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"event_msg","payload":{"type":"user_message","message":"hi","images":[]}}"#);
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Writes the rollout of thread `id` into its day folder, as another program would.
+    fn write(home: &Path, id: &str, messages: usize) -> PathBuf {
+        let day = home.join("sessions/2020/09/13");
+        std::fs::create_dir_all(&day).unwrap();
+        let path = day.join(format!("rollout-2020-09-13T12-26-40-{id}.jsonl"));
+        std::fs::write(&path, rollout_text(id, messages)).unwrap();
+        path
+    }
+
+    fn listed(index: &Index) -> Vec<(String, i64)> {
         let query = ListQuery {
             limit: 10,
             ..ListQuery::default()
         };
         let page = index.list(&query).unwrap();
-        page.items.iter().map(|thread| thread.updated_at).collect()
+        let threads = page.items.iter();
+        threads
+            .map(|thread| (thread.id.to_string(), thread.updated_at))
+            .collect()
     }
 
     #[test]
     fn an_idle_rollout_appended_by_another_program_shows_at_the_next_sweep() {
         let home = tempfile::tempdir().unwrap();
-        let day = home.path().join("sessions/2020/09/13");
-        std::fs::create_dir_all(&day).unwrap();
-        let path = day.join(format!("rollout-2020-09-13T12-26-40-{ID}.jsonl"));
-        let meta = format!(
-            r#"{{"timestamp":"2020-09-13T12:26:40.000Z","type":"session_meta","payload":{{"id":"{ID}","timestamp":"2020-09-13T12:26:40.000Z","cwd":"/w","originator":"t","cli_version":"0.101.0"}}}}"#
-        );
-        let user = r#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"event_msg","payload":{"type":"user_message","message":"hi","images":[]}}"#;
-        std::fs::write(&path, format!("{meta}\n{user}\n")).unwrap();
+        let path = write(home.path(), ID, 1);
         let long_ago = 1_600_000_000;
         set_mtime(&path, long_ago);
         for dir in [
@@ -414,17 +458,56 @@ mod tests {
             set_mtime(&home.path().join(dir), long_ago);
         }
         let index = Index::open(home.path()).unwrap();
-        assert_eq!(updated_at(&index), [long_ago as i64]);
+        assert_eq!(listed(&index), [(ID.to_string(), long_ago as i64)]);
 
         // Still long before the hot window: neither its folder nor its recent writes give it
         // away, so it keeps its old updated_at until a sweep (the limit the module docs name).
-        std::fs::write(&path, format!("{meta}\n{user}\n{user}\n")).unwrap();
+        std::fs::write(&path, rollout_text(ID, 2)).unwrap();
         set_mtime(&path, long_ago + 1000);
         index.catch_up();
-        assert_eq!(updated_at(&index), [long_ago as i64]);
+        assert_eq!(listed(&index), [(ID.to_string(), long_ago as i64)]);
 
         index.lock().last_sweep = Instant::now().checked_sub(SWEEP_EVERY);
-        assert_eq!(updated_at(&index), [long_ago as i64 + 1000]);
+        assert_eq!(listed(&index), [(ID.to_string(), long_ago as i64 + 1000)]);
         assert_eq!(index.counts().files_read, 1, "grown, so only restamped");
+    }
+
+    #[test]
+    fn a_list_waits_out_another_process_holding_the_write_lock() {
+        let home = tempfile::tempdir().unwrap();
+        write(home.path(), ID, 1);
+        let index = Index::open(home.path()).unwrap();
+        let file = home.path().join(INDEX_FILE_NAME);
+
+        // Another process writes to the index for a while; meanwhile a rollout appears, so the
+        // next list has something to write.
+        let mut other = rusqlite::Connection::open(&file).unwrap();
+        let lock = other
+            .transaction_with_behavior(TransactionBehavior::Exclusive)
+            .unwrap();
+        lock.execute("CREATE TABLE marker (x)", []).unwrap();
+        write(home.path(), OTHER_ID, 1);
+        let listing = std::thread::spawn(move || listed(&index));
+        std::thread::sleep(Duration::from_millis(300));
+        lock.commit().unwrap();
+        let mut ids: Vec<String> = listing
+            .join()
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, [ID, OTHER_ID]);
+        // The same file, not one rebuilt over the other process.
+        drop(other);
+        let reopened = rusqlite::Connection::open(&file).unwrap();
+        let marked: bool = reopened
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'marker'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(marked);
     }
 }
