@@ -259,11 +259,8 @@ pub(super) fn refresh(state: &mut State, full: bool) -> Result<(), rusqlite::Err
         checked.push(leaf);
     }
 
-    let listed: HashSet<&Path> = leaves
-        .iter()
-        .filter(|leaf| leaf.changed)
-        .map(|leaf| leaf.dir.as_path())
-        .collect();
+    // The files being written now, unless their folder's files were all just checked.
+    let listed: HashSet<&Path> = checked.iter().map(|leaf| leaf.dir.as_path()).collect();
     let cutoff = now_ns - HOT_WINDOW.as_nanos() as i64;
     let hot = known_rows(&state.conn, "file_mtime_ns >= ?1", cutoff)?;
     for (key, row) in hot {
