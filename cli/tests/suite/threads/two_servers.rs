@@ -59,7 +59,7 @@ async fn a_running_server_lists_threads_another_server_wrote() {
     let text = written(&path, "written by the second server").await;
     assert_eq!(
         list(&mut first, 2).await,
-        [thread.clone()],
+        [thread.as_str()],
         "{}",
         first.report()
     );
