@@ -4,11 +4,16 @@
 //! The rollouts are the truth and the index is only a cache of them:
 //! - On open, a missing, corrupt or older-schema index is deleted and rebuilt from a scan; if
 //!   even that fails (a read-only `$CODEX_HOME`), an in-memory index is used.
-//! - Then, and on every [`crate::RolloutStore::repair`], a cheap repair pass walks the session
+//! - Then, and on every [`crate::RolloutStore::repair`], a full repair pass walks the session
 //!   folders, stats each file, re-reads only files whose size or mtime changed, and drops rows
-//!   whose file vanished. That catches files written by another program (the reference) or
-//!   changed behind our back.
+//!   whose file vanished.
+//! - Every list (and a lookup miss) first catches up with what other processes (the reference,
+//!   or a second server on the same `$CODEX_HOME`) did since the last look, re-listing only the
+//!   folders whose mtime changed; [`refresh`] says how, and what it cannot see at once.
 //! - Our own writers update their row as they append, so a repair finds nothing to do for them.
+//! - Several processes may hold the index open: SQLite locks the file, every connection waits
+//!   out another's write lock (a busy timeout), writes that follow reads take the lock up front,
+//!   and a busy index is never mistaken for a corrupt one (which would be deleted).
 //!
 //! Per file it stores the thread id, path, archived flag, `created_at` (the `session_meta`
 //! timestamp), `updated_at` (the file's mtime, in seconds, as the reference's `thread/list`
@@ -17,7 +22,6 @@
 //! mtime for staleness. A file without a readable `session_meta` gets a row too (with the id of
 //! its file name), so it is not re-read until it changes; it is never listed.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufRead;
 use std::io::BufReader;
@@ -26,13 +30,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::MutexGuard;
+use std::time::Duration;
+use std::time::Instant;
 use std::time::UNIX_EPOCH;
 
 use codex_protocol::ThreadId;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::SessionSource;
 use rusqlite::Connection;
+use rusqlite::ErrorCode;
 use rusqlite::OptionalExtension;
+use rusqlite::TransactionBehavior;
 use rusqlite::params;
 use rusqlite::types::Value as SqlValue;
 use serde::Deserialize;
@@ -47,15 +55,21 @@ use crate::line::RolloutLine;
 use crate::line::SessionMeta;
 use crate::paths;
 
+mod refresh;
+
 /// The index's file name in `$CODEX_HOME`.
 pub const INDEX_FILE_NAME: &str = "threads-index.sqlite";
 
 /// Bumped whenever the table changes; an index with another version is rebuilt.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
+
+/// How long a connection waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
+    folder TEXT NOT NULL,
     archived INTEGER NOT NULL,
     file_size INTEGER NOT NULL,
     file_mtime_ns INTEGER NOT NULL,
@@ -74,6 +88,8 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_by_created ON files(archived, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS files_by_updated ON files(archived, updated_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS files_by_id ON files(id);
+CREATE INDEX IF NOT EXISTS files_by_folder ON files(folder);
+CREATE INDEX IF NOT EXISTS files_by_mtime ON files(file_mtime_ns);
 ";
 
 const SUMMARY_COLUMNS: &str = "id, path, archived, created_at, updated_at, model_provider, source, cwd, cli_version, git, preview";
@@ -169,6 +185,18 @@ pub struct ThreadSummary {
     pub preview: String,
 }
 
+/// What the index has done to stay up to date since the store was opened: for tests and
+/// diagnostics, to see that a list looks at what changed rather than at every file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexCounts {
+    /// Folders whose entries were listed.
+    pub folders_listed: u64,
+    /// Rollout files stat'ed.
+    pub files_checked: u64,
+    /// Rollout files opened and read.
+    pub files_read: u64,
+}
+
 /// A shared handle on the index connection.
 #[derive(Debug, Clone)]
 pub(crate) struct Index {
@@ -179,6 +207,11 @@ pub(crate) struct Index {
 struct State {
     conn: Connection,
     codex_home: PathBuf,
+    /// The rollout folders as last listed, so a refresh re-lists only changed ones.
+    folders: refresh::Folders,
+    /// When the last full repair ran; `None` before the first one succeeded.
+    last_sweep: Option<Instant>,
+    counts: IndexCounts,
 }
 
 /// A file's size and mtime, which say whether its row is stale.
@@ -189,23 +222,35 @@ struct Stamp {
 }
 
 impl Stamp {
-    fn of(path: &Path) -> Option<Stamp> {
-        let meta = std::fs::metadata(path).ok()?;
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
-            .map(|since| since.as_nanos() as i64)
-            .unwrap_or(0);
-        Some(Stamp {
+    fn of(path: &Path) -> std::io::Result<Stamp> {
+        let meta = std::fs::metadata(path)?;
+        Ok(Stamp {
             size: meta.len() as i64,
-            mtime_ns,
+            mtime_ns: mtime_ns(&meta),
         })
     }
 
     fn mtime_secs(self) -> i64 {
         self.mtime_ns.div_euclid(1_000_000_000)
     }
+}
+
+/// A file's or folder's mtime in nanoseconds since the epoch; 0 if the platform has none.
+fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
+        .map(|since| since.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// Another connection holds the lock for longer than the busy timeout: the index is fine, only
+/// busy, and must not be rebuilt (deleted) over it.
+fn is_busy(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
 }
 
 impl Index {
@@ -217,6 +262,9 @@ impl Index {
             inner: Arc::new(Mutex::new(State {
                 conn,
                 codex_home: codex_home.to_path_buf(),
+                folders: refresh::Folders::default(),
+                last_sweep: None,
+                counts: IndexCounts::default(),
             })),
         };
         index.repair();
@@ -227,19 +275,20 @@ impl Index {
         codex_utils_lock::lock(&self.inner)
     }
 
-    /// Re-reads changed files, adds new ones, drops vanished ones.
+    /// Stats every rollout: re-reads changed files, adds new ones, drops vanished ones.
     pub(crate) fn repair(&self) {
-        let mut state = self.lock();
-        if let Err(err) = repair(&mut state) {
-            tracing::warn!("thread index repair failed, rebuilding it: {err}");
-            match rebuild_connection(&state.codex_home) {
-                Ok(conn) => state.conn = conn,
-                Err(err) => tracing::warn!("thread index rebuild failed: {err}"),
-            }
-            if let Err(err) = repair(&mut state) {
-                tracing::warn!("thread index rebuild failed: {err}");
-            }
-        }
+        up_to_date(&mut self.lock(), true);
+    }
+
+    /// Catches up with what other processes did since the last look, looking only at the
+    /// folders that changed and the files being written now.
+    pub(crate) fn catch_up(&self) {
+        up_to_date(&mut self.lock(), false);
+    }
+
+    /// What the index has done to stay up to date so far.
+    pub(crate) fn counts(&self) -> IndexCounts {
+        self.lock().counts
     }
 
     /// Keeps the row of a file we are writing in step with what was just appended.
@@ -267,24 +316,31 @@ impl Index {
     /// Records that a rollout was renamed (archived or unarchived).
     pub(crate) fn moved(&self, from: &Path, to: &Path, archived: bool) {
         let state = self.lock();
+        // OR REPLACE: a refresh may have found the file at its new place already.
         let result = state.conn.execute(
-            "UPDATE files SET path = ?2, archived = ?3 WHERE path = ?1",
-            params![path_text(from), path_text(to), archived],
+            "UPDATE OR REPLACE files SET path = ?2, folder = ?3, archived = ?4 WHERE path = ?1",
+            params![path_text(from), path_text(to), folder_text(to), archived],
         );
         if let Err(err) = result {
             tracing::warn!("thread index update failed for {}: {err}", to.display());
         }
     }
 
-    /// One page. An index that breaks while in use (its file corrupted or deleted under us) is
-    /// rebuilt from the rollouts and asked again, so the caller never sees it.
+    /// One page, after catching up with other processes (a full repair when the last one is
+    /// [`refresh::SWEEP_EVERY`] old). An index that breaks while in use (its file corrupted or
+    /// deleted under us) is rebuilt from the rollouts and asked again, so the caller never sees
+    /// it.
     pub(crate) fn list(&self, query: &ListQuery) -> Result<Page, RolloutError> {
         let mut state = self.lock();
+        let sweep = state
+            .last_sweep
+            .is_none_or(|at| at.elapsed() >= refresh::SWEEP_EVERY);
+        up_to_date(&mut state, sweep);
         match list(&state.conn, query) {
-            Err(RolloutError::Index(err)) => {
+            Err(RolloutError::Index(err)) if !is_busy(&err) => {
                 tracing::warn!("thread index failed while listing, rebuilding it: {err}");
                 state.conn = rebuild_connection(&state.codex_home).map_err(RolloutError::Index)?;
-                repair(&mut state).map_err(RolloutError::Index)?;
+                refresh::refresh(&mut state, true).map_err(RolloutError::Index)?;
                 list(&state.conn, query)
             }
             other => other,
@@ -292,9 +348,34 @@ impl Index {
     }
 }
 
+/// Refreshes the index (see [`refresh`]). A broken index is rebuilt; a busy one (another process
+/// writing for longer than the busy timeout) is left as it is, to catch up at the next look.
+fn up_to_date(state: &mut State, full: bool) {
+    let Err(err) = refresh::refresh(state, full) else {
+        return;
+    };
+    if is_busy(&err) {
+        tracing::warn!("thread index busy, answering from what it holds: {err}");
+        return;
+    }
+    tracing::warn!("thread index refresh failed, rebuilding it: {err}");
+    match rebuild_connection(&state.codex_home) {
+        Ok(conn) => state.conn = conn,
+        Err(err) => tracing::warn!("thread index rebuild failed: {err}"),
+    }
+    if let Err(err) = refresh::refresh(state, true) {
+        tracing::warn!("thread index rebuild failed: {err}");
+    }
+}
+
 fn open_connection(codex_home: &Path) -> Result<Connection, rusqlite::Error> {
     match try_open(&codex_home.join(INDEX_FILE_NAME)) {
         Ok(conn) => Ok(conn),
+        Err(err) if is_busy(&err) => {
+            // Another process holds the file; deleting it would pull it from under that one.
+            tracing::warn!("thread index busy, indexing in memory: {err}");
+            in_memory()
+        }
         Err(err) => {
             tracing::warn!("thread index unusable, rebuilding it: {err}");
             rebuild_connection(codex_home)
@@ -317,25 +398,37 @@ fn rebuild_connection(codex_home: &Path) -> Result<Connection, rusqlite::Error> 
                 "cannot create {}, indexing in memory: {err}",
                 path.display()
             );
-            let conn = Connection::open_in_memory()?;
-            conn.execute_batch(SCHEMA)?;
-            Ok(conn)
+            in_memory()
         }
     }
+}
+
+fn in_memory() -> Result<Connection, rusqlite::Error> {
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch(SCHEMA)?;
+    Ok(conn)
 }
 
 fn try_open(path: &Path) -> Result<Connection, rusqlite::Error> {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     let check: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
     if check != "ok" {
         return Err(rusqlite::Error::InvalidQuery);
     }
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    let has_table: bool = conn.query_row(
+    // WAL with NORMAL sync: an update per appended line costs no fsync, and a crash can lose
+    // only the newest updates, which the next repair pass recovers from the rollouts.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // One transaction for the check and the creation, so a process opening the file while
+    // another creates it sees either no table or the table with its version, never a table
+    // without one (which it would take for an old schema and delete).
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let has_table: bool = tx.query_row(
         "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'files'",
         [],
         |row| row.get(0),
@@ -343,12 +436,9 @@ fn try_open(path: &Path) -> Result<Connection, rusqlite::Error> {
     if has_table && version != SCHEMA_VERSION {
         return Err(rusqlite::Error::InvalidQuery);
     }
-    // WAL with NORMAL sync: an update per appended line costs no fsync, and a crash can lose
-    // only the newest updates, which the next repair pass recovers from the rollouts.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.execute_batch(SCHEMA)?;
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.execute_batch(SCHEMA)?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
     Ok(conn)
 }
 
@@ -356,48 +446,44 @@ fn path_text(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-fn repair(state: &mut State) -> Result<(), rusqlite::Error> {
-    let on_disk = paths::walk_rollouts(&state.codex_home);
-    let tx = state.conn.transaction()?;
-    let mut known: HashMap<String, (Stamp, bool)> = HashMap::new();
-    {
-        let mut stmt = tx.prepare("SELECT path, file_size, file_mtime_ns, archived FROM files")?;
-        let rows = stmt.query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                Stamp {
-                    size: row.get(1)?,
-                    mtime_ns: row.get(2)?,
-                },
-                row.get::<_, bool>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (path, stamp, archived) = row?;
-            known.insert(path, (stamp, archived));
-        }
-    }
-    for (path, archived) in on_disk {
-        let key = path_text(&path);
-        let Some(stamp) = Stamp::of(&path) else {
-            continue;
-        };
-        if known.remove(&key) == Some((stamp, archived)) {
-            continue;
-        }
-        let scanned = scan(&path);
-        upsert(&tx, &key, archived, stamp, scanned.as_ref())?;
-    }
-    for gone in known.keys() {
-        tx.execute("DELETE FROM files WHERE path = ?1", params![gone])?;
-    }
-    tx.commit()
+/// The folder a row's file is in, as the `folder` column spells it.
+fn folder_text(path: &Path) -> String {
+    path.parent().map(path_text).unwrap_or_default()
 }
 
-/// What a scan of one rollout found.
+/// What the index keeps of a rollout's head: its `session_meta` fields (without the long ones,
+/// such as the base instructions, so that many can be held before they are written) and its
+/// first user message.
 struct Scanned {
-    meta: SessionMeta,
+    id: String,
+    created_at: i64,
+    model_provider: Option<String>,
+    source_kind: &'static str,
+    source: String,
+    cwd: String,
+    cli_version: String,
+    git: Option<String>,
+    /// The first user message; `None` while there is none.
     preview: Option<String>,
+}
+
+impl Scanned {
+    fn new(meta: &SessionMeta, path: &Path, preview: Option<String>) -> Scanned {
+        Scanned {
+            id: meta.id.to_string(),
+            created_at: created_at(meta, path),
+            model_provider: meta.model_provider.clone(),
+            source_kind: SourceKind::from(&meta.source).as_str(),
+            source: serde_json::to_string(&meta.source).unwrap_or_default(),
+            cwd: path_text(&meta.cwd),
+            cli_version: meta.cli_version.clone(),
+            git: meta
+                .git
+                .as_ref()
+                .and_then(|git| serde_json::to_string(git).ok()),
+            preview,
+        }
+    }
 }
 
 /// Reads a rollout up to its first user message. Unreadable lines are skipped.
@@ -441,18 +527,12 @@ fn scan(path: &Path) -> Option<Scanned> {
                     Some(serde_json::Value::String(text)) => text,
                     _ => String::new(),
                 };
-                return meta.map(|meta| Scanned {
-                    meta,
-                    preview: Some(preview),
-                });
+                return meta.map(|meta| Scanned::new(&meta, path, Some(preview)));
             }
             _ => {}
         }
     }
-    meta.map(|meta| Scanned {
-        meta,
-        preview: None,
-    })
+    meta.map(|meta| Scanned::new(&meta, path, None))
 }
 
 fn created_at(meta: &SessionMeta, path: &Path) -> i64 {
@@ -466,6 +546,8 @@ fn created_at(meta: &SessionMeta, path: &Path) -> i64 {
         .unwrap_or(0)
 }
 
+/// Writes a file's row, replacing any it had, in one statement (so another process never sees
+/// the file without a row).
 fn upsert(
     conn: &Connection,
     path: &str,
@@ -473,8 +555,8 @@ fn upsert(
     stamp: Stamp,
     scanned: Option<&Scanned>,
 ) -> Result<(), rusqlite::Error> {
-    conn.execute("DELETE FROM files WHERE path = ?1", params![path])?;
-    let Some(Scanned { meta, preview }) = scanned else {
+    let folder = folder_text(Path::new(path));
+    let Some(scanned) = scanned else {
         // The id from the file name still lets `find` report what is wrong with the file.
         let id = Path::new(path)
             .file_name()
@@ -482,45 +564,51 @@ fn upsert(
             .and_then(paths::parse_file_name)
             .map(|(_, id)| id.to_string());
         conn.execute(
-            "INSERT INTO files (path, archived, file_size, file_mtime_ns, id)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![path, archived, stamp.size, stamp.mtime_ns, id],
+            "INSERT OR REPLACE INTO files (path, folder, archived, file_size, file_mtime_ns, id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![path, folder, archived, stamp.size, stamp.mtime_ns, id],
         )?;
         return Ok(());
     };
-    let source = serde_json::to_string(&meta.source).unwrap_or_default();
-    let git = meta
-        .git
-        .as_ref()
-        .and_then(|git| serde_json::to_string(git).ok());
     conn.execute(
-        "INSERT INTO files (path, archived, file_size, file_mtime_ns, id, created_at, updated_at,
-             model_provider, source_kind, source, cwd, cli_version, git, preview, has_user_message)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        "INSERT OR REPLACE INTO files (path, folder, archived, file_size, file_mtime_ns, id,
+             created_at, updated_at, model_provider, source_kind, source, cwd, cli_version, git,
+             preview, has_user_message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             path,
+            folder,
             archived,
             stamp.size,
             stamp.mtime_ns,
-            meta.id.to_string(),
-            created_at(meta, Path::new(path)),
+            scanned.id,
+            scanned.created_at,
             stamp.mtime_secs(),
-            meta.model_provider,
-            SourceKind::from(&meta.source).as_str(),
-            source,
-            path_text(&meta.cwd),
-            meta.cli_version,
-            git,
-            preview.clone().unwrap_or_default(),
-            preview.is_some(),
+            scanned.model_provider,
+            scanned.source_kind,
+            scanned.source,
+            scanned.cwd,
+            scanned.cli_version,
+            scanned.git,
+            scanned.preview.as_deref().unwrap_or_default(),
+            scanned.preview.is_some(),
         ],
+    )?;
+    Ok(())
+}
+
+/// Moves a row's size, mtime and `updated_at` to the file's new ones.
+fn restamp(conn: &Connection, path: &str, stamp: Stamp) -> Result<(), rusqlite::Error> {
+    conn.execute(
+        "UPDATE files SET file_size = ?2, file_mtime_ns = ?3, updated_at = ?4 WHERE path = ?1",
+        params![path, stamp.size, stamp.mtime_ns, stamp.mtime_secs()],
     )?;
     Ok(())
 }
 
 fn note_append(conn: &Connection, path: &Path, line: &RolloutLine) -> Result<(), rusqlite::Error> {
     let key = path_text(path);
-    let Some(stamp) = Stamp::of(path) else {
+    let Ok(stamp) = Stamp::of(path) else {
         return Ok(());
     };
     match &line.item {
@@ -535,10 +623,7 @@ fn note_append(conn: &Connection, path: &Path, line: &RolloutLine) -> Result<(),
                     .parent()
                     .and_then(|dir| dir.file_name())
                     .is_some_and(|name| name == paths::ARCHIVED_DIR);
-                let scanned = Scanned {
-                    meta: meta.clone(),
-                    preview: None,
-                };
+                let scanned = Scanned::new(meta, path, None);
                 return upsert(conn, &key, archived, stamp, Some(&scanned));
             }
         }
@@ -551,11 +636,7 @@ fn note_append(conn: &Connection, path: &Path, line: &RolloutLine) -> Result<(),
         }
         _ => {}
     }
-    conn.execute(
-        "UPDATE files SET file_size = ?2, file_mtime_ns = ?3, updated_at = ?4 WHERE path = ?1",
-        params![key, stamp.size, stamp.mtime_ns, stamp.mtime_secs()],
-    )?;
-    Ok(())
+    restamp(conn, &key, stamp)
 }
 
 fn encode_cursor(key: i64, id: &str) -> String {

@@ -5,7 +5,8 @@
 //! `$CODEX_HOME/archived_sessions/` once archived, in the reference's line format ([`RolloutLine`]).
 //! Thread names live in `$CODEX_HOME/session_index.jsonl`. A SQLite index
 //! (`$CODEX_HOME/threads-index.sqlite`) makes listing cheap; it is a cache of the rollouts and is
-//! rebuilt or repaired from them whenever it is missing, corrupt or stale.
+//! rebuilt or repaired from them whenever it is missing, corrupt or stale, and each list first
+//! catches up with rollouts other processes wrote, looking only at folders that changed.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), codex_rollout::RolloutError> {
@@ -31,6 +32,7 @@ mod writer;
 
 pub use error::RolloutError;
 pub use index::INDEX_FILE_NAME;
+pub use index::IndexCounts;
 pub use index::ListQuery;
 pub use index::Page;
 pub use index::SortKey;

@@ -59,46 +59,32 @@ fn day_folder(codex_home: &Path, year: i32, month: time::Month, day: u8) -> Path
         .join(format!("{day:02}"))
 }
 
-/// Every rollout file under `sessions/` (three levels of day folders) and `archived_sessions/`,
-/// with its archived flag. Unreadable folders are skipped: listing must never fail on them.
-pub(crate) fn walk_rollouts(codex_home: &Path) -> Vec<(PathBuf, bool)> {
-    let mut found = Vec::new();
-    let mut stack = vec![(codex_home.join(SESSIONS_DIR), 0)];
-    while let Some((dir, depth)) = stack.pop() {
-        for entry in read_dir(&dir) {
-            let path = entry.path();
-            let is_dir = entry.file_type().map(|kind| kind.is_dir()).unwrap_or(false);
-            if depth < 3 && is_dir {
-                stack.push((path, depth + 1));
-            } else if depth == 3 && !is_dir && is_rollout_name(&path) {
-                found.push((path, false));
-            }
-        }
-    }
-    for entry in read_dir(&codex_home.join(ARCHIVED_DIR)) {
-        let path = entry.path();
-        if is_rollout_name(&path)
-            && entry
-                .file_type()
-                .map(|kind| kind.is_file())
-                .unwrap_or(false)
-        {
-            found.push((path, true));
-        }
-    }
-    found
+/// The folders directly inside `dir`. A missing `dir` holds none.
+pub(crate) fn subfolders(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    Ok(entries(dir)?
+        .into_iter()
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+        .map(|entry| entry.path())
+        .collect())
 }
 
-fn read_dir(dir: &Path) -> impl Iterator<Item = std::fs::DirEntry> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => Some(entries),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-        Err(err) => {
-            tracing::warn!("cannot read {}: {err}", dir.display());
-            None
-        }
-    };
-    entries.into_iter().flatten().filter_map(Result::ok)
+/// The rollout files directly inside `dir` (by their names). A missing `dir` holds none.
+pub(crate) fn rollout_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    Ok(entries(dir)?
+        .into_iter()
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+        .map(|entry| entry.path())
+        .filter(|path| is_rollout_name(path))
+        .collect())
+}
+
+fn entries(dir: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
+    match std::fs::read_dir(dir) {
+        // Entries that vanish while being listed are simply not there.
+        Ok(entries) => Ok(entries.filter_map(Result::ok).collect()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(err),
+    }
 }
 
 fn is_rollout_name(path: &Path) -> bool {

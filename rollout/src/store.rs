@@ -11,6 +11,7 @@ use crate::LoadedRollout;
 use crate::RolloutError;
 use crate::error::io;
 use crate::index::Index;
+use crate::index::IndexCounts;
 use crate::index::ListQuery;
 use crate::index::Page;
 use crate::line::RolloutItem;
@@ -83,8 +84,9 @@ impl RolloutStore {
         {
             return Ok(path);
         }
-        // The index may not know a file written behind its back yet, or point at a moved one.
-        self.index.repair();
+        // The index may not know a file written behind its back yet, or point at a moved one;
+        // either changed a folder, which is what catching up looks at.
+        self.index.catch_up();
         match self.index.find(id)? {
             Some((path, _)) => Ok(path),
             None => Err(RolloutError::ThreadNotFound(id)),
@@ -96,9 +98,16 @@ impl RolloutStore {
         read_rollout(&self.find(id)?)
     }
 
-    /// One page of threads, from the index.
+    /// One page of threads, from the index, after it caught up with rollouts that other
+    /// processes created, moved, deleted or are writing (see [`crate::IndexCounts`] for what
+    /// that costs).
     pub fn list(&self, query: &ListQuery) -> Result<Page, RolloutError> {
         self.index.list(query)
+    }
+
+    /// What the index has done to stay up to date since the store was opened.
+    pub fn index_counts(&self) -> IndexCounts {
+        self.index.counts()
     }
 
     /// Moves a thread's rollout to `archived_sessions/`. Returns the new path.

@@ -1,13 +1,11 @@
 //! The index: rebuilt when deleted or corrupt, repaired when stale, exact under sparse filters.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use codex_protocol::ThreadId;
 use codex_rollout::INDEX_FILE_NAME;
 use codex_rollout::ListQuery;
 use codex_rollout::Page;
-use codex_rollout::RolloutItem;
 use codex_rollout::RolloutLine;
 use codex_rollout::RolloutStore;
 use codex_rollout::SortKey;
@@ -20,6 +18,7 @@ use super::support::install_samples;
 use super::support::meta;
 use super::support::thread;
 use super::support::user_message;
+use super::support::write_rollout;
 
 fn all(store: &RolloutStore, query: ListQuery) -> Vec<Page> {
     let mut pages = Vec::new();
@@ -40,47 +39,6 @@ fn ids(pages: &[Page]) -> Vec<ThreadId> {
         .iter()
         .flat_map(|p| p.items.iter().map(|t| t.id))
         .collect()
-}
-
-/// Writes a rollout straight to disk, as the reference would.
-fn write_rollout(home: &Path, at: i64, provider: &str, cwd: &str, text: &str) -> ThreadId {
-    let at = OffsetDateTime::from_unix_timestamp(at).unwrap();
-    let id = ThreadId::new();
-    let stamp = codex_rollout::format_timestamp(at);
-    let lines = [
-        RolloutLine {
-            timestamp: stamp.clone(),
-            item: RolloutItem::SessionMeta(meta(id, at, provider, cwd)),
-        },
-        RolloutLine {
-            timestamp: stamp,
-            item: user_message(text),
-        },
-    ];
-    let mut body = String::new();
-    for line in &lines {
-        body.push_str(&serde_json::to_string(line).unwrap());
-        body.push('\n');
-    }
-    let day = format!(
-        "{:04}/{:02}/{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day()
-    );
-    let dir = home.join("sessions").join(day);
-    std::fs::create_dir_all(&dir).unwrap();
-    let name = format!(
-        "rollout-{:04}-{:02}-{:02}T{:02}-{:02}-{:02}-{id}.jsonl",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    );
-    std::fs::write(dir.join(name), body).unwrap();
-    id
 }
 
 #[test]

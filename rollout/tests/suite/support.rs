@@ -103,3 +103,41 @@ pub fn append_raw(path: &Path, bytes: &[u8]) {
     let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
     file.write_all(bytes).unwrap();
 }
+
+/// Writes a rollout with one user message straight to disk, as the reference would, without
+/// telling any index. Returns its id and path.
+pub fn write_rollout(home: &Path, at: i64, provider: &str, cwd: &str, text: &str) -> ThreadId {
+    write_rollout_file(home, at, provider, cwd, Some(text)).0
+}
+
+/// Like [`write_rollout`]; without a user message when `text` is `None`.
+pub fn write_rollout_file(
+    home: &Path,
+    at: i64,
+    provider: &str,
+    cwd: &str,
+    text: Option<&str>,
+) -> (ThreadId, PathBuf) {
+    let at = OffsetDateTime::from_unix_timestamp(at).unwrap();
+    let id = ThreadId::new();
+    let stamp = codex_rollout::format_timestamp(at);
+    let mut lines = vec![RolloutLine {
+        timestamp: stamp.clone(),
+        item: RolloutItem::SessionMeta(meta(id, at, provider, cwd)),
+    }];
+    if let Some(text) = text {
+        lines.push(RolloutLine {
+            timestamp: stamp,
+            item: user_message(text),
+        });
+    }
+    let mut body = String::new();
+    for line in &lines {
+        body.push_str(&serde_json::to_string(line).unwrap());
+        body.push('\n');
+    }
+    let path = codex_rollout::rollout_path(home, id, at);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, body).unwrap();
+    (id, path)
+}

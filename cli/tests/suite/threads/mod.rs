@@ -10,6 +10,7 @@ mod resilience;
 mod skills;
 mod stored;
 mod tools;
+mod two_servers;
 mod v1;
 
 use std::path::Path;

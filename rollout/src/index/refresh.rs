@@ -1,0 +1,510 @@
+//! Bringing the index up to date with what other processes did to the rollouts (the reference,
+//! or a second server on the same `$CODEX_HOME`), without reading the whole sessions tree on
+//! every list.
+//!
+//! Each process remembers the mtime of every folder of the tree (`sessions/`, its year, month
+//! and day folders, and `archived_sessions/`) as of its last look. Creating, deleting or renaming
+//! a file changes its folder's mtime, and a new day folder changes its month folder's, so a
+//! refresh stats each remembered folder (a few hundred after years of use), lists only those
+//! whose mtime moved, and checks only the files of changed day folders: a file whose size or
+//! mtime changed is re-read (or, if it only grew and its row is complete, just re-stamped), and
+//! rows of vanished files and folders are dropped. A rename by archive/unarchive changes both
+//! folders, so it shows too.
+//!
+//! Appending to a file changes no folder's mtime. Appends are caught by:
+//! - our own writers, in any process, which update the shared index file as they append;
+//! - stat'ing, on every refresh, the files modified within the last [`HOT_WINDOW`]: the threads
+//!   being written now, such as one another program just started;
+//! - a full sweep (every folder listed, every file stat'ed) at open, on
+//!   [`crate::RolloutStore::repair`], and on a list when the last sweep is [`SWEEP_EVERY`] old.
+//!
+//! The limit: a rollout idle for longer than [`HOT_WINDOW`] and then appended to by another
+//! program (the reference resuming an old thread) shows its new `updated_at` only after the next
+//! sweep, so up to [`SWEEP_EVERY`] late. Its preview does not change (it is the first user
+//! message), unless it had none yet.
+//!
+//! A folder modified within [`RACY`] of a look is listed again at the next one: a file added in
+//! the same tick of the file system's clock could leave the folder's mtime as remembered.
+
+use std::collections::HashMap;
+use std::collections::HashSet;
+use std::path::Path;
+use std::path::PathBuf;
+use std::time::Duration;
+use std::time::Instant;
+use std::time::SystemTime;
+use std::time::UNIX_EPOCH;
+
+use rusqlite::Connection;
+use rusqlite::TransactionBehavior;
+use rusqlite::params;
+
+use super::IndexCounts;
+use super::Scanned;
+use super::Stamp;
+use super::State;
+use super::mtime_ns;
+use super::path_text;
+use super::restamp;
+use super::scan;
+use super::upsert;
+use crate::paths;
+
+/// Files modified this recently are stat'ed on every refresh.
+pub(super) const HOT_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+/// How old the last full sweep may be before a list does another.
+pub(super) const SWEEP_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// A folder modified this close to a look is not trusted to be unchanged at the next one.
+const RACY: Duration = Duration::from_secs(2);
+
+/// `sessions/YYYY/MM/DD`: the depth of the day folders below `sessions/`.
+const DAY_DEPTH: usize = 3;
+
+/// The folders of the rollout tree as this process last listed them.
+#[derive(Debug, Default)]
+pub(super) struct Folders {
+    seen: HashMap<PathBuf, Seen>,
+}
+
+#[derive(Debug)]
+struct Seen {
+    /// The folder's mtime when it was listed; `None` when that was too recent to trust.
+    mtime_ns: Option<i64>,
+    /// The folders inside it; always empty for the folders that hold rollouts, whose files are
+    /// remembered by the index itself.
+    subfolders: Vec<PathBuf>,
+}
+
+/// A folder that holds rollouts: a day folder or `archived_sessions/`.
+#[derive(Debug)]
+struct Leaf {
+    dir: PathBuf,
+    archived: bool,
+    mtime_ns: i64,
+    /// Its mtime moved since it was last listed, or it never was: its files must be checked.
+    changed: bool,
+}
+
+/// What a look at the folders found.
+struct Look {
+    /// Every folder that holds rollouts, saying which changed.
+    leaves: Vec<Leaf>,
+    /// Folders appeared or vanished, so rows of vanished ones must be looked for.
+    reshaped: bool,
+}
+
+impl Folders {
+    /// Stats every remembered folder and lists the inner ones whose mtime moved.
+    fn look(&mut self, codex_home: &Path, now_ns: i64, counts: &mut IndexCounts) -> Look {
+        let mut leaves = Vec::new();
+        let mut reshaped = false;
+        let mut stack = vec![(codex_home.join(paths::SESSIONS_DIR), 0)];
+        while let Some((dir, depth)) = stack.pop() {
+            let Some(mtime_ns) = folder_mtime(&dir) else {
+                reshaped |= self.seen.remove(&dir).is_some();
+                continue;
+            };
+            let seen = self.seen.get(&dir);
+            let changed = seen.and_then(|seen| seen.mtime_ns) != Some(mtime_ns);
+            if depth == DAY_DEPTH {
+                leaves.push(Leaf {
+                    dir,
+                    archived: false,
+                    mtime_ns,
+                    changed,
+                });
+                continue;
+            }
+            let subfolders = match seen {
+                Some(seen) if !changed => seen.subfolders.clone(),
+                _ => {
+                    counts.folders_listed += 1;
+                    reshaped = true;
+                    match paths::subfolders(&dir) {
+                        Ok(found) => {
+                            let seen = Seen {
+                                mtime_ns: settled(mtime_ns, now_ns),
+                                subfolders: found.clone(),
+                            };
+                            if let Some(before) = self.seen.insert(dir.clone(), seen) {
+                                self.forget_gone(&before.subfolders, &found);
+                            }
+                            found
+                        }
+                        Err(err) => {
+                            tracing::warn!("cannot read {}: {err}", dir.display());
+                            self.seen.remove(&dir);
+                            Vec::new()
+                        }
+                    }
+                }
+            };
+            stack.extend(subfolders.into_iter().map(|sub| (sub, depth + 1)));
+        }
+        let archived = codex_home.join(paths::ARCHIVED_DIR);
+        match folder_mtime(&archived) {
+            Some(mtime_ns) => {
+                let seen = self.seen.get(&archived).and_then(|seen| seen.mtime_ns);
+                leaves.push(Leaf {
+                    dir: archived,
+                    archived: true,
+                    mtime_ns,
+                    changed: seen != Some(mtime_ns),
+                });
+            }
+            None => reshaped |= self.seen.remove(&archived).is_some(),
+        }
+        Look { leaves, reshaped }
+    }
+
+    /// Drops what is remembered under the folders of `before` that are not in `now`.
+    fn forget_gone(&mut self, before: &[PathBuf], now: &[PathBuf]) {
+        for gone in before.iter().filter(|dir| !now.contains(dir)) {
+            self.seen.retain(|dir, _| !dir.starts_with(gone));
+        }
+    }
+
+    /// Records that the index holds a leaf's files as of the leaf's mtime.
+    fn remember(&mut self, leaf: &Leaf, now_ns: i64) {
+        let seen = Seen {
+            mtime_ns: settled(leaf.mtime_ns, now_ns),
+            subfolders: Vec::new(),
+        };
+        self.seen.insert(leaf.dir.clone(), seen);
+    }
+}
+
+/// A folder's mtime, or `None` if it is gone (or not a folder).
+fn folder_mtime(dir: &Path) -> Option<i64> {
+    let meta = std::fs::metadata(dir).ok()?;
+    meta.is_dir().then(|| mtime_ns(&meta))
+}
+
+/// The mtime to remember, unless it is too close to now to rule out a change in the same tick.
+/// A future mtime (a skewed clock) is never trusted, which costs a listing, never a miss.
+fn settled(mtime_ns: i64, now_ns: i64) -> Option<i64> {
+    (mtime_ns < now_ns - RACY.as_nanos() as i64).then_some(mtime_ns)
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| since.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// What a refresh writes to the index.
+enum Change {
+    /// A new row for a file that was read (or found unreadable).
+    Upsert {
+        path: String,
+        archived: bool,
+        stamp: Stamp,
+        scanned: Option<Scanned>,
+    },
+    /// The file only grew since its row was complete: only its size and mtime move.
+    Restamp {
+        path: String,
+        stamp: Stamp,
+    },
+    Delete {
+        path: String,
+    },
+    DeleteFolder {
+        folder: String,
+    },
+}
+
+/// A row, as far as its staleness goes.
+struct Known {
+    stamp: Stamp,
+    archived: bool,
+    /// It has a thread id and a preview, which appending to the file cannot change.
+    complete: bool,
+}
+
+/// Brings the index up to date: everything when `full`, else only what changed since the last
+/// look (see the module docs).
+pub(super) fn refresh(state: &mut State, full: bool) -> Result<(), rusqlite::Error> {
+    let before = state.counts;
+    let now_ns = now_ns();
+    if full {
+        state.folders = Folders::default();
+    }
+    let Look { leaves, reshaped } =
+        state
+            .folders
+            .look(&state.codex_home, now_ns, &mut state.counts);
+    let mut changes = Vec::new();
+    let mut checked = Vec::new();
+    for leaf in leaves.iter().filter(|leaf| leaf.changed) {
+        // Rows before files: a row whose file was created before the rows were read is then
+        // surely listed, so it is not taken for vanished.
+        let mut known = known_rows(&state.conn, "folder = ?1", path_text(&leaf.dir))?;
+        let files = match paths::rollout_files(&leaf.dir) {
+            Ok(files) => files,
+            Err(err) => {
+                tracing::warn!("cannot read {}: {err}", leaf.dir.display());
+                continue;
+            }
+        };
+        state.counts.folders_listed += 1;
+        for path in files {
+            let row = known.remove(&path_text(&path));
+            changes.extend(check(&mut state.counts, &path, leaf.archived, row));
+        }
+        changes.extend(known.into_keys().map(|path| Change::Delete { path }));
+        checked.push(leaf);
+    }
+
+    // The files being written now, unless their folder's files were all just checked.
+    let listed: HashSet<&Path> = checked.iter().map(|leaf| leaf.dir.as_path()).collect();
+    let cutoff = now_ns - HOT_WINDOW.as_nanos() as i64;
+    let hot = known_rows(&state.conn, "file_mtime_ns >= ?1", cutoff)?;
+    for (key, row) in hot {
+        let path = PathBuf::from(key);
+        if path.parent().is_some_and(|dir| listed.contains(dir)) {
+            continue;
+        }
+        changes.extend(check(&mut state.counts, &path, row.archived, Some(row)));
+    }
+
+    // A folder can only vanish from a folder that changed, so a quiet tree skips this query.
+    if reshaped {
+        let on_disk: HashSet<String> = leaves.iter().map(|leaf| path_text(&leaf.dir)).collect();
+        let mut stmt = state.conn.prepare("SELECT DISTINCT folder FROM files")?;
+        let folders = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        for folder in folders {
+            let folder = folder?;
+            if !on_disk.contains(&folder) {
+                changes.push(Change::DeleteFolder { folder });
+            }
+        }
+    }
+
+    apply(&mut state.conn, changes)?;
+    for leaf in checked {
+        state.folders.remember(leaf, now_ns);
+    }
+    if full {
+        state.last_sweep = Some(Instant::now());
+    }
+    let counts = state.counts;
+    tracing::debug!(
+        full,
+        folders_listed = counts.folders_listed - before.folders_listed,
+        files_checked = counts.files_checked - before.files_checked,
+        files_read = counts.files_read - before.files_read,
+        "thread index refreshed"
+    );
+    Ok(())
+}
+
+/// The rows matching `filter` (with one parameter), by path.
+fn known_rows(
+    conn: &Connection,
+    filter: &str,
+    arg: impl rusqlite::ToSql,
+) -> Result<HashMap<String, Known>, rusqlite::Error> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT path, file_size, file_mtime_ns, archived, id IS NOT NULL AND has_user_message = 1
+         FROM files WHERE {filter}"
+    ))?;
+    let rows = stmt.query_map(params![arg], |row| {
+        let known = Known {
+            stamp: Stamp {
+                size: row.get(1)?,
+                mtime_ns: row.get(2)?,
+            },
+            archived: row.get(3)?,
+            complete: row.get(4)?,
+        };
+        Ok((row.get::<_, String>(0)?, known))
+    })?;
+    rows.collect()
+}
+
+/// Stats a file and says what its row needs, reading the file only when appending cannot
+/// explain the change.
+fn check(
+    counts: &mut IndexCounts,
+    path: &Path,
+    archived: bool,
+    row: Option<Known>,
+) -> Option<Change> {
+    counts.files_checked += 1;
+    let key = path_text(path);
+    let stamp = match Stamp::of(path) {
+        Ok(stamp) => stamp,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return row.map(|_| Change::Delete { path: key });
+        }
+        Err(err) => {
+            tracing::warn!("cannot stat {}: {err}", path.display());
+            return None;
+        }
+    };
+    match row {
+        Some(row) if row.archived == archived && row.stamp == stamp => None,
+        Some(row) if row.archived == archived && row.complete && stamp.size >= row.stamp.size => {
+            Some(Change::Restamp { path: key, stamp })
+        }
+        _ => {
+            counts.files_read += 1;
+            Some(Change::Upsert {
+                scanned: scan(path),
+                path: key,
+                archived,
+                stamp,
+            })
+        }
+    }
+}
+
+fn apply(conn: &mut Connection, changes: Vec<Change>) -> Result<(), rusqlite::Error> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    // Take the write lock up front, waiting out another process's writer (the busy timeout),
+    // rather than failing when a read transaction cannot be upgraded.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for change in changes {
+        match change {
+            Change::Upsert {
+                path,
+                archived,
+                stamp,
+                scanned,
+            } => upsert(&tx, &path, archived, stamp, scanned.as_ref())?,
+            Change::Restamp { path, stamp } => restamp(&tx, &path, stamp)?,
+            Change::Delete { path } => {
+                tx.execute("DELETE FROM files WHERE path = ?1", params![path])?;
+            }
+            Change::DeleteFolder { folder } => {
+                tx.execute("DELETE FROM files WHERE folder = ?1", params![folder])?;
+            }
+        }
+    }
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ListQuery;
+    use crate::index::INDEX_FILE_NAME;
+    use crate::index::Index;
+    use pretty_assertions::assert_eq;
+
+    const ID: &str = "01a20b3d-9c0b-7013-ad7f-e4e60e59123d";
+    const OTHER_ID: &str = "01a20b3d-9c0b-7013-ad7f-e4e60e59123e";
+
+    fn set_mtime(path: &Path, secs: u64) {
+        let at = UNIX_EPOCH + Duration::from_secs(secs);
+        std::fs::File::open(path).unwrap().set_modified(at).unwrap();
+    }
+
+    /// The lines of a rollout of thread `id` with `messages` user messages.
+    fn rollout_text(id: &str, messages: usize) -> String {
+        let mut text = format!(
+            r#"{{"timestamp":"2020-09-13T12:26:40.000Z","type":"session_meta","payload":{{"id":"{id}","timestamp":"2020-09-13T12:26:40.000Z","cwd":"/w","originator":"t","cli_version":"0.101.0"}}}}"#
+        );
+        text.push('\n');
+        for _ in 0..messages {
+            text.push_str(r#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"event_msg","payload":{"type":"user_message","message":"hi","images":[]}}"#);
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Writes the rollout of thread `id` into its day folder, as another program would.
+    fn write(home: &Path, id: &str, messages: usize) -> PathBuf {
+        let day = home.join("sessions/2020/09/13");
+        std::fs::create_dir_all(&day).unwrap();
+        let path = day.join(format!("rollout-2020-09-13T12-26-40-{id}.jsonl"));
+        std::fs::write(&path, rollout_text(id, messages)).unwrap();
+        path
+    }
+
+    fn listed(index: &Index) -> Vec<(String, i64)> {
+        let query = ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        };
+        let page = index.list(&query).unwrap();
+        let threads = page.items.iter();
+        threads
+            .map(|thread| (thread.id.to_string(), thread.updated_at))
+            .collect()
+    }
+
+    #[test]
+    fn an_idle_rollout_appended_by_another_program_shows_at_the_next_sweep() {
+        let home = tempfile::tempdir().unwrap();
+        let path = write(home.path(), ID, 1);
+        let long_ago = 1_600_000_000;
+        set_mtime(&path, long_ago);
+        for dir in [
+            "sessions/2020/09/13",
+            "sessions/2020/09",
+            "sessions/2020",
+            "sessions",
+        ] {
+            set_mtime(&home.path().join(dir), long_ago);
+        }
+        let index = Index::open(home.path()).unwrap();
+        assert_eq!(listed(&index), [(ID.to_string(), long_ago as i64)]);
+
+        // Still long before the hot window: neither its folder nor its recent writes give it
+        // away, so it keeps its old updated_at until a sweep (the limit the module docs name).
+        std::fs::write(&path, rollout_text(ID, 2)).unwrap();
+        set_mtime(&path, long_ago + 1000);
+        index.catch_up();
+        assert_eq!(listed(&index), [(ID.to_string(), long_ago as i64)]);
+
+        index.lock().last_sweep = Instant::now().checked_sub(SWEEP_EVERY);
+        assert_eq!(listed(&index), [(ID.to_string(), long_ago as i64 + 1000)]);
+        assert_eq!(index.counts().files_read, 1, "grown, so only restamped");
+    }
+
+    #[test]
+    fn a_list_waits_out_another_process_holding_the_write_lock() {
+        let home = tempfile::tempdir().unwrap();
+        write(home.path(), ID, 1);
+        let index = Index::open(home.path()).unwrap();
+        let file = home.path().join(INDEX_FILE_NAME);
+
+        // Another process writes to the index for a while; meanwhile a rollout appears, so the
+        // next list has something to write.
+        let mut other = rusqlite::Connection::open(&file).unwrap();
+        let lock = other
+            .transaction_with_behavior(TransactionBehavior::Exclusive)
+            .unwrap();
+        lock.execute("CREATE TABLE marker (x)", []).unwrap();
+        write(home.path(), OTHER_ID, 1);
+        let listing = std::thread::spawn(move || listed(&index));
+        std::thread::sleep(Duration::from_millis(300));
+        lock.commit().unwrap();
+        let mut ids: Vec<String> = listing
+            .join()
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, [ID, OTHER_ID]);
+        // The same file, not one rebuilt over the other process.
+        drop(other);
+        let reopened = rusqlite::Connection::open(&file).unwrap();
+        let marked: bool = reopened
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'marker'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(marked);
+    }
+}
