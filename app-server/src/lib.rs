@@ -21,6 +21,7 @@ mod handlers;
 mod outbound;
 mod pump;
 mod registry;
+mod responder;
 mod session;
 mod shutdown;
 mod state;

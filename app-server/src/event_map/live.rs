@@ -412,9 +412,62 @@ impl ThreadEventMapper {
                     },
                 )]
             }
-            // The legacy stream's own events, approval requests (the pump asks the client), and
-            // those whose v2 items come in later work (MCP tools, review).
-            _ => Vec::new(),
+            // The events that become no notification here, by name, so that a new event kind
+            // fails to compile until someone decides what it becomes.
+            //
+            // The legacy stream's own spellings of what the item and content-delta events
+            // above already carry; they reach v1 listeners as `codex/event/*` only.
+            EventMsg::AgentMessage(_)
+            | EventMsg::UserMessage(_)
+            | EventMsg::AgentMessageDelta(_)
+            | EventMsg::AgentReasoning(_)
+            | EventMsg::AgentReasoningDelta(_)
+            | EventMsg::AgentReasoningRawContent(_)
+            | EventMsg::AgentReasoningRawContentDelta(_)
+            | EventMsg::PlanDelta(_)
+            | EventMsg::WebSearchBegin(_)
+            | EventMsg::WebSearchEnd(_)
+            | EventMsg::TerminalInteraction(_)
+            | EventMsg::Warning(_)
+            | EventMsg::SessionConfigured(_)
+            | EventMsg::ThreadRolledBack(_)
+            | EventMsg::DeprecationNotice(_)
+            | EventMsg::BackgroundEvent(_)
+            | EventMsg::RawResponseItem(_)
+            | EventMsg::ShutdownComplete
+            // Requests to a person or the client: the pump hands them to `approvals` and
+            // `client_tools`, whose server requests and items go out from there.
+            | EventMsg::ExecApprovalRequest(_)
+            | EventMsg::RequestUserInput(_)
+            | EventMsg::DynamicToolCallRequest(_)
+            | EventMsg::ElicitationRequest(_)
+            // Answers to ops this server never submits, and the work whose v2 items come with
+            // later features (MCP tools, undo, review, skills, collaborating agents).
+            | EventMsg::McpStartupUpdate(_)
+            | EventMsg::McpStartupComplete(_)
+            | EventMsg::McpToolCallBegin(_)
+            | EventMsg::McpToolCallEnd(_)
+            | EventMsg::UndoStarted(_)
+            | EventMsg::UndoCompleted(_)
+            | EventMsg::GetHistoryEntryResponse(_)
+            | EventMsg::McpListToolsResponse(_)
+            | EventMsg::ListCustomPromptsResponse(_)
+            | EventMsg::ListSkillsResponse(_)
+            | EventMsg::ListRemoteSkillsResponse(_)
+            | EventMsg::RemoteSkillDownloaded(_)
+            | EventMsg::SkillsUpdateAvailable
+            | EventMsg::EnteredReviewMode(_)
+            | EventMsg::ExitedReviewMode(_)
+            | EventMsg::CollabAgentSpawnBegin(_)
+            | EventMsg::CollabAgentSpawnEnd(_)
+            | EventMsg::CollabAgentInteractionBegin(_)
+            | EventMsg::CollabAgentInteractionEnd(_)
+            | EventMsg::CollabWaitingBegin(_)
+            | EventMsg::CollabWaitingEnd(_)
+            | EventMsg::CollabCloseBegin(_)
+            | EventMsg::CollabCloseEnd(_)
+            | EventMsg::CollabResumeBegin(_)
+            | EventMsg::CollabResumeEnd(_) => Vec::new(),
         }
     }
 

@@ -18,7 +18,7 @@ use codex_core::auth::AuthDotJson;
 use codex_core::auth::AuthMode;
 use codex_protocol::config_types::ForcedLoginMethod;
 
-use crate::dispatch::RequestContext;
+use crate::responder::RequestContext;
 use crate::error;
 use crate::state::ServerState;
 

@@ -20,7 +20,7 @@ use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::SandboxPolicy;
 
 use super::live::sandbox_to_core;
-use crate::dispatch::RequestContext;
+use crate::responder::RequestContext;
 use crate::error;
 use crate::state::ServerState;
 use crate::state::sandbox_launcher;

@@ -21,7 +21,7 @@ use codex_utils_absolute_path::AbsolutePathBuf;
 use crate::codec;
 use crate::config_api;
 use crate::connection::Connection;
-use crate::dispatch::RequestContext;
+use crate::responder::RequestContext;
 use crate::error;
 use crate::state::ServerState;
 

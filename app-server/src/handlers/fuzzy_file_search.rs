@@ -17,7 +17,7 @@ use codex_app_server_protocol::FuzzyFileSearchResponse;
 use codex_app_server_protocol::FuzzyFileSearchResult;
 use codex_utils_fuzzy_match::Pattern;
 
-use crate::dispatch::RequestContext;
+use crate::responder::RequestContext;
 use crate::error;
 
 /// At most this many files are answered, over all roots.

@@ -30,7 +30,7 @@ use codex_protocol::user_input::UserInput;
 use codex_rollout::RolloutItem;
 
 use super::thread::parse_thread_id;
-use crate::dispatch::RequestContext;
+use crate::responder::RequestContext;
 use crate::error;
 use crate::event_map::history;
 use crate::pump;

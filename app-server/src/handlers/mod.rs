@@ -15,7 +15,7 @@ use codex_app_server_protocol::v2::MockExperimentalMethodResponse;
 use serde::Serialize;
 
 use crate::connection::ClientSession;
-use crate::dispatch::RequestContext;
+use crate::responder::RequestContext;
 use crate::error;
 use crate::state::ServerState;
 use crate::user_agent::user_agent;

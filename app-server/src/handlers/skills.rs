@@ -11,7 +11,7 @@ use codex_config::ConfigToml;
 use codex_protocol::protocol as core_skills;
 use codex_utils_absolute_path::AbsolutePathBuf;
 
-use crate::dispatch::RequestContext;
+use crate::responder::RequestContext;
 use crate::error;
 
 pub(crate) async fn list(context: RequestContext, params: v2::SkillsListParams) {

@@ -28,7 +28,7 @@ use codex_rollout::ThreadSummary;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::dispatch::RequestContext;
+use crate::responder::RequestContext;
 use crate::error;
 use crate::event_map::convert;
 use crate::event_map::history;

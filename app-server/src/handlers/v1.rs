@@ -33,7 +33,7 @@ use super::live;
 use super::thread;
 use crate::codec;
 use crate::connection::Connection;
-use crate::dispatch::RequestContext;
+use crate::responder::RequestContext;
 use crate::error;
 use crate::state::ServerState;
 
