@@ -125,10 +125,11 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
     let config = start_config(config_overrides).await?;
     let shutdown = CancellationToken::new();
     shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
-    let threads = ThreadsState::new(
+    let threads = ThreadsState::open(
         config.service.paths().codex_home.to_path_buf(),
         ConfigService::clone(&config.service),
-    );
+    )
+    .await?;
     let state = Arc::new(ServerState::with_config(
         Platform::detect(),
         config,

@@ -155,15 +155,20 @@ pub(crate) async fn loaded(
     thread_id: &str,
 ) -> Result<(ThreadId, Arc<CodexThread>), JSONRPCErrorError> {
     let id = parse_thread_id(thread_id)?;
-    let manager = state.threads.manager().await?;
+    // No manager yet means no thread was ever loaded; do not build one to say so.
+    let manager = state
+        .threads
+        .running()
+        .ok_or_else(|| error::thread_not_found(id))?;
     let thread = manager.get(id).map_err(thread_error)?;
     Ok((id, thread))
 }
 
 /// A loaded thread that keeps nothing on disk.
-pub(crate) async fn ephemeral(state: &ServerState, id: ThreadId) -> Option<Arc<CodexThread>> {
-    let manager = state.threads.manager().await.ok()?;
-    manager
+pub(crate) fn ephemeral(state: &ServerState, id: ThreadId) -> Option<Arc<CodexThread>> {
+    state
+        .threads
+        .running()?
         .get(id)
         .ok()
         .filter(|thread| thread.rollout_path().is_none())

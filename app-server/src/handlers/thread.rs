@@ -71,7 +71,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
     state: &ServerState,
     work: impl FnOnce(&RolloutStore) -> Result<T, JSONRPCErrorError> + Send + 'static,
 ) -> Result<T, JSONRPCErrorError> {
-    let store = state.threads.store().await?;
+    let store = state.threads.store();
     state.threads.flush_loaded().await;
     tokio::task::spawn_blocking(move || work(&store))
         .await
@@ -298,7 +298,7 @@ pub(crate) async fn read(context: RequestContext, params: v2::ThreadReadParams) 
     };
     let include_turns = params.include_turns;
     // An ephemeral thread has no rollout: while it runs, it is read from memory.
-    if let Some(thread) = super::live::ephemeral(&context.state, id).await {
+    if let Some(thread) = super::live::ephemeral(&context.state, id) {
         let thread = super::live::wire_thread(&thread, include_turns);
         return context
             .responder
@@ -306,13 +306,12 @@ pub(crate) async fn read(context: RequestContext, params: v2::ThreadReadParams) 
             .await;
     }
     // A thread loaded here may be mid-turn; any other unfinished turn was cut off.
-    let active_turn = match context.state.threads.manager().await {
-        Ok(manager) => manager
-            .get(id)
-            .ok()
-            .and_then(|thread| thread.active_turn_id()),
-        Err(_) => None,
-    };
+    let active_turn = context
+        .state
+        .threads
+        .running()
+        .and_then(|manager| manager.get(id).ok())
+        .and_then(|thread| thread.active_turn_id());
     let result = blocking(&context.state, move |store| {
         let path = find(store, id, error::thread_not_loaded)?;
         read_at(store, id, &path, include_turns, active_turn.as_deref())

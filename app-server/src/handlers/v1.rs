@@ -48,8 +48,11 @@ fn conversation_not_found(id: ThreadId) -> JSONRPCErrorError {
 
 /// A loaded conversation, in the reference's words when it is not.
 async fn loaded(state: &ServerState, id: ThreadId) -> Result<Arc<CodexThread>, JSONRPCErrorError> {
-    let manager = state.threads.manager().await?;
-    manager.get(id).map_err(|_| conversation_not_found(id))
+    state
+        .threads
+        .running()
+        .and_then(|manager| manager.get(id).ok())
+        .ok_or_else(|| conversation_not_found(id))
 }
 
 fn overrides(params: Option<v1::NewConversationParams>) -> live::Overrides {
@@ -465,8 +468,9 @@ pub(crate) async fn archive(context: RequestContext, params: v1::ArchiveConversa
     let id = params.conversation_id;
     let result = async {
         // A running conversation stops first, so nothing writes to the rollout as it moves.
-        let manager = context.state.threads.manager().await?;
-        if let Ok(thread) = manager.get(id) {
+        if let Some(manager) = context.state.threads.running()
+            && let Ok(thread) = manager.get(id)
+        {
             thread.flush().await;
             match manager.unload(id).await {
                 Ok(()) | Err(ThreadError::NotLoaded(_)) => {}
