@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 use crate::connection::ClientReply;
 use crate::connection::Connection;
 use crate::event_map::tools;
-use crate::state::LiveThread;
+use crate::state::ThreadGate;
 use crate::state::ServerState;
 use codex_utils_lock::lock;
 
@@ -41,11 +41,11 @@ pub(crate) enum Approval {
 pub(crate) fn spawn(
     state: Arc<ServerState>,
     thread_id: ThreadId,
-    live: Arc<LiveThread>,
+    gate: Arc<ThreadGate>,
     approval: Approval,
 ) {
     tokio::spawn(async move {
-        let decision = match whom_to_ask(&state, thread_id, &live) {
+        let decision = match whom_to_ask(&state, thread_id, &gate) {
             Some(connection) => ask(&state, &connection, thread_id, &approval).await,
             None => {
                 tracing::warn!(thread = %thread_id, "no client to ask for approval; aborting");
@@ -106,10 +106,10 @@ pub(crate) async fn submit(state: &ServerState, thread_id: ThreadId, op: Op) -> 
 pub(crate) fn whom_to_ask(
     state: &ServerState,
     thread_id: ThreadId,
-    live: &LiveThread,
+    gate: &ThreadGate,
 ) -> Option<Arc<Connection>> {
     let subscribers = state.registry.subscribers(thread_id);
-    let owner = *lock(&live.turn_owner);
+    let owner = *lock(&gate.turn_owner);
     owner
         .and_then(|owner| subscribers.iter().find(|c| c.id == owner).cloned())
         .or_else(|| subscribers.into_iter().next())

@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use crate::approvals::submit;
 use crate::approvals::whom_to_ask;
 use crate::connection::ClientReply;
-use crate::state::LiveThread;
+use crate::state::ThreadGate;
 use crate::state::ServerState;
 
 /// What the core asked the client to do.
@@ -37,11 +37,11 @@ pub(crate) enum ClientCall {
 pub(crate) fn spawn(
     state: Arc<ServerState>,
     thread_id: ThreadId,
-    live: Arc<LiveThread>,
+    gate: Arc<ThreadGate>,
     call: ClientCall,
 ) {
     tokio::spawn(async move {
-        let connection = whom_to_ask(&state, thread_id, &live);
+        let connection = whom_to_ask(&state, thread_id, &gate);
         let op = match call {
             ClientCall::Dynamic(request) => {
                 let payload = ServerRequestPayload::DynamicToolCall(v2::DynamicToolCallParams {

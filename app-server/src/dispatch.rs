@@ -37,10 +37,10 @@ pub(crate) async fn dispatch(
     let responder = Responder::new(Arc::clone(connection), id.clone(), method.clone());
 
     let is_initialize = method == "initialize";
-    match connection.session() {
+    match connection.handshake() {
         None if !is_initialize => return responder.fail(error::not_initialized()).await,
         Some(_) if is_initialize => return responder.fail(error::already_initialized()).await,
-        Some(session) if !session.experimental_api => {
+        Some(handshake) if !handshake.experimental_api => {
             if let Some(feature) = experimental_feature_used(&method, params.as_ref()) {
                 return responder.fail(error::experimental_required(&feature)).await;
             }

@@ -1,10 +1,11 @@
 //! The app server: the transports editors connect over, each connection's lifecycle, and the
 //! routing of requests, answers and notifications between clients and the agent.
 //!
-//! Layers, outside in: a transport (`transport`) turns bytes into frames; `session` drives one
-//! connection with a reader, a dispatcher and a writer joined by bounded queues; `codec` reads
-//! and writes JSON-RPC envelopes; `dispatch` applies the handshake and experimental rules and
-//! guarantees one answer per request; `handlers` does the work. `registry` knows every
+//! Layers, outside in: a transport (`transport`) turns bytes into frames; `connection_loop`
+//! drives one connection with a reader, a dispatcher and a writer joined by bounded queues;
+//! `codec` reads and writes JSON-RPC envelopes; `dispatch` applies the handshake and
+//! experimental rules, and `responder` guarantees one answer per request; `handlers` does the
+//! work, converting through `wire`, the one boundary between wire and domain types. `registry` knows every
 //! connection and routes notifications to the ones that follow a thread.
 //!
 //! Only this crate knows about JSON-RPC and connections.
@@ -17,12 +18,13 @@ mod connection;
 mod dispatch;
 mod error;
 mod event_map;
+mod event_mapper;
 mod handlers;
 mod outbound;
 mod pump;
 mod registry;
 mod responder;
-mod session;
+mod connection_loop;
 mod shutdown;
 mod state;
 mod transport;

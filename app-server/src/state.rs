@@ -25,6 +25,7 @@ use codex_protocol::protocol::SessionSource;
 use codex_rollout::RolloutStore;
 use codex_utils_absolute_path::AbsolutePathBuf;
 use tokio::sync::OnceCell;
+use tokio::sync::OwnedMutexGuard;
 
 use crate::config_api::WarningLedger;
 use crate::connection::ConnectionId;
@@ -98,8 +99,8 @@ pub(crate) struct ThreadsState {
     /// The agent runtime (model clients, tools, loaded threads), built by the first method that
     /// loads a thread.
     manager: OnceCell<Arc<ThreadManager>>,
-    /// What the server keeps beside each loaded thread, by id.
-    live: Mutex<HashMap<ThreadId, Arc<LiveThread>>>,
+    /// The gate of each loaded thread, by id.
+    gates: Mutex<HashMap<ThreadId, Arc<ThreadGate>>>,
 }
 
 impl std::fmt::Debug for ThreadsState {
@@ -111,19 +112,27 @@ impl std::fmt::Debug for ThreadsState {
     }
 }
 
-/// The server's side of a loaded thread.
+/// The per-thread gate: what the server keeps beside each loaded thread so that a request's
+/// answer goes out before the notifications it caused.
 #[derive(Debug, Default)]
-pub(crate) struct LiveThread {
+pub(crate) struct ThreadGate {
     /// Held by a request that must answer before the thread's next notifications go out
     /// (`turn/start`, `thread/compact/start`), and by the event pump for each event.
-    pub gate: tokio::sync::Mutex<Gate>,
+    held: Arc<tokio::sync::Mutex<GateState>>,
     /// The connection that started the latest turn: the one asked for approvals.
     pub turn_owner: Mutex<Option<ConnectionId>>,
 }
 
+impl ThreadGate {
+    /// Closes the gate until the guard is dropped.
+    pub(crate) async fn hold(&self) -> OwnedMutexGuard<GateState> {
+        Arc::clone(&self.held).lock_owned().await
+    }
+}
+
 /// What the pump must know about turns the requests started.
 #[derive(Debug, Default)]
-pub(crate) struct Gate {
+pub(crate) struct GateState {
     /// Turns that compact the history: the reference announces no `turn/started` for them.
     pub compactions: HashSet<String>,
 }
@@ -148,7 +157,7 @@ impl ThreadsState {
             config,
             store,
             manager: OnceCell::new(),
-            live: Mutex::new(HashMap::new()),
+            gates: Mutex::new(HashMap::new()),
         }
     }
 
@@ -244,19 +253,26 @@ impl ThreadsState {
         }
     }
 
-    /// Starts keeping server-side state for a thread just loaded.
-    pub(crate) fn add_live(&self, id: ThreadId) -> Arc<LiveThread> {
-        let live = Arc::new(LiveThread::default());
-        lock(&self.live).insert(id, Arc::clone(&live));
-        live
+    /// Opens the gate of a thread just loaded.
+    pub(crate) fn add_gate(&self, id: ThreadId) -> Arc<ThreadGate> {
+        let gate = Arc::new(ThreadGate::default());
+        lock(&self.gates).insert(id, Arc::clone(&gate));
+        gate
     }
 
-    pub(crate) fn live(&self, id: ThreadId) -> Option<Arc<LiveThread>> {
-        lock(&self.live).get(&id).cloned()
+    pub(crate) fn gate(&self, id: ThreadId) -> Option<Arc<ThreadGate>> {
+        lock(&self.gates).get(&id).cloned()
     }
 
-    pub(crate) fn remove_live(&self, id: ThreadId) {
-        lock(&self.live).remove(&id);
+    /// Closes a loaded thread's gate until the guard is dropped; `None` when the thread has
+    /// none (it is no longer loaded).
+    pub(crate) async fn hold_gate(&self, id: ThreadId) -> Option<OwnedMutexGuard<GateState>> {
+        let gate = self.gate(id)?;
+        Some(gate.hold().await)
+    }
+
+    pub(crate) fn remove_gate(&self, id: ThreadId) {
+        lock(&self.gates).remove(&id);
     }
 }
 

@@ -4,5 +4,4 @@
 
 pub(crate) mod convert;
 pub(crate) mod history;
-pub(crate) mod live;
 pub(crate) mod tools;

@@ -19,7 +19,7 @@ use codex_core::tools::run_one_off;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::SandboxPolicy;
 
-use super::live::sandbox_to_core;
+use super::loaded_thread::sandbox_to_core;
 use crate::responder::RequestContext;
 use crate::error;
 use crate::state::ServerState;

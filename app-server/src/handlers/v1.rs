@@ -29,8 +29,8 @@ use codex_rollout::RolloutItem;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::live;
-use super::thread;
+use super::loaded_thread;
+use super::stored_thread;
 use crate::codec;
 use crate::connection::Connection;
 use crate::responder::RequestContext;
@@ -55,11 +55,11 @@ async fn loaded(state: &ServerState, id: ThreadId) -> Result<Arc<CodexThread>, J
         .ok_or_else(|| conversation_not_found(id))
 }
 
-fn overrides(params: Option<v1::NewConversationParams>) -> live::Overrides {
+fn overrides(params: Option<v1::NewConversationParams>) -> loaded_thread::Overrides {
     let Some(params) = params else {
-        return live::Overrides::default();
+        return loaded_thread::Overrides::default();
     };
-    live::Overrides {
+    loaded_thread::Overrides {
         model: params.model,
         model_provider: params.model_provider,
         cwd: params.cwd,
@@ -100,11 +100,11 @@ pub(crate) async fn new_conversation(context: RequestContext, params: v1::NewCon
         manager
             .start_thread(start)
             .await
-            .map_err(live::thread_error)
+            .map_err(loaded_thread::thread_error)
     }
     .await;
     let thread = match started {
-        Ok(new) => live::run(&context.state, new),
+        Ok(new) => loaded_thread::pump_events(&context.state, new),
         Err(err) => return context.responder.fail(err).await,
     };
     let settings = thread.settings();
@@ -190,7 +190,7 @@ fn input_to_core(items: Vec<v1::InputItem>) -> Vec<UserInput> {
                 text_elements: text_elements
                     .into_iter()
                     .map(|element| {
-                        live::text_element_to_core(
+                        loaded_thread::text_element_to_core(
                             element.byte_range.start,
                             element.byte_range.end,
                             element.placeholder,
@@ -216,17 +216,13 @@ async fn submit_turn(
         Ok(thread) => thread,
         Err(err) => return context.responder.fail(err).await,
     };
-    let live = context.state.threads.live(id);
-    let gate = match &live {
-        Some(live) => Some(live.gate.lock().await),
-        None => None,
-    };
+    let gate = context.state.threads.hold_gate(id).await;
     let input = input_to_core(items);
     let result = thread
         .submit(Op::UserTurn { input, overrides })
         .await
         .map(|_| response)
-        .map_err(live::thread_error);
+        .map_err(loaded_thread::thread_error);
     context.responder.respond(result).await;
     drop(gate);
 }
@@ -276,7 +272,7 @@ pub(crate) async fn interrupt(context: RequestContext, params: v1::InterruptConv
     };
     match thread.submit(Op::Interrupt).await {
         Ok(_) | Err(ThreadError::NoActiveTurn) => {}
-        Err(err) => return context.responder.fail(live::thread_error(err)).await,
+        Err(err) => return context.responder.fail(loaded_thread::thread_error(err)).await,
     }
     // Answered once the turn stopped, off the connection's request loop.
     tokio::spawn(async move {
@@ -320,7 +316,7 @@ pub(crate) async fn list(context: RequestContext, params: v1::ListConversationsP
         source_kinds: None,
         archived: None,
     };
-    let result = thread::list_page(&context.state, query)
+    let result = stored_thread::list_page(&context.state, query)
         .await
         .map(|(page, fallback_provider)| v1::ListConversationsResponse {
             items: page
@@ -349,7 +345,7 @@ pub(crate) async fn list(context: RequestContext, params: v1::ListConversationsP
 
 /// The summary of the rollout at `path`.
 fn summary_at(path: &Path) -> Result<v1::ConversationSummary, JSONRPCErrorError> {
-    let (meta, wire) = thread::scan_thread(path, false, None).map_err(|err| {
+    let (meta, wire) = stored_thread::scan_thread(path, false, None).map_err(|err| {
         error::invalid_request(format!(
             "failed to load conversation summary from {}: {err}",
             path.display()
@@ -370,13 +366,13 @@ fn summary_at(path: &Path) -> Result<v1::ConversationSummary, JSONRPCErrorError>
 }
 
 pub(crate) async fn summary(context: RequestContext, params: v1::GetConversationSummaryParams) {
-    let result = thread::blocking(&context.state, move |store| {
+    let result = stored_thread::blocking(&context.state, move |store| {
         let path = match params {
             v1::GetConversationSummaryParams::RolloutPath { rollout_path } => {
                 PathBuf::from(rollout_path)
             }
             v1::GetConversationSummaryParams::ConversationId { conversation_id } => {
-                thread::find(store, conversation_id, error::no_rollout)?
+                stored_thread::find(store, conversation_id, error::no_rollout)?
             }
         };
         summary_at(&path)
@@ -408,10 +404,10 @@ pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversati
         let start = overrides(params.overrides).into_start(&context)?;
         let manager = context.state.threads.manager().await?;
         match manager.resume_thread(id, start).await {
-            Ok(new) => Ok(live::run(&context.state, new)),
+            Ok(new) => Ok(loaded_thread::pump_events(&context.state, new)),
             // Already running here: the client joins it as it is.
-            Err(ThreadError::AlreadyLoaded(_)) => manager.get(id).map_err(live::thread_error),
-            Err(err) => Err(live::thread_error(err)),
+            Err(ThreadError::AlreadyLoaded(_)) => manager.get(id).map_err(loaded_thread::thread_error),
+            Err(err) => Err(loaded_thread::thread_error(err)),
         }
     }
     .await;
@@ -436,11 +432,11 @@ pub(crate) async fn fork(context: RequestContext, params: v1::ForkConversationPa
         manager
             .fork_thread(source, start)
             .await
-            .map_err(live::thread_error)
+            .map_err(loaded_thread::thread_error)
     }
     .await;
     let thread = match forked {
-        Ok(new) => live::run(&context.state, new),
+        Ok(new) => loaded_thread::pump_events(&context.state, new),
         Err(err) => return context.responder.fail(err).await,
     };
     let response = v1::ForkConversationResponse {
@@ -453,7 +449,7 @@ pub(crate) async fn fork(context: RequestContext, params: v1::ForkConversationPa
 }
 
 /// Answers a request that loaded a conversation, then sends `sessionConfigured`: the v1 order,
-/// which a client relies on to know the id before the session's events.
+/// which a client relies on to know the id before the conversation's events.
 async fn answer_then_configure(
     context: RequestContext,
     thread: &CodexThread,
@@ -474,13 +470,13 @@ pub(crate) async fn archive(context: RequestContext, params: v1::ArchiveConversa
             thread.flush().await;
             match manager.unload(id).await {
                 Ok(()) | Err(ThreadError::NotLoaded(_)) => {}
-                Err(err) => return Err(live::thread_error(err)),
+                Err(err) => return Err(loaded_thread::thread_error(err)),
             }
         }
         let given = PathBuf::from(params.rollout_path);
-        thread::blocking(&context.state, move |store| {
-            let path = thread::find(store, id, error::no_rollout)?;
-            if thread::is_archived(&path) {
+        stored_thread::blocking(&context.state, move |store| {
+            let path = stored_thread::find(store, id, error::no_rollout)?;
+            if stored_thread::is_archived(&path) {
                 return Err(error::no_rollout(id));
             }
             let same = match (path.canonicalize(), given.canonicalize()) {
@@ -493,7 +489,7 @@ pub(crate) async fn archive(context: RequestContext, params: v1::ArchiveConversa
                     given.display()
                 )));
             }
-            store.archive(id).map_err(thread::store_error)?;
+            store.archive(id).map_err(stored_thread::store_error)?;
             Ok(v1::ArchiveConversationResponse {})
         })
         .await

@@ -1,5 +1,5 @@
-//! The live mapping: one thread's `EventMsg`s, in the order the core emits them, become the v2
-//! notifications its subscribers receive.
+//! The event->notification mapper: one thread's `EventMsg`s, in the order the core emits them,
+//! become the v2 notifications its subscribers receive.
 //!
 //! The mapping is a small state machine per thread: it remembers the running turn (its id, and
 //! the error that ended it, if any) so that `turn/completed` can say how the turn ended and
@@ -15,9 +15,9 @@ use codex_protocol::ThreadId;
 use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::protocol::EventMsg;
 
-use super::convert;
-use super::tools;
-use super::tools::CommandItem;
+use crate::event_map::convert;
+use crate::event_map::tools;
+use crate::event_map::tools::CommandItem;
 
 /// The notifications one thread's events turn into.
 #[derive(Debug)]

@@ -298,8 +298,8 @@ pub(crate) async fn read(context: RequestContext, params: v2::ThreadReadParams) 
     };
     let include_turns = params.include_turns;
     // An ephemeral thread has no rollout: while it runs, it is read from memory.
-    if let Some(thread) = super::live::ephemeral(&context.state, id) {
-        let thread = super::live::wire_thread(&thread, include_turns);
+    if let Some(thread) = super::loaded_thread::ephemeral(&context.state, id) {
+        let thread = super::loaded_thread::wire_thread(&thread, include_turns);
         return context
             .responder
             .respond(Ok(v2::ThreadReadResponse { thread }))

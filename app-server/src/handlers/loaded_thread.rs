@@ -29,7 +29,7 @@ use codex_protocol::user_input::TextElement;
 use codex_protocol::user_input::UserInput;
 use codex_rollout::RolloutItem;
 
-use super::thread::parse_thread_id;
+use super::stored_thread::parse_thread_id;
 use crate::responder::RequestContext;
 use crate::error;
 use crate::event_map::history;
@@ -113,8 +113,8 @@ impl Overrides {
             dynamic_tools: Vec::new(),
             originator: context
                 .connection
-                .session()
-                .map(|session| session.client_name.clone()),
+                .handshake()
+                .map(|handshake| handshake.client_name.clone()),
         })
     }
 }
@@ -216,21 +216,20 @@ pub(crate) fn wire_thread(thread: &CodexThread, include_turns: bool) -> v2::Thre
     }
 }
 
-/// Makes a thread just loaded live in the server: its requester follows it and its events
-/// start flowing.
-fn go_live(context: &RequestContext, new: NewThread) -> Arc<CodexThread> {
+/// Serves a thread just loaded: its requester follows it and its events start flowing.
+fn follow_and_pump(context: &RequestContext, new: NewThread) -> Arc<CodexThread> {
     context
         .state
         .registry
         .subscribe(context.connection.id, new.thread.id());
-    run(&context.state, new)
+    pump_events(&context.state, new)
 }
 
 /// Starts a thread's event pump, for whoever follows it (v2) or listens to it (v1).
-pub(crate) fn run(state: &Arc<ServerState>, new: NewThread) -> Arc<CodexThread> {
+pub(crate) fn pump_events(state: &Arc<ServerState>, new: NewThread) -> Arc<CodexThread> {
     let id = new.thread.id();
-    let live = state.threads.add_live(id);
-    pump::spawn(Arc::clone(state), id, live, new.events);
+    let gate = state.threads.add_gate(id);
+    pump::spawn(Arc::clone(state), id, gate, new.events);
     new.thread
 }
 
@@ -255,7 +254,7 @@ pub(crate) async fn start(context: RequestContext, mut params: v2::ThreadStartPa
         Ok(new) => new,
         Err(err) => return context.responder.fail(err).await,
     };
-    let thread = go_live(&context, new);
+    let thread = follow_and_pump(&context, new);
     let wire = wire_thread(&thread, false);
     let response = loaded_response!(ThreadStartResponse, thread, wire.clone());
     answer_then_announce(context, response, wire).await;
@@ -288,7 +287,7 @@ pub(crate) async fn resume(context: RequestContext, params: v2::ThreadResumePara
         let start = overrides.into_start(&context)?;
         let manager = context.state.threads.manager().await?;
         match manager.resume_thread(id, start).await {
-            Ok(new) => Ok(go_live(&context, new)),
+            Ok(new) => Ok(follow_and_pump(&context, new)),
             // Already running here: the client joins it as it is.
             Err(ThreadError::AlreadyLoaded(_)) => {
                 let thread = manager.get(id).map_err(thread_error)?;
@@ -332,7 +331,7 @@ pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) 
         Ok(new) => new,
         Err(err) => return context.responder.fail(err).await,
     };
-    let thread = go_live(&context, new);
+    let thread = follow_and_pump(&context, new);
     let wire = wire_thread(&thread, true);
     let response = loaded_response!(ThreadForkResponse, thread, wire.clone());
     answer_then_announce(context, response, wire).await;
@@ -360,11 +359,7 @@ pub(crate) async fn compact_start(context: RequestContext, params: v2::ThreadCom
         Ok(found) => found,
         Err(err) => return context.responder.fail(err).await,
     };
-    let live = context.state.threads.live(id);
-    let mut gate = match &live {
-        Some(live) => Some(live.gate.lock().await),
-        None => None,
-    };
+    let mut gate = context.state.threads.hold_gate(id).await;
     match thread.submit(Op::Compact).await {
         Ok(turn_id) => {
             if let Some(gate) = gate.as_mut() {
@@ -400,14 +395,10 @@ pub(crate) async fn turn_start(context: RequestContext, params: v2::TurnStartPar
     let input = params.input.into_iter().map(input_to_core).collect();
     // A client that starts a turn hears about it.
     context.state.registry.subscribe(context.connection.id, id);
-    let live = context.state.threads.live(id);
-    if let Some(live) = &live {
-        *lock(&live.turn_owner) = Some(context.connection.id);
+    if let Some(gate) = context.state.threads.gate(id) {
+        *lock(&gate.turn_owner) = Some(context.connection.id);
     }
-    let gate = match &live {
-        Some(live) => Some(live.gate.lock().await),
-        None => None,
-    };
+    let gate = context.state.threads.hold_gate(id).await;
     let result = thread
         .submit(Op::UserTurn { input, overrides })
         .await
@@ -466,11 +457,7 @@ pub(crate) async fn turn_interrupt(context: RequestContext, params: v2::TurnInte
         Some(_) => {}
     }
     // Held until the answer is out, so `turn/completed` (interrupted) follows it.
-    let live = context.state.threads.live(id);
-    let gate = match &live {
-        Some(live) => Some(live.gate.lock().await),
-        None => None,
-    };
+    let gate = context.state.threads.hold_gate(id).await;
     let result = match thread.submit(Op::Interrupt).await {
         Ok(_) => Ok(v2::TurnInterruptResponse {}),
         // It ended on its own meanwhile: what the client asked for is true.
