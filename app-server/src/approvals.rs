@@ -25,9 +25,9 @@ use serde::de::DeserializeOwned;
 
 use crate::connection::ClientReply;
 use crate::connection::Connection;
-use crate::event_map::tools;
-use crate::state::ThreadGate;
 use crate::state::ServerState;
+use crate::state::ThreadGate;
+use crate::wire::tools;
 use codex_utils_lock::lock;
 
 /// What the core asked.

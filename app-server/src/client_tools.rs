@@ -23,8 +23,8 @@ use serde::de::DeserializeOwned;
 use crate::approvals::submit;
 use crate::approvals::whom_to_ask;
 use crate::connection::ClientReply;
-use crate::state::ThreadGate;
 use crate::state::ServerState;
+use crate::state::ThreadGate;
 
 /// What the core asked the client to do.
 #[derive(Debug, Clone)]

@@ -110,6 +110,12 @@ impl Connection {
         self.handshake.get()
     }
 
+    /// The client's `clientInfo.name`, once it has initialized.
+    pub(crate) fn client_name(&self) -> Option<String> {
+        self.handshake()
+            .map(|handshake| handshake.client_name.clone())
+    }
+
     /// Records the handshake; fails if it already happened.
     pub(crate) fn initialize(&self, handshake: Handshake) -> Result<(), Handshake> {
         self.handshake.set(handshake)

@@ -517,6 +517,10 @@ mod tests {
             "a stored-thread method built the thread manager"
         );
         let skills = codex_skills::system_skills_dir(&client.root.path().join("home"));
-        assert!(!skills.exists(), "the agent runtime installed {}", skills.display());
+        assert!(
+            !skills.exists(),
+            "the agent runtime installed {}",
+            skills.display()
+        );
     }
 }

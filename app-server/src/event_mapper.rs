@@ -15,9 +15,9 @@ use codex_protocol::ThreadId;
 use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::protocol::EventMsg;
 
-use crate::event_map::convert;
-use crate::event_map::tools;
-use crate::event_map::tools::CommandItem;
+use crate::wire::event;
+use crate::wire::tools;
+use crate::wire::tools::CommandItem;
 
 /// The notifications one thread's events turn into.
 #[derive(Debug)]
@@ -293,7 +293,7 @@ impl ThreadEventMapper {
                 )]
             }
             EventMsg::Error(error) => {
-                let turn_error = convert::turn_error(error);
+                let turn_error = event::turn_error(error);
                 if let Some(turn) = &mut self.turn {
                     turn.error = Some(turn_error.clone());
                 }
@@ -308,7 +308,7 @@ impl ThreadEventMapper {
                 vec![ServerNotification::Error(v2::ErrorNotification {
                     error: v2::TurnError {
                         message: error.message.clone(),
-                        codex_error_info: error.codex_error_info.as_ref().map(convert::error_info),
+                        codex_error_info: error.codex_error_info.as_ref().map(event::error_info),
                         additional_details: error.additional_details.clone(),
                     },
                     will_retry: true,
@@ -323,14 +323,14 @@ impl ThreadEventMapper {
                         v2::ThreadTokenUsageUpdatedNotification {
                             thread_id,
                             turn_id: self.turn_id(),
-                            token_usage: convert::token_usage(info),
+                            token_usage: event::token_usage(info),
                         },
                     ));
                 }
                 if let Some(limits) = &count.rate_limits {
                     notifications.push(ServerNotification::AccountRateLimitsUpdated(
                         v2::AccountRateLimitsUpdatedNotification {
-                            rate_limits: convert::rate_limits(limits),
+                            rate_limits: event::rate_limits(limits),
                         },
                     ));
                 }
@@ -339,7 +339,7 @@ impl ThreadEventMapper {
             EventMsg::ItemStarted(started) => {
                 vec![ServerNotification::ItemStarted(
                     v2::ItemStartedNotification {
-                        item: convert::turn_item(&started.item),
+                        item: event::turn_item(&started.item),
                         thread_id,
                         turn_id: started.turn_id.clone(),
                     },
@@ -348,7 +348,7 @@ impl ThreadEventMapper {
             EventMsg::ItemCompleted(completed) => {
                 vec![ServerNotification::ItemCompleted(
                     v2::ItemCompletedNotification {
-                        item: convert::turn_item(&completed.item),
+                        item: event::turn_item(&completed.item),
                         thread_id,
                         turn_id: completed.turn_id.clone(),
                     },

@@ -13,22 +13,22 @@
 mod approvals;
 mod client_tools;
 mod codec;
-mod config_api;
+mod config_warnings;
 mod connection;
+mod connection_loop;
 mod dispatch;
 mod error;
-mod event_map;
 mod event_mapper;
 mod handlers;
 mod outbound;
 mod pump;
 mod registry;
 mod responder;
-mod connection_loop;
 mod shutdown;
 mod state;
 mod transport;
 mod user_agent;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -43,7 +43,7 @@ use codex_config::ConfigService;
 use codex_config::SessionFlags;
 use codex_utils_absolute_path::AbsolutePathBuf;
 
-use crate::config_api::WarningLedger;
+use crate::config_warnings::WarningLedger;
 use crate::state::ConfigState;
 use crate::state::ServerState;
 use crate::state::ThreadsState;

@@ -20,8 +20,8 @@ use crate::client_tools;
 use crate::client_tools::ClientCall;
 use crate::codec;
 use crate::event_mapper::ThreadEventMapper;
-use crate::state::ThreadGate;
 use crate::state::ServerState;
+use crate::state::ThreadGate;
 
 pub(crate) fn spawn(
     state: Arc<ServerState>,

@@ -27,7 +27,7 @@ use codex_utils_absolute_path::AbsolutePathBuf;
 use tokio::sync::OnceCell;
 use tokio::sync::OwnedMutexGuard;
 
-use crate::config_api::WarningLedger;
+use crate::config_warnings::WarningLedger;
 use crate::connection::ConnectionId;
 use crate::error;
 use crate::registry::Registry;

@@ -19,11 +19,11 @@ use codex_config::WriteRequest;
 use codex_utils_absolute_path::AbsolutePathBuf;
 
 use crate::codec;
-use crate::config_api;
 use crate::connection::Connection;
-use crate::responder::RequestContext;
 use crate::error;
+use crate::responder::RequestContext;
 use crate::state::ServerState;
+use crate::wire::config as wire_config;
 
 /// Runs blocking config work off the async threads. A panic there is answered as an internal
 /// error, like a panic in a handler.
@@ -42,14 +42,14 @@ fn announce(state: &ServerState, stack: &ConfigLayerStack) {
     for warning in state.config.warnings.record(stack) {
         state
             .registry
-            .notify_all(&config_api::warning_notification(warning));
+            .notify_all(&wire_config::warning_notification(warning));
     }
 }
 
 /// Sends a client that just finished `initialize` every current config warning.
 pub(crate) fn send_current_warnings(state: &ServerState, connection: &Connection) {
     for warning in state.config.warnings.current() {
-        let notification = config_api::warning_notification(warning);
+        let notification = wire_config::warning_notification(warning);
         connection.notify_frame(notification.method(), &codec::message(&notification));
     }
 }
@@ -83,7 +83,7 @@ pub(crate) async fn read(context: RequestContext, params: v2::ConfigReadParams) 
         }
     };
     let result = match load(&context.state, cwd).await {
-        Ok(stack) => config_api::read_response(&stack, params.include_layers),
+        Ok(stack) => wire_config::read_response(&stack, params.include_layers),
         Err(err) => Err(err),
     };
     context.responder.respond(result).await;
@@ -131,7 +131,7 @@ async fn write(context: RequestContext, request: WriteRequest) {
         service.write(request)
     })
     .await;
-    let result = written(&context.state, result).map(config_api::write_response);
+    let result = written(&context.state, result).map(wire_config::write_response);
     context.responder.respond(result).await;
 }
 
@@ -140,14 +140,14 @@ pub(super) fn written(
     state: &ServerState,
     result: Result<Result<WriteOutcome, WriteError>, JSONRPCErrorError>,
 ) -> Result<WriteOutcome, JSONRPCErrorError> {
-    let outcome = result?.map_err(|err| config_api::write_error(&err))?;
+    let outcome = result?.map_err(|err| wire_config::write_error(&err))?;
     announce(state, &outcome.stack);
     Ok(outcome)
 }
 
 pub(crate) async fn requirements_read(context: RequestContext) {
     let result = match load(&context.state, None).await {
-        Ok(stack) => config_api::requirements_response(&stack),
+        Ok(stack) => wire_config::requirements_response(&stack),
         Err(err) => Err(err),
     };
     context.responder.respond(result).await;
@@ -158,7 +158,7 @@ pub(crate) async fn feature_list(
     params: v2::ExperimentalFeatureListParams,
 ) {
     let result = match load(&context.state, None).await {
-        Ok(stack) => config_api::feature_page(&stack, params),
+        Ok(stack) => wire_config::feature_page(&stack, params),
         Err(err) => Err(err),
     };
     context.responder.respond(result).await;
@@ -166,7 +166,7 @@ pub(crate) async fn feature_list(
 
 pub(crate) async fn user_saved_config(context: RequestContext) {
     let result = match load(&context.state, None).await {
-        Ok(stack) => config_api::user_saved_config(&stack)
+        Ok(stack) => wire_config::user_saved_config(&stack)
             .map(|config| v1::GetUserSavedConfigResponse { config }),
         Err(err) => Err(err),
     };

@@ -16,8 +16,8 @@ use codex_app_server_protocol::v2::MockExperimentalMethodResponse;
 use serde::Serialize;
 
 use crate::connection::Handshake;
-use crate::responder::RequestContext;
 use crate::error;
+use crate::responder::RequestContext;
 use crate::state::ServerState;
 use crate::user_agent::user_agent;
 
@@ -74,9 +74,15 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         }
         ClientRequest::ThreadList { params, .. } => stored_thread::list(context, params).await,
         ClientRequest::ThreadRead { params, .. } => stored_thread::read(context, params).await,
-        ClientRequest::ThreadArchive { params, .. } => stored_thread::archive(context, params).await,
-        ClientRequest::ThreadUnarchive { params, .. } => stored_thread::unarchive(context, params).await,
-        ClientRequest::ThreadSetName { params, .. } => stored_thread::set_name(context, params).await,
+        ClientRequest::ThreadArchive { params, .. } => {
+            stored_thread::archive(context, params).await
+        }
+        ClientRequest::ThreadUnarchive { params, .. } => {
+            stored_thread::unarchive(context, params).await
+        }
+        ClientRequest::ThreadSetName { params, .. } => {
+            stored_thread::set_name(context, params).await
+        }
         ClientRequest::ThreadLoadedList { params, .. } => {
             stored_thread::loaded_list(context, params).await;
         }
@@ -86,7 +92,9 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::ThreadCompactStart { params, .. } => {
             loaded_thread::compact_start(context, params).await;
         }
-        ClientRequest::ThreadRollback { params, .. } => loaded_thread::rollback(context, params).await,
+        ClientRequest::ThreadRollback { params, .. } => {
+            loaded_thread::rollback(context, params).await
+        }
         ClientRequest::TurnStart { params, .. } => loaded_thread::turn_start(context, params).await,
         ClientRequest::TurnSteer { params, .. } => loaded_thread::turn_steer(context, params).await,
         ClientRequest::TurnInterrupt { params, .. } => {

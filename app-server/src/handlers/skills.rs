@@ -11,8 +11,8 @@ use codex_config::ConfigToml;
 use codex_protocol::protocol as core_skills;
 use codex_utils_absolute_path::AbsolutePathBuf;
 
-use crate::responder::RequestContext;
 use crate::error;
+use crate::responder::RequestContext;
 
 pub(crate) async fn list(context: RequestContext, params: v2::SkillsListParams) {
     let server_cwd = context.state.config.cwd.clone();

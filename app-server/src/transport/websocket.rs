@@ -34,12 +34,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::WebSocketAuth;
-use crate::error;
-use crate::outbound::Frame;
 use crate::connection_loop::FrameSink;
 use crate::connection_loop::FrameSource;
 use crate::connection_loop::InboundFrame;
 use crate::connection_loop::serve_connection;
+use crate::error;
+use crate::outbound::Frame;
 use crate::state::ServerState;
 
 /// The largest message a client may send in one frame.
