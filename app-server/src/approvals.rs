@@ -12,14 +12,12 @@
 use std::sync::Arc;
 
 use codex_app_server_protocol::ServerNotification;
-use codex_app_server_protocol::ServerRequestPayload;
 use codex_app_server_protocol::v1;
 use codex_app_server_protocol::v2;
 use codex_core::thread::Op;
 use codex_protocol::ThreadId;
 use codex_protocol::approvals::ApplyPatchApprovalRequestEvent;
 use codex_protocol::approvals::ExecApprovalRequestEvent;
-use codex_protocol::approvals::ExecPolicyAmendment;
 use codex_protocol::protocol::ReviewDecision;
 use serde::de::DeserializeOwned;
 
@@ -27,6 +25,7 @@ use crate::connection::ClientReply;
 use crate::connection::Connection;
 use crate::state::ServerState;
 use crate::state::ThreadGate;
+use crate::wire::requests;
 use crate::wire::tools;
 use codex_utils_lock::lock;
 
@@ -122,51 +121,9 @@ async fn ask(
     approval: &Approval,
 ) -> ReviewDecision {
     let v1 = state.registry.listens_legacy(connection.id, thread_id);
-    let payload = match (approval, v1) {
-        (Approval::Exec(request), false) => ServerRequestPayload::CommandExecutionRequestApproval(
-            v2::CommandExecutionRequestApprovalParams {
-                thread_id: thread_id.to_string(),
-                turn_id: request.turn_id.clone(),
-                item_id: request.call_id.clone(),
-                reason: request.reason.clone(),
-                command: Some(tools::command_line(&request.command)),
-                cwd: Some(request.cwd.clone()),
-                command_actions: Some(tools::command_actions(
-                    &request.command,
-                    &request.parsed_cmd,
-                )),
-                proposed_execpolicy_amendment: tools::proposed_amendment(request)
-                    .map(v2::ExecPolicyAmendment),
-            },
-        ),
-        (Approval::Patch(request), false) => {
-            ServerRequestPayload::FileChangeRequestApproval(v2::FileChangeRequestApprovalParams {
-                thread_id: thread_id.to_string(),
-                turn_id: request.turn_id.clone(),
-                item_id: request.call_id.clone(),
-                reason: request.reason.clone(),
-                grant_root: request.grant_root.clone(),
-            })
-        }
-        (Approval::Exec(request), true) => {
-            ServerRequestPayload::ExecCommandApproval(v1::ExecCommandApprovalParams {
-                conversation_id: thread_id,
-                call_id: request.call_id.clone(),
-                command: request.command.clone(),
-                cwd: request.cwd.clone(),
-                reason: request.reason.clone(),
-                parsed_cmd: request.parsed_cmd.clone(),
-            })
-        }
-        (Approval::Patch(request), true) => {
-            ServerRequestPayload::ApplyPatchApproval(v1::ApplyPatchApprovalParams {
-                conversation_id: thread_id,
-                call_id: request.call_id.clone(),
-                file_changes: request.changes.clone(),
-                reason: request.reason.clone(),
-                grant_root: request.grant_root.clone(),
-            })
-        }
+    let payload = match approval {
+        Approval::Exec(request) => requests::exec_approval(thread_id, request, v1),
+        Approval::Patch(request) => requests::patch_approval(thread_id, request, v1),
     };
     let method = payload.method();
     let result = match connection.request(payload).await {
@@ -185,13 +142,15 @@ async fn ask(
             method,
             result,
             |response: v2::CommandExecutionRequestApprovalResponse| {
-                exec_decision(response.decision)
+                requests::exec_decision(response.decision)
             },
         ),
         (Approval::Patch(_), false) => parse(
             method,
             result,
-            |response: v2::FileChangeRequestApprovalResponse| patch_decision(response.decision),
+            |response: v2::FileChangeRequestApprovalResponse| {
+                requests::patch_decision(response.decision)
+            },
         ),
         (Approval::Exec(_), true) => parse(
             method,
@@ -219,30 +178,5 @@ fn parse<T: DeserializeOwned>(
             tracing::info!("unreadable answer to {method} ({err}); declining");
             None
         }
-    }
-}
-
-fn exec_decision(decision: v2::CommandExecutionApprovalDecision) -> ReviewDecision {
-    match decision {
-        v2::CommandExecutionApprovalDecision::Accept => ReviewDecision::Approved,
-        v2::CommandExecutionApprovalDecision::AcceptForSession => {
-            ReviewDecision::ApprovedForSession
-        }
-        v2::CommandExecutionApprovalDecision::AcceptWithExecpolicyAmendment {
-            execpolicy_amendment,
-        } => ReviewDecision::ApprovedExecpolicyAmendment {
-            proposed_execpolicy_amendment: ExecPolicyAmendment(execpolicy_amendment.0),
-        },
-        v2::CommandExecutionApprovalDecision::Decline => ReviewDecision::Denied,
-        v2::CommandExecutionApprovalDecision::Cancel => ReviewDecision::Abort,
-    }
-}
-
-fn patch_decision(decision: v2::FileChangeApprovalDecision) -> ReviewDecision {
-    match decision {
-        v2::FileChangeApprovalDecision::Accept => ReviewDecision::Approved,
-        v2::FileChangeApprovalDecision::AcceptForSession => ReviewDecision::ApprovedForSession,
-        v2::FileChangeApprovalDecision::Decline => ReviewDecision::Denied,
-        v2::FileChangeApprovalDecision::Cancel => ReviewDecision::Abort,
     }
 }

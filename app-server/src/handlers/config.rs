@@ -12,7 +12,6 @@ use codex_app_server_protocol::v1;
 use codex_app_server_protocol::v2;
 use codex_config::ConfigLayerStack;
 use codex_config::ConfigService;
-use codex_config::MergeStrategy;
 use codex_config::WriteError;
 use codex_config::WriteOutcome;
 use codex_config::WriteRequest;
@@ -94,7 +93,7 @@ pub(crate) async fn value_write(context: RequestContext, params: v2::ConfigValue
         edits: vec![codex_config::ConfigEdit {
             key_path: params.key_path,
             value: params.value,
-            merge_strategy: merge_strategy(params.merge_strategy),
+            merge_strategy: wire_config::merge_strategy(params.merge_strategy),
         }],
         file_path: params.file_path,
         expected_version: params.expected_version,
@@ -110,20 +109,13 @@ pub(crate) async fn batch_write(context: RequestContext, params: v2::ConfigBatch
             .map(|edit| codex_config::ConfigEdit {
                 key_path: edit.key_path,
                 value: edit.value,
-                merge_strategy: merge_strategy(edit.merge_strategy),
+                merge_strategy: wire_config::merge_strategy(edit.merge_strategy),
             })
             .collect(),
         file_path: params.file_path,
         expected_version: params.expected_version,
     };
     write(context, request).await;
-}
-
-fn merge_strategy(strategy: v2::MergeStrategy) -> MergeStrategy {
-    match strategy {
-        v2::MergeStrategy::Replace => MergeStrategy::Replace,
-        v2::MergeStrategy::Upsert => MergeStrategy::Upsert,
-    }
 }
 
 async fn write(context: RequestContext, request: WriteRequest) {

@@ -8,6 +8,7 @@ use codex_config::ConfigLayerStack;
 use codex_config::ConfigWarning;
 use codex_config::LayerMetadata;
 use codex_config::LayerSource;
+use codex_config::MergeStrategy;
 use codex_config::SandboxModeRequirement;
 use codex_config::WriteError;
 use codex_config::WriteErrorCode;
@@ -278,6 +279,13 @@ pub(crate) fn feature_page(
         data,
         next_cursor: (end < total).then(|| end.to_string()),
     })
+}
+
+pub(crate) fn merge_strategy(strategy: v2::MergeStrategy) -> MergeStrategy {
+    match strategy {
+        v2::MergeStrategy::Replace => MergeStrategy::Replace,
+        v2::MergeStrategy::Upsert => MergeStrategy::Upsert,
+    }
 }
 
 #[cfg(test)]

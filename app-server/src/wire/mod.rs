@@ -6,12 +6,16 @@
 //! `thread`: ids, stored and loaded threads, list queries, start options and refusals;
 //! `policy`: approval and sandbox policies; `input`: user input; `event`: the payloads of the
 //! core's events; `tools`: command, file-change and plan items; `history`: a stored thread's
-//! turns rebuilt from its rollout; `config`: the config methods' answers.
+//! turns rebuilt from its rollout; `requests`: the server's requests to clients (approvals,
+//! client tools) and their answers; `skills`: `skills/list` entries; `config`: the config
+//! methods' answers.
 
 pub(crate) mod config;
 pub(crate) mod event;
 pub(crate) mod history;
 pub(crate) mod input;
 pub(crate) mod policy;
+pub(crate) mod requests;
+pub(crate) mod skills;
 pub(crate) mod thread;
 pub(crate) mod tools;
