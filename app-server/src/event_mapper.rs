@@ -8,12 +8,14 @@
 //! `codex/event/*` to v1 listeners only.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::v2;
 use codex_protocol::ThreadId;
 use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::protocol::EventMsg;
+use codex_utils_elapsed::format_duration;
 
 use crate::wire::event;
 use crate::wire::tools;
@@ -38,6 +40,19 @@ struct RunningTurn {
     error: Option<v2::TurnError>,
     /// The turn's latest diff, sent again when the turn ends.
     diff: Option<String>,
+    /// When the turn started, for the log line of its end.
+    started: Instant,
+}
+
+impl RunningTurn {
+    fn log_end(&self, thread_id: &str, how: &str) {
+        tracing::debug!(
+            thread = thread_id,
+            turn = %self.id,
+            took = %format_duration(self.started.elapsed()),
+            "turn {how}"
+        );
+    }
 }
 
 #[derive(Debug)]
@@ -88,6 +103,7 @@ impl ThreadEventMapper {
                     id: started.turn_id.clone(),
                     error: None,
                     diff: None,
+                    started: Instant::now(),
                 });
                 vec![ServerNotification::TurnStarted(
                     v2::TurnStartedNotification {
@@ -98,6 +114,9 @@ impl ThreadEventMapper {
             }
             EventMsg::TaskComplete(complete) => {
                 let running = self.turn.take().filter(|turn| turn.id == complete.turn_id);
+                if let Some(turn) = &running {
+                    turn.log_end(&thread_id, "completed");
+                }
                 let (error, diff) = running.map_or((None, None), |turn| (turn.error, turn.diff));
                 let status = if error.is_some() {
                     v2::TurnStatus::Failed
@@ -116,6 +135,9 @@ impl ThreadEventMapper {
             }
             EventMsg::TurnAborted(aborted) => {
                 let running = self.turn.take();
+                if let Some(turn) = &running {
+                    turn.log_end(&thread_id, "interrupted");
+                }
                 let diff = running.as_ref().and_then(|turn| turn.diff.clone());
                 let Some(id) = aborted
                     .turn_id

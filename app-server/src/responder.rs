@@ -3,9 +3,11 @@
 //! handlers the dispatcher calls never import back from it.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::RequestId;
+use codex_utils_elapsed::format_duration;
 use serde::Serialize;
 
 use crate::codec;
@@ -20,6 +22,8 @@ pub(crate) struct Responder {
     connection: Arc<Connection>,
     id: Option<RequestId>,
     method: String,
+    /// When the request was taken off the queue, for the log line of its answer.
+    received: Instant,
 }
 
 impl Responder {
@@ -28,6 +32,7 @@ impl Responder {
             connection,
             id: Some(id),
             method,
+            received: Instant::now(),
         }
     }
 
@@ -37,6 +42,13 @@ impl Responder {
         let Some(id) = self.id.take() else {
             return;
         };
+        tracing::debug!(
+            method = %self.method,
+            %id,
+            ok = result.is_ok(),
+            took = %format_duration(self.received.elapsed()),
+            "answered"
+        );
         let frame = match result.map(|value| codec::response(&id, &value)) {
             Ok(Ok(frame)) => frame,
             Ok(Err(err)) => codec::error_response(

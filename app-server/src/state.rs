@@ -24,6 +24,7 @@ use codex_protocol::ThreadId;
 use codex_protocol::protocol::SessionSource;
 use codex_rollout::RolloutStore;
 use codex_utils_absolute_path::AbsolutePathBuf;
+use codex_utils_elapsed::format_duration;
 use tokio::sync::OnceCell;
 use tokio::sync::OwnedMutexGuard;
 
@@ -236,7 +237,10 @@ impl ThreadsState {
             }
         };
         if tokio::time::timeout(limit, unload_all).await.is_err() {
-            tracing::warn!("threads still running at exit after {limit:?}");
+            tracing::warn!(
+                "threads still running at exit after {}",
+                format_duration(limit)
+            );
         }
     }
 
