@@ -86,7 +86,7 @@ impl Registry {
         self.add(connection, thread, |state| &mut state.subscribers);
     }
 
-    /// Adds a live connection to one of the per-thread sets.
+    /// Adds an open connection to one of the per-thread sets.
     fn add(
         &self,
         connection: ConnectionId,
@@ -102,7 +102,7 @@ impl Registry {
         }
     }
 
-    /// The live connections in one of the per-thread sets.
+    /// The open connections in one of the per-thread sets.
     fn members(
         &self,
         thread: ThreadId,
