@@ -119,21 +119,21 @@ impl std::fmt::Debug for ThreadsState {
 pub(crate) struct ThreadGate {
     /// Held by a request that must answer before the thread's next notifications go out
     /// (`turn/start`, `thread/compact/start`), and by the event pump for each event.
-    held: Arc<tokio::sync::Mutex<GateState>>,
+    held: Arc<tokio::sync::Mutex<GatedTurns>>,
     /// The connection that started the latest turn: the one asked for approvals.
     pub turn_owner: Mutex<Option<ConnectionId>>,
 }
 
 impl ThreadGate {
     /// Closes the gate until the guard is dropped.
-    pub(crate) async fn hold(&self) -> OwnedMutexGuard<GateState> {
+    pub(crate) async fn hold(&self) -> OwnedMutexGuard<GatedTurns> {
         Arc::clone(&self.held).lock_owned().await
     }
 }
 
 /// What the pump must know about turns the requests started.
 #[derive(Debug, Default)]
-pub(crate) struct GateState {
+pub(crate) struct GatedTurns {
     /// Turns that compact the history: the reference announces no `turn/started` for them.
     pub compactions: HashSet<String>,
 }
@@ -270,7 +270,7 @@ impl ThreadsState {
 
     /// Closes a loaded thread's gate until the guard is dropped; `None` when the thread has
     /// none (it is no longer loaded).
-    pub(crate) async fn hold_gate(&self, id: ThreadId) -> Option<OwnedMutexGuard<GateState>> {
+    pub(crate) async fn hold_gate(&self, id: ThreadId) -> Option<OwnedMutexGuard<GatedTurns>> {
         let gate = self.gate(id)?;
         Some(gate.hold().await)
     }

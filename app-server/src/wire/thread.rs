@@ -116,7 +116,7 @@ pub(crate) struct Overrides {
     pub cwd: Option<String>,
     pub approval_policy: Option<core::AskForApproval>,
     pub sandbox: Option<SandboxMode>,
-    pub config: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    pub config: Option<BTreeMap<String, serde_json::Value>>,
     pub base_instructions: Option<String>,
     pub developer_instructions: Option<String>,
     pub ephemeral: bool,
