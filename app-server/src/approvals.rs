@@ -12,22 +12,21 @@
 use std::sync::Arc;
 
 use codex_app_server_protocol::ServerNotification;
-use codex_app_server_protocol::ServerRequestPayload;
 use codex_app_server_protocol::v1;
 use codex_app_server_protocol::v2;
 use codex_core::thread::Op;
 use codex_protocol::ThreadId;
 use codex_protocol::approvals::ApplyPatchApprovalRequestEvent;
 use codex_protocol::approvals::ExecApprovalRequestEvent;
-use codex_protocol::approvals::ExecPolicyAmendment;
 use codex_protocol::protocol::ReviewDecision;
 use serde::de::DeserializeOwned;
 
 use crate::connection::ClientReply;
 use crate::connection::Connection;
-use crate::event_map::tools;
-use crate::state::LiveThread;
 use crate::state::ServerState;
+use crate::state::ThreadGate;
+use crate::wire::requests;
+use crate::wire::tools;
 use codex_utils_lock::lock;
 
 /// What the core asked.
@@ -41,11 +40,11 @@ pub(crate) enum Approval {
 pub(crate) fn spawn(
     state: Arc<ServerState>,
     thread_id: ThreadId,
-    live: Arc<LiveThread>,
+    gate: Arc<ThreadGate>,
     approval: Approval,
 ) {
     tokio::spawn(async move {
-        let decision = match whom_to_ask(&state, thread_id, &live) {
+        let decision = match whom_to_ask(&state, thread_id, &gate) {
             Some(connection) => ask(&state, &connection, thread_id, &approval).await,
             None => {
                 tracing::warn!(thread = %thread_id, "no client to ask for approval; aborting");
@@ -106,10 +105,10 @@ pub(crate) async fn submit(state: &ServerState, thread_id: ThreadId, op: Op) -> 
 pub(crate) fn whom_to_ask(
     state: &ServerState,
     thread_id: ThreadId,
-    live: &LiveThread,
+    gate: &ThreadGate,
 ) -> Option<Arc<Connection>> {
     let subscribers = state.registry.subscribers(thread_id);
-    let owner = *lock(&live.turn_owner);
+    let owner = *lock(&gate.turn_owner);
     owner
         .and_then(|owner| subscribers.iter().find(|c| c.id == owner).cloned())
         .or_else(|| subscribers.into_iter().next())
@@ -122,51 +121,9 @@ async fn ask(
     approval: &Approval,
 ) -> ReviewDecision {
     let v1 = state.registry.listens_legacy(connection.id, thread_id);
-    let payload = match (approval, v1) {
-        (Approval::Exec(request), false) => ServerRequestPayload::CommandExecutionRequestApproval(
-            v2::CommandExecutionRequestApprovalParams {
-                thread_id: thread_id.to_string(),
-                turn_id: request.turn_id.clone(),
-                item_id: request.call_id.clone(),
-                reason: request.reason.clone(),
-                command: Some(tools::command_line(&request.command)),
-                cwd: Some(request.cwd.clone()),
-                command_actions: Some(tools::command_actions(
-                    &request.command,
-                    &request.parsed_cmd,
-                )),
-                proposed_execpolicy_amendment: tools::proposed_amendment(request)
-                    .map(v2::ExecPolicyAmendment),
-            },
-        ),
-        (Approval::Patch(request), false) => {
-            ServerRequestPayload::FileChangeRequestApproval(v2::FileChangeRequestApprovalParams {
-                thread_id: thread_id.to_string(),
-                turn_id: request.turn_id.clone(),
-                item_id: request.call_id.clone(),
-                reason: request.reason.clone(),
-                grant_root: request.grant_root.clone(),
-            })
-        }
-        (Approval::Exec(request), true) => {
-            ServerRequestPayload::ExecCommandApproval(v1::ExecCommandApprovalParams {
-                conversation_id: thread_id,
-                call_id: request.call_id.clone(),
-                command: request.command.clone(),
-                cwd: request.cwd.clone(),
-                reason: request.reason.clone(),
-                parsed_cmd: request.parsed_cmd.clone(),
-            })
-        }
-        (Approval::Patch(request), true) => {
-            ServerRequestPayload::ApplyPatchApproval(v1::ApplyPatchApprovalParams {
-                conversation_id: thread_id,
-                call_id: request.call_id.clone(),
-                file_changes: request.changes.clone(),
-                reason: request.reason.clone(),
-                grant_root: request.grant_root.clone(),
-            })
-        }
+    let payload = match approval {
+        Approval::Exec(request) => requests::exec_approval(thread_id, request, v1),
+        Approval::Patch(request) => requests::patch_approval(thread_id, request, v1),
     };
     let method = payload.method();
     let result = match connection.request(payload).await {
@@ -185,13 +142,15 @@ async fn ask(
             method,
             result,
             |response: v2::CommandExecutionRequestApprovalResponse| {
-                exec_decision(response.decision)
+                requests::exec_decision(response.decision)
             },
         ),
         (Approval::Patch(_), false) => parse(
             method,
             result,
-            |response: v2::FileChangeRequestApprovalResponse| patch_decision(response.decision),
+            |response: v2::FileChangeRequestApprovalResponse| {
+                requests::patch_decision(response.decision)
+            },
         ),
         (Approval::Exec(_), true) => parse(
             method,
@@ -219,30 +178,5 @@ fn parse<T: DeserializeOwned>(
             tracing::info!("unreadable answer to {method} ({err}); declining");
             None
         }
-    }
-}
-
-fn exec_decision(decision: v2::CommandExecutionApprovalDecision) -> ReviewDecision {
-    match decision {
-        v2::CommandExecutionApprovalDecision::Accept => ReviewDecision::Approved,
-        v2::CommandExecutionApprovalDecision::AcceptForSession => {
-            ReviewDecision::ApprovedForSession
-        }
-        v2::CommandExecutionApprovalDecision::AcceptWithExecpolicyAmendment {
-            execpolicy_amendment,
-        } => ReviewDecision::ApprovedExecpolicyAmendment {
-            proposed_execpolicy_amendment: ExecPolicyAmendment(execpolicy_amendment.0),
-        },
-        v2::CommandExecutionApprovalDecision::Decline => ReviewDecision::Denied,
-        v2::CommandExecutionApprovalDecision::Cancel => ReviewDecision::Abort,
-    }
-}
-
-fn patch_decision(decision: v2::FileChangeApprovalDecision) -> ReviewDecision {
-    match decision {
-        v2::FileChangeApprovalDecision::Accept => ReviewDecision::Approved,
-        v2::FileChangeApprovalDecision::AcceptForSession => ReviewDecision::ApprovedForSession,
-        v2::FileChangeApprovalDecision::Decline => ReviewDecision::Denied,
-        v2::FileChangeApprovalDecision::Cancel => ReviewDecision::Abort,
     }
 }

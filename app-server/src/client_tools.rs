@@ -13,7 +13,6 @@ use codex_app_server_protocol::ServerRequestPayload;
 use codex_app_server_protocol::v2;
 use codex_core::thread::Op;
 use codex_core::tools::DynamicToolOutput;
-use codex_core::tools::UserInputAnswers;
 use codex_protocol::ThreadId;
 use codex_protocol::dynamic_tools::DynamicToolCallRequest;
 use codex_protocol::models::FunctionCallOutputContentItem;
@@ -23,8 +22,9 @@ use serde::de::DeserializeOwned;
 use crate::approvals::submit;
 use crate::approvals::whom_to_ask;
 use crate::connection::ClientReply;
-use crate::state::LiveThread;
 use crate::state::ServerState;
+use crate::state::ThreadGate;
+use crate::wire::requests;
 
 /// What the core asked the client to do.
 #[derive(Debug, Clone)]
@@ -37,24 +37,18 @@ pub(crate) enum ClientCall {
 pub(crate) fn spawn(
     state: Arc<ServerState>,
     thread_id: ThreadId,
-    live: Arc<LiveThread>,
+    gate: Arc<ThreadGate>,
     call: ClientCall,
 ) {
     tokio::spawn(async move {
-        let connection = whom_to_ask(&state, thread_id, &live);
+        let connection = whom_to_ask(&state, thread_id, &gate);
         let op = match call {
             ClientCall::Dynamic(request) => {
-                let payload = ServerRequestPayload::DynamicToolCall(v2::DynamicToolCallParams {
-                    thread_id: thread_id.to_string(),
-                    turn_id: request.turn_id,
-                    call_id: request.call_id.clone(),
-                    tool: request.tool,
-                    arguments: request.arguments,
-                });
+                let payload = requests::dynamic_tool_call(thread_id, &request);
                 let answer = match &connection {
                     Some(connection) => ask::<v2::DynamicToolCallResponse>(connection, payload)
                         .await
-                        .map(dynamic_output),
+                        .map(requests::dynamic_tool_output),
                     None => Err("no client to run the tool".to_owned()),
                 };
                 Op::DynamicToolResponse {
@@ -68,32 +62,7 @@ pub(crate) fn spawn(
                 }
             }
             ClientCall::UserInput(request) => {
-                let payload =
-                    ServerRequestPayload::ToolRequestUserInput(v2::ToolRequestUserInputParams {
-                        thread_id: thread_id.to_string(),
-                        turn_id: request.turn_id,
-                        item_id: request.call_id.clone(),
-                        questions: request
-                            .questions
-                            .into_iter()
-                            .map(|question| v2::ToolRequestUserInputQuestion {
-                                id: question.id,
-                                header: question.header,
-                                question: question.question,
-                                is_other: question.is_other,
-                                is_secret: question.is_secret,
-                                options: question.options.map(|options| {
-                                    options
-                                        .into_iter()
-                                        .map(|option| v2::ToolRequestUserInputOption {
-                                            label: option.label,
-                                            description: option.description,
-                                        })
-                                        .collect()
-                                }),
-                            })
-                            .collect(),
-                    });
+                let payload = requests::user_input(thread_id, &request);
                 let answers = match &connection {
                     Some(connection) => {
                         ask::<v2::ToolRequestUserInputResponse>(connection, payload).await
@@ -101,13 +70,7 @@ pub(crate) fn spawn(
                     None => Err("no client to ask".to_owned()),
                 };
                 let answers = match answers {
-                    Ok(response) => Some(
-                        response
-                            .answers
-                            .into_iter()
-                            .map(|(id, answer)| (id, answer.answers))
-                            .collect::<UserInputAnswers>(),
-                    ),
+                    Ok(response) => Some(requests::user_input_answers(response)),
                     Err(err) => {
                         tracing::info!(thread = %thread_id, "request_user_input unanswered: {err}");
                         None
@@ -136,23 +99,5 @@ async fn ask<T: DeserializeOwned>(
             .map_err(|err| format!("unreadable answer to {method}: {err}")),
         Ok(ClientReply::Error(error)) => Err(format!("{method} failed: {}", error.message)),
         Err(_closed) => Err("the client went away".to_owned()),
-    }
-}
-
-fn dynamic_output(response: v2::DynamicToolCallResponse) -> DynamicToolOutput {
-    DynamicToolOutput {
-        content: response
-            .content_items
-            .into_iter()
-            .map(|item| match item {
-                v2::DynamicToolCallOutputContentItem::InputText { text } => {
-                    FunctionCallOutputContentItem::InputText { text }
-                }
-                v2::DynamicToolCallOutputContentItem::InputImage { image_url } => {
-                    FunctionCallOutputContentItem::InputImage { image_url }
-                }
-            })
-            .collect(),
-        success: response.success,
     }
 }

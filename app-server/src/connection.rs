@@ -1,7 +1,7 @@
 //! One client connection: what it negotiated at `initialize`, its outbound queue, and the
 //! requests we sent it that are waiting for an answer.
 //!
-//! A connection is transport-agnostic; `session` drives it from a transport's frames.
+//! A connection is transport-agnostic; `connection_loop` drives it from a transport's frames.
 
 use std::collections::HashMap;
 use std::collections::HashSet;
@@ -31,7 +31,7 @@ pub(crate) struct ConnectionId(pub u64);
 
 /// What the client told us about itself at `initialize`.
 #[derive(Debug)]
-pub(crate) struct ClientSession {
+pub(crate) struct Handshake {
     pub user_agent: String,
     /// `clientInfo.name`: recorded as the originator of the threads this client starts.
     pub client_name: String,
@@ -58,7 +58,7 @@ static NEXT_SERVER_REQUEST_ID: AtomicI64 = AtomicI64::new(1);
 pub(crate) struct Connection {
     pub id: ConnectionId,
     pub outbound: OutboundQueue,
-    session: OnceLock<ClientSession>,
+    handshake: OnceLock<Handshake>,
     pending: Mutex<PendingRequests>,
     /// Cancelled when the connection ends, for any reason.
     closed: CancellationToken,
@@ -78,7 +78,7 @@ impl Connection {
         Self {
             id,
             outbound: OutboundQueue::new(),
-            session: OnceLock::new(),
+            handshake: OnceLock::new(),
             pending: Mutex::new(PendingRequests::default()),
             closed: CancellationToken::new(),
             searches: Mutex::new(HashMap::new()),
@@ -106,23 +106,29 @@ impl Connection {
         }
     }
 
-    pub(crate) fn session(&self) -> Option<&ClientSession> {
-        self.session.get()
+    pub(crate) fn handshake(&self) -> Option<&Handshake> {
+        self.handshake.get()
+    }
+
+    /// The client's `clientInfo.name`, once it has initialized.
+    pub(crate) fn client_name(&self) -> Option<String> {
+        self.handshake()
+            .map(|handshake| handshake.client_name.clone())
     }
 
     /// Records the handshake; fails if it already happened.
-    pub(crate) fn initialize(&self, session: ClientSession) -> Result<(), ClientSession> {
-        self.session.set(session)
+    pub(crate) fn initialize(&self, handshake: Handshake) -> Result<(), Handshake> {
+        self.handshake.set(handshake)
     }
 
     /// Queues a notification unless the client has not finished the handshake or opted out of
     /// this method. `frame` is the notification already serialised, so a broadcast serialises
     /// once.
     pub(crate) fn notify_frame(&self, method: &str, frame: &Frame) {
-        let Some(session) = self.session() else {
+        let Some(handshake) = self.handshake() else {
             return;
         };
-        if session.opted_out.contains(method) {
+        if handshake.opted_out.contains(method) {
             return;
         }
         // A closed queue means the connection is on its way out; nothing is left to tell.
@@ -220,7 +226,7 @@ mod tests {
     fn initialized(opted_out: &[&str]) -> Connection {
         let connection = Connection::new(ConnectionId(1));
         connection
-            .initialize(ClientSession {
+            .initialize(Handshake {
                 user_agent: "test".into(),
                 client_name: "test".into(),
                 experimental_api: false,

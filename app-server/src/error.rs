@@ -75,12 +75,12 @@ pub(crate) fn thread_not_loaded(id: impl std::fmt::Display) -> JSONRPCErrorError
     invalid_request(format!("thread not loaded: {id}"))
 }
 
-/// A thread that is not running (`turn/start` and other methods on a live thread).
+/// A thread that is not running (`turn/start` and other methods on a loaded thread).
 pub(crate) fn thread_not_found(id: impl std::fmt::Display) -> JSONRPCErrorError {
     invalid_request(format!("thread not found: {id}"))
 }
 
-/// A thread with no live rollout (`thread/resume`, `thread/archive`).
+/// A thread with no rollout in the store (`thread/resume`, `thread/archive`).
 pub(crate) fn no_rollout(id: impl std::fmt::Display) -> JSONRPCErrorError {
     invalid_request(format!("no rollout found for thread id {id}"))
 }

@@ -1,10 +1,11 @@
 //! The app server: the transports editors connect over, each connection's lifecycle, and the
 //! routing of requests, answers and notifications between clients and the agent.
 //!
-//! Layers, outside in: a transport (`transport`) turns bytes into frames; `session` drives one
-//! connection with a reader, a dispatcher and a writer joined by bounded queues; `codec` reads
-//! and writes JSON-RPC envelopes; `dispatch` applies the handshake and experimental rules and
-//! guarantees one answer per request; `handlers` does the work. `registry` knows every
+//! Layers, outside in: a transport (`transport`) turns bytes into frames; `connection_loop`
+//! drives one connection with a reader, a dispatcher and a writer joined by bounded queues;
+//! `codec` reads and writes JSON-RPC envelopes; `dispatch` applies the handshake and
+//! experimental rules, and `responder` guarantees one answer per request; `handlers` does the
+//! work, converting through `wire`, the one boundary between wire and domain types. `registry` knows every
 //! connection and routes notifications to the ones that follow a thread.
 //!
 //! Only this crate knows about JSON-RPC and connections.
@@ -12,20 +13,22 @@
 mod approvals;
 mod client_tools;
 mod codec;
-mod config_api;
+mod config_warnings;
 mod connection;
+mod connection_loop;
 mod dispatch;
 mod error;
-mod event_map;
+mod event_mapper;
 mod handlers;
 mod outbound;
 mod pump;
 mod registry;
-mod session;
+mod responder;
 mod shutdown;
 mod state;
 mod transport;
 mod user_agent;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -40,7 +43,7 @@ use codex_config::ConfigService;
 use codex_config::SessionFlags;
 use codex_utils_absolute_path::AbsolutePathBuf;
 
-use crate::config_api::WarningLedger;
+use crate::config_warnings::WarningLedger;
 use crate::state::ConfigState;
 use crate::state::ServerState;
 use crate::state::ThreadsState;
@@ -124,10 +127,11 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
     let config = start_config(config_overrides).await?;
     let shutdown = CancellationToken::new();
     shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
-    let threads = ThreadsState::new(
+    let threads = ThreadsState::open(
         config.service.paths().codex_home.to_path_buf(),
         ConfigService::clone(&config.service),
-    );
+    )
+    .await?;
     let state = Arc::new(ServerState::with_config(
         Platform::detect(),
         config,

@@ -19,24 +19,24 @@ use crate::approvals::Approval;
 use crate::client_tools;
 use crate::client_tools::ClientCall;
 use crate::codec;
-use crate::event_map::live::ThreadEventMapper;
-use crate::state::LiveThread;
+use crate::event_mapper::ThreadEventMapper;
 use crate::state::ServerState;
+use crate::state::ThreadGate;
 
 pub(crate) fn spawn(
     state: Arc<ServerState>,
     id: ThreadId,
-    live: Arc<LiveThread>,
+    gate: Arc<ThreadGate>,
     mut events: EventStream,
 ) {
     tokio::spawn(async move {
         let mut mapper = ThreadEventMapper::new(id);
         while let Some(event) = events.recv().await {
             // Waits while a request that started something has not answered yet.
-            let mut gate = live.gate.lock().await;
+            let mut held = gate.hold().await;
             for notification in mapper.map(&event.msg) {
                 if let ServerNotification::TurnStarted(started) = &notification
-                    && gate.compactions.contains(&started.turn.id)
+                    && held.compactions.contains(&started.turn.id)
                 {
                     continue;
                 }
@@ -46,9 +46,9 @@ pub(crate) fn spawn(
                 event.msg,
                 EventMsg::TaskComplete(_) | EventMsg::TurnAborted(_)
             ) {
-                gate.compactions.remove(&event.id);
+                held.compactions.remove(&event.id);
             }
-            drop(gate);
+            drop(held);
             // After the notifications: a patch's item starts before its approval request.
             let approval = match &event.msg {
                 EventMsg::ExecApprovalRequest(request) => Some(Approval::Exec(request.clone())),
@@ -58,7 +58,7 @@ pub(crate) fn spawn(
                 _ => None,
             };
             if let Some(approval) = approval {
-                approvals::spawn(Arc::clone(&state), id, Arc::clone(&live), approval);
+                approvals::spawn(Arc::clone(&state), id, Arc::clone(&gate), approval);
             }
             let client_call = match &event.msg {
                 EventMsg::DynamicToolCallRequest(request) => {
@@ -68,13 +68,13 @@ pub(crate) fn spawn(
                 _ => None,
             };
             if let Some(call) = client_call {
-                client_tools::spawn(Arc::clone(&state), id, Arc::clone(&live), call);
+                client_tools::spawn(Arc::clone(&state), id, Arc::clone(&gate), call);
             }
             if state.registry.has_legacy_listeners(id) {
                 send_legacy(&state, id, &event);
             }
         }
-        state.threads.remove_live(id);
+        state.threads.remove_gate(id);
         tracing::debug!(thread = %id, "thread events ended");
     });
 }

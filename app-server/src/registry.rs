@@ -1,4 +1,4 @@
-//! Every live connection, and which of them follow which thread.
+//! Every open connection, and which of them follow which thread.
 //!
 //! This is where notifications are routed: a thread's events go to the connections subscribed
 //! to it, global ones (account, config, app list) to every connection that finished its
@@ -86,7 +86,7 @@ impl Registry {
         self.add(connection, thread, |state| &mut state.subscribers);
     }
 
-    /// Adds a live connection to one of the per-thread sets.
+    /// Adds an open connection to one of the per-thread sets.
     fn add(
         &self,
         connection: ConnectionId,
@@ -102,7 +102,7 @@ impl Registry {
         }
     }
 
-    /// The live connections in one of the per-thread sets.
+    /// The open connections in one of the per-thread sets.
     fn members(
         &self,
         thread: ThreadId,
@@ -240,11 +240,11 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
-    use crate::connection::ClientSession;
+    use crate::connection::Handshake;
 
     fn handshake(connection: &Connection) {
         connection
-            .initialize(ClientSession {
+            .initialize(Handshake {
                 user_agent: "test".into(),
                 client_name: "test".into(),
                 experimental_api: false,

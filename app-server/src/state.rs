@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 
+use anyhow::Context;
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_config::ConfigService;
 use codex_config::ConfigToml;
@@ -23,9 +24,11 @@ use codex_protocol::ThreadId;
 use codex_protocol::protocol::SessionSource;
 use codex_rollout::RolloutStore;
 use codex_utils_absolute_path::AbsolutePathBuf;
+use codex_utils_elapsed::format_duration;
 use tokio::sync::OnceCell;
+use tokio::sync::OwnedMutexGuard;
 
-use crate::config_api::WarningLedger;
+use crate::config_warnings::WarningLedger;
 use crate::connection::ConnectionId;
 use crate::error;
 use crate::registry::Registry;
@@ -63,10 +66,10 @@ impl ServerState {
         }
     }
 
-    /// A server whose config folders do not exist, for tests that do not read config.
+    /// A server whose config folders, under `root`, do not exist, for tests that do not read
+    /// config; its threads are stored in `root/home`.
     #[cfg(test)]
-    pub(crate) fn new(platform: Platform) -> Self {
-        let root = std::env::temp_dir().join("codex-app-server-tests-without-config");
+    pub(crate) fn new(platform: Platform, root: &std::path::Path) -> Self {
         let dir = |name: &str| AbsolutePathBuf::from_absolute_path(root.join(name)).unwrap();
         let paths = codex_config::ConfigPaths {
             codex_home: dir("home"),
@@ -74,6 +77,7 @@ impl ServerState {
         };
         let service = ConfigService::new(paths, codex_config::SessionFlags::default()).unwrap();
         let service_for_threads = service.clone();
+        let store = RolloutStore::open(root.join("home")).unwrap();
         Self::with_config(
             platform,
             ConfigState {
@@ -81,7 +85,7 @@ impl ServerState {
                 cwd: dir("cwd"),
                 warnings: WarningLedger::default(),
             },
-            ThreadsState::new(root.join("home"), service_for_threads),
+            ThreadsState::new(root.join("home"), service_for_threads, store),
         )
     }
 }
@@ -90,10 +94,14 @@ impl ServerState {
 pub(crate) struct ThreadsState {
     codex_home: PathBuf,
     config: ConfigService,
-    /// Opened on first use: opening scans the rollouts, which should not delay startup.
+    /// The rollouts on disk, opened at startup. The stored-thread methods read it directly and
+    /// never build the agent runtime.
+    store: RolloutStore,
+    /// The agent runtime (model clients, tools, loaded threads), built by the first method that
+    /// loads a thread.
     manager: OnceCell<Arc<ThreadManager>>,
-    /// What the server keeps beside each loaded thread, by id.
-    live: Mutex<HashMap<ThreadId, Arc<LiveThread>>>,
+    /// The gate of each loaded thread, by id.
+    gates: Mutex<HashMap<ThreadId, Arc<ThreadGate>>>,
 }
 
 impl std::fmt::Debug for ThreadsState {
@@ -105,19 +113,27 @@ impl std::fmt::Debug for ThreadsState {
     }
 }
 
-/// The server's side of a loaded thread.
+/// The per-thread gate: what the server keeps beside each loaded thread so that a request's
+/// answer goes out before the notifications it caused.
 #[derive(Debug, Default)]
-pub(crate) struct LiveThread {
+pub(crate) struct ThreadGate {
     /// Held by a request that must answer before the thread's next notifications go out
     /// (`turn/start`, `thread/compact/start`), and by the event pump for each event.
-    pub gate: tokio::sync::Mutex<Gate>,
+    held: Arc<tokio::sync::Mutex<GatedTurns>>,
     /// The connection that started the latest turn: the one asked for approvals.
     pub turn_owner: Mutex<Option<ConnectionId>>,
 }
 
+impl ThreadGate {
+    /// Closes the gate until the guard is dropped.
+    pub(crate) async fn hold(&self) -> OwnedMutexGuard<GatedTurns> {
+        Arc::clone(&self.held).lock_owned().await
+    }
+}
+
 /// What the pump must know about turns the requests started.
 #[derive(Debug, Default)]
-pub(crate) struct Gate {
+pub(crate) struct GatedTurns {
     /// Turns that compact the history: the reference announces no `turn/started` for them.
     pub compactions: HashSet<String>,
 }
@@ -136,55 +152,67 @@ pub(crate) fn sandbox_launcher() -> Option<PathBuf> {
 }
 
 impl ThreadsState {
-    pub(crate) fn new(codex_home: PathBuf, config: ConfigService) -> Self {
+    pub(crate) fn new(codex_home: PathBuf, config: ConfigService, store: RolloutStore) -> Self {
         Self {
             codex_home,
             config,
+            store,
             manager: OnceCell::new(),
-            live: Mutex::new(HashMap::new()),
+            gates: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The thread manager, created (on the blocking pool) by the first caller. A failed
-    /// creation is tried again by the next caller.
+    /// Opens the rollout store of `codex_home` (on the blocking pool: opening repairs the
+    /// index) and the threads state around it.
+    pub(crate) async fn open(codex_home: PathBuf, config: ConfigService) -> anyhow::Result<Self> {
+        let home = codex_home.clone();
+        let store = tokio::task::spawn_blocking(move || RolloutStore::open(&home))
+            .await
+            .context("the thread store task failed")?
+            .with_context(|| format!("cannot open the thread store in {}", codex_home.display()))?;
+        Ok(Self::new(codex_home, config, store))
+    }
+
+    /// The thread manager, the agent runtime, built (on the blocking pool) by the first
+    /// caller: only the methods that load or drive a thread build it.
     pub(crate) async fn manager(&self) -> Result<Arc<ThreadManager>, JSONRPCErrorError> {
         let manager = self
             .manager
             .get_or_try_init(|| {
-                let codex_home = self.codex_home.clone();
-                let config = self.config.clone();
+                let options = ThreadManagerOptions {
+                    models: model_clients(self.codex_home.clone()),
+                    codex_home: self.codex_home.clone(),
+                    store: self.store.clone(),
+                    config: self.config.clone(),
+                    tools: Arc::new(CodexTools::new(ToolsConfig {
+                        sandbox_launcher: sandbox_launcher(),
+                    })),
+                    originator: ORIGINATOR.to_owned(),
+                    cli_version: env!("CARGO_PKG_VERSION").to_owned(),
+                    source: SessionSource::Vscode,
+                };
                 async move {
-                    tokio::task::spawn_blocking(move || {
-                        ThreadManager::new(ThreadManagerOptions {
-                            models: model_clients(codex_home.clone()),
-                            codex_home,
-                            config,
-                            tools: Arc::new(CodexTools::new(ToolsConfig {
-                                sandbox_launcher: sandbox_launcher(),
-                            })),
-                            originator: ORIGINATOR.to_owned(),
-                            cli_version: env!("CARGO_PKG_VERSION").to_owned(),
-                            source: SessionSource::Vscode,
+                    // Building installs the bundled skills on disk.
+                    tokio::task::spawn_blocking(move || Arc::new(ThreadManager::new(options)))
+                        .await
+                        .map_err(|err| {
+                            error::internal_error(format!("thread manager task failed: {err}"))
                         })
-                    })
-                    .await
-                    .map_err(|err| {
-                        error::internal_error(format!("thread store task failed: {err}"))
-                    })?
-                    .map(Arc::new)
-                    .map_err(|err| {
-                        tracing::error!("cannot open the thread store: {err:#}");
-                        error::internal_error(format!("cannot open the thread store: {err}"))
-                    })
                 }
             })
             .await?;
         Ok(Arc::clone(manager))
     }
 
-    /// The rollout store, shared with the thread manager.
-    pub(crate) async fn store(&self) -> Result<RolloutStore, JSONRPCErrorError> {
-        Ok(self.manager().await?.store().clone())
+    /// The thread manager if it was built, that is when a thread was loaded at some point.
+    /// For methods that only look at loaded threads: without a manager there are none.
+    pub(crate) fn running(&self) -> Option<Arc<ThreadManager>> {
+        self.manager.get().cloned()
+    }
+
+    /// The rollout store, which the thread manager shares.
+    pub(crate) fn store(&self) -> RolloutStore {
+        self.store.clone()
     }
 
     /// The threads running in this server, in no particular order.
@@ -209,7 +237,10 @@ impl ThreadsState {
             }
         };
         if tokio::time::timeout(limit, unload_all).await.is_err() {
-            tracing::warn!("threads still running at exit after {limit:?}");
+            tracing::warn!(
+                "threads still running at exit after {}",
+                format_duration(limit)
+            );
         }
     }
 
@@ -226,19 +257,26 @@ impl ThreadsState {
         }
     }
 
-    /// Starts keeping server-side state for a thread just loaded.
-    pub(crate) fn add_live(&self, id: ThreadId) -> Arc<LiveThread> {
-        let live = Arc::new(LiveThread::default());
-        lock(&self.live).insert(id, Arc::clone(&live));
-        live
+    /// Opens the gate of a thread just loaded.
+    pub(crate) fn add_gate(&self, id: ThreadId) -> Arc<ThreadGate> {
+        let gate = Arc::new(ThreadGate::default());
+        lock(&self.gates).insert(id, Arc::clone(&gate));
+        gate
     }
 
-    pub(crate) fn live(&self, id: ThreadId) -> Option<Arc<LiveThread>> {
-        lock(&self.live).get(&id).cloned()
+    pub(crate) fn gate(&self, id: ThreadId) -> Option<Arc<ThreadGate>> {
+        lock(&self.gates).get(&id).cloned()
     }
 
-    pub(crate) fn remove_live(&self, id: ThreadId) {
-        lock(&self.live).remove(&id);
+    /// Closes a loaded thread's gate until the guard is dropped; `None` when the thread has
+    /// none (it is no longer loaded).
+    pub(crate) async fn hold_gate(&self, id: ThreadId) -> Option<OwnedMutexGuard<GatedTurns>> {
+        let gate = self.gate(id)?;
+        Some(gate.hold().await)
+    }
+
+    pub(crate) fn remove_gate(&self, id: ThreadId) {
+        lock(&self.gates).remove(&id);
     }
 }
 

@@ -18,8 +18,8 @@ use codex_core::auth::AuthDotJson;
 use codex_core::auth::AuthMode;
 use codex_protocol::config_types::ForcedLoginMethod;
 
-use crate::dispatch::RequestContext;
 use crate::error;
+use crate::responder::RequestContext;
 use crate::state::ServerState;
 
 /// `account/read`: the stored account, shown only when the configured provider authenticates

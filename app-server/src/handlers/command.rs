@@ -19,11 +19,11 @@ use codex_core::tools::run_one_off;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::SandboxPolicy;
 
-use super::live::sandbox_to_core;
-use crate::dispatch::RequestContext;
 use crate::error;
+use crate::responder::RequestContext;
 use crate::state::ServerState;
 use crate::state::sandbox_launcher;
+use crate::wire::policy::sandbox_to_core;
 
 /// What either method asks for, in core's terms.
 struct Request {

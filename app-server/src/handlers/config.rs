@@ -12,18 +12,17 @@ use codex_app_server_protocol::v1;
 use codex_app_server_protocol::v2;
 use codex_config::ConfigLayerStack;
 use codex_config::ConfigService;
-use codex_config::MergeStrategy;
 use codex_config::WriteError;
 use codex_config::WriteOutcome;
 use codex_config::WriteRequest;
 use codex_utils_absolute_path::AbsolutePathBuf;
 
 use crate::codec;
-use crate::config_api;
 use crate::connection::Connection;
-use crate::dispatch::RequestContext;
 use crate::error;
+use crate::responder::RequestContext;
 use crate::state::ServerState;
+use crate::wire::config as wire_config;
 
 /// Runs blocking config work off the async threads. A panic there is answered as an internal
 /// error, like a panic in a handler.
@@ -42,14 +41,14 @@ fn announce(state: &ServerState, stack: &ConfigLayerStack) {
     for warning in state.config.warnings.record(stack) {
         state
             .registry
-            .notify_all(&config_api::warning_notification(warning));
+            .notify_all(&wire_config::warning_notification(warning));
     }
 }
 
 /// Sends a client that just finished `initialize` every current config warning.
 pub(crate) fn send_current_warnings(state: &ServerState, connection: &Connection) {
     for warning in state.config.warnings.current() {
-        let notification = config_api::warning_notification(warning);
+        let notification = wire_config::warning_notification(warning);
         connection.notify_frame(notification.method(), &codec::message(&notification));
     }
 }
@@ -83,7 +82,7 @@ pub(crate) async fn read(context: RequestContext, params: v2::ConfigReadParams) 
         }
     };
     let result = match load(&context.state, cwd).await {
-        Ok(stack) => config_api::read_response(&stack, params.include_layers),
+        Ok(stack) => wire_config::read_response(&stack, params.include_layers),
         Err(err) => Err(err),
     };
     context.responder.respond(result).await;
@@ -94,7 +93,7 @@ pub(crate) async fn value_write(context: RequestContext, params: v2::ConfigValue
         edits: vec![codex_config::ConfigEdit {
             key_path: params.key_path,
             value: params.value,
-            merge_strategy: merge_strategy(params.merge_strategy),
+            merge_strategy: wire_config::merge_strategy(params.merge_strategy),
         }],
         file_path: params.file_path,
         expected_version: params.expected_version,
@@ -110,7 +109,7 @@ pub(crate) async fn batch_write(context: RequestContext, params: v2::ConfigBatch
             .map(|edit| codex_config::ConfigEdit {
                 key_path: edit.key_path,
                 value: edit.value,
-                merge_strategy: merge_strategy(edit.merge_strategy),
+                merge_strategy: wire_config::merge_strategy(edit.merge_strategy),
             })
             .collect(),
         file_path: params.file_path,
@@ -119,19 +118,12 @@ pub(crate) async fn batch_write(context: RequestContext, params: v2::ConfigBatch
     write(context, request).await;
 }
 
-fn merge_strategy(strategy: v2::MergeStrategy) -> MergeStrategy {
-    match strategy {
-        v2::MergeStrategy::Replace => MergeStrategy::Replace,
-        v2::MergeStrategy::Upsert => MergeStrategy::Upsert,
-    }
-}
-
 async fn write(context: RequestContext, request: WriteRequest) {
     let result = blocking(&context.state.config.service, move |service| {
         service.write(request)
     })
     .await;
-    let result = written(&context.state, result).map(config_api::write_response);
+    let result = written(&context.state, result).map(wire_config::write_response);
     context.responder.respond(result).await;
 }
 
@@ -140,14 +132,14 @@ pub(super) fn written(
     state: &ServerState,
     result: Result<Result<WriteOutcome, WriteError>, JSONRPCErrorError>,
 ) -> Result<WriteOutcome, JSONRPCErrorError> {
-    let outcome = result?.map_err(|err| config_api::write_error(&err))?;
+    let outcome = result?.map_err(|err| wire_config::write_error(&err))?;
     announce(state, &outcome.stack);
     Ok(outcome)
 }
 
 pub(crate) async fn requirements_read(context: RequestContext) {
     let result = match load(&context.state, None).await {
-        Ok(stack) => config_api::requirements_response(&stack),
+        Ok(stack) => wire_config::requirements_response(&stack),
         Err(err) => Err(err),
     };
     context.responder.respond(result).await;
@@ -158,7 +150,7 @@ pub(crate) async fn feature_list(
     params: v2::ExperimentalFeatureListParams,
 ) {
     let result = match load(&context.state, None).await {
-        Ok(stack) => config_api::feature_page(&stack, params),
+        Ok(stack) => wire_config::feature_page(&stack, params),
         Err(err) => Err(err),
     };
     context.responder.respond(result).await;
@@ -166,7 +158,7 @@ pub(crate) async fn feature_list(
 
 pub(crate) async fn user_saved_config(context: RequestContext) {
     let result = match load(&context.state, None).await {
-        Ok(stack) => config_api::user_saved_config(&stack)
+        Ok(stack) => wire_config::user_saved_config(&stack)
             .map(|config| v1::GetUserSavedConfigResponse { config }),
         Err(err) => Err(err),
     };

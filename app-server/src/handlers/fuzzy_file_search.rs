@@ -17,8 +17,8 @@ use codex_app_server_protocol::FuzzyFileSearchResponse;
 use codex_app_server_protocol::FuzzyFileSearchResult;
 use codex_utils_fuzzy_match::Pattern;
 
-use crate::dispatch::RequestContext;
 use crate::error;
+use crate::responder::RequestContext;
 
 /// At most this many files are answered, over all roots.
 const MAX_RESULTS: usize = 50;

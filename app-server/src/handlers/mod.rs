@@ -1,6 +1,7 @@
 //! The handler of each request method, chosen by an exhaustive match so that a method added to
 //! the protocol table cannot be forgotten here. Each resource's handlers live in a module of
-//! their own (`config`; `thread` for stored threads, `live` for running threads and turns).
+//! their own (`config`; `stored_thread` for stored threads, `loaded_thread` for loaded threads
+//! and their turns).
 //!
 //! A handler answers through `context.responder`. One that needs to wait on something slow (a
 //! process, the network, the user) moves the responder into a task of its own, so the
@@ -14,9 +15,9 @@ use codex_app_server_protocol::v1 as wire_v1;
 use codex_app_server_protocol::v2::MockExperimentalMethodResponse;
 use serde::Serialize;
 
-use crate::connection::ClientSession;
-use crate::dispatch::RequestContext;
+use crate::connection::Handshake;
 use crate::error;
+use crate::responder::RequestContext;
 use crate::state::ServerState;
 use crate::user_agent::user_agent;
 
@@ -24,9 +25,9 @@ mod account;
 mod command;
 mod config;
 mod fuzzy_file_search;
-mod live;
+mod loaded_thread;
 mod skills;
-mod thread;
+mod stored_thread;
 mod v1;
 
 pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
@@ -36,8 +37,8 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::GetUserAgent { .. } => {
             let user_agent = context
                 .connection
-                .session()
-                .map(|session| session.user_agent.clone())
+                .handshake()
+                .map(|handshake| handshake.user_agent.clone())
                 .unwrap_or_default();
             context
                 .responder
@@ -71,25 +72,33 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::SetDefaultModel { params, .. } => {
             config::set_default_model(context, params).await;
         }
-        ClientRequest::ThreadList { params, .. } => thread::list(context, params).await,
-        ClientRequest::ThreadRead { params, .. } => thread::read(context, params).await,
-        ClientRequest::ThreadArchive { params, .. } => thread::archive(context, params).await,
-        ClientRequest::ThreadUnarchive { params, .. } => thread::unarchive(context, params).await,
-        ClientRequest::ThreadSetName { params, .. } => thread::set_name(context, params).await,
+        ClientRequest::ThreadList { params, .. } => stored_thread::list(context, params).await,
+        ClientRequest::ThreadRead { params, .. } => stored_thread::read(context, params).await,
+        ClientRequest::ThreadArchive { params, .. } => {
+            stored_thread::archive(context, params).await
+        }
+        ClientRequest::ThreadUnarchive { params, .. } => {
+            stored_thread::unarchive(context, params).await
+        }
+        ClientRequest::ThreadSetName { params, .. } => {
+            stored_thread::set_name(context, params).await
+        }
         ClientRequest::ThreadLoadedList { params, .. } => {
-            thread::loaded_list(context, params).await;
+            stored_thread::loaded_list(context, params).await;
         }
-        ClientRequest::ThreadStart { params, .. } => live::start(context, params).await,
-        ClientRequest::ThreadResume { params, .. } => live::resume(context, params).await,
-        ClientRequest::ThreadFork { params, .. } => live::fork(context, params).await,
+        ClientRequest::ThreadStart { params, .. } => loaded_thread::start(context, params).await,
+        ClientRequest::ThreadResume { params, .. } => loaded_thread::resume(context, params).await,
+        ClientRequest::ThreadFork { params, .. } => loaded_thread::fork(context, params).await,
         ClientRequest::ThreadCompactStart { params, .. } => {
-            live::compact_start(context, params).await;
+            loaded_thread::compact_start(context, params).await;
         }
-        ClientRequest::ThreadRollback { params, .. } => live::rollback(context, params).await,
-        ClientRequest::TurnStart { params, .. } => live::turn_start(context, params).await,
-        ClientRequest::TurnSteer { params, .. } => live::turn_steer(context, params).await,
+        ClientRequest::ThreadRollback { params, .. } => {
+            loaded_thread::rollback(context, params).await
+        }
+        ClientRequest::TurnStart { params, .. } => loaded_thread::turn_start(context, params).await,
+        ClientRequest::TurnSteer { params, .. } => loaded_thread::turn_steer(context, params).await,
         ClientRequest::TurnInterrupt { params, .. } => {
-            live::turn_interrupt(context, params).await;
+            loaded_thread::turn_interrupt(context, params).await;
         }
         ClientRequest::NewConversation { params, .. } => {
             v1::new_conversation(context, params).await;
@@ -179,7 +188,7 @@ async fn initialize(context: RequestContext, params: wire_v1::InitializeParams) 
         None => (false, Vec::new()),
     };
     let user_agent = user_agent(&params.client_info, &context.state.platform);
-    let session = ClientSession {
+    let handshake = Handshake {
         user_agent: user_agent.clone(),
         client_name: params.client_info.name.clone(),
         experimental_api,
@@ -187,7 +196,7 @@ async fn initialize(context: RequestContext, params: wire_v1::InitializeParams) 
     };
     // The dispatcher refuses a second initialize before it gets here, and a connection's
     // requests are handled one at a time, so this cannot race; answer correctly regardless.
-    if context.connection.initialize(session).is_err() {
+    if context.connection.initialize(handshake).is_err() {
         return context.responder.fail(error::already_initialized()).await;
     }
     tracing::info!(

@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use codex_app_server_protocol::v2;
 use codex_config::ConfigService;
 use codex_config::ConfigToml;
-use codex_protocol::protocol as core_skills;
 use codex_utils_absolute_path::AbsolutePathBuf;
 
-use crate::dispatch::RequestContext;
 use crate::error;
+use crate::responder::RequestContext;
+use crate::wire;
 
 pub(crate) async fn list(context: RequestContext, params: v2::SkillsListParams) {
     let server_cwd = context.state.config.cwd.clone();
@@ -57,18 +57,7 @@ pub(crate) async fn list(context: RequestContext, params: v2::SkillsListParams) 
                     resolved.as_path(),
                     &extra_roots,
                 );
-                v2::SkillsListEntry {
-                    cwd,
-                    skills: outcome.skills.into_iter().map(to_wire).collect(),
-                    errors: outcome
-                        .errors
-                        .into_iter()
-                        .map(|error| v2::SkillErrorInfo {
-                            path: error.path,
-                            message: error.message,
-                        })
-                        .collect(),
-                }
+                wire::skills::list_entry(cwd, outcome)
             })
             .collect();
         v2::SkillsListResponse { data }
@@ -99,44 +88,4 @@ pub(crate) async fn config_write(context: RequestContext, params: v2::SkillsConf
             effective_enabled: enabled,
         });
     context.responder.respond(result).await;
-}
-
-fn to_wire(skill: core_skills::SkillMetadata) -> v2::SkillMetadata {
-    v2::SkillMetadata {
-        name: skill.name,
-        description: skill.description,
-        short_description: skill.short_description,
-        interface: skill.interface.map(|interface| v2::SkillInterface {
-            display_name: interface.display_name,
-            short_description: interface.short_description,
-            icon_small: interface.icon_small,
-            icon_large: interface.icon_large,
-            brand_color: interface.brand_color,
-            default_prompt: interface.default_prompt,
-        }),
-        dependencies: skill
-            .dependencies
-            .map(|dependencies| v2::SkillDependencies {
-                tools: dependencies
-                    .tools
-                    .into_iter()
-                    .map(|tool| v2::SkillToolDependency {
-                        r#type: tool.r#type,
-                        value: tool.value,
-                        description: tool.description,
-                        transport: tool.transport,
-                        command: tool.command,
-                        url: tool.url,
-                    })
-                    .collect(),
-            }),
-        path: skill.path,
-        scope: match skill.scope {
-            core_skills::SkillScope::User => v2::SkillScope::User,
-            core_skills::SkillScope::Repo => v2::SkillScope::Repo,
-            core_skills::SkillScope::System => v2::SkillScope::System,
-            core_skills::SkillScope::Admin => v2::SkillScope::Admin,
-        },
-        enabled: skill.enabled,
-    }
 }

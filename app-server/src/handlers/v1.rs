@@ -15,27 +15,21 @@ use std::time::Duration;
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::v1;
-use codex_app_server_protocol::v2;
 use codex_core::thread::CodexThread;
 use codex_core::thread::Op;
 use codex_core::thread::ThreadError;
 use codex_core::thread::TurnOverrides;
 use codex_protocol::ThreadId;
-use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::TurnAbortReason;
-use codex_protocol::user_input::UserInput;
-use codex_rollout::GitInfo;
-use codex_rollout::RolloutItem;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use super::live;
-use super::thread;
+use super::loaded_thread;
+use super::stored_thread;
 use crate::codec;
 use crate::connection::Connection;
-use crate::dispatch::RequestContext;
 use crate::error;
+use crate::responder::RequestContext;
 use crate::state::ServerState;
+use crate::wire;
 
 /// How long `interruptConversation` waits for the turn to stop before answering anyway.
 const INTERRUPT_WAIT: Duration = Duration::from_secs(10);
@@ -48,60 +42,26 @@ fn conversation_not_found(id: ThreadId) -> JSONRPCErrorError {
 
 /// A loaded conversation, in the reference's words when it is not.
 async fn loaded(state: &ServerState, id: ThreadId) -> Result<Arc<CodexThread>, JSONRPCErrorError> {
-    let manager = state.threads.manager().await?;
-    manager.get(id).map_err(|_| conversation_not_found(id))
-}
-
-fn overrides(params: Option<v1::NewConversationParams>) -> live::Overrides {
-    let Some(params) = params else {
-        return live::Overrides::default();
-    };
-    live::Overrides {
-        model: params.model,
-        model_provider: params.model_provider,
-        cwd: params.cwd,
-        approval_policy: params.approval_policy,
-        sandbox: params.sandbox,
-        config: params.config,
-        base_instructions: params.base_instructions,
-        developer_instructions: params.developer_instructions,
-        ephemeral: false,
-    }
-}
-
-/// The events a loaded conversation recorded, for `initialMessages`.
-fn initial_messages(thread: &CodexThread) -> Option<Vec<EventMsg>> {
-    let messages: Vec<EventMsg> = thread.with_recorded_items(|items| {
-        items
-            .iter()
-            .filter_map(|item| match item {
-                RolloutItem::EventMsg(msg) => Some(msg.clone()),
-                _ => None,
-            })
-            .collect()
-    });
-    (!messages.is_empty()).then_some(messages)
-}
-
-fn rollout_path(thread: &CodexThread) -> String {
-    thread
-        .rollout_path()
-        .map(|path| path.display().to_string())
-        .unwrap_or_default()
+    state
+        .threads
+        .running()
+        .and_then(|manager| manager.get(id).ok())
+        .ok_or_else(|| conversation_not_found(id))
 }
 
 pub(crate) async fn new_conversation(context: RequestContext, params: v1::NewConversationParams) {
     let started = async {
-        let start = overrides(Some(params)).into_start(&context)?;
+        let start = wire::thread::v1_overrides(Some(params))
+            .into_start(&context.state.config.cwd, context.connection.client_name())?;
         let manager = context.state.threads.manager().await?;
         manager
             .start_thread(start)
             .await
-            .map_err(live::thread_error)
+            .map_err(wire::thread::thread_error)
     }
     .await;
     let thread = match started {
-        Ok(new) => live::run(&context.state, new),
+        Ok(new) => loaded_thread::pump_events(&context.state, new),
         Err(err) => return context.responder.fail(err).await,
     };
     let settings = thread.settings();
@@ -109,7 +69,7 @@ pub(crate) async fn new_conversation(context: RequestContext, params: v1::NewCon
         conversation_id: thread.id(),
         model: settings.model,
         reasoning_effort: settings.reasoning_effort,
-        rollout_path: rollout_path(&thread),
+        rollout_path: wire::thread::rollout_path(&thread),
     };
     answer_then_configure(context, &thread, response).await;
 }
@@ -123,8 +83,8 @@ fn notify_configured(connection: &Connection, thread: &CodexThread) {
         reasoning_effort: settings.reasoning_effort,
         history_log_id: 0,
         history_entry_count: 0,
-        initial_messages: initial_messages(thread),
-        rollout_path: rollout_path(thread),
+        initial_messages: wire::thread::initial_messages(thread),
+        rollout_path: wire::thread::rollout_path(thread),
     });
     connection.notify_frame(notification.method(), &codec::message(&notification));
 }
@@ -175,32 +135,6 @@ pub(crate) async fn remove_listener(
     }
 }
 
-fn input_to_core(items: Vec<v1::InputItem>) -> Vec<UserInput> {
-    items
-        .into_iter()
-        .map(|item| match item {
-            v1::InputItem::Text {
-                text,
-                text_elements,
-            } => UserInput::Text {
-                text,
-                text_elements: text_elements
-                    .into_iter()
-                    .map(|element| {
-                        live::text_element_to_core(
-                            element.byte_range.start,
-                            element.byte_range.end,
-                            element.placeholder,
-                        )
-                    })
-                    .collect(),
-            },
-            v1::InputItem::Image { image_url } => UserInput::Image { image_url },
-            v1::InputItem::LocalImage { path } => UserInput::LocalImage { path },
-        })
-        .collect()
-}
-
 /// Starts a turn (or joins the running one) and answers before its events go out.
 async fn submit_turn(
     context: RequestContext,
@@ -213,17 +147,13 @@ async fn submit_turn(
         Ok(thread) => thread,
         Err(err) => return context.responder.fail(err).await,
     };
-    let live = context.state.threads.live(id);
-    let gate = match &live {
-        Some(live) => Some(live.gate.lock().await),
-        None => None,
-    };
-    let input = input_to_core(items);
+    let gate = context.state.threads.hold_gate(id).await;
+    let input = wire::input::v1_input_to_core(items);
     let result = thread
         .submit(Op::UserTurn { input, overrides })
         .await
         .map(|_| response)
-        .map_err(live::thread_error);
+        .map_err(wire::thread::thread_error);
     context.responder.respond(result).await;
     drop(gate);
 }
@@ -240,15 +170,7 @@ pub(crate) async fn send_user_message(context: RequestContext, params: v1::SendU
 }
 
 pub(crate) async fn send_user_turn(context: RequestContext, params: v1::SendUserTurnParams) {
-    let overrides = TurnOverrides {
-        cwd: Some(context.state.config.cwd.as_path().join(&params.cwd)),
-        approval_policy: Some(params.approval_policy),
-        sandbox_policy: Some(params.sandbox_policy),
-        model: Some(params.model),
-        effort: params.effort,
-        summary: Some(params.summary),
-        collaboration_mode: None,
-    };
+    let overrides = wire::thread::v1_turn_overrides(&params, &context.state.config.cwd);
     submit_turn(
         context,
         params.conversation_id,
@@ -273,7 +195,12 @@ pub(crate) async fn interrupt(context: RequestContext, params: v1::InterruptConv
     };
     match thread.submit(Op::Interrupt).await {
         Ok(_) | Err(ThreadError::NoActiveTurn) => {}
-        Err(err) => return context.responder.fail(live::thread_error(err)).await,
+        Err(err) => {
+            return context
+                .responder
+                .fail(wire::thread::thread_error(err))
+                .await;
+        }
     }
     // Answered once the turn stopped, off the connection's request loop.
     tokio::spawn(async move {
@@ -292,52 +219,14 @@ pub(crate) async fn interrupt(context: RequestContext, params: v1::InterruptConv
     });
 }
 
-fn timestamp(seconds: i64) -> Option<String> {
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|at| at.format(&Rfc3339).ok())
-}
-
-fn git_info(git: Option<&GitInfo>) -> Option<v1::ConversationGitInfo> {
-    git.map(|git| v1::ConversationGitInfo {
-        sha: git.commit_hash.clone(),
-        branch: git.branch.clone(),
-        origin_url: git.repository_url.clone(),
-    })
-}
-
 pub(crate) async fn list(context: RequestContext, params: v1::ListConversationsParams) {
-    let query = v2::ThreadListParams {
-        cursor: params.cursor,
-        limit: params
-            .page_size
-            .map(|size| u32::try_from(size).unwrap_or(u32::MAX)),
-        sort_key: None,
-        model_providers: params.model_providers,
-        source_kinds: None,
-        archived: None,
-    };
-    let result = thread::list_page(&context.state, query)
+    let result = stored_thread::list_page(&context.state, wire::thread::v1_list_params(params))
         .await
         .map(|(page, fallback_provider)| v1::ListConversationsResponse {
             items: page
                 .items
                 .iter()
-                .map(|summary| v1::ConversationSummary {
-                    conversation_id: summary.id,
-                    path: summary.path.display().to_string(),
-                    preview: summary.preview.clone(),
-                    timestamp: timestamp(summary.created_at),
-                    updated_at: timestamp(summary.updated_at),
-                    model_provider: summary
-                        .model_provider
-                        .clone()
-                        .unwrap_or_else(|| fallback_provider.clone()),
-                    cwd: summary.cwd.display().to_string(),
-                    cli_version: summary.cli_version.clone(),
-                    source: summary.source.clone(),
-                    git_info: git_info(summary.git.as_ref()),
-                })
+                .map(|summary| wire::thread::v1_summary(summary, &fallback_provider))
                 .collect(),
             next_cursor: page.next_cursor,
         });
@@ -346,34 +235,23 @@ pub(crate) async fn list(context: RequestContext, params: v1::ListConversationsP
 
 /// The summary of the rollout at `path`.
 fn summary_at(path: &Path) -> Result<v1::ConversationSummary, JSONRPCErrorError> {
-    let (meta, wire) = thread::scan_thread(path, false, None).map_err(|err| {
+    let (meta, wire) = stored_thread::scan_thread(path, false, None).map_err(|err| {
         error::invalid_request(format!(
             "failed to load conversation summary from {}: {err}",
             path.display()
         ))
     })?;
-    Ok(v1::ConversationSummary {
-        conversation_id: meta.id,
-        path: path.display().to_string(),
-        preview: wire.preview,
-        timestamp: Some(meta.timestamp),
-        updated_at: timestamp(wire.updated_at),
-        model_provider: wire.model_provider,
-        cwd: wire.cwd,
-        cli_version: meta.cli_version,
-        source: meta.source,
-        git_info: git_info(meta.git.as_ref()),
-    })
+    Ok(wire::thread::v1_stored_summary(meta, wire, path))
 }
 
 pub(crate) async fn summary(context: RequestContext, params: v1::GetConversationSummaryParams) {
-    let result = thread::blocking(&context.state, move |store| {
+    let result = stored_thread::blocking(&context.state, move |store| {
         let path = match params {
             v1::GetConversationSummaryParams::RolloutPath { rollout_path } => {
                 PathBuf::from(rollout_path)
             }
             v1::GetConversationSummaryParams::ConversationId { conversation_id } => {
-                thread::find(store, conversation_id, error::no_rollout)?
+                stored_thread::find(store, conversation_id, error::no_rollout)?
             }
         };
         summary_at(&path)
@@ -402,13 +280,16 @@ fn named_conversation(
 pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversationParams) {
     let resumed = async {
         let id = named_conversation(params.path, params.conversation_id)?;
-        let start = overrides(params.overrides).into_start(&context)?;
+        let start = wire::thread::v1_overrides(params.overrides)
+            .into_start(&context.state.config.cwd, context.connection.client_name())?;
         let manager = context.state.threads.manager().await?;
         match manager.resume_thread(id, start).await {
-            Ok(new) => Ok(live::run(&context.state, new)),
+            Ok(new) => Ok(loaded_thread::pump_events(&context.state, new)),
             // Already running here: the client joins it as it is.
-            Err(ThreadError::AlreadyLoaded(_)) => manager.get(id).map_err(live::thread_error),
-            Err(err) => Err(live::thread_error(err)),
+            Err(ThreadError::AlreadyLoaded(_)) => {
+                manager.get(id).map_err(wire::thread::thread_error)
+            }
+            Err(err) => Err(wire::thread::thread_error(err)),
         }
     }
     .await;
@@ -419,8 +300,8 @@ pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversati
     let response = v1::ResumeConversationResponse {
         conversation_id: thread.id(),
         model: thread.settings().model,
-        initial_messages: initial_messages(&thread),
-        rollout_path: rollout_path(&thread),
+        initial_messages: wire::thread::initial_messages(&thread),
+        rollout_path: wire::thread::rollout_path(&thread),
     };
     answer_then_configure(context, &thread, response).await;
 }
@@ -428,29 +309,30 @@ pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversati
 pub(crate) async fn fork(context: RequestContext, params: v1::ForkConversationParams) {
     let forked = async {
         let source = named_conversation(params.path, params.conversation_id)?;
-        let start = overrides(params.overrides).into_start(&context)?;
+        let start = wire::thread::v1_overrides(params.overrides)
+            .into_start(&context.state.config.cwd, context.connection.client_name())?;
         let manager = context.state.threads.manager().await?;
         manager
             .fork_thread(source, start)
             .await
-            .map_err(live::thread_error)
+            .map_err(wire::thread::thread_error)
     }
     .await;
     let thread = match forked {
-        Ok(new) => live::run(&context.state, new),
+        Ok(new) => loaded_thread::pump_events(&context.state, new),
         Err(err) => return context.responder.fail(err).await,
     };
     let response = v1::ForkConversationResponse {
         conversation_id: thread.id(),
         model: thread.settings().model,
-        initial_messages: initial_messages(&thread),
-        rollout_path: rollout_path(&thread),
+        initial_messages: wire::thread::initial_messages(&thread),
+        rollout_path: wire::thread::rollout_path(&thread),
     };
     answer_then_configure(context, &thread, response).await;
 }
 
 /// Answers a request that loaded a conversation, then sends `sessionConfigured`: the v1 order,
-/// which a client relies on to know the id before the session's events.
+/// which a client relies on to know the id before the conversation's events.
 async fn answer_then_configure(
     context: RequestContext,
     thread: &CodexThread,
@@ -465,18 +347,19 @@ pub(crate) async fn archive(context: RequestContext, params: v1::ArchiveConversa
     let id = params.conversation_id;
     let result = async {
         // A running conversation stops first, so nothing writes to the rollout as it moves.
-        let manager = context.state.threads.manager().await?;
-        if let Ok(thread) = manager.get(id) {
+        if let Some(manager) = context.state.threads.running()
+            && let Ok(thread) = manager.get(id)
+        {
             thread.flush().await;
             match manager.unload(id).await {
                 Ok(()) | Err(ThreadError::NotLoaded(_)) => {}
-                Err(err) => return Err(live::thread_error(err)),
+                Err(err) => return Err(wire::thread::thread_error(err)),
             }
         }
         let given = PathBuf::from(params.rollout_path);
-        thread::blocking(&context.state, move |store| {
-            let path = thread::find(store, id, error::no_rollout)?;
-            if thread::is_archived(&path) {
+        stored_thread::blocking(&context.state, move |store| {
+            let path = stored_thread::find(store, id, error::no_rollout)?;
+            if stored_thread::is_archived(&path) {
                 return Err(error::no_rollout(id));
             }
             let same = match (path.canonicalize(), given.canonicalize()) {
@@ -489,7 +372,7 @@ pub(crate) async fn archive(context: RequestContext, params: v1::ArchiveConversa
                     given.display()
                 )));
             }
-            store.archive(id).map_err(thread::store_error)?;
+            store.archive(id).map_err(wire::thread::store_error)?;
             Ok(v1::ArchiveConversationResponse {})
         })
         .await

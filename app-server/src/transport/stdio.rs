@@ -13,12 +13,12 @@ use tokio::io::BufReader;
 use tokio::io::BufWriter;
 use tokio_util::sync::CancellationToken;
 
+use crate::connection_loop::FrameSink;
+use crate::connection_loop::FrameSource;
+use crate::connection_loop::InboundFrame;
+use crate::connection_loop::serve_connection;
 use crate::error;
 use crate::outbound::Frame;
-use crate::session::FrameSink;
-use crate::session::FrameSource;
-use crate::session::InboundFrame;
-use crate::session::serve_connection;
 use crate::state::ServerState;
 
 /// The longest line accepted. Images travel inline as data URLs, so this is generous; past it

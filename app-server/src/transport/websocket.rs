@@ -34,12 +34,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::WebSocketAuth;
+use crate::connection_loop::FrameSink;
+use crate::connection_loop::FrameSource;
+use crate::connection_loop::InboundFrame;
+use crate::connection_loop::serve_connection;
 use crate::error;
 use crate::outbound::Frame;
-use crate::session::FrameSink;
-use crate::session::FrameSource;
-use crate::session::InboundFrame;
-use crate::session::serve_connection;
 use crate::state::ServerState;
 
 /// The largest message a client may send in one frame.
@@ -50,7 +50,7 @@ struct Listener {
     state: Arc<ServerState>,
     auth: Option<Arc<WebSocketAuth>>,
     shutdown: CancellationToken,
-    sessions: TaskTracker,
+    connections: TaskTracker,
     accepting: Arc<AtomicBool>,
 }
 
@@ -78,7 +78,7 @@ pub(crate) async fn serve(
         state,
         auth: auth.map(Arc::new),
         shutdown: shutdown.clone(),
-        sessions: TaskTracker::new(),
+        connections: TaskTracker::new(),
         accepting: Arc::new(AtomicBool::new(true)),
     };
     let app = Router::new()
@@ -105,9 +105,9 @@ pub(crate) async fn serve(
         .await
         .context("the WebSocket listener failed")?;
 
-    // Each session sees the same shutdown token, finishes what it accepted and says goodbye.
-    listener.sessions.close();
-    listener.sessions.wait().await;
+    // Each connection sees the same shutdown token, finishes what it accepted and says goodbye.
+    listener.connections.close();
+    listener.connections.wait().await;
     Ok(())
 }
 
@@ -165,11 +165,11 @@ async fn upgrade(
         )
             .into_response();
     }
-    let sessions = listener.sessions.clone();
+    let connections = listener.connections.clone();
     upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| {
-            sessions.track_future(async move {
+            connections.track_future(async move {
                 let (sink, stream) = socket.split();
                 serve_connection(
                     listener.state,

@@ -68,6 +68,9 @@ where
 /// What a [`ThreadManager`] needs.
 pub struct ThreadManagerOptions {
     pub codex_home: PathBuf,
+    /// The rollouts of `codex_home`, opened by the caller, which may read them without a
+    /// manager (listing stored threads needs no agent).
+    pub store: RolloutStore,
     pub config: ConfigService,
     pub models: Arc<dyn ModelClientFactory>,
     pub tools: Arc<dyn ToolRouter>,
@@ -171,8 +174,7 @@ fn check_dynamic_tools(tools: &[DynamicToolSpec], builtin: &[String]) -> Result<
 }
 
 impl ThreadManager {
-    pub fn new(options: ThreadManagerOptions) -> Result<ThreadManager, ThreadError> {
-        let store = RolloutStore::open(&options.codex_home)?;
+    pub fn new(options: ThreadManagerOptions) -> ThreadManager {
         // Without them the agent still works, just without the bundled skills.
         if let Err(err) = codex_skills::install_system_skills(&options.codex_home) {
             tracing::warn!(
@@ -180,17 +182,17 @@ impl ThreadManager {
                 options.codex_home.display()
             );
         }
-        Ok(ThreadManager {
+        ThreadManager {
             codex_home: options.codex_home,
             config: options.config,
-            store,
+            store: options.store,
             models: options.models,
             tools: options.tools,
             originator: options.originator,
             cli_version: options.cli_version,
             source: options.source,
             threads: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
     /// The rollouts on disk.

@@ -202,14 +202,14 @@ pub(super) fn harness_with(config: &str, tools: Arc<dyn ToolRouter>) -> Harness 
     };
     let manager = ThreadManager::new(ThreadManagerOptions {
         codex_home: home.clone(),
+        store: codex_rollout::RolloutStore::open(&home).unwrap(),
         config,
         models: Arc::new(factory),
         tools,
         originator: "parity".to_owned(),
         cli_version: "0.101.0".to_owned(),
         source: SessionSource::Vscode,
-    })
-    .unwrap();
+    });
     Harness {
         _home: home_dir,
         home,

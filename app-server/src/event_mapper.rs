@@ -1,5 +1,5 @@
-//! The live mapping: one thread's `EventMsg`s, in the order the core emits them, become the v2
-//! notifications its subscribers receive.
+//! The event->notification mapper: one thread's `EventMsg`s, in the order the core emits them,
+//! become the v2 notifications its subscribers receive.
 //!
 //! The mapping is a small state machine per thread: it remembers the running turn (its id, and
 //! the error that ended it, if any) so that `turn/completed` can say how the turn ended and
@@ -8,16 +8,18 @@
 //! `codex/event/*` to v1 listeners only.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::v2;
 use codex_protocol::ThreadId;
 use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::protocol::EventMsg;
+use codex_utils_elapsed::format_duration;
 
-use super::convert;
-use super::tools;
-use super::tools::CommandItem;
+use crate::wire::event;
+use crate::wire::tools;
+use crate::wire::tools::CommandItem;
 
 /// The notifications one thread's events turn into.
 #[derive(Debug)]
@@ -38,6 +40,19 @@ struct RunningTurn {
     error: Option<v2::TurnError>,
     /// The turn's latest diff, sent again when the turn ends.
     diff: Option<String>,
+    /// When the turn started, for the log line of its end.
+    started: Instant,
+}
+
+impl RunningTurn {
+    fn log_end(&self, thread_id: &str, how: &str) {
+        tracing::debug!(
+            thread = thread_id,
+            turn = %self.id,
+            took = %format_duration(self.started.elapsed()),
+            "turn {how}"
+        );
+    }
 }
 
 #[derive(Debug)]
@@ -88,6 +103,7 @@ impl ThreadEventMapper {
                     id: started.turn_id.clone(),
                     error: None,
                     diff: None,
+                    started: Instant::now(),
                 });
                 vec![ServerNotification::TurnStarted(
                     v2::TurnStartedNotification {
@@ -98,6 +114,9 @@ impl ThreadEventMapper {
             }
             EventMsg::TaskComplete(complete) => {
                 let running = self.turn.take().filter(|turn| turn.id == complete.turn_id);
+                if let Some(turn) = &running {
+                    turn.log_end(&thread_id, "completed");
+                }
                 let (error, diff) = running.map_or((None, None), |turn| (turn.error, turn.diff));
                 let status = if error.is_some() {
                     v2::TurnStatus::Failed
@@ -116,6 +135,9 @@ impl ThreadEventMapper {
             }
             EventMsg::TurnAborted(aborted) => {
                 let running = self.turn.take();
+                if let Some(turn) = &running {
+                    turn.log_end(&thread_id, "interrupted");
+                }
                 let diff = running.as_ref().and_then(|turn| turn.diff.clone());
                 let Some(id) = aborted
                     .turn_id
@@ -293,7 +315,7 @@ impl ThreadEventMapper {
                 )]
             }
             EventMsg::Error(error) => {
-                let turn_error = convert::turn_error(error);
+                let turn_error = event::turn_error(error);
                 if let Some(turn) = &mut self.turn {
                     turn.error = Some(turn_error.clone());
                 }
@@ -308,7 +330,7 @@ impl ThreadEventMapper {
                 vec![ServerNotification::Error(v2::ErrorNotification {
                     error: v2::TurnError {
                         message: error.message.clone(),
-                        codex_error_info: error.codex_error_info.as_ref().map(convert::error_info),
+                        codex_error_info: error.codex_error_info.as_ref().map(event::error_info),
                         additional_details: error.additional_details.clone(),
                     },
                     will_retry: true,
@@ -323,14 +345,14 @@ impl ThreadEventMapper {
                         v2::ThreadTokenUsageUpdatedNotification {
                             thread_id,
                             turn_id: self.turn_id(),
-                            token_usage: convert::token_usage(info),
+                            token_usage: event::token_usage(info),
                         },
                     ));
                 }
                 if let Some(limits) = &count.rate_limits {
                     notifications.push(ServerNotification::AccountRateLimitsUpdated(
                         v2::AccountRateLimitsUpdatedNotification {
-                            rate_limits: convert::rate_limits(limits),
+                            rate_limits: event::rate_limits(limits),
                         },
                     ));
                 }
@@ -339,7 +361,7 @@ impl ThreadEventMapper {
             EventMsg::ItemStarted(started) => {
                 vec![ServerNotification::ItemStarted(
                     v2::ItemStartedNotification {
-                        item: convert::turn_item(&started.item),
+                        item: event::turn_item(&started.item),
                         thread_id,
                         turn_id: started.turn_id.clone(),
                     },
@@ -348,7 +370,7 @@ impl ThreadEventMapper {
             EventMsg::ItemCompleted(completed) => {
                 vec![ServerNotification::ItemCompleted(
                     v2::ItemCompletedNotification {
-                        item: convert::turn_item(&completed.item),
+                        item: event::turn_item(&completed.item),
                         thread_id,
                         turn_id: completed.turn_id.clone(),
                     },
@@ -412,9 +434,62 @@ impl ThreadEventMapper {
                     },
                 )]
             }
-            // The legacy stream's own events, approval requests (the pump asks the client), and
-            // those whose v2 items come in later work (MCP tools, review).
-            _ => Vec::new(),
+            // The events that become no notification here, by name, so that a new event kind
+            // fails to compile until someone decides what it becomes.
+            //
+            // The legacy stream's own spellings of what the item and content-delta events
+            // above already carry; they reach v1 listeners as `codex/event/*` only.
+            EventMsg::AgentMessage(_)
+            | EventMsg::UserMessage(_)
+            | EventMsg::AgentMessageDelta(_)
+            | EventMsg::AgentReasoning(_)
+            | EventMsg::AgentReasoningDelta(_)
+            | EventMsg::AgentReasoningRawContent(_)
+            | EventMsg::AgentReasoningRawContentDelta(_)
+            | EventMsg::PlanDelta(_)
+            | EventMsg::WebSearchBegin(_)
+            | EventMsg::WebSearchEnd(_)
+            | EventMsg::TerminalInteraction(_)
+            | EventMsg::Warning(_)
+            | EventMsg::SessionConfigured(_)
+            | EventMsg::ThreadRolledBack(_)
+            | EventMsg::DeprecationNotice(_)
+            | EventMsg::BackgroundEvent(_)
+            | EventMsg::RawResponseItem(_)
+            | EventMsg::ShutdownComplete
+            // Requests to a person or the client: the pump hands them to `approvals` and
+            // `client_tools`, whose server requests and items go out from there.
+            | EventMsg::ExecApprovalRequest(_)
+            | EventMsg::RequestUserInput(_)
+            | EventMsg::DynamicToolCallRequest(_)
+            | EventMsg::ElicitationRequest(_)
+            // Answers to ops this server never submits, and the work whose v2 items come with
+            // later features (MCP tools, undo, review, skills, collaborating agents).
+            | EventMsg::McpStartupUpdate(_)
+            | EventMsg::McpStartupComplete(_)
+            | EventMsg::McpToolCallBegin(_)
+            | EventMsg::McpToolCallEnd(_)
+            | EventMsg::UndoStarted(_)
+            | EventMsg::UndoCompleted(_)
+            | EventMsg::GetHistoryEntryResponse(_)
+            | EventMsg::McpListToolsResponse(_)
+            | EventMsg::ListCustomPromptsResponse(_)
+            | EventMsg::ListSkillsResponse(_)
+            | EventMsg::ListRemoteSkillsResponse(_)
+            | EventMsg::RemoteSkillDownloaded(_)
+            | EventMsg::SkillsUpdateAvailable
+            | EventMsg::EnteredReviewMode(_)
+            | EventMsg::ExitedReviewMode(_)
+            | EventMsg::CollabAgentSpawnBegin(_)
+            | EventMsg::CollabAgentSpawnEnd(_)
+            | EventMsg::CollabAgentInteractionBegin(_)
+            | EventMsg::CollabAgentInteractionEnd(_)
+            | EventMsg::CollabWaitingBegin(_)
+            | EventMsg::CollabWaitingEnd(_)
+            | EventMsg::CollabCloseBegin(_)
+            | EventMsg::CollabCloseEnd(_)
+            | EventMsg::CollabResumeBegin(_)
+            | EventMsg::CollabResumeEnd(_) => Vec::new(),
         }
     }
 

@@ -1,61 +1,9 @@
-//! Conversions from the core's domain types to their wire spellings. Plain functions, one per
-//! type, so the wire can stay put while the core changes.
+//! The core's event payloads (errors, items, token usage, rate limits) in their v2 spellings.
 
 use codex_app_server_protocol::v2;
 use codex_protocol::protocol as core;
-use codex_protocol::user_input::TextElement;
 
-pub(crate) fn session_source(source: &core::SessionSource) -> v2::SessionSource {
-    match source {
-        core::SessionSource::Cli => v2::SessionSource::Cli,
-        core::SessionSource::Vscode => v2::SessionSource::Vscode,
-        core::SessionSource::Exec => v2::SessionSource::Exec,
-        // The reference writes `mcp` for threads of the app server and shows it as `appServer`.
-        core::SessionSource::Mcp => v2::SessionSource::AppServer,
-        core::SessionSource::Subagent(source) => v2::SessionSource::SubAgent(source.clone()),
-        core::SessionSource::Unknown => v2::SessionSource::Unknown,
-    }
-}
-
-pub(crate) fn git_info(git: &codex_rollout::GitInfo) -> v2::GitInfo {
-    v2::GitInfo {
-        sha: git.commit_hash.clone(),
-        branch: git.branch.clone(),
-        origin_url: git.repository_url.clone(),
-    }
-}
-
-pub(crate) fn text_elements(elements: &[TextElement]) -> Vec<v2::TextElement> {
-    elements
-        .iter()
-        .map(|element| v2::TextElement {
-            byte_range: v2::ByteRange {
-                start: element.byte_range.start,
-                end: element.byte_range.end,
-            },
-            placeholder: element.placeholder.clone(),
-        })
-        .collect()
-}
-
-/// What a user message event shows of the user's input: its text (unless blank), then its
-/// images, then its local images.
-pub(crate) fn user_message_content(event: &core::UserMessageEvent) -> Vec<v2::UserInput> {
-    let mut content = Vec::new();
-    if !event.message.trim().is_empty() {
-        content.push(v2::UserInput::Text {
-            text: event.message.clone(),
-            text_elements: text_elements(&event.text_elements),
-        });
-    }
-    for url in event.images.iter().flatten() {
-        content.push(v2::UserInput::Image { url: url.clone() });
-    }
-    for path in &event.local_images {
-        content.push(v2::UserInput::LocalImage { path: path.clone() });
-    }
-    content
-}
+use super::input;
 
 pub(crate) fn error_info(info: &core::CodexErrorInfo) -> v2::CodexErrorInfo {
     use core::CodexErrorInfo as C;
@@ -98,31 +46,6 @@ pub(crate) fn turn_error(event: &core::ErrorEvent) -> v2::TurnError {
     }
 }
 
-pub(crate) fn user_input(input: &codex_protocol::user_input::UserInput) -> v2::UserInput {
-    use codex_protocol::user_input::UserInput as C;
-    match input {
-        C::Text {
-            text,
-            text_elements: elements,
-        } => v2::UserInput::Text {
-            text: text.clone(),
-            text_elements: text_elements(elements),
-        },
-        C::Image { image_url } => v2::UserInput::Image {
-            url: image_url.clone(),
-        },
-        C::LocalImage { path } => v2::UserInput::LocalImage { path: path.clone() },
-        C::Skill { name, path } => v2::UserInput::Skill {
-            name: name.clone(),
-            path: path.clone(),
-        },
-        C::Mention { name, path } => v2::UserInput::Mention {
-            name: name.clone(),
-            path: path.clone(),
-        },
-    }
-}
-
 fn web_search_action(action: &codex_protocol::models::WebSearchAction) -> v2::WebSearchAction {
     use codex_protocol::models::WebSearchAction as C;
     match action {
@@ -145,7 +68,7 @@ pub(crate) fn turn_item(item: &codex_protocol::items::TurnItem) -> v2::ThreadIte
     match item {
         C::UserMessage(message) => v2::ThreadItem::UserMessage {
             id: message.id.clone(),
-            content: message.content.iter().map(user_input).collect(),
+            content: message.content.iter().map(input::user_input).collect(),
         },
         C::AgentMessage(message) => v2::ThreadItem::AgentMessage {
             id: message.id.clone(),

@@ -233,6 +233,8 @@ mod tests {
     use tokio::sync::mpsc;
 
     use super::*;
+    use codex_protocol::ThreadId;
+
     use crate::handlers::tests::PANIC;
     use crate::user_agent::Platform;
 
@@ -269,16 +271,24 @@ mod tests {
         input: mpsc::UnboundedSender<String>,
         output: mpsc::UnboundedReceiver<Value>,
         served: tokio::task::JoinHandle<()>,
+        state: Arc<ServerState>,
+        /// The server's config folders and `$CODEX_HOME` (`home`).
+        root: tempfile::TempDir,
     }
 
     impl Client {
         fn start(paused: bool) -> Self {
-            let state = Arc::new(ServerState::new(Platform {
+            Self::start_in(tempfile::tempdir().unwrap(), paused)
+        }
+
+        fn start_in(root: tempfile::TempDir, paused: bool) -> Self {
+            let platform = Platform {
                 os: "TestOS".into(),
                 os_version: "1".into(),
                 arch: "x86_64".into(),
                 terminal: "dumb".into(),
-            }));
+            };
+            let state = Arc::new(ServerState::new(platform, root.path()));
             let (input, source) = mpsc::unbounded_channel();
             let (out, output) = mpsc::unbounded_channel();
             let sink = ChannelSink {
@@ -286,7 +296,7 @@ mod tests {
                 paused: Arc::new(Mutex::new(paused)),
             };
             let served = tokio::spawn(serve_connection(
-                state,
+                Arc::clone(&state),
                 ChannelSource(source),
                 sink,
                 CancellationToken::new(),
@@ -295,6 +305,8 @@ mod tests {
                 input,
                 output,
                 served,
+                state,
+                root,
             }
         }
 
@@ -408,6 +420,7 @@ mod tests {
             input,
             mut output,
             served,
+            ..
         } = client;
         drop(input);
         for id in 1..=50 {
@@ -430,5 +443,84 @@ mod tests {
         tokio::time::sleep(STALL_LIMIT + STALL_CHECK * 2).await;
         client.served.await.unwrap();
         assert!(client.output.recv().await.is_none());
+    }
+
+    /// Writes a stored thread of `home` as another program would: a rollout with its
+    /// `session_meta` and one user message.
+    fn store_thread(home: &std::path::Path, id: ThreadId) {
+        let store = codex_rollout::RolloutStore::open(home).unwrap();
+        let meta = codex_rollout::SessionMeta {
+            id,
+            forked_from_id: None,
+            timestamp: "2025-01-02T03:04:05.000Z".into(),
+            cwd: home.to_path_buf(),
+            originator: "test".into(),
+            cli_version: "0.101.0".into(),
+            source: codex_protocol::protocol::SessionSource::Vscode,
+            model_provider: Some("openai".into()),
+            base_instructions: None,
+            dynamic_tools: None,
+            git: None,
+            extra: serde_json::Map::new(),
+        };
+        let start = time::macros::datetime!(2025-01-02 03:04:05 UTC);
+        let mut writer = store.create(meta, start).unwrap();
+        writer
+            .append(codex_rollout::RolloutItem::EventMsg(
+                codex_protocol::protocol::EventMsg::UserMessage(
+                    codex_protocol::protocol::UserMessageEvent {
+                        message: "hello".into(),
+                        images: None,
+                        local_images: Vec::new(),
+                        text_elements: Vec::new(),
+                    },
+                ),
+            ))
+            .unwrap();
+        writer.sync().unwrap();
+    }
+
+    #[tokio::test]
+    async fn stored_thread_methods_never_build_the_agent_runtime() {
+        let root = tempfile::tempdir().unwrap();
+        let home = root.path().join("home");
+        let id = ThreadId::new();
+        store_thread(&home, id);
+        // A model provider that cannot be built: the stored-thread methods must not care.
+        std::fs::write(home.join("config.toml"), "model_provider = \"nowhere\"\n").unwrap();
+        let mut client = Client::start_in(root, false);
+        client.initialize(false).await;
+
+        let requests = [
+            json!({"method": "thread/list", "params": {"modelProviders": []}}),
+            json!({"method": "thread/read", "params": {"threadId": id, "includeTurns": true}}),
+            json!({"method": "thread/name/set", "params": {"threadId": id, "name": "named"}}),
+            json!({"method": "getConversationSummary", "params": {"conversationId": id}}),
+            json!({"method": "listConversations", "params": {}}),
+            json!({"method": "thread/archive", "params": {"threadId": id}}),
+            json!({"method": "thread/unarchive", "params": {"threadId": id}}),
+            json!({"method": "thread/loaded/list", "params": {}}),
+        ];
+        for (request_id, mut request) in requests.into_iter().enumerate() {
+            request["id"] = json!(request_id + 1);
+            client.send(request.clone());
+            let mut answer = client.recv().await;
+            // `thread/name/set` announces the new name after its answer.
+            while answer.get("id").is_none() {
+                answer = client.recv().await;
+            }
+            assert_eq!(answer["id"], request["id"], "{answer}");
+            assert!(answer.get("result").is_some(), "{request} -> {answer}");
+        }
+        assert!(
+            client.state.threads.running().is_none(),
+            "a stored-thread method built the thread manager"
+        );
+        let skills = codex_skills::system_skills_dir(&client.root.path().join("home"));
+        assert!(
+            !skills.exists(),
+            "the agent runtime installed {}",
+            skills.display()
+        );
     }
 }

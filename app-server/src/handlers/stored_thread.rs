@@ -9,85 +9,38 @@
 use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
 
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::v2;
 use codex_protocol::ThreadId;
-use codex_protocol::protocol::EventMsg;
-use codex_rollout::ListQuery;
 use codex_rollout::Page;
 use codex_rollout::RolloutError;
-use codex_rollout::RolloutItem;
 use codex_rollout::RolloutStore;
 use codex_rollout::SessionMeta;
-use codex_rollout::SortKey;
-use codex_rollout::SourceKind;
-use codex_rollout::ThreadSummary;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use crate::dispatch::RequestContext;
 use crate::error;
-use crate::event_map::convert;
-use crate::event_map::history;
+use crate::responder::RequestContext;
 use crate::state::ServerState;
+use crate::wire;
+use crate::wire::history;
+use crate::wire::thread::MAX_LIST_LIMIT;
+use crate::wire::thread::parse_thread_id;
+use crate::wire::thread::store_error;
 
-/// Page size of `thread/list` when the client names none.
-const DEFAULT_LIST_LIMIT: usize = 25;
-/// The largest page `thread/list` and `thread/loaded/list` give.
-const MAX_LIST_LIMIT: usize = 100;
-/// The provider the reference assumes when config names none.
-const DEFAULT_MODEL_PROVIDER: &str = "openai";
 /// The folder of archived rollouts in `$CODEX_HOME`.
 const ARCHIVED_DIR: &str = "archived_sessions";
-
-/// Parses a thread id from the wire, in the reference's words when it is malformed.
-pub(crate) fn parse_thread_id(id: &str) -> Result<ThreadId, JSONRPCErrorError> {
-    id.parse::<ThreadId>()
-        .map_err(|err| error::invalid_thread_id(reference_uuid_error(&err.to_string())))
-}
-
-/// The reference's uuid crate words a bad character differently, and counts from 1; clients
-/// may show the message, so ours says the same.
-fn reference_uuid_error(message: &str) -> String {
-    let rewritten = message
-        .strip_prefix("invalid character: found ")
-        .and_then(|rest| rest.rsplit_once(" at "))
-        .and_then(|(found, at)| Some((found, at.parse::<usize>().ok()?)))
-        .map(|(found, at)| {
-            format!(
-                "invalid character: expected an optional prefix of `urn:uuid:` followed by \
-                 [0-9a-fA-F-], found {found} at {}",
-                at + 1
-            )
-        });
-    rewritten.unwrap_or_else(|| message.to_owned())
-}
 
 /// Runs blocking store work off the async threads.
 pub(crate) async fn blocking<T: Send + 'static>(
     state: &ServerState,
     work: impl FnOnce(&RolloutStore) -> Result<T, JSONRPCErrorError> + Send + 'static,
 ) -> Result<T, JSONRPCErrorError> {
-    let store = state.threads.store().await?;
+    let store = state.threads.store();
     state.threads.flush_loaded().await;
     tokio::task::spawn_blocking(move || work(&store))
         .await
         .map_err(|err| error::internal_error(format!("thread store task failed: {err}")))?
-}
-
-pub(crate) fn store_error(err: RolloutError) -> JSONRPCErrorError {
-    match err {
-        RolloutError::InvalidCursor(cursor) => {
-            error::invalid_request(format!("invalid cursor: {cursor}"))
-        }
-        other => {
-            tracing::warn!("thread store failed: {other:#}");
-            error::internal_error(format!("thread store failed: {other}"))
-        }
-    }
 }
 
 /// The provider of new threads, which `thread/list` lists by default.
@@ -98,7 +51,7 @@ async fn default_model_provider(state: &ServerState) -> String {
         Ok(Ok(resolved)) => resolved.config.model_provider,
         _ => None,
     }
-    .unwrap_or_else(|| DEFAULT_MODEL_PROVIDER.to_owned())
+    .unwrap_or_else(|| wire::thread::DEFAULT_MODEL_PROVIDER.to_owned())
 }
 
 pub(crate) async fn list(context: RequestContext, params: v2::ThreadListParams) {
@@ -108,7 +61,7 @@ pub(crate) async fn list(context: RequestContext, params: v2::ThreadListParams) 
             data: page
                 .items
                 .iter()
-                .map(|summary| thread_from_summary(summary, &fallback_provider))
+                .map(|summary| wire::thread::thread_from_summary(summary, &fallback_provider))
                 .collect(),
             next_cursor: page.next_cursor,
         });
@@ -122,69 +75,9 @@ pub(crate) async fn list_page(
     params: v2::ThreadListParams,
 ) -> Result<(Page, String), JSONRPCErrorError> {
     let fallback_provider = default_model_provider(state).await;
-    let model_providers = match params.model_providers {
-        // Absent: the configured provider's threads; empty: every provider's.
-        None => Some(vec![fallback_provider.clone()]),
-        Some(providers) if providers.is_empty() => None,
-        Some(providers) => Some(providers),
-    };
-    let source_kinds = match params.source_kinds {
-        Some(kinds) if !kinds.is_empty() => kinds.into_iter().map(source_kind).collect(),
-        // Like the reference, threads of interactive clients unless asked otherwise.
-        _ => vec![SourceKind::Cli, SourceKind::Vscode],
-    };
-    let query = ListQuery {
-        cursor: params.cursor,
-        limit: params
-            .limit
-            .map_or(DEFAULT_LIST_LIMIT, |limit| limit as usize)
-            .clamp(1, MAX_LIST_LIMIT),
-        sort_key: match params.sort_key {
-            None | Some(v2::ThreadSortKey::CreatedAt) => SortKey::CreatedAt,
-            Some(v2::ThreadSortKey::UpdatedAt) => SortKey::UpdatedAt,
-        },
-        model_providers,
-        source_kinds: Some(source_kinds),
-        archived: params.archived.unwrap_or(false),
-        cwd: None,
-    };
+    let query = wire::thread::list_query(params, &fallback_provider);
     let page = blocking(state, move |store| store.list(&query).map_err(store_error)).await?;
     Ok((page, fallback_provider))
-}
-
-fn source_kind(kind: v2::ThreadSourceKind) -> SourceKind {
-    match kind {
-        v2::ThreadSourceKind::Cli => SourceKind::Cli,
-        v2::ThreadSourceKind::Vscode => SourceKind::Vscode,
-        v2::ThreadSourceKind::Exec => SourceKind::Exec,
-        v2::ThreadSourceKind::AppServer => SourceKind::Mcp,
-        // The index keeps one kind for every sub-agent.
-        v2::ThreadSourceKind::SubAgent
-        | v2::ThreadSourceKind::SubAgentReview
-        | v2::ThreadSourceKind::SubAgentCompact
-        | v2::ThreadSourceKind::SubAgentThreadSpawn
-        | v2::ThreadSourceKind::SubAgentOther => SourceKind::SubAgent,
-        v2::ThreadSourceKind::Unknown => SourceKind::Unknown,
-    }
-}
-
-fn thread_from_summary(summary: &ThreadSummary, fallback_provider: &str) -> v2::Thread {
-    v2::Thread {
-        id: summary.id.to_string(),
-        preview: summary.preview.clone(),
-        model_provider: summary
-            .model_provider
-            .clone()
-            .unwrap_or_else(|| fallback_provider.to_owned()),
-        created_at: summary.created_at,
-        updated_at: summary.updated_at,
-        path: Some(summary.path.display().to_string()),
-        cwd: summary.cwd.display().to_string(),
-        cli_version: summary.cli_version.clone(),
-        source: convert::session_source(&summary.source),
-        git_info: summary.git.as_ref().map(convert::git_info),
-        turns: Vec::new(),
-    }
 }
 
 /// A stored thread as the wire shows it, with its turns if asked for, and its `session_meta`.
@@ -199,7 +92,7 @@ pub(crate) fn scan_thread(
     let mut builder = include_turns.then(history::HistoryBuilder::default);
     let scanned = codex_rollout::scan_rollout(path, |line| {
         if preview.is_none() {
-            preview = preview_of(&line.item);
+            preview = wire::thread::preview_of(&line.item);
         }
         if let Some(builder) = &mut builder {
             builder.item(&line.item);
@@ -208,48 +101,9 @@ pub(crate) fn scan_thread(
     let turns = builder
         .map(|builder| builder.into_turns(active_turn))
         .unwrap_or_default();
-    let thread = stored_thread(&scanned.meta, path, preview.unwrap_or_default(), turns);
+    let thread =
+        wire::thread::stored_thread(&scanned.meta, path, preview.unwrap_or_default(), turns);
     Ok((scanned.meta, thread))
-}
-
-/// The first user message of a thread is its preview.
-fn preview_of(item: &RolloutItem) -> Option<String> {
-    match item {
-        RolloutItem::EventMsg(EventMsg::UserMessage(message)) => Some(message.message.clone()),
-        _ => None,
-    }
-}
-
-fn stored_thread(
-    meta: &SessionMeta,
-    path: &Path,
-    preview: String,
-    turns: Vec<v2::Turn>,
-) -> v2::Thread {
-    let created_at = OffsetDateTime::parse(&meta.timestamp, &Rfc3339)
-        .map(OffsetDateTime::unix_timestamp)
-        .unwrap_or_default();
-    let updated_at = std::fs::metadata(path)
-        .and_then(|meta| meta.modified())
-        .ok()
-        .and_then(|at| at.duration_since(UNIX_EPOCH).ok())
-        .map_or(created_at, |since| since.as_secs() as i64);
-    v2::Thread {
-        id: meta.id.to_string(),
-        preview,
-        model_provider: meta
-            .model_provider
-            .clone()
-            .unwrap_or_else(|| DEFAULT_MODEL_PROVIDER.to_owned()),
-        created_at,
-        updated_at,
-        path: Some(path.display().to_string()),
-        cwd: meta.cwd.display().to_string(),
-        cli_version: meta.cli_version.clone(),
-        source: convert::session_source(&meta.source),
-        git_info: meta.git.as_ref().map(convert::git_info),
-        turns,
-    }
 }
 
 pub(crate) fn is_archived(path: &Path) -> bool {
@@ -298,21 +152,20 @@ pub(crate) async fn read(context: RequestContext, params: v2::ThreadReadParams) 
     };
     let include_turns = params.include_turns;
     // An ephemeral thread has no rollout: while it runs, it is read from memory.
-    if let Some(thread) = super::live::ephemeral(&context.state, id).await {
-        let thread = super::live::wire_thread(&thread, include_turns);
+    if let Some(thread) = super::loaded_thread::ephemeral(&context.state, id) {
+        let thread = wire::thread::loaded_thread(&thread, include_turns);
         return context
             .responder
             .respond(Ok(v2::ThreadReadResponse { thread }))
             .await;
     }
     // A thread loaded here may be mid-turn; any other unfinished turn was cut off.
-    let active_turn = match context.state.threads.manager().await {
-        Ok(manager) => manager
-            .get(id)
-            .ok()
-            .and_then(|thread| thread.active_turn_id()),
-        Err(_) => None,
-    };
+    let active_turn = context
+        .state
+        .threads
+        .running()
+        .and_then(|manager| manager.get(id).ok())
+        .and_then(|thread| thread.active_turn_id());
     let result = blocking(&context.state, move |store| {
         let path = find(store, id, error::thread_not_loaded)?;
         read_at(store, id, &path, include_turns, active_turn.as_deref())
@@ -459,15 +312,5 @@ mod tests {
         .unwrap();
         assert_eq!(second.data, ["id-2"]);
         assert_eq!(second.next_cursor, None);
-    }
-
-    #[test]
-    fn malformed_thread_ids_are_refused_in_the_reference_words() {
-        let err = parse_thread_id("not-a-uuid").unwrap_err();
-        assert_eq!(
-            err.message,
-            "invalid thread id: invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1"
-        );
-        assert_eq!(err.code, error::INVALID_REQUEST);
     }
 }

@@ -11,7 +11,8 @@ use codex_protocol::ThreadId;
 use codex_protocol::protocol::EventMsg;
 use codex_rollout::RolloutItem;
 
-use super::convert;
+use super::event;
+use super::input;
 
 /// The turns of a thread whose rollout holds `items`, oldest first. `active_turn` is the turn the
 /// thread is running now, if any: an unfinished turn that is not it was cut off (the server
@@ -78,7 +79,7 @@ impl HistoryBuilder {
                     self.finish_current();
                 }
                 let id = self.next_item_id();
-                let content = convert::user_message_content(message);
+                let content = input::user_message_content(message);
                 self.turn()
                     .items
                     .push(v2::ThreadItem::UserMessage { id, content });
@@ -98,7 +99,7 @@ impl HistoryBuilder {
             EventMsg::Error(error) => {
                 if let Some(current) = &mut self.current {
                     current.turn.status = v2::TurnStatus::Failed;
-                    current.turn.error = Some(convert::turn_error(error));
+                    current.turn.error = Some(event::turn_error(error));
                 }
             }
             EventMsg::TurnAborted(aborted) => {

@@ -1,8 +1,4 @@
-//! The config methods' side of the boundary: the config crate's types in, the wire types out,
-//! and which `configWarning`s each client has been told about.
-
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+//! The config methods' side of the boundary: the config crate's types in, the wire types out.
 
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::ServerNotification;
@@ -12,6 +8,7 @@ use codex_config::ConfigLayerStack;
 use codex_config::ConfigWarning;
 use codex_config::LayerMetadata;
 use codex_config::LayerSource;
+use codex_config::MergeStrategy;
 use codex_config::SandboxModeRequirement;
 use codex_config::WriteError;
 use codex_config::WriteErrorCode;
@@ -21,55 +18,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error;
-use codex_utils_lock::lock;
-
-/// The warnings clients have been told about, by the file they concern (`""` for those about
-/// no file). A load replaces the entries of the files it looked at; new warnings are announced
-/// to every client, and a client that connects later gets all current ones.
-#[derive(Debug, Default)]
-pub(crate) struct WarningLedger {
-    by_file: Mutex<BTreeMap<String, Vec<ConfigWarning>>>,
-}
-
-impl WarningLedger {
-    /// Takes in what a load found; returns the warnings no client has been told about yet.
-    pub(crate) fn record(&self, stack: &ConfigLayerStack) -> Vec<ConfigWarning> {
-        let mut found: BTreeMap<String, Vec<ConfigWarning>> = stack
-            .examined_files()
-            .iter()
-            .map(|file| (file.clone(), Vec::new()))
-            .collect();
-        found.insert(String::new(), Vec::new());
-        for warning in stack.warnings() {
-            found
-                .entry(warning.path.clone().unwrap_or_default())
-                .or_default()
-                .push(warning.clone());
-        }
-        let mut by_file = lock(&self.by_file);
-        let mut fresh = Vec::new();
-        for (file, warnings) in found {
-            let known = by_file.get(&file);
-            fresh.extend(
-                warnings
-                    .iter()
-                    .filter(|warning| known.is_none_or(|known| !known.contains(warning)))
-                    .cloned(),
-            );
-            if warnings.is_empty() {
-                by_file.remove(&file);
-            } else {
-                by_file.insert(file, warnings);
-            }
-        }
-        fresh
-    }
-
-    /// Every warning that still applies, for a client that just connected.
-    pub(crate) fn current(&self) -> Vec<ConfigWarning> {
-        lock(&self.by_file).values().flatten().cloned().collect()
-    }
-}
 
 pub(crate) fn warning_notification(warning: ConfigWarning) -> ServerNotification {
     let position = |position: codex_config::TextPosition| v2::TextPosition {
@@ -333,8 +281,15 @@ pub(crate) fn feature_page(
     })
 }
 
+pub(crate) fn merge_strategy(strategy: v2::MergeStrategy) -> MergeStrategy {
+    match strategy {
+        v2::MergeStrategy::Replace => MergeStrategy::Replace,
+        v2::MergeStrategy::Upsert => MergeStrategy::Upsert,
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use codex_config::ConfigPaths;
     use codex_config::ConfigService;
     use codex_config::SessionFlags;
@@ -343,12 +298,13 @@ mod tests {
 
     use super::*;
 
-    struct Folders {
+    /// A `$CODEX_HOME` and system folder of their own, removed when dropped.
+    pub(crate) struct Folders {
         dir: std::path::PathBuf,
     }
 
     impl Folders {
-        fn new(name: &str) -> Self {
+        pub(crate) fn new(name: &str) -> Self {
             let dir = std::env::temp_dir()
                 .join(format!("codex-config-api-{name}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
@@ -356,7 +312,7 @@ mod tests {
             Self { dir }
         }
 
-        fn service(&self) -> ConfigService {
+        pub(crate) fn service(&self) -> ConfigService {
             let path =
                 |name: &str| AbsolutePathBuf::from_absolute_path(self.dir.join(name)).unwrap();
             let paths = ConfigPaths {
@@ -366,7 +322,7 @@ mod tests {
             ConfigService::new(paths, SessionFlags::default()).unwrap()
         }
 
-        fn write_user(&self, text: &str) {
+        pub(crate) fn write_user(&self, text: &str) {
             std::fs::write(self.dir.join("home/config.toml"), text).unwrap();
         }
     }
@@ -375,27 +331,6 @@ mod tests {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
-    }
-
-    #[test]
-    fn the_ledger_announces_each_problem_once_and_forgets_fixed_files() {
-        let folders = Folders::new("ledger");
-        let ledger = WarningLedger::default();
-        let service = folders.service();
-        assert_eq!(ledger.record(&service.load(None)), Vec::new());
-
-        folders.write_user("model = [\n");
-        let fresh = ledger.record(&service.load(None));
-        assert_eq!(fresh.len(), 1);
-        assert_eq!(ledger.current(), fresh);
-        assert_eq!(ledger.record(&service.load(None)), Vec::new());
-
-        folders.write_user("model = 'o3'\n");
-        assert_eq!(ledger.record(&service.load(None)), Vec::new());
-        assert_eq!(ledger.current(), Vec::new());
-
-        folders.write_user("model = [\n");
-        assert_eq!(ledger.record(&service.load(None)).len(), 1);
     }
 
     #[test]

@@ -1,0 +1,290 @@
+//! The methods on running threads: `thread/start`, `thread/resume`, `thread/fork`,
+//! `thread/rollback`, `thread/compact/start`, `turn/start`, `turn/steer` and `turn/interrupt`.
+//!
+//! Threads run in the core's `ThreadManager`; each loaded thread has an event pump (`pump`)
+//! that turns its events into notifications for the connections subscribed to it. A request
+//! that starts something holds the thread's gate until it has answered, so its answer reaches
+//! the client before the notifications about what it started.
+
+use std::sync::Arc;
+
+use codex_app_server_protocol::JSONRPCErrorError;
+use codex_app_server_protocol::ServerNotification;
+use codex_app_server_protocol::v2;
+use codex_core::thread::CodexThread;
+use codex_core::thread::NewThread;
+use codex_core::thread::Op;
+use codex_core::thread::ThreadError;
+use codex_protocol::ThreadId;
+use codex_utils_lock::lock;
+
+use crate::error;
+use crate::pump;
+use crate::responder::RequestContext;
+use crate::state::ServerState;
+use crate::wire;
+use crate::wire::thread::loaded_response;
+use crate::wire::thread::overrides;
+use crate::wire::thread::parse_thread_id;
+use crate::wire::thread::thread_error;
+
+/// A loaded thread by its wire id: `thread not found: <id>` when it is not running.
+pub(crate) async fn loaded(
+    state: &ServerState,
+    thread_id: &str,
+) -> Result<(ThreadId, Arc<CodexThread>), JSONRPCErrorError> {
+    let id = parse_thread_id(thread_id)?;
+    // No manager yet means no thread was ever loaded; do not build one to say so.
+    let manager = state
+        .threads
+        .running()
+        .ok_or_else(|| error::thread_not_found(id))?;
+    let thread = manager.get(id).map_err(thread_error)?;
+    Ok((id, thread))
+}
+
+/// A loaded thread that keeps nothing on disk.
+pub(crate) fn ephemeral(state: &ServerState, id: ThreadId) -> Option<Arc<CodexThread>> {
+    state
+        .threads
+        .running()?
+        .get(id)
+        .ok()
+        .filter(|thread| thread.rollout_path().is_none())
+}
+
+/// Serves a thread just loaded: its requester follows it and its events start flowing.
+fn follow_and_pump(context: &RequestContext, new: NewThread) -> Arc<CodexThread> {
+    context
+        .state
+        .registry
+        .subscribe(context.connection.id, new.thread.id());
+    pump_events(&context.state, new)
+}
+
+/// Starts a thread's event pump, for whoever follows it (v2) or listens to it (v1).
+pub(crate) fn pump_events(state: &Arc<ServerState>, new: NewThread) -> Arc<CodexThread> {
+    let id = new.thread.id();
+    let gate = state.threads.add_gate(id);
+    pump::spawn(Arc::clone(state), id, gate, new.events);
+    new.thread
+}
+
+pub(crate) async fn start(context: RequestContext, mut params: v2::ThreadStartParams) {
+    let dynamic_tools = params.dynamic_tools.take().unwrap_or_default();
+    let overrides = overrides!(params, params.ephemeral.unwrap_or(false));
+    let started = async {
+        let mut start =
+            overrides.into_start(&context.state.config.cwd, context.connection.client_name())?;
+        start.dynamic_tools = wire::thread::dynamic_tools(dynamic_tools);
+        let manager = context.state.threads.manager().await?;
+        manager.start_thread(start).await.map_err(thread_error)
+    }
+    .await;
+    let new = match started {
+        Ok(new) => new,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let thread = follow_and_pump(&context, new);
+    let wire = wire::thread::loaded_thread(&thread, false);
+    let response = loaded_response!(ThreadStartResponse, thread, wire.clone());
+    answer_then_announce(context, response, wire).await;
+}
+
+/// Answers a request that loaded a new thread, then tells the thread's followers it started.
+async fn answer_then_announce(
+    context: RequestContext,
+    response: impl serde::Serialize,
+    thread: v2::Thread,
+) {
+    let state = Arc::clone(&context.state);
+    let id = parse_thread_id(&thread.id);
+    context.responder.respond(Ok(response)).await;
+    if let Ok(id) = id {
+        state.registry.notify_thread(
+            id,
+            &ServerNotification::ThreadStarted(v2::ThreadStartedNotification { thread }),
+        );
+    }
+}
+
+pub(crate) async fn resume(context: RequestContext, params: v2::ThreadResumeParams) {
+    let id = match parse_thread_id(&params.thread_id) {
+        Ok(id) => id,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let overrides = overrides!(params, false);
+    let resumed = async {
+        let start =
+            overrides.into_start(&context.state.config.cwd, context.connection.client_name())?;
+        let manager = context.state.threads.manager().await?;
+        match manager.resume_thread(id, start).await {
+            Ok(new) => Ok(follow_and_pump(&context, new)),
+            // Already running here: the client joins it as it is.
+            Err(ThreadError::AlreadyLoaded(_)) => {
+                let thread = manager.get(id).map_err(thread_error)?;
+                context.state.registry.subscribe(context.connection.id, id);
+                Ok(thread)
+            }
+            Err(err) => Err(thread_error(err)),
+        }
+    }
+    .await;
+    let thread = match resumed {
+        Ok(thread) => thread,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    context
+        .responder
+        .respond(Ok(loaded_response!(
+            ThreadResumeResponse,
+            thread,
+            wire::thread::loaded_thread(&thread, true)
+        )))
+        .await;
+}
+
+pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) {
+    let source = match parse_thread_id(&params.thread_id) {
+        Ok(id) => id,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let overrides = overrides!(params, false);
+    let forked = async {
+        let start =
+            overrides.into_start(&context.state.config.cwd, context.connection.client_name())?;
+        let manager = context.state.threads.manager().await?;
+        manager
+            .fork_thread(source, start)
+            .await
+            .map_err(thread_error)
+    }
+    .await;
+    let new = match forked {
+        Ok(new) => new,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let thread = follow_and_pump(&context, new);
+    let wire = wire::thread::loaded_thread(&thread, true);
+    let response = loaded_response!(ThreadForkResponse, thread, wire.clone());
+    answer_then_announce(context, response, wire).await;
+}
+
+pub(crate) async fn rollback(context: RequestContext, params: v2::ThreadRollbackParams) {
+    let result = async {
+        let (_, thread) = loaded(&context.state, &params.thread_id).await?;
+        thread
+            .submit(Op::Rollback {
+                num_turns: params.num_turns,
+            })
+            .await
+            .map_err(thread_error)?;
+        Ok(v2::ThreadRollbackResponse {
+            thread: wire::thread::loaded_thread(&thread, true),
+        })
+    }
+    .await;
+    context.responder.respond(result).await;
+}
+
+pub(crate) async fn compact_start(context: RequestContext, params: v2::ThreadCompactStartParams) {
+    let (id, thread) = match loaded(&context.state, &params.thread_id).await {
+        Ok(found) => found,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let mut gate = context.state.threads.hold_gate(id).await;
+    match thread.submit(Op::Compact).await {
+        Ok(turn_id) => {
+            if let Some(gate) = gate.as_mut() {
+                gate.compactions.insert(turn_id);
+            }
+            context
+                .responder
+                .respond(Ok(v2::ThreadCompactStartResponse {}))
+                .await;
+        }
+        Err(err) => context.responder.fail(thread_error(err)).await,
+    }
+    drop(gate);
+}
+
+pub(crate) async fn turn_start(context: RequestContext, params: v2::TurnStartParams) {
+    let (id, thread) = match loaded(&context.state, &params.thread_id).await {
+        Ok(found) => found,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let (input, overrides) = wire::thread::turn_start(params, &context.state.config.cwd);
+    // A client that starts a turn hears about it.
+    context.state.registry.subscribe(context.connection.id, id);
+    if let Some(gate) = context.state.threads.gate(id) {
+        *lock(&gate.turn_owner) = Some(context.connection.id);
+    }
+    let gate = context.state.threads.hold_gate(id).await;
+    let result = thread
+        .submit(Op::UserTurn { input, overrides })
+        .await
+        .map(|turn_id| v2::TurnStartResponse {
+            turn: v2::Turn {
+                id: turn_id,
+                items: Vec::new(),
+                status: v2::TurnStatus::InProgress,
+                error: None,
+            },
+        })
+        .map_err(thread_error);
+    context.responder.respond(result).await;
+    drop(gate);
+}
+
+pub(crate) async fn turn_steer(context: RequestContext, params: v2::TurnSteerParams) {
+    let result = async {
+        let (_, thread) = loaded(&context.state, &params.thread_id).await?;
+        let input = wire::input::input_to_core(params.input);
+        thread
+            .submit(Op::Steer {
+                input,
+                expected_turn_id: Some(params.expected_turn_id),
+            })
+            .await
+            .map(|turn_id| v2::TurnSteerResponse { turn_id })
+            .map_err(thread_error)
+    }
+    .await;
+    context.responder.respond(result).await;
+}
+
+pub(crate) async fn turn_interrupt(context: RequestContext, params: v2::TurnInterruptParams) {
+    let (id, thread) = match loaded(&context.state, &params.thread_id).await {
+        Ok(found) => found,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    // The reference never answers when no turn runs; every request deserves an answer.
+    match thread.active_turn_id() {
+        None => {
+            return context
+                .responder
+                .fail(error::invalid_request("no active turn to interrupt"))
+                .await;
+        }
+        Some(active) if active != params.turn_id => {
+            return context
+                .responder
+                .fail(error::invalid_request(format!(
+                    "expected active turn id {} but found {active}",
+                    params.turn_id
+                )))
+                .await;
+        }
+        Some(_) => {}
+    }
+    // Held until the answer is out, so `turn/completed` (interrupted) follows it.
+    let gate = context.state.threads.hold_gate(id).await;
+    let result = match thread.submit(Op::Interrupt).await {
+        Ok(_) => Ok(v2::TurnInterruptResponse {}),
+        // It ended on its own meanwhile: what the client asked for is true.
+        Err(ThreadError::NoActiveTurn) => Ok(v2::TurnInterruptResponse {}),
+        Err(err) => Err(thread_error(err)),
+    };
+    context.responder.respond(result).await;
+    drop(gate);
+}
