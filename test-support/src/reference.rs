@@ -55,7 +55,11 @@ mod tests {
     #[test]
     fn the_schemas_carry_no_description_texts() {
         let mut schemas = Vec::new();
-        files(&reference_dir().join("json-experimental"), "json", &mut schemas);
+        files(
+            &reference_dir().join("json-experimental"),
+            "json",
+            &mut schemas,
+        );
         assert!(schemas.len() > 100, "only {} schema files", schemas.len());
         for path in schemas {
             let schema: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
