@@ -1,5 +1,5 @@
-//! The traffic recorded from the reference server (codex 0.101.0, `examples/` in the shared
-//! reference folder) goes through our types unchanged.
+//! The traffic recorded from the reference server (codex 0.101.0, `examples/` in the recorded
+//! reference data) goes through our types unchanged.
 //!
 //! Each example file names a method and lists examples. Client requests carry `params` and
 //! either `result` or `error`; notifications and server requests are their params. For each:

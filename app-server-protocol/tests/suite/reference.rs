@@ -1,12 +1,12 @@
-//! The shared reference folder of codex 0.101.0: the examples recorded from its server and the
-//! JSON Schemas it exports. It lives next to the repository, not in it.
+//! The recorded data of codex 0.101.0 that the round trips read: the examples recorded from its
+//! server and the JSON Schemas it exports, kept in test-support's fixtures.
 
 use std::fs;
 use std::path::PathBuf;
 
 use schemars::schema::RootSchema;
 
-/// The reference folder; see `codex_test_support::reference_dir`.
+/// The recorded reference data; see `codex_test_support::reference_dir`.
 pub fn dir() -> PathBuf {
     codex_test_support::reference_dir()
 }

@@ -1,6 +1,10 @@
 //! `codex app-server generate-ts` and `generate-json-schema` write their trees to disk.
 
+use std::fs;
 use std::path::Path;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
 
 use pretty_assertions::assert_eq;
 
@@ -63,11 +67,44 @@ fn generator_failure_names_the_output_directory() {
     );
 }
 
-/// The TypeScript compiler, from npm (the version is pinned so results do not drift).
-fn tsc() -> std::process::Command {
-    let mut command = std::process::Command::new("npx");
-    command.args(["--yes", "--package=typescript@5.7.3", "--", "tsc"]);
-    command
+/// The TypeScript compiler pinned by `tests/typescript/package-lock.json`, installed with
+/// `npm ci` into a folder of the target dir (once per test run), so the source tree stays clean
+/// and results do not drift with npm's newest release.
+fn tsc() -> Command {
+    static TSC: OnceLock<PathBuf> = OnceLock::new();
+    let tsc = TSC.get_or_init(|| {
+        let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/typescript");
+        let install = Path::new(env!("CARGO_TARGET_TMPDIR")).join("typescript");
+        fs::create_dir_all(&install)
+            .unwrap_or_else(|error| panic!("cannot make {}: {error}", install.display()));
+        for file in ["package.json", "package-lock.json"] {
+            fs::copy(package.join(file), install.join(file)).unwrap_or_else(|error| {
+                panic!("cannot copy {file} from {}: {error}", package.display())
+            });
+        }
+        let output = Command::new("npm")
+            .args([
+                "ci",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--prefer-offline",
+            ])
+            .current_dir(&install)
+            .output()
+            .unwrap_or_else(|error| {
+                panic!("could not run npm (node and npm are needed for this test): {error}")
+            });
+        assert!(
+            output.status.success(),
+            "npm ci in {} failed (it needs the npm registry or a filled npm cache):\n{}{}",
+            install.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        install.join("node_modules/.bin/tsc")
+    });
+    Command::new(tsc)
 }
 
 #[test]
@@ -95,7 +132,7 @@ fn generated_typescript_type_checks_strictly() {
             ])
             .current_dir(dir.path())
             .output()
-            .unwrap_or_else(|error| panic!("could not run npx (node and npm are needed): {error}"));
+            .unwrap_or_else(|error| panic!("could not run tsc (node is needed): {error}"));
         assert!(
             output.status.success(),
             "tsc rejected the {} bindings:\n{}{}",

@@ -15,7 +15,9 @@ mod top_level;
 
 use std::fmt;
 use std::path::Path;
+use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// What one run of the `codex` binary produced, kept whole so a failing assertion can show it.
 pub struct Run {
@@ -34,10 +36,19 @@ impl fmt::Display for Run {
     }
 }
 
+/// The built `codex` binary, found once by `codex-utils-cargo-bin`, which every test that
+/// spawns it uses.
+pub fn codex_bin() -> &'static Path {
+    static CODEX: OnceLock<PathBuf> = OnceLock::new();
+    CODEX.get_or_init(|| {
+        codex_utils_cargo_bin::cargo_bin("codex").unwrap_or_else(|error| panic!("{error}"))
+    })
+}
+
 /// Runs the built `codex` binary in `dir` with a cleared environment, so nothing from the
 /// developer's machine (their config, their `HOME`) leaks into the result.
 pub fn codex_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_codex"))
+    let output = Command::new(codex_bin())
         .args(args)
         .current_dir(dir)
         .env_clear()

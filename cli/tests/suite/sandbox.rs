@@ -2,12 +2,15 @@
 //!
 //! These machines and CI have Landlock (ABI 3 or later) and user namespaces, so every test
 //! asserts that the sandbox is enforced; none is skipped for want of kernel support.
-//! Workspaces live under Cargo's target folder, not under `/tmp`, because workspace-write
-//! allows writing to `/tmp`.
+//! Workspaces and "outside" folders are made outside every root that workspace-write allows
+//! (`/tmp` and `$TMPDIR`), or writing there would succeed whatever the sandbox does.
 
+use std::env;
 use std::fs;
 use std::net::TcpListener;
 use std::path::Path;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use pretty_assertions::assert_eq;
 use tempfile::TempDir;
@@ -30,10 +33,42 @@ fn in_mode(dir: &Path, mode: &str, command: &[&str]) -> Run {
     sandbox(dir, &args)
 }
 
-/// A fresh folder outside `/tmp` (see the module docs).
+/// A fresh folder outside every root that workspace-write allows (see the module docs).
 fn folder() -> TempDir {
-    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap_or_else(|error| panic!("no temp dir: {error}"))
+    let parent = outside_writable_roots();
+    tempfile::tempdir_in(parent)
+        .unwrap_or_else(|error| panic!("no temp dir in {}: {error}", parent.display()))
+}
+
+/// The first of Cargo's temp folder for this test and `/var/tmp` that lies under neither
+/// `/tmp` nor `$TMPDIR` (a target dir may well be under `/tmp`).
+fn outside_writable_roots() -> &'static Path {
+    static PARENT: OnceLock<PathBuf> = OnceLock::new();
+    PARENT.get_or_init(|| {
+        let writable: Vec<PathBuf> = [
+            Some(PathBuf::from("/tmp")),
+            env::var_os("TMPDIR").map(PathBuf::from),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|root| fs::canonicalize(&root).unwrap_or(root))
+        .collect();
+        let candidates = [
+            Path::new(env!("CARGO_TARGET_TMPDIR")),
+            Path::new("/var/tmp"),
+        ];
+        candidates
+            .iter()
+            .filter_map(|candidate| fs::canonicalize(candidate).ok())
+            .find(|candidate| !writable.iter().any(|root| candidate.starts_with(root)))
+            .unwrap_or_else(|| {
+                panic!(
+                    "the sandbox tests need a folder outside the roots workspace-write allows \
+                     ({writable:?}), and none of {candidates:?} is; build with a CARGO_TARGET_DIR \
+                     outside them or make /var/tmp"
+                )
+            })
+    })
 }
 
 fn path(path: &Path) -> &str {

@@ -1,8 +1,11 @@
 //! Locates binaries built by cargo, for tests that spawn them.
 //!
 //! Cargo tells an integration test where its own package's binaries are through
-//! `CARGO_BIN_EXE_<name>`, but a test in one crate that needs a binary from another crate has to
-//! look in the target directory itself. [`cargo_bin`] does both.
+//! `CARGO_BIN_EXE_<name>` at compile time only, and a test in one crate that needs a binary from
+//! another workspace package (a test server, say) has to look in the target directory itself.
+//! [`cargo_bin`] does both at run time, so the lookup is written once: it takes
+//! `CARGO_BIN_EXE_<name>` from the environment when a runner sets it (Bazel does), else finds
+//! the binary beside the running test in Cargo's target directory.
 //!
 //! ```no_run
 //! let codex = codex_utils_cargo_bin::cargo_bin("codex")?;
@@ -39,7 +42,8 @@ pub enum CargoBinError {
 /// Finds the binary `name` built by cargo.
 ///
 /// In order, the first existing file wins:
-/// 1. `CARGO_BIN_EXE_<name>`, resolved against the workspace root if relative;
+/// 1. `CARGO_BIN_EXE_<name>`, resolved against the current directory and then the workspace
+///    root if relative (Bazel names it relative to the directory the test runs in);
 /// 2. `<name>` next to the running test's profile directory: a test executable lives in
 ///    `<target>/<profile>/deps/`, so this follows whatever target dir and profile built it;
 /// 3. `<target>/<profile>/<name>`, where `<target>` is `CARGO_TARGET_DIR` (resolved against the
@@ -51,6 +55,7 @@ pub fn cargo_bin(name: &str) -> Result<PathBuf, CargoBinError> {
         bin_exe: std::env::var_os(format!("CARGO_BIN_EXE_{name}")),
         target_dir: std::env::var_os("CARGO_TARGET_DIR"),
         current_exe: std::env::current_exe().ok(),
+        current_dir: std::env::current_dir().ok(),
     };
     find_cargo_bin(name, &inputs)
 }
@@ -75,6 +80,7 @@ struct Inputs {
     bin_exe: Option<OsString>,
     target_dir: Option<OsString>,
     current_exe: Option<PathBuf>,
+    current_dir: Option<PathBuf>,
 }
 
 fn find_workspace_root(start: &Path) -> Result<PathBuf, CargoBinError> {
@@ -126,13 +132,21 @@ fn find_cargo_bin(name: &str, inputs: &Inputs) -> Result<PathBuf, CargoBinError>
 
     if let Some(bin_exe) = &inputs.bin_exe {
         let path = PathBuf::from(bin_exe);
-        let path = if path.is_absolute() {
-            path
+        if path.is_absolute() {
+            if let Some(found) = consider(path) {
+                return Ok(found);
+            }
         } else {
-            workspace_root()?.join(path)
-        };
-        if let Some(found) = consider(path) {
-            return Ok(found);
+            if let Some(found) = inputs
+                .current_dir
+                .as_ref()
+                .and_then(|dir| consider(dir.join(&path)))
+            {
+                return Ok(found);
+            }
+            if let Some(found) = consider(workspace_root()?.join(path)) {
+                return Ok(found);
+            }
         }
     }
 

@@ -50,6 +50,7 @@ impl Fixture {
             bin_exe: None,
             target_dir: None,
             current_exe: None,
+            current_dir: None,
         }
     }
 }
@@ -83,7 +84,7 @@ fn workspace_root_not_found() {
 }
 
 #[test]
-fn bin_exe_env_wins_and_relative_resolves_against_root() {
+fn bin_exe_env_wins_and_relative_resolves_against_cwd_then_root() {
     let fixture = Fixture::new();
     let custom = fixture.binary("elsewhere/tool");
     fixture.binary("target/debug/tool");
@@ -94,6 +95,11 @@ fn bin_exe_env_wins_and_relative_resolves_against_root() {
 
     inputs.bin_exe = Some(OsString::from(format!("elsewhere/tool{EXE_SUFFIX}")));
     assert_eq!(find_cargo_bin("tool", &inputs).unwrap(), custom);
+
+    // The directory the test runs in comes first, as Bazel's runfiles need.
+    let in_runfiles = fixture.binary("runfiles/elsewhere/tool");
+    inputs.current_dir = Some(fixture.path("runfiles"));
+    assert_eq!(find_cargo_bin("tool", &inputs).unwrap(), in_runfiles);
 }
 
 #[test]
@@ -173,6 +179,7 @@ fn default_target_dir_needs_a_workspace() {
         bin_exe: None,
         target_dir: None,
         current_exe: None,
+        current_dir: None,
     };
     let err = find_cargo_bin("tool", &inputs).unwrap_err();
     assert!(

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::Folders;
 use super::write;
+use crate::suite::codex_bin;
 
 const REQUIREMENTS: &str = "allowed_approval_policies = ['on-request', 'never']\n";
 
@@ -123,7 +124,7 @@ fn flags_that_the_requirements_or_the_types_refuse_stop_the_server_at_startup() 
     let folders = Folders::new();
     std::fs::write(folders.system().join("requirements.toml"), REQUIREMENTS).unwrap();
     let start = |flag: &str| {
-        let output = Command::new(env!("CARGO_BIN_EXE_codex"))
+        let output = Command::new(codex_bin())
             .args(["app-server", "-c", flag])
             .env_clear()
             .env("HOME", folders.home())

@@ -21,6 +21,7 @@ use super::echoed;
 use super::flood_value;
 use super::send_signal;
 use super::tally;
+use crate::suite::codex_bin;
 
 #[tokio::test]
 async fn the_end_of_stdin_ends_the_server_after_every_answer() {
@@ -130,7 +131,9 @@ fn is_gone(pid: u32) -> bool {
 async fn the_server_exits_when_its_parent_dies() {
     // A shell starts the server in the background, tells us its pid, and waits; the test then
     // kills the shell, and the orphaned server must notice it has a new parent.
-    let codex = env!("CARGO_BIN_EXE_codex");
+    let codex = codex_bin()
+        .to_str()
+        .unwrap_or_else(|| panic!("not UTF-8: {}", codex_bin().display()));
     let script = r#""$0" app-server --listen ws://127.0.0.1:0 & echo "$!"; wait"#;
     let mut shell = Server::spawn(
         Path::new("/bin/sh"),

@@ -44,6 +44,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderName;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
+use super::codex_bin;
+
 /// The longest any one wait may take. Generous for slow CI machines; a passing test never
 /// spends it.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -181,7 +183,7 @@ impl Server {
     pub fn codex(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut all = vec!["app-server"];
         all.extend_from_slice(args);
-        Self::spawn(Path::new(env!("CARGO_BIN_EXE_codex")), &all, env)
+        Self::spawn(codex_bin(), &all, env)
     }
 
     /// A stdio server and the client on its stdin and stdout.
