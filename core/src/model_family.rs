@@ -10,7 +10,7 @@ use codex_protocol::config_types::ReasoningEffort;
 use codex_protocol::config_types::ReasoningSummary;
 use codex_protocol::config_types::Verbosity;
 
-use crate::model::ReasoningSettings;
+use codex_model_client::model::ReasoningSettings;
 
 /// How a model edits files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -34,7 +34,7 @@ use super::recorder::Recorder;
 use super::session::Session;
 use crate::git_info::collect_git_info;
 use crate::instructions;
-use crate::model::ModelClient;
+use codex_model_client::model::ModelClient;
 use crate::model_family::ModelFamily;
 use crate::tools::ToolRouter;
 

@@ -19,7 +19,7 @@ use super::Event;
 use super::EventSender;
 use super::ThreadSettings;
 use super::recorder::Recorder;
-use crate::model::ModelClient;
+use codex_model_client::model::ModelClient;
 use crate::tools::ThreadToolState;
 use crate::tools::ToolRouter;
 

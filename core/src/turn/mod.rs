@@ -49,10 +49,10 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::instructions::text_message;
-use crate::model::ModelError;
-use crate::model::Prompt;
-use crate::model::ReasoningSettings;
-use crate::model::ResponseEvent;
+use codex_model_client::model::ModelError;
+use codex_model_client::model::Prompt;
+use codex_model_client::model::ReasoningSettings;
+use codex_model_client::model::ResponseEvent;
 use crate::model_family::ModelFamily;
 use crate::model_family::TruncationPolicy;
 use crate::thread::TaskKind;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use codex_core::model::ResponseEvent;
+use codex_model_client::model::ResponseEvent;
 use codex_core::model_family::ModelFamily;
 use codex_core::model_family::ToolName;
 use codex_core::thread::CodexThread;
