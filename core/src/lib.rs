@@ -8,9 +8,10 @@
 //! each takes [`thread::Op`]s and reports [`thread::Event`]s.
 
 mod git_info;
+mod history;
 pub mod instructions;
-pub mod model_family;
+mod session;
+mod settings;
 pub mod skills;
 pub mod thread;
-pub mod tools;
 mod turn;

@@ -19,7 +19,6 @@ use codex_core::thread::Op;
 use codex_core::thread::StartThread;
 use codex_core::thread::ThreadError;
 use codex_core::thread::TurnOverrides;
-use codex_core::tools::DynamicTool;
 use codex_protocol::ThreadId;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol as core;
@@ -28,6 +27,7 @@ use codex_protocol::user_input::ByteRange;
 use codex_protocol::user_input::TextElement;
 use codex_protocol::user_input::UserInput;
 use codex_rollout::RolloutItem;
+use codex_tools::DynamicTool;
 
 use super::thread::parse_thread_id;
 use crate::dispatch::RequestContext;

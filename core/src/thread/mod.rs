@@ -14,10 +14,7 @@
 //! `Error` came before its `TaskComplete`); an interrupted one ends with `TurnAborted` instead.
 //! [`ThreadManager`] starts, resumes, forks and holds the loaded threads.
 
-pub(crate) mod history;
 mod manager;
-mod recorder;
-pub(crate) mod session;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,7 +23,6 @@ use codex_protocol::ThreadId;
 use codex_protocol::config_types::ModeKind;
 use codex_protocol::config_types::ReasoningEffort;
 use codex_protocol::config_types::ReasoningSummary;
-use codex_protocol::config_types::Verbosity;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::EventMsg;
@@ -46,46 +42,15 @@ pub use manager::ThreadManager;
 pub use manager::ThreadManagerOptions;
 pub use manager::sandbox_policy;
 
-use session::ActiveTurn;
-use session::Session;
+pub use crate::session::output::Event;
+pub use crate::session::output::EventStream;
+pub use crate::settings::ThreadSettings;
 
-/// One event of a thread, tagged with the id of the turn (submission) it belongs to.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    pub id: String,
-    pub msg: EventMsg,
-}
-
-/// How many events may wait for the client before the thread waits for it.
-const EVENT_CAPACITY: usize = 512;
-
-/// The sending side of a thread's events. Once the receiver is gone, events are dropped.
-#[derive(Clone)]
-pub(crate) struct EventSender(mpsc::Sender<Event>);
-
-impl EventSender {
-    pub(crate) async fn send(&self, event: Event) {
-        if self.0.send(event).await.is_err() {
-            tracing::trace!("no one listens to this thread's events");
-        }
-    }
-}
-
-/// A thread's events, in order. There is one stream per loaded thread.
-#[derive(Debug)]
-pub struct EventStream(mpsc::Receiver<Event>);
-
-impl EventStream {
-    /// The next event; `None` once the thread has shut down.
-    pub async fn recv(&mut self) -> Option<Event> {
-        self.0.recv().await
-    }
-}
-
-pub(crate) fn event_channel() -> (EventSender, EventStream) {
-    let (tx, rx) = mpsc::channel(EVENT_CAPACITY);
-    (EventSender(tx), EventStream(rx))
-}
+use crate::history;
+use crate::session::ActiveTurn;
+use crate::session::Session;
+use crate::turn::TaskKind;
+use crate::turn::new_id;
 
 /// What a client asks of a thread.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,12 +87,12 @@ pub enum Op {
     /// The client's answer to `DynamicToolCallRequest` `id` (its call id).
     DynamicToolResponse {
         id: String,
-        output: crate::tools::DynamicToolOutput,
+        output: codex_tools::DynamicToolOutput,
     },
     /// The user's answers to `RequestUserInput` `id` (its call id); `None` when none came.
     UserInputAnswer {
         id: String,
-        answers: Option<crate::tools::UserInputAnswers>,
+        answers: Option<codex_tools::UserInputAnswers>,
     },
 }
 
@@ -141,33 +106,6 @@ pub struct TurnOverrides {
     pub effort: Option<ReasoningEffort>,
     pub summary: Option<ReasoningSummary>,
     pub collaboration_mode: Option<ModeKind>,
-}
-
-/// The effective settings of a thread.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ThreadSettings {
-    pub model: String,
-    pub model_provider: String,
-    pub cwd: PathBuf,
-    pub approval_policy: AskForApproval,
-    pub sandbox_policy: SandboxPolicy,
-    pub reasoning_effort: Option<ReasoningEffort>,
-    pub reasoning_summary: Option<ReasoningSummary>,
-    pub verbosity: Option<Verbosity>,
-    pub base_instructions: String,
-    pub developer_instructions: Option<String>,
-    /// The user's and the project's instructions (AGENTS.md).
-    pub user_instructions: Option<String>,
-    pub compact_prompt: Option<String>,
-    /// The configured context window, if any; else the model family's.
-    pub model_context_window: Option<i64>,
-    /// The `unified_exec` feature: commands through `exec_command`/`write_stdin`.
-    pub unified_exec: bool,
-    pub ephemeral: bool,
-    /// The tools the client declared at start; it runs them.
-    pub dynamic_tools: Vec<crate::tools::DynamicTool>,
-    /// The collaboration mode of the latest turn (plan or default).
-    pub collaboration_mode: ModeKind,
 }
 
 /// Why an op or a thread operation was refused.
@@ -222,11 +160,6 @@ impl std::fmt::Debug for CodexThread {
     }
 }
 
-/// A new id for a turn or item: a UUID v7, so ids sort by creation.
-pub(crate) fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
 impl CodexThread {
     pub(crate) fn spawn(session: Session) -> Arc<CodexThread> {
         let session = Arc::new(session);
@@ -264,22 +197,22 @@ impl CodexThread {
     /// The rollout file; `None` for an ephemeral thread.
     pub fn rollout_path(&self) -> Option<PathBuf> {
         self.session
-            .recorder
-            .as_ref()
+            .output
+            .recorder()
             .map(|recorder| recorder.path().clone())
     }
 
     /// Every rollout item recorded so far (after the `session_meta` line), kept in memory for
     /// ephemeral threads too.
     pub fn recorded_items(&self) -> Vec<RolloutItem> {
-        self.session.state().recorded.clone()
+        self.session.output.recorded().clone()
     }
 
     /// Runs `read` on the rollout items recorded so far without copying them: a long thread's
     /// items are large. The thread's own work waits meanwhile, so `read` should be brief and must
     /// not call back into the thread.
     pub fn with_recorded_items<R>(&self, read: impl FnOnce(&[RolloutItem]) -> R) -> R {
-        read(&self.session.state().recorded)
+        read(&self.session.output.recorded())
     }
 
     /// The history the next model request would carry.
@@ -455,11 +388,6 @@ fn apply_overrides(session: &Session, overrides: TurnOverrides) {
     if let Some(mode) = collaboration_mode {
         settings.collaboration_mode = mode;
     }
-}
-
-pub(crate) enum TaskKind {
-    Regular(Vec<UserInput>),
-    Compact,
 }
 
 fn start_task(session: &Arc<Session>, turn_id: String, kind: TaskKind) {

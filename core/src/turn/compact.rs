@@ -18,13 +18,13 @@ use super::Turn;
 use super::emit_item_completed;
 use super::emit_item_started;
 use super::emit_token_count;
+use super::new_id;
 use super::update_token_usage;
+use crate::history;
 use crate::instructions::text_message;
+use crate::session::Session;
 use codex_model_client::model::ModelError;
 use codex_model_client::model::ResponseEvent;
-use crate::thread::history;
-use crate::thread::new_id;
-use crate::thread::session::Session;
 
 pub(super) async fn run_compact(session: &Arc<Session>, turn: &Turn) -> Outcome {
     let item = TurnItem::ContextCompaction(ContextCompactionItem { id: new_id() });

@@ -6,8 +6,6 @@
 mod compact;
 mod input;
 
-pub(crate) use input::image_data_url;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,25 +40,25 @@ use codex_protocol::protocol::TurnAbortReason;
 use codex_protocol::protocol::TurnAbortedEvent;
 use codex_protocol::protocol::TurnCompleteEvent;
 use codex_protocol::protocol::TurnStartedEvent;
+use codex_protocol::user_input::UserInput;
 use codex_rollout::RolloutItem;
 use codex_rollout::TurnContextItem;
+use codex_tools::ToolCall;
+use codex_tools::ToolContext;
+use codex_tools::ToolOffer;
+use codex_tools::model_family::ModelFamily;
+use codex_tools::model_family::TruncationPolicy;
 use futures::StreamExt;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::instructions::text_message;
+use crate::session::Session;
+use crate::settings::ThreadSettings;
 use codex_model_client::model::ModelError;
 use codex_model_client::model::Prompt;
 use codex_model_client::model::ReasoningSettings;
 use codex_model_client::model::ResponseEvent;
-use crate::model_family::ModelFamily;
-use crate::model_family::TruncationPolicy;
-use crate::thread::TaskKind;
-use crate::thread::ThreadSettings;
-use crate::thread::new_id;
-use crate::thread::session::Session;
-use crate::tools::ToolCall;
-use crate::tools::ToolContext;
 
 /// The user message recorded when a turn is interrupted, so the model knows on the next turn.
 const TURN_ABORTED_MESSAGE: &str = "<turn_aborted>\nThe user stopped the previous turn on \
@@ -69,6 +67,17 @@ current state before repeating anything.\n</turn_aborted>";
 
 /// First wait before resending a broken stream; doubled on each further attempt.
 const RETRY_BASE_DELAY: Duration = Duration::from_millis(100);
+
+/// What a task does: a regular turn with the user's input, or a compaction.
+pub(crate) enum TaskKind {
+    Regular(Vec<UserInput>),
+    Compact,
+}
+
+/// A new id for a turn or item: a UUID v7, so ids sort by creation.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
 
 /// One turn's fixed context: its id and the settings it runs with.
 pub(crate) struct Turn {
@@ -228,10 +237,7 @@ fn end_if_idle(session: &Session, turn_id: &str) -> bool {
     }
 }
 
-fn take_pending_input(
-    session: &Session,
-    turn_id: &str,
-) -> Vec<codex_protocol::user_input::UserInput> {
+fn take_pending_input(session: &Session, turn_id: &str) -> Vec<UserInput> {
     let mut state = session.state();
     match state.active.as_mut() {
         Some(active) if active.id == turn_id => std::mem::take(&mut active.pending_input),
@@ -330,7 +336,11 @@ fn build_prompt(session: &Session, turn: &Turn, with_tools: bool) -> Prompt {
         instructions: turn.settings.base_instructions.clone(),
         input,
         tools: if with_tools {
-            session.tools.specs_for(&turn.family, &turn.settings)
+            let offer = ToolOffer {
+                unified_exec: turn.settings.unified_exec,
+                dynamic_tools: &turn.settings.dynamic_tools,
+            };
+            session.tools.specs_for(&turn.family, offer)
         } else {
             Vec::new()
         },
@@ -733,7 +743,7 @@ async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
         collaboration_mode: turn.settings.collaboration_mode,
         dynamic_tools: turn.settings.dynamic_tools.clone(),
         family: turn.family.clone(),
-        events: session.events.clone(),
+        events: session.output.clone(),
         state: session.tool_state.clone(),
     };
     for call in calls {

@@ -11,10 +11,10 @@ use codex_protocol::protocol::SandboxPolicy;
 use tokio::io::AsyncRead;
 use tokio::io::AsyncReadExt;
 
-use super::exec::SpawnError;
-use super::exec::exit_code;
-use super::exec::kill_group;
-use super::exec::sandboxed_argv;
+use crate::exec::SpawnError;
+use crate::exec::exit_code;
+use crate::exec::kill_group;
+use crate::exec::sandboxed_argv;
 
 /// How long a command may run when the request names no timeout.
 pub const DEFAULT_ONE_OFF_TIMEOUT: Duration = Duration::from_secs(10);

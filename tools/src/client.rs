@@ -2,8 +2,8 @@
 //! `dynamicTools`) and `request_user_input`, which asks the user questions (plan mode only).
 //!
 //! A call goes out as an event (`DynamicToolCallRequest`, `RequestUserInput`) and waits for the
-//! answer that arrives as an op ([`crate::thread::Op::DynamicToolResponse`],
-//! [`crate::thread::Op::UserInputAnswer`]), keyed by the call id. An interrupted turn drops the
+//! answer the agent delivers ([`crate::ThreadToolState::resolve_dynamic_tool`],
+//! [`crate::ThreadToolState::resolve_user_input`]), keyed by the call id. An interrupted turn drops the
 //! waiting call and its entry.
 
 use std::collections::BTreeMap;
@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-use super::ToolContext;
+use crate::context::ToolContext;
 use codex_utils_lock::lock;
 
 pub use codex_protocol::dynamic_tools::DynamicToolSpec as DynamicTool;

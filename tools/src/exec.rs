@@ -32,7 +32,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::Notify;
 use tokio::sync::watch;
 
-use super::ToolContext;
+use crate::context::ToolContext;
 
 /// The most output kept per command for `ExecCommandEnd`; the model's share is cut further.
 const MAX_AGGREGATED_BYTES: usize = 1024 * 1024;

@@ -10,8 +10,6 @@ use codex_protocol::config_types::ReasoningEffort;
 use codex_protocol::config_types::ReasoningSummary;
 use codex_protocol::config_types::Verbosity;
 
-use codex_model_client::model::ReasoningSettings;
-
 /// How a model edits files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplyPatchKind {
@@ -85,6 +83,13 @@ impl ToolName {
     }
 }
 
+/// The reasoning settings a model is sent unless the thread chooses its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReasoningDefaults {
+    pub effort: Option<ReasoningEffort>,
+    pub summary: Option<ReasoningSummary>,
+}
+
 /// The reference's context window for every model: 272,000 tokens, of which 95 % is usable.
 const CONTEXT_WINDOW: i64 = 272_000;
 const USABLE_PERCENT: i64 = 95;
@@ -97,7 +102,7 @@ pub struct ModelFamily {
     pub apply_patch: Option<ApplyPatchKind>,
     pub shell: ShellKind,
     /// `None` sends `"reasoning": null`.
-    pub reasoning: Option<ReasoningSettings>,
+    pub reasoning: Option<ReasoningDefaults>,
     pub parallel_tool_calls: bool,
     /// `None` leaves `text` out of the request.
     pub verbosity: Option<Verbosity>,
@@ -181,7 +186,7 @@ impl Preset {
             apply_patch: self.apply_patch,
             shell: self.shell,
             // Every bundled preset reasons with medium effort and automatic summaries.
-            reasoning: Some(ReasoningSettings {
+            reasoning: Some(ReasoningDefaults {
                 effort: Some(ReasoningEffort::Medium),
                 summary: Some(ReasoningSummary::Auto),
             }),

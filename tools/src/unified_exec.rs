@@ -24,12 +24,12 @@ use codex_protocol::protocol::ExecCommandSource;
 use rand::Rng;
 use serde::Deserialize;
 
-use super::ToolContext;
-use super::exec::KillGuard;
-use super::exec::Process;
-use super::truncate::approx_tokens;
-use super::truncate::truncate_with_line_count;
+use crate::context::ToolContext;
+use crate::exec::KillGuard;
+use crate::exec::Process;
 use crate::model_family::TruncationPolicy;
+use crate::truncate::approx_tokens;
+use crate::truncate::truncate_with_line_count;
 
 pub(crate) const MIN_YIELD_TIME_MS: u64 = 250;
 pub(crate) const MAX_YIELD_TIME_MS: u64 = 30_000;

@@ -3,7 +3,7 @@
 use codex_protocol::plan_tool::UpdatePlanArgs;
 use codex_protocol::protocol::EventMsg;
 
-use super::ToolContext;
+use crate::context::ToolContext;
 
 /// Emits the plan; the model only hears that it was recorded.
 pub(crate) async fn update_plan(context: &ToolContext, arguments: &str) -> (String, bool) {

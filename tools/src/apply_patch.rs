@@ -23,8 +23,8 @@ use codex_protocol::protocol::SandboxPolicy;
 use codex_protocol::protocol::TurnDiffEvent;
 use codex_utils_absolute_path::AbsolutePathBuf;
 
-use super::ToolContext;
-use super::shell::frame_exec_output;
+use crate::context::ToolContext;
+use crate::framing::frame_exec_output;
 
 /// Each touched file's content before the turn's first patch touched it (`None`: absent).
 type Baseline = BTreeMap<PathBuf, Option<String>>;

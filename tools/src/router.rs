@@ -11,26 +11,26 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::ToolCall;
-use super::ToolContext;
-use super::ToolPayload;
-use super::ToolRouter;
-use super::apply_patch;
-use super::approval::Escalation;
-use super::client;
-use super::plan;
-use super::shell;
-use super::shell::CommandCall;
-use super::shell::Mode;
-use super::shell::ShellFraming;
-use super::spec;
-use super::truncate;
-use super::unified_exec;
-use super::unified_exec::ExecCommandArgs;
-use super::unified_exec::WriteStdinArgs;
+use crate::apply_patch;
+use crate::approval::Escalation;
+use crate::call::ToolCall;
+use crate::call::ToolOffer;
+use crate::call::ToolPayload;
+use crate::call::ToolRouter;
+use crate::client;
+use crate::context::ToolContext;
 use crate::model_family::ApplyPatchKind;
 use crate::model_family::ModelFamily;
-use crate::thread::ThreadSettings;
+use crate::plan;
+use crate::shell;
+use crate::shell::CommandCall;
+use crate::shell::Mode;
+use crate::shell::ShellFraming;
+use crate::spec;
+use crate::truncate;
+use crate::unified_exec;
+use crate::unified_exec::ExecCommandArgs;
+use crate::unified_exec::WriteStdinArgs;
 
 /// How the tools run commands.
 #[derive(Debug, Clone, Default)]
@@ -222,9 +222,9 @@ impl ToolRouter for CodexTools {
         spec::specs(family, true)
     }
 
-    fn specs_for(&self, family: &ModelFamily, settings: &ThreadSettings) -> Vec<serde_json::Value> {
-        let mut specs = spec::specs(family, settings.unified_exec);
-        specs.extend(settings.dynamic_tools.iter().map(client::dynamic_tool_spec));
+    fn specs_for(&self, family: &ModelFamily, offer: ToolOffer<'_>) -> Vec<serde_json::Value> {
+        let mut specs = spec::specs(family, offer.unified_exec);
+        specs.extend(offer.dynamic_tools.iter().map(client::dynamic_tool_spec));
         specs
     }
 
@@ -291,7 +291,7 @@ async fn view_image(context: &ToolContext, call_id: &str, arguments: &str) -> (S
         Err(err) => return (format!("failed to parse function arguments: {err}"), false),
     };
     let path = context.cwd.join(&args.path);
-    let image_url = match crate::turn::image_data_url(&path) {
+    let image_url = match crate::image::image_data_url(&path) {
         Ok(url) => url,
         Err(err) => {
             return (

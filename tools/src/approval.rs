@@ -14,8 +14,8 @@ use codex_protocol::protocol::ReviewDecision;
 use codex_protocol::protocol::SandboxPolicy;
 use tokio::sync::oneshot;
 
-use super::ToolContext;
-use super::safe_commands::is_known_safe;
+use crate::context::ToolContext;
+use crate::safe_commands::is_known_safe;
 
 /// What the model sent with a command about running it outside the sandbox.
 #[derive(Debug, Clone, Default)]
