@@ -5,13 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::MutexGuard;
 use std::time::Instant;
 
 use codex_apply_patch::ChangeKind;
 use codex_apply_patch::PlannedPatch;
-use codex_apply_patch::diff::git_file_diff;
 use codex_protocol::approvals::ApplyPatchApprovalRequestEvent;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::EventMsg;
@@ -23,63 +20,9 @@ use codex_protocol::protocol::SandboxPolicy;
 use codex_protocol::protocol::TurnDiffEvent;
 use codex_utils_absolute_path::AbsolutePathBuf;
 
+use crate::approval;
 use crate::context::ToolContext;
 use crate::framing::frame_exec_output;
-
-/// Each touched file's content before the turn's first patch touched it (`None`: absent).
-type Baseline = BTreeMap<PathBuf, Option<String>>;
-
-/// The turn's files as they were before its first patch touched them, to diff against.
-#[derive(Default)]
-pub(crate) struct TurnDiffTracker(Mutex<Option<(String, Baseline)>>);
-
-impl TurnDiffTracker {
-    fn lock(&self) -> MutexGuard<'_, Option<(String, Baseline)>> {
-        codex_utils_lock::lock(&self.0)
-    }
-
-    /// Records the current content of `paths` unless this turn already did.
-    fn remember(&self, turn_id: &str, paths: &[PathBuf]) {
-        let mut state = self.lock();
-        if state.as_ref().is_none_or(|(turn, _)| turn != turn_id) {
-            *state = Some((turn_id.to_owned(), BTreeMap::new()));
-        }
-        if let Some((_, baseline)) = state.as_mut() {
-            for path in paths {
-                baseline
-                    .entry(path.clone())
-                    .or_insert_with(|| std::fs::read_to_string(path).ok());
-            }
-        }
-    }
-
-    /// The git-style diff of every file the turn touched, from its baseline to now.
-    fn diff(&self, cwd: &Path) -> String {
-        let state = self.lock();
-        let Some((_, baseline)) = state.as_ref() else {
-            return String::new();
-        };
-        baseline
-            .iter()
-            .map(|(path, before)| {
-                let now = std::fs::read_to_string(path).ok();
-                let name = diff_name(path, cwd);
-                git_file_diff(&name, before.as_deref(), &name, now.as_deref())
-            })
-            .collect()
-    }
-}
-
-/// How a file is named in the turn's diff, as the reference names it: relative to the root of
-/// the git repository holding the working directory, else by its absolute path (so headers
-/// read `a//abs/path` outside a repository).
-fn diff_name(path: &Path, cwd: &Path) -> String {
-    let repository = cwd.ancestors().find(|dir| dir.join(".git").exists());
-    match repository.and_then(|root| path.strip_prefix(root).ok()) {
-        Some(relative) => relative.display().to_string(),
-        None => path.display().to_string(),
-    }
-}
 
 /// Applies `patch` relative to `cwd` for call `call_id`. Returns the model's text and success.
 pub(crate) async fn apply(
@@ -108,12 +51,7 @@ pub(crate) async fn apply(
                 reason: None,
                 grant_root: None,
             });
-            match context
-                .state
-                .approvals
-                .request(context, call_id, request)
-                .await
-            {
+            match approval::request(context, call_id, request).await {
                 ReviewDecision::Approved
                 | ReviewDecision::ApprovedForSession
                 | ReviewDecision::ApprovedExecpolicyAmendment { .. } => false,

@@ -7,22 +7,18 @@
 //! waiting call and its entry.
 
 use std::collections::BTreeMap;
-use std::collections::HashMap;
-use std::sync::Mutex;
 
 use codex_protocol::config_types::ModeKind;
 use codex_protocol::dynamic_tools::DynamicToolCallRequest;
 use codex_protocol::models::FunctionCallOutputBody;
-use codex_protocol::models::FunctionCallOutputContentItem;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::request_user_input::RequestUserInputEvent;
 use codex_protocol::request_user_input::RequestUserInputQuestion;
 use serde::Deserialize;
 use serde::Serialize;
-use tokio::sync::oneshot;
 
 use crate::context::ToolContext;
-use codex_utils_lock::lock;
+use crate::state::Answer;
 
 pub use codex_protocol::dynamic_tools::DynamicToolSpec as DynamicTool;
 
@@ -37,65 +33,11 @@ pub(crate) fn dynamic_tool_spec(tool: &DynamicTool) -> serde_json::Value {
     })
 }
 
-/// The client's answer to a dynamic tool call.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DynamicToolOutput {
-    pub content: Vec<FunctionCallOutputContentItem>,
-    pub success: bool,
-}
-
-/// The user's answers to `request_user_input`, by question id.
-pub type UserInputAnswers = BTreeMap<String, Vec<String>>;
-
-enum Answer {
-    Dynamic(DynamicToolOutput),
-    UserInput(Option<UserInputAnswers>),
-}
-
-/// Calls waiting for the client, by call id.
-#[derive(Default)]
-pub(crate) struct ClientCalls {
-    pending: Mutex<HashMap<String, oneshot::Sender<Answer>>>,
-}
-
-/// Removes a pending call when its waiting future ends, answered or dropped.
-struct PendingGuard<'a> {
-    calls: &'a ClientCalls,
-    id: String,
-}
-
-impl Drop for PendingGuard<'_> {
-    fn drop(&mut self) {
-        lock(&self.calls.pending).remove(&self.id);
-    }
-}
-
-impl ClientCalls {
-    async fn ask(&self, context: &ToolContext, id: &str, request: EventMsg) -> Option<Answer> {
-        let (sender, receiver) = oneshot::channel();
-        lock(&self.pending).insert(id.to_owned(), sender);
-        let _guard = PendingGuard {
-            calls: self,
-            id: id.to_owned(),
-        };
-        context.emit(request).await;
-        receiver.await.ok()
-    }
-
-    fn resolve(&self, id: &str, answer: Answer) -> bool {
-        match lock(&self.pending).remove(id) {
-            Some(sender) => sender.send(answer).is_ok(),
-            None => false,
-        }
-    }
-
-    pub(crate) fn resolve_dynamic(&self, id: &str, output: DynamicToolOutput) -> bool {
-        self.resolve(id, Answer::Dynamic(output))
-    }
-
-    pub(crate) fn resolve_user_input(&self, id: &str, answers: Option<UserInputAnswers>) -> bool {
-        self.resolve(id, Answer::UserInput(answers))
-    }
+/// Sends `request` (a client tool call event keyed by `id`) and waits for the client's answer.
+async fn ask(context: &ToolContext, id: &str, request: EventMsg) -> Option<Answer> {
+    let waiter = context.state.client.wait_for(id);
+    context.emit(request).await;
+    waiter.answer().await
 }
 
 /// Runs a call of the dynamic tool `name` on the client.
@@ -122,7 +64,7 @@ pub(crate) async fn call_dynamic(
         tool: name.to_owned(),
         arguments,
     });
-    match context.state.client.ask(context, call_id, request).await {
+    match ask(context, call_id, request).await {
         Some(Answer::Dynamic(output)) => {
             (FunctionCallOutputBody::List(output.content), output.success)
         }
@@ -183,7 +125,7 @@ pub(crate) async fn request_user_input(
         turn_id: context.turn_id.clone(),
         questions: args.questions,
     });
-    match context.state.client.ask(context, call_id, request).await {
+    match ask(context, call_id, request).await {
         Some(Answer::UserInput(Some(answers))) => {
             let output = UserInputOutput {
                 answers: answers

@@ -13,8 +13,8 @@ use tokio::io::AsyncReadExt;
 
 use crate::exec::SpawnError;
 use crate::exec::exit_code;
-use crate::exec::kill_group;
 use crate::exec::sandboxed_argv;
+use crate::process::kill_group;
 
 /// How long a command may run when the request names no timeout.
 pub const DEFAULT_ONE_OFF_TIMEOUT: Duration = Duration::from_secs(10);

@@ -19,18 +19,19 @@ use codex_protocol::protocol::ReviewDecision;
 use codex_protocol::protocol::SandboxPolicy;
 
 use crate::apply_patch;
+use crate::approval;
 use crate::approval::Escalation;
 use crate::approval::ExecPlan;
 use crate::approval::plan_exec;
 use crate::context::ToolContext;
 use crate::exec::ExecRequest;
-use crate::exec::KillGuard;
 use crate::exec::SpawnError;
 use crate::exec::display_command;
 use crate::exec::looks_sandbox_denied;
 use crate::exec::spawn;
 use crate::framing::frame_exec_output;
 use crate::framing::frame_exec_output_json;
+use crate::process::KillGuard;
 use crate::unified_exec;
 use crate::unified_exec::ExecCommandArgs;
 
@@ -155,11 +156,7 @@ async fn ask(context: &ToolContext, call: &CommandCall<'_>, reason: Option<Strin
             cmd: display_command(&call.argv),
         }],
     });
-    let decision = context
-        .state
-        .approvals
-        .request(context, call.call_id, request)
-        .await;
+    let decision = approval::request(context, call.call_id, request).await;
     match decision {
         ReviewDecision::Approved | ReviewDecision::ApprovedExecpolicyAmendment { .. } => true,
         ReviewDecision::ApprovedForSession => {

@@ -13,10 +13,7 @@
 //! …
 //! ```
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::MutexGuard;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -25,9 +22,9 @@ use rand::Rng;
 use serde::Deserialize;
 
 use crate::context::ToolContext;
-use crate::exec::KillGuard;
-use crate::exec::Process;
 use crate::model_family::TruncationPolicy;
+use crate::process::KillGuard;
+use crate::process::Process;
 use crate::truncate::approx_tokens;
 use crate::truncate::truncate_with_line_count;
 
@@ -70,49 +67,6 @@ pub(crate) struct WriteStdinArgs {
     pub(crate) yield_time_ms: Option<u64>,
     #[serde(default)]
     pub(crate) max_output_tokens: Option<usize>,
-}
-
-/// The processes of a thread that outlived their call, by session id. Dropping it (the thread
-/// ended) kills them.
-#[derive(Default)]
-pub(crate) struct Processes(Mutex<HashMap<i64, Arc<Process>>>);
-
-impl Processes {
-    fn lock(&self) -> MutexGuard<'_, HashMap<i64, Arc<Process>>> {
-        codex_utils_lock::lock(&self.0)
-    }
-
-    /// A new session id, not in use.
-    pub(crate) fn new_id(&self) -> i64 {
-        let processes = self.lock();
-        let mut rng = rand::rng();
-        loop {
-            let id = rng.random_range(1_000..100_000);
-            if !processes.contains_key(&id) {
-                return id;
-            }
-        }
-    }
-
-    fn insert(&self, id: i64, process: Arc<Process>) {
-        self.lock().insert(id, process);
-    }
-
-    fn get(&self, id: i64) -> Option<Arc<Process>> {
-        self.lock().get(&id).cloned()
-    }
-
-    fn remove(&self, id: i64) {
-        self.lock().remove(&id);
-    }
-}
-
-impl Drop for Processes {
-    fn drop(&mut self) {
-        for process in self.lock().values() {
-            process.kill();
-        }
-    }
 }
 
 /// The argv that runs `cmd` in `shell` (default: the user's shell, else bash).
