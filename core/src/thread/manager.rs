@@ -27,9 +27,9 @@ use codex_tools::model_family::ModelFamily;
 use codex_utils_absolute_path::AbsolutePathBuf;
 use time::OffsetDateTime;
 
-use super::CodexThread;
-use super::Op;
-use super::ThreadError;
+use super::actor::CodexThread;
+use super::actor::Op;
+use super::actor::ThreadError;
 use crate::git_info::collect_git_info;
 use crate::history;
 use crate::instructions;

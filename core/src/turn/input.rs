@@ -12,10 +12,10 @@ use codex_protocol::protocol::UserMessageEvent;
 use codex_protocol::user_input::UserInput;
 use codex_tools::image_data_url;
 
-use super::Turn;
-use super::emit_item_completed;
-use super::emit_item_started;
-use super::new_id;
+use super::context::Turn;
+use super::context::emit_item_completed;
+use super::context::emit_item_started;
+use super::context::new_id;
 use crate::instructions::text_message;
 use crate::session::Session;
 
