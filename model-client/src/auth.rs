@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::provider::ModelProviderInfo;
 
 /// The file under `CODEX_HOME` holding the stored credentials.
-pub const AUTH_JSON: &str = "auth.json";
+pub(crate) const AUTH_JSON: &str = "auth.json";
 
 /// How the stored credentials were obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

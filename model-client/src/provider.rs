@@ -13,9 +13,9 @@ use codex_config::WireApi;
 use codex_utils_oss::LocalServer;
 
 /// The provider used when config names none.
-pub const DEFAULT_PROVIDER_ID: &str = "openai";
+pub(crate) const DEFAULT_PROVIDER_ID: &str = "openai";
 /// The OpenAI API, unless `OPENAI_BASE_URL` says otherwise.
-pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+pub(crate) const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 
 const DEFAULT_REQUEST_MAX_RETRIES: u64 = 4;
 const DEFAULT_STREAM_MAX_RETRIES: u64 = 5;
@@ -98,7 +98,7 @@ impl ModelProviderInfo {
 
     /// The built-in `openai` provider: the Responses API, with `OPENAI_BASE_URL` overriding
     /// the URL and `OPENAI_ORGANIZATION`/`OPENAI_PROJECT` sent as headers when set.
-    pub fn openai() -> Self {
+    pub(crate) fn openai() -> Self {
         let base_url = non_blank_env("OPENAI_BASE_URL").unwrap_or_else(|| OPENAI_BASE_URL.into());
         let toml = ModelProviderToml {
             name: Some("OpenAI".to_owned()),
@@ -119,7 +119,7 @@ impl ModelProviderInfo {
 
     /// A built-in local server (`oss`, `ollama`, `lmstudio`): `CODEX_OSS_BASE_URL`, else
     /// `http://localhost:PORT/v1` with `CODEX_OSS_PORT` or the server's default port.
-    pub fn local(server: LocalServer, wire_api: WireApi) -> Self {
+    pub(crate) fn local(server: LocalServer, wire_api: WireApi) -> Self {
         let base_url = non_blank_env("CODEX_OSS_BASE_URL").unwrap_or_else(|| {
             let port = non_blank_env("CODEX_OSS_PORT")
                 .and_then(|port| port.trim().parse().ok())
@@ -151,7 +151,7 @@ impl ModelProviderInfo {
 }
 
 /// The built-in provider called `id`, if there is one.
-pub fn built_in_provider(id: &str) -> Option<ModelProviderInfo> {
+pub(crate) fn built_in_provider(id: &str) -> Option<ModelProviderInfo> {
     match id {
         "openai" => Some(ModelProviderInfo::openai()),
         "oss" | "ollama" => Some(ModelProviderInfo::local(LocalServer::Ollama, WireApi::Chat)),

@@ -58,13 +58,13 @@ impl ToolCall {
     }
 
     /// The output item answering this call with `text`, of the kind that matches the call.
-    pub fn output(&self, text: String, success: bool) -> ResponseItem {
+    pub(crate) fn output(&self, text: String, success: bool) -> ResponseItem {
         self.output_body(FunctionCallOutputBody::String(text), success)
     }
 
     /// The output item answering this call with `body` (content items reach a custom tool's
     /// output as their text).
-    pub fn output_body(&self, body: FunctionCallOutputBody, success: bool) -> ResponseItem {
+    pub(crate) fn output_body(&self, body: FunctionCallOutputBody, success: bool) -> ResponseItem {
         match self.payload {
             ToolPayload::Function { .. } => ResponseItem::FunctionCallOutput {
                 call_id: self.call_id.clone(),

@@ -70,7 +70,7 @@ impl ModelClient for ChatClient {
 /// The Chat Completions request for `prompt`: instructions as the system message, the
 /// conversation as messages, function tools as `{"type": "function", "function": …}`. Tools
 /// Chat Completions cannot express (web search, freeform tools) are left out.
-pub fn chat_request_body(prompt: &Prompt) -> Value {
+pub(crate) fn chat_request_body(prompt: &Prompt) -> Value {
     let mut messages = vec![json!({ "role": "system", "content": prompt.instructions })];
     for item in &prompt.input {
         push_message(&mut messages, item);

@@ -11,9 +11,9 @@ mod transport;
 
 use std::sync::Arc;
 
-pub use chat::ChatClient;
+pub(crate) use chat::ChatClient;
 use codex_config::WireApi;
-pub use responses::ResponsesClient;
+pub(crate) use responses::ResponsesClient;
 
 use crate::auth::RequestAuth;
 use crate::model::ModelClient;

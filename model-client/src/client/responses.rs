@@ -26,7 +26,7 @@ use crate::model::ResponseStream;
 use crate::provider::ModelProviderInfo;
 
 /// What the reference tells the user when the prompt no longer fits the model.
-pub const CONTEXT_WINDOW_EXCEEDED_MESSAGE: &str = "Codex ran out of room in the model's context window. Start a new thread or clear earlier history before retrying.";
+pub(crate) const CONTEXT_WINDOW_EXCEEDED_MESSAGE: &str = "Codex ran out of room in the model's context window. Start a new thread or clear earlier history before retrying.";
 
 /// A [`ModelClient`] for providers speaking the Responses API.
 pub struct ResponsesClient {
@@ -45,7 +45,7 @@ impl ResponsesClient {
 }
 
 /// The request body, member for member as the reference sends it.
-pub fn request_body(prompt: &Prompt) -> Value {
+pub(crate) fn request_body(prompt: &Prompt) -> Value {
     let reasoning = prompt.reasoning.map(|settings| {
         let mut reasoning = Map::new();
         if let Some(effort) = settings.effort {
