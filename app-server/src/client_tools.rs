@@ -12,11 +12,11 @@ use std::sync::Arc;
 use codex_app_server_protocol::ServerRequestPayload;
 use codex_app_server_protocol::v2;
 use codex_core::thread::Op;
-use codex_core::tools::DynamicToolOutput;
 use codex_protocol::ThreadId;
 use codex_protocol::dynamic_tools::DynamicToolCallRequest;
 use codex_protocol::models::FunctionCallOutputContentItem;
 use codex_protocol::request_user_input::RequestUserInputEvent;
+use codex_tools::DynamicToolOutput;
 use serde::de::DeserializeOwned;
 
 use crate::approvals::submit;

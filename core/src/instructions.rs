@@ -12,8 +12,7 @@ use codex_protocol::models::ContentItem;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::SandboxPolicy;
-
-use crate::model_family::InstructionsKind;
+use codex_tools::model_family::InstructionsKind;
 
 const CODEX_INSTRUCTIONS: &str = "\
 You are Codex, a coding agent working in a terminal on the user's machine, inside the project \

@@ -1,4 +1,4 @@
-//! The agent: model clients, the turn loop, and threads.
+//! The agent: threads, the turn loop, and what the model is told.
 //!
 //! The core speaks in domain types (`codex_protocol`): it takes user input and emits
 //! `EventMsg`s per thread. It knows nothing of JSON-RPC or connections; the app server maps its
@@ -7,14 +7,11 @@
 //! Entry point: [`thread::ThreadManager`] starts, resumes and forks [`thread::CodexThread`]s;
 //! each takes [`thread::Op`]s and reports [`thread::Event`]s.
 
-pub mod auth;
-pub mod client;
 mod git_info;
+mod history;
 pub mod instructions;
-pub mod model;
-pub mod model_family;
-pub mod provider;
+mod session;
+mod settings;
 pub mod skills;
 pub mod thread;
-pub mod tools;
 mod turn;

@@ -1,7 +1,7 @@
 //! The v2 account methods: `account/read`, `account/login/start`, `account/logout` and
 //! `account/rateLimits/read`.
 //!
-//! Credentials live in `$CODEX_HOME/auth.json` (see `codex_core::auth`), which is read on every
+//! Credentials live in `$CODEX_HOME/auth.json` (see `codex_model_client::auth`), which is read on every
 //! call, so a login or logout by another process is seen at once. Only API keys can be stored
 //! through this server; ChatGPT sign-in is answered with an error naming what is missing.
 
@@ -13,9 +13,9 @@ use codex_app_server_protocol::v1::AuthMode as WireAuthMode;
 use codex_app_server_protocol::v2;
 use codex_config::ConfigService;
 use codex_config::ConfigToml;
-use codex_core::auth;
-use codex_core::auth::AuthDotJson;
-use codex_core::auth::AuthMode;
+use codex_model_client::auth;
+use codex_model_client::auth::AuthDotJson;
+use codex_model_client::auth::AuthMode;
 use codex_protocol::config_types::ForcedLoginMethod;
 
 use crate::error;
@@ -27,7 +27,7 @@ use crate::state::ServerState;
 pub(crate) async fn read(context: RequestContext, _params: v2::GetAccountParams) {
     let result = on_config(&context.state, |service| {
         let config = load_config(service)?;
-        let provider = codex_core::provider::resolve_provider(&config)
+        let provider = codex_model_client::provider::resolve_provider(&config)
             .map_err(|err| error::internal_error(format!("cannot resolve the provider: {err}")))?;
         if !provider.requires_openai_auth {
             return Ok(v2::GetAccountResponse {

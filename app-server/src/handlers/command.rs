@@ -12,12 +12,12 @@ use std::time::Duration;
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::v1 as wire_v1;
 use codex_app_server_protocol::v2;
-use codex_core::tools::DEFAULT_ONE_OFF_TIMEOUT;
-use codex_core::tools::OneOffCommand;
-use codex_core::tools::OneOffOutput;
-use codex_core::tools::run_one_off;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::protocol::SandboxPolicy;
+use codex_tools::DEFAULT_ONE_OFF_TIMEOUT;
+use codex_tools::OneOffCommand;
+use codex_tools::OneOffOutput;
+use codex_tools::run_one_off;
 
 use crate::error;
 use crate::responder::RequestContext;

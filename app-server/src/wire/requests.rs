@@ -4,8 +4,6 @@
 use codex_app_server_protocol::ServerRequestPayload;
 use codex_app_server_protocol::v1;
 use codex_app_server_protocol::v2;
-use codex_core::tools::DynamicToolOutput;
-use codex_core::tools::UserInputAnswers;
 use codex_protocol::ThreadId;
 use codex_protocol::approvals::ApplyPatchApprovalRequestEvent;
 use codex_protocol::approvals::ExecApprovalRequestEvent;
@@ -14,6 +12,8 @@ use codex_protocol::dynamic_tools::DynamicToolCallRequest;
 use codex_protocol::models::FunctionCallOutputContentItem;
 use codex_protocol::protocol::ReviewDecision;
 use codex_protocol::request_user_input::RequestUserInputEvent;
+use codex_tools::DynamicToolOutput;
+use codex_tools::UserInputAnswers;
 
 use super::tools;
 

@@ -20,23 +20,25 @@ use codex_rollout::RolloutItem;
 use codex_rollout::RolloutStore;
 use codex_rollout::SessionMeta;
 use codex_rollout::format_timestamp;
+use codex_tools::DynamicTool;
+use codex_tools::ToolOffer;
+use codex_tools::ToolRouter;
+use codex_tools::model_family::ModelFamily;
 use codex_utils_absolute_path::AbsolutePathBuf;
 use time::OffsetDateTime;
 
-use super::CodexThread;
-use super::EventStream;
-use super::Op;
-use super::ThreadError;
-use super::ThreadSettings;
-use super::event_channel;
-use super::history;
-use super::recorder::Recorder;
-use super::session::Session;
+use super::actor::CodexThread;
+use super::actor::Op;
+use super::actor::ThreadError;
 use crate::git_info::collect_git_info;
+use crate::history;
 use crate::instructions;
-use crate::model::ModelClient;
-use crate::model_family::ModelFamily;
-use crate::tools::ToolRouter;
+use crate::session::Session;
+use crate::session::output::EventStream;
+use crate::session::output::ThreadOutput;
+use crate::session::recorder::Recorder;
+use crate::settings::ThreadSettings;
+use codex_model_client::model::ModelClient;
 
 /// The model used when neither the thread nor the config names one.
 const DEFAULT_MODEL: &str = "gpt-5.1-codex";
@@ -95,7 +97,7 @@ pub struct StartThread {
     /// Keep nothing on disk.
     pub ephemeral: bool,
     /// Tools the client declares and runs itself.
-    pub dynamic_tools: Vec<crate::tools::DynamicTool>,
+    pub dynamic_tools: Vec<DynamicTool>,
     /// Who starts the thread (the client's name), for `session_meta`; the manager's own
     /// originator when `None`.
     pub originator: Option<String>,
@@ -421,9 +423,13 @@ impl ThreadManager {
             dynamic_tools: Vec::new(),
             collaboration_mode: codex_protocol::config_types::ModeKind::Default,
         };
+        let offer = ToolOffer {
+            unified_exec: settings.unified_exec,
+            dynamic_tools: &settings.dynamic_tools,
+        };
         let builtin: Vec<String> = self
             .tools
-            .specs_for(&family, &settings)
+            .specs_for(&family, offer)
             .iter()
             .filter_map(|spec| spec.get("name").and_then(|name| name.as_str()))
             .map(str::to_owned)
@@ -500,15 +506,14 @@ impl ThreadManager {
         // A resumed or forked thread gets the context again, after its history: the sandbox,
         // the instructions or the skills may have changed since, and the reference does the same.
         let initial_context = initial_context(&settings);
-        let (events, stream) = event_channel();
+        let (output, stream) = ThreadOutput::new(recorder, recorded);
         let session = Session::new(
             id,
-            events,
+            output,
             model_client,
             self.tools.clone(),
-            recorder,
             settings,
-            (history, recorded),
+            history,
         );
         session.record_items(initial_context);
         let thread = CodexThread::spawn(session);

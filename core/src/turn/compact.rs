@@ -13,18 +13,18 @@ use codex_rollout::CompactedItem;
 use codex_rollout::RolloutItem;
 use futures::StreamExt;
 
-use super::Outcome;
-use super::Turn;
-use super::emit_item_completed;
-use super::emit_item_started;
-use super::emit_token_count;
-use super::update_token_usage;
+use super::context::Outcome;
+use super::context::Turn;
+use super::context::emit_item_completed;
+use super::context::emit_item_started;
+use super::context::emit_token_count;
+use super::context::new_id;
+use super::context::update_token_usage;
+use crate::history;
 use crate::instructions::text_message;
-use crate::model::ModelError;
-use crate::model::ResponseEvent;
-use crate::thread::history;
-use crate::thread::new_id;
-use crate::thread::session::Session;
+use crate::session::Session;
+use codex_model_client::model::ModelError;
+use codex_model_client::model::ResponseEvent;
 
 pub(super) async fn run_compact(session: &Arc<Session>, turn: &Turn) -> Outcome {
     let item = TurnItem::ContextCompaction(ContextCompactionItem { id: new_id() });
@@ -57,7 +57,7 @@ pub(super) async fn run_compact(session: &Arc<Session>, turn: &Turn) -> Outcome 
 /// four bytes per token, the usual rule of thumb for English text and code. Only a gauge for the
 /// client; the model's own count arrives with the next answer.
 fn estimate_context_usage(session: &Session, turn: &Turn) {
-    let prompt = super::build_prompt(session, turn, false);
+    let prompt = super::sampling::build_prompt(session, turn, false);
     let bytes = prompt.instructions.len()
         + prompt
             .input
@@ -79,8 +79,8 @@ fn estimate_context_usage(session: &Session, turn: &Turn) {
 
 /// Asks the model for the summary; its answer streams to no client, only its usage does.
 async fn summarise(session: &Arc<Session>, turn: &Turn) -> Result<String, ModelError> {
-    super::record_turn_context(session, turn);
-    let mut prompt = super::build_prompt(session, turn, false);
+    super::sampling::record_turn_context(session, turn);
+    let mut prompt = super::sampling::build_prompt(session, turn, false);
     let request = turn
         .settings
         .compact_prompt

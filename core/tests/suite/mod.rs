@@ -1,3 +1,2 @@
-mod client;
 mod threads;
 mod tools;

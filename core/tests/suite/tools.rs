@@ -6,20 +6,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use codex_core::model::ResponseEvent;
-use codex_core::model_family::ModelFamily;
-use codex_core::model_family::ToolName;
 use codex_core::thread::CodexThread;
 use codex_core::thread::Event;
 use codex_core::thread::NewThread;
 use codex_core::thread::Op;
-use codex_core::tools::CodexTools;
-use codex_core::tools::ToolsConfig;
+use codex_model_client::model::ResponseEvent;
 use codex_protocol::models::ContentItem;
 use codex_protocol::models::FunctionCallOutputBody;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::ReviewDecision;
+use codex_tools::CodexTools;
+use codex_tools::ToolsConfig;
+use codex_tools::model_family::ModelFamily;
+use codex_tools::model_family::ToolName;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 use serde_json::json;

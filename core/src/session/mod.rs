@@ -1,0 +1,109 @@
+//! The state a thread's actor and its running turn share: settings, history, token usage, the
+//! active turn, and the thread's outputs (events to the client, lines to the rollout).
+
+pub(crate) mod output;
+pub(crate) mod recorder;
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::MutexGuard;
+
+use codex_model_client::model::ModelClient;
+use codex_protocol::ThreadId;
+use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::RateLimitSnapshot;
+use codex_protocol::protocol::TokenUsageInfo;
+use codex_protocol::user_input::UserInput;
+use codex_rollout::RolloutItem;
+use codex_tools::ThreadToolState;
+use codex_tools::ToolRouter;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::settings::ThreadSettings;
+use output::ThreadOutput;
+
+pub(crate) struct Session {
+    pub(crate) id: ThreadId,
+    pub(crate) model: Arc<dyn ModelClient>,
+    pub(crate) tools: Arc<dyn ToolRouter>,
+    /// What the tools remember across calls and turns (approvals, processes).
+    pub(crate) tool_state: Arc<ThreadToolState>,
+    /// The one way out for events and rollout lines; the tools emit through it too.
+    pub(crate) output: Arc<ThreadOutput>,
+    state: Mutex<State>,
+}
+
+pub(crate) struct State {
+    pub(crate) settings: ThreadSettings,
+    pub(crate) history: Vec<ResponseItem>,
+    pub(crate) token_info: Option<TokenUsageInfo>,
+    pub(crate) rate_limits: Option<RateLimitSnapshot>,
+    pub(crate) active: Option<ActiveTurn>,
+}
+
+pub(crate) struct ActiveTurn {
+    pub(crate) id: String,
+    pub(crate) cancel: CancellationToken,
+    /// Input steered into the turn, sent with its next model request.
+    pub(crate) pending_input: Vec<UserInput>,
+    pub(crate) task: Option<JoinHandle<()>>,
+}
+
+impl Session {
+    pub(crate) fn new(
+        id: ThreadId,
+        output: ThreadOutput,
+        model: Arc<dyn ModelClient>,
+        tools: Arc<dyn ToolRouter>,
+        settings: ThreadSettings,
+        history: Vec<ResponseItem>,
+    ) -> Session {
+        // A resumed or forked thread counts on from the usage its rollout last reported.
+        let token_info = output.recorded().iter().rev().find_map(|item| match item {
+            RolloutItem::EventMsg(EventMsg::TokenCount(count)) => count.info.clone(),
+            _ => None,
+        });
+        Session {
+            id,
+            model,
+            tools,
+            tool_state: Arc::new(ThreadToolState::default()),
+            output: Arc::new(output),
+            state: Mutex::new(State {
+                settings,
+                history,
+                token_info,
+                rate_limits: None,
+                active: None,
+            }),
+        }
+    }
+
+    /// The shared state. The lock is never held across an await.
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held leaves plain data that is still usable.
+        codex_utils_lock::lock(&self.state)
+    }
+
+    /// Appends lines to the rollout (and the in-memory copy).
+    pub(crate) fn record(&self, items: Vec<RolloutItem>) {
+        self.output.record(items);
+    }
+
+    /// Adds items to the history and records them.
+    pub(crate) fn record_items(&self, items: Vec<ResponseItem>) {
+        self.state().history.extend(items.iter().cloned());
+        self.record(items.into_iter().map(RolloutItem::ResponseItem).collect());
+    }
+
+    /// Sends an event to the client, recording it first when the reference does.
+    pub(crate) async fn emit(&self, id: &str, msg: EventMsg) {
+        self.output.emit(id, msg).await;
+    }
+
+    pub(crate) async fn flush(&self) {
+        self.output.flush().await;
+    }
+}

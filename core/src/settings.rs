@@ -1,0 +1,38 @@
+//! The effective settings of a thread: what its turns run with.
+
+use std::path::PathBuf;
+
+use codex_protocol::config_types::ModeKind;
+use codex_protocol::config_types::ReasoningEffort;
+use codex_protocol::config_types::ReasoningSummary;
+use codex_protocol::config_types::Verbosity;
+use codex_protocol::protocol::AskForApproval;
+use codex_protocol::protocol::SandboxPolicy;
+use codex_tools::DynamicTool;
+
+/// The effective settings of a thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadSettings {
+    pub model: String,
+    pub model_provider: String,
+    pub cwd: PathBuf,
+    pub approval_policy: AskForApproval,
+    pub sandbox_policy: SandboxPolicy,
+    pub reasoning_effort: Option<ReasoningEffort>,
+    pub reasoning_summary: Option<ReasoningSummary>,
+    pub verbosity: Option<Verbosity>,
+    pub base_instructions: String,
+    pub developer_instructions: Option<String>,
+    /// The user's and the project's instructions (AGENTS.md).
+    pub user_instructions: Option<String>,
+    pub compact_prompt: Option<String>,
+    /// The configured context window, if any; else the model family's.
+    pub model_context_window: Option<i64>,
+    /// The `unified_exec` feature: commands through `exec_command`/`write_stdin`.
+    pub unified_exec: bool,
+    pub ephemeral: bool,
+    /// The tools the client declared at start; it runs them.
+    pub dynamic_tools: Vec<DynamicTool>,
+    /// The collaboration mode of the latest turn (plan or default).
+    pub collaboration_mode: ModeKind,
+}

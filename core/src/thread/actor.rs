@@ -1,0 +1,386 @@
+//! A loaded thread as an actor: [`CodexThread`] queues [`Op`]s, and one task per thread handles
+//! them in order, starting turns (`crate::turn`) and answering the tools' waiting requests.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use codex_protocol::ThreadId;
+use codex_protocol::config_types::ModeKind;
+use codex_protocol::config_types::ReasoningEffort;
+use codex_protocol::config_types::ReasoningSummary;
+use codex_protocol::models::ResponseItem;
+use codex_protocol::protocol::AskForApproval;
+use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::ReviewDecision;
+use codex_protocol::protocol::SandboxPolicy;
+use codex_protocol::protocol::ThreadRolledBackEvent;
+use codex_protocol::user_input::UserInput;
+use codex_rollout::RolloutItem;
+use tokio::sync::mpsc;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+use crate::history;
+use crate::session::ActiveTurn;
+use crate::session::Session;
+use crate::settings::ThreadSettings;
+use crate::turn::TaskKind;
+use crate::turn::new_id;
+
+/// What a client asks of a thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// Starts a turn with this input; while a turn runs, the input joins it instead (as a
+    /// steer does).
+    UserTurn {
+        input: Vec<UserInput>,
+        overrides: TurnOverrides,
+    },
+    /// Adds input to the running turn; with `expected_turn_id`, only to that turn.
+    Steer {
+        input: Vec<UserInput>,
+        expected_turn_id: Option<String>,
+    },
+    /// Stops the running turn at once.
+    Interrupt,
+    /// Replaces the history with a summary the model writes.
+    Compact,
+    /// Drops the last `num_turns` turns from the history.
+    Rollback { num_turns: u32 },
+    /// Ends the thread; its event stream closes.
+    Shutdown,
+    /// The client's answer to `ExecApprovalRequest` `id` (its call id).
+    ExecApproval {
+        id: String,
+        decision: ReviewDecision,
+    },
+    /// The client's answer to `ApplyPatchApprovalRequest` `id` (its call id).
+    PatchApproval {
+        id: String,
+        decision: ReviewDecision,
+    },
+    /// The client's answer to `DynamicToolCallRequest` `id` (its call id).
+    DynamicToolResponse {
+        id: String,
+        output: codex_tools::DynamicToolOutput,
+    },
+    /// The user's answers to `RequestUserInput` `id` (its call id); `None` when none came.
+    UserInputAnswer {
+        id: String,
+        answers: Option<codex_tools::UserInputAnswers>,
+    },
+}
+
+/// Settings a turn may change; they stay for the turns after it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TurnOverrides {
+    pub cwd: Option<PathBuf>,
+    pub approval_policy: Option<AskForApproval>,
+    pub sandbox_policy: Option<SandboxPolicy>,
+    pub model: Option<String>,
+    pub effort: Option<ReasoningEffort>,
+    pub summary: Option<ReasoningSummary>,
+    pub collaboration_mode: Option<ModeKind>,
+}
+
+/// Why an op or a thread operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ThreadError {
+    #[error("no active turn to steer")]
+    NoActiveTurn,
+    #[error("expected active turn id {expected} but found {active}")]
+    TurnMismatch { expected: String, active: String },
+    #[error("a turn is running")]
+    Busy,
+    #[error("input must not be empty")]
+    EmptyInput,
+    #[error("{0}")]
+    InvalidDynamicTools(String),
+    #[error("numTurns must be >= 1")]
+    InvalidRollback,
+    #[error("thread not loaded: {0}")]
+    NotLoaded(ThreadId),
+    #[error("thread already loaded: {0}")]
+    AlreadyLoaded(ThreadId),
+    #[error("no rollout found for thread id {0}")]
+    NoRollout(ThreadId),
+    #[error("thread is shut down")]
+    Closed,
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("cannot create the model client: {0}")]
+    ModelClient(String),
+    #[error(transparent)]
+    Rollout(#[from] codex_rollout::RolloutError),
+}
+
+struct Submission {
+    id: String,
+    op: Op,
+    reply: oneshot::Sender<Result<String, ThreadError>>,
+}
+
+/// A loaded thread. Cheap to share (`Arc`); dropping every handle does not stop it: submit
+/// [`Op::Shutdown`] (or unload it from the [`crate::thread::ThreadManager`]).
+pub struct CodexThread {
+    session: Arc<Session>,
+    ops: mpsc::Sender<Submission>,
+}
+
+impl std::fmt::Debug for CodexThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodexThread")
+            .field("id", &self.session.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CodexThread {
+    pub(crate) fn spawn(session: Session) -> Arc<CodexThread> {
+        let session = Arc::new(session);
+        let (ops, rx) = mpsc::channel(64);
+        tokio::spawn(run_actor(session.clone(), rx));
+        Arc::new(CodexThread { session, ops })
+    }
+
+    pub fn id(&self) -> ThreadId {
+        self.session.id
+    }
+
+    /// Submits an op and waits until it is accepted. Returns the id of the turn concerned: the
+    /// new turn for [`Op::UserTurn`] and [`Op::Compact`], the running one for [`Op::Steer`]
+    /// and [`Op::Interrupt`] (which return once the turn has stopped), empty otherwise.
+    pub async fn submit(&self, op: Op) -> Result<String, ThreadError> {
+        let (reply, answer) = oneshot::channel();
+        let submission = Submission {
+            id: new_id(),
+            op,
+            reply,
+        };
+        self.ops
+            .send(submission)
+            .await
+            .map_err(|_| ThreadError::Closed)?;
+        answer.await.map_err(|_| ThreadError::Closed)?
+    }
+
+    /// The thread's current settings.
+    pub fn settings(&self) -> ThreadSettings {
+        self.session.state().settings.clone()
+    }
+
+    /// The rollout file; `None` for an ephemeral thread.
+    pub fn rollout_path(&self) -> Option<PathBuf> {
+        self.session
+            .output
+            .recorder()
+            .map(|recorder| recorder.path().clone())
+    }
+
+    /// Every rollout item recorded so far (after the `session_meta` line), kept in memory for
+    /// ephemeral threads too.
+    pub fn recorded_items(&self) -> Vec<RolloutItem> {
+        self.session.output.recorded().clone()
+    }
+
+    /// Runs `read` on the rollout items recorded so far without copying them: a long thread's
+    /// items are large. The thread's own work waits meanwhile, so `read` should be brief and must
+    /// not call back into the thread.
+    pub fn with_recorded_items<R>(&self, read: impl FnOnce(&[RolloutItem]) -> R) -> R {
+        read(&self.session.output.recorded())
+    }
+
+    /// The history the next model request would carry.
+    pub fn history(&self) -> Vec<ResponseItem> {
+        self.session.state().history.clone()
+    }
+
+    /// The id of the running turn, if any.
+    pub fn active_turn_id(&self) -> Option<String> {
+        self.session
+            .state()
+            .active
+            .as_ref()
+            .map(|active| active.id.clone())
+    }
+
+    /// Waits until everything recorded so far is on disk (written and fsynced).
+    pub async fn flush(&self) {
+        self.session.flush().await;
+    }
+}
+
+async fn run_actor(session: Arc<Session>, mut ops: mpsc::Receiver<Submission>) {
+    while let Some(Submission { id, op, reply }) = ops.recv().await {
+        let shutdown = matches!(op, Op::Shutdown);
+        let result = handle_op(&session, id, op).await;
+        let _ = reply.send(result);
+        if shutdown {
+            break;
+        }
+    }
+    session.flush().await;
+}
+
+async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String, ThreadError> {
+    match op {
+        Op::UserTurn { input, overrides } => {
+            if input.is_empty() {
+                return Err(ThreadError::EmptyInput);
+            }
+            if let Some(active) = steer(session, input.clone()) {
+                return Ok(active);
+            }
+            apply_overrides(session, overrides);
+            start_task(session, id.clone(), TaskKind::Regular(input));
+            Ok(id)
+        }
+        Op::Steer {
+            input,
+            expected_turn_id,
+        } => {
+            if input.is_empty() {
+                return Err(ThreadError::EmptyInput);
+            }
+            let state = session.state();
+            let active = state.active.as_ref().ok_or(ThreadError::NoActiveTurn)?;
+            if let Some(expected) = expected_turn_id
+                && expected != active.id
+            {
+                return Err(ThreadError::TurnMismatch {
+                    expected,
+                    active: active.id.clone(),
+                });
+            }
+            drop(state);
+            steer(session, input).ok_or(ThreadError::NoActiveTurn)
+        }
+        Op::Interrupt => interrupt(session).await.ok_or(ThreadError::NoActiveTurn),
+        Op::Compact => {
+            if session.state().active.is_some() {
+                return Err(ThreadError::Busy);
+            }
+            start_task(session, id.clone(), TaskKind::Compact);
+            Ok(id)
+        }
+        Op::Rollback { num_turns } => {
+            if num_turns == 0 {
+                return Err(ThreadError::InvalidRollback);
+            }
+            if session.state().active.is_some() {
+                return Err(ThreadError::Busy);
+            }
+            history::rollback(&mut session.state().history, num_turns);
+            session
+                .emit(
+                    &id,
+                    EventMsg::ThreadRolledBack(ThreadRolledBackEvent { num_turns }),
+                )
+                .await;
+            session.flush().await;
+            Ok(String::new())
+        }
+        Op::ExecApproval { id, decision } | Op::PatchApproval { id, decision } => {
+            // A late answer (the turn was interrupted meanwhile) is not an error.
+            if !session.tool_state.resolve_approval(&id, decision) {
+                tracing::debug!("no pending approval {id}");
+            }
+            Ok(String::new())
+        }
+        Op::DynamicToolResponse { id, output } => {
+            if !session.tool_state.resolve_dynamic_tool(&id, output) {
+                tracing::debug!("no pending dynamic tool call {id}");
+            }
+            Ok(String::new())
+        }
+        Op::UserInputAnswer { id, answers } => {
+            if !session.tool_state.resolve_user_input(&id, answers) {
+                tracing::debug!("no pending request_user_input {id}");
+            }
+            Ok(String::new())
+        }
+        Op::Shutdown => {
+            interrupt(session).await;
+            session.flush().await;
+            Ok(String::new())
+        }
+    }
+}
+
+/// Adds input to the running turn; returns its id, or `None` when no turn runs.
+fn steer(session: &Session, input: Vec<UserInput>) -> Option<String> {
+    let mut state = session.state();
+    let active = state.active.as_mut()?;
+    active.pending_input.extend(input);
+    Some(active.id.clone())
+}
+
+/// Cancels the running turn and waits for it to wind down (it sends `TurnAborted`).
+async fn interrupt(session: &Session) -> Option<String> {
+    let (id, task) = {
+        let mut state = session.state();
+        let active = state.active.as_mut()?;
+        active.cancel.cancel();
+        (active.id.clone(), active.task.take())
+    };
+    if let Some(task) = task
+        && let Err(err) = task.await
+    {
+        tracing::error!("the interrupted turn failed: {err}");
+    }
+    Some(id)
+}
+
+fn apply_overrides(session: &Session, overrides: TurnOverrides) {
+    let TurnOverrides {
+        cwd,
+        approval_policy,
+        sandbox_policy,
+        model,
+        effort,
+        summary,
+        collaboration_mode,
+    } = overrides;
+    let settings = &mut session.state().settings;
+    if let Some(cwd) = cwd {
+        settings.cwd = cwd;
+    }
+    if let Some(approval_policy) = approval_policy {
+        settings.approval_policy = approval_policy;
+    }
+    if let Some(sandbox_policy) = sandbox_policy {
+        settings.sandbox_policy = sandbox_policy;
+    }
+    if let Some(model) = model {
+        settings.model = model;
+    }
+    if effort.is_some() {
+        settings.reasoning_effort = effort;
+    }
+    if summary.is_some() {
+        settings.reasoning_summary = summary;
+    }
+    if let Some(mode) = collaboration_mode {
+        settings.collaboration_mode = mode;
+    }
+}
+
+fn start_task(session: &Arc<Session>, turn_id: String, kind: TaskKind) {
+    let cancel = CancellationToken::new();
+    let mut state = session.state();
+    state.active = Some(ActiveTurn {
+        id: turn_id.clone(),
+        cancel: cancel.clone(),
+        pending_input: Vec::new(),
+        task: None,
+    });
+    let task = tokio::spawn(crate::turn::run_task(
+        session.clone(),
+        turn_id,
+        kind,
+        cancel,
+    ));
+    if let Some(active) = state.active.as_mut() {
+        active.task = Some(task);
+    }
+}

@@ -1,0 +1,94 @@
+//! One turn's fixed context ([`Turn`]), how a turn ends ([`Outcome`]), and the events every
+//! part of a turn sends: items starting and completing, token counts.
+
+use codex_protocol::items::TurnItem;
+use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::ItemCompletedEvent;
+use codex_protocol::protocol::ItemStartedEvent;
+use codex_protocol::protocol::TokenCountEvent;
+use codex_protocol::protocol::TokenUsage;
+use codex_protocol::protocol::TokenUsageInfo;
+use codex_tools::model_family::ModelFamily;
+
+use crate::session::Session;
+use crate::settings::ThreadSettings;
+use codex_model_client::model::ModelError;
+
+/// A new id for a turn or item: a UUID v7, so ids sort by creation.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// One turn's fixed context: its id and the settings it runs with.
+pub(crate) struct Turn {
+    pub(crate) id: String,
+    pub(crate) settings: ThreadSettings,
+    pub(crate) family: ModelFamily,
+}
+
+impl Turn {
+    pub(crate) fn context_window(&self) -> i64 {
+        self.settings
+            .model_context_window
+            .unwrap_or_else(|| self.family.effective_context_window())
+    }
+}
+
+pub(crate) enum Outcome {
+    Completed(Option<String>),
+    Failed(ModelError),
+}
+
+pub(crate) async fn emit_item_started(session: &Session, turn: &Turn, item: TurnItem) {
+    let msg = EventMsg::ItemStarted(ItemStartedEvent {
+        thread_id: session.id,
+        turn_id: turn.id.clone(),
+        item,
+    });
+    session.emit(&turn.id, msg).await;
+}
+
+pub(crate) async fn emit_item_completed(session: &Session, turn: &Turn, item: TurnItem) {
+    let msg = EventMsg::ItemCompleted(ItemCompletedEvent {
+        thread_id: session.id,
+        turn_id: turn.id.clone(),
+        item,
+    });
+    session.emit(&turn.id, msg).await;
+}
+
+fn add_usage(total: &TokenUsage, last: &TokenUsage) -> TokenUsage {
+    TokenUsage {
+        input_tokens: total.input_tokens + last.input_tokens,
+        cached_input_tokens: total.cached_input_tokens + last.cached_input_tokens,
+        output_tokens: total.output_tokens + last.output_tokens,
+        reasoning_output_tokens: total.reasoning_output_tokens + last.reasoning_output_tokens,
+        total_tokens: total.total_tokens + last.total_tokens,
+    }
+}
+
+pub(crate) fn update_token_usage(session: &Session, turn: &Turn, usage: TokenUsage) {
+    let mut state = session.state();
+    let total = match &state.token_info {
+        Some(info) => add_usage(&info.total_token_usage, &usage),
+        None => usage.clone(),
+    };
+    state.token_info = Some(TokenUsageInfo {
+        total_token_usage: total,
+        last_token_usage: usage,
+        model_context_window: Some(turn.context_window()),
+    });
+}
+
+pub(crate) async fn emit_token_count(session: &Session, turn: &Turn) {
+    let (info, rate_limits) = {
+        let state = session.state();
+        (state.token_info.clone(), state.rate_limits.clone())
+    };
+    session
+        .emit(
+            &turn.id,
+            EventMsg::TokenCount(TokenCountEvent { info, rate_limits }),
+        )
+        .await;
+}
