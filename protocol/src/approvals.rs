@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use crate::parse_command::ParsedCommand;
-use crate::protocol::FileChange;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::Serialize;
@@ -45,3 +44,18 @@ pub struct ExecApprovalRequestEvent {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 #[serde(transparent)]
 pub struct ExecPolicyAmendment(pub Vec<String>);
+
+// One file of a patch: what an approval shows and a patch event reports. No doc comment: it
+// would become a description in the exported schema, which must stay the reference's.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum FileChange {
+    #[serde(rename_all = "camelCase")]
+    Add { content: String },
+    #[serde(rename_all = "camelCase")]
+    Delete { content: String },
+    Update {
+        unified_diff: String,
+        move_path: Option<String>,
+    },
+}

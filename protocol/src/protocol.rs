@@ -8,6 +8,8 @@ use crate::approvals::ApplyPatchApprovalRequestEvent;
 use crate::approvals::ElicitationRequestEvent;
 use crate::approvals::ExecApprovalRequestEvent;
 use crate::approvals::ExecPolicyAmendment;
+// Patch events and approvals share one description of a file change; approvals own it.
+pub use crate::approvals::FileChange;
 use crate::config_types::ModeKind;
 use crate::config_types::ReasoningEffort;
 use crate::custom_prompts::CustomPrompt;
@@ -415,19 +417,6 @@ pub enum ExecOutputStream {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
 pub struct ExitedReviewModeEvent {
     pub review_output: Option<ReviewOutputEvent>,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum FileChange {
-    #[serde(rename_all = "camelCase")]
-    Add { content: String },
-    #[serde(rename_all = "camelCase")]
-    Delete { content: String },
-    Update {
-        unified_diff: String,
-        move_path: Option<String>,
-    },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
