@@ -100,6 +100,23 @@ fn position_of(text: &str, offset: usize) -> TextPosition {
     TextPosition { line, column }
 }
 
+/// Finds the span of the value at `path` in a config file's text, to point a warning at it.
+pub(crate) fn span_of(text: &str, path: &[String]) -> Option<Range<usize>> {
+    let document = toml_edit::Document::parse(text).ok()?;
+    let (first, rest) = path.split_first()?;
+    let mut item = document.as_table().get(first)?;
+    for segment in rest {
+        item = match item {
+            toml_edit::Item::Table(table) => table.get(segment)?,
+            toml_edit::Item::Value(toml_edit::Value::InlineTable(table)) => {
+                return table.get(segment)?.span();
+            }
+            _ => return None,
+        };
+    }
+    item.span()
+}
+
 #[cfg(test)]
 mod tests {
     use pretty_assertions::assert_eq;
@@ -133,5 +150,17 @@ mod tests {
         );
         check("é = 1", 5..6, ((1, 5), (1, 5)));
         check("a", 1..1, ((1, 2), (1, 2)));
+    }
+
+    #[test]
+    fn spans_of_values_are_found_in_tables_and_inline_tables() {
+        let text = "a = 1\n[t]\nb = 'x'\nc = { d = true }\n";
+        let span = |path: &str| {
+            span_of(text, &crate::tree::split_key_path(path)).map(|span| text[span].to_owned())
+        };
+        assert_eq!(span("a").as_deref(), Some("1"));
+        assert_eq!(span("t.b").as_deref(), Some("'x'"));
+        assert_eq!(span("t.c.d").as_deref(), Some("true"));
+        assert_eq!(span("t.nope"), None);
     }
 }

@@ -192,6 +192,12 @@ fn canonical(config: &toml::Table) -> serde_json::Value {
     sort(serde_json::to_value(config).unwrap_or_default())
 }
 
+/// A layer read from a file, with the text it was read from (to point warnings at a line).
+pub(crate) struct LoadedLayer {
+    pub layer: ConfigLayer,
+    pub text: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use pretty_assertions::assert_eq;

@@ -16,6 +16,7 @@ use crate::ConfigWarning;
 use crate::LayerSource;
 use crate::SessionFlags;
 use crate::layer::ConfigLayer;
+use crate::layer::LoadedLayer;
 use crate::layer::version_of;
 use crate::layer::version_of_bytes;
 use crate::paths::CONFIG_TOML;
@@ -27,12 +28,6 @@ use crate::tree;
 use crate::types::TrustLevel;
 
 const DEFAULT_PROJECT_ROOT_MARKERS: &[&str] = &[".git"];
-
-/// A layer read from a file, with the text it was read from (to point warnings at a line).
-pub(crate) struct LoadedLayer {
-    pub layer: ConfigLayer,
-    pub text: Option<String>,
-}
 
 /// Loads every layer, lowest precedence first: system, user, the project folders from the
 /// repository root down to `cwd` (when given), session flags, and the legacy managed config.
@@ -290,13 +285,6 @@ pub(crate) fn parse_text(file: &AbsolutePathBuf, text: &str) -> Result<toml::Tab
     }
 }
 
-/// Types a table that did not come from a file (session flags, a write's result), resolving
-/// relative paths against `base`. The error is serde's, with the key path.
-pub(crate) fn type_table(table: &toml::Table, base: &Path) -> Result<ConfigToml, toml::de::Error> {
-    let _guard = AbsolutePathBufGuard::new(base);
-    toml::Value::Table(table.clone()).try_into::<ConfigToml>()
-}
-
 /// Replaces each path a file set with its resolved, absolute form.
 pub(crate) fn resolve_paths(mut raw: toml::Table, typed: &ConfigToml) -> toml::Table {
     for (path, value) in typed.path_values() {
@@ -446,40 +434,11 @@ impl Trust {
     }
 }
 
-/// Finds the span of the value at `path` in a config file's text, to point a warning at it.
-pub(crate) fn span_of(text: &str, path: &[String]) -> Option<Range<usize>> {
-    let document = toml_edit::Document::parse(text).ok()?;
-    let (first, rest) = path.split_first()?;
-    let mut item = document.as_table().get(first)?;
-    for segment in rest {
-        item = match item {
-            toml_edit::Item::Table(table) => table.get(segment)?,
-            toml_edit::Item::Value(toml_edit::Value::InlineTable(table)) => {
-                return table.get(segment)?.span();
-            }
-            _ => return None,
-        };
-    }
-    item.span()
-}
-
 #[cfg(test)]
 mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
-
-    #[test]
-    fn spans_of_values_are_found_in_tables_and_inline_tables() {
-        let text = "a = 1\n[t]\nb = 'x'\nc = { d = true }\n";
-        let span = |path: &str| {
-            span_of(text, &tree::split_key_path(path)).map(|span| text[span].to_owned())
-        };
-        assert_eq!(span("a").as_deref(), Some("1"));
-        assert_eq!(span("t.b").as_deref(), Some("'x'"));
-        assert_eq!(span("t.c.d").as_deref(), Some("true"));
-        assert_eq!(span("t.nope"), None);
-    }
 
     #[test]
     fn folders_run_from_the_root_down_to_cwd() {

@@ -373,7 +373,7 @@ impl ConfigService {
         }
 
         let base = user_file.parent().unwrap_or_else(|| user_file.clone());
-        let typed = loader::type_table(&model, &base).map_err(WriteError::invalid)?;
+        let typed = crate::types::type_table(&model, &base).map_err(WriteError::invalid)?;
         let resolved = loader::resolve_paths(model.clone(), &typed);
         // Values the write touches must be allowed; forbidden values elsewhere in the file
         // (written by hand) do not block writes of other keys.

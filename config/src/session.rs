@@ -25,7 +25,7 @@ impl SessionFlags {
         let toml::Value::Table(table) = root else {
             return Ok(Self::default());
         };
-        let typed = loader::type_table(&table, base)
+        let typed = crate::types::type_table(&table, base)
             .map_err(|error| ConfigError::InvalidOverride(error.to_string()))?;
         Ok(Self {
             config: loader::resolve_paths(table, &typed),

@@ -11,9 +11,9 @@ use crate::ConfigToml;
 use crate::ConfigWarning;
 use crate::LayerMetadata;
 use crate::LayerSource;
+use crate::diagnostics::span_of;
 use crate::layer::ConfigLayer;
-use crate::loader::LoadedLayer;
-use crate::loader::span_of;
+use crate::layer::LoadedLayer;
 use crate::requirements::Requirements;
 use crate::requirements::SandboxModeRequirement;
 use crate::requirements::Violation;
@@ -256,7 +256,7 @@ pub struct ResolvedConfig {
 /// Types a merged table. Every path in the layers is already absolute; the base only satisfies
 /// the type.
 fn type_merged(table: &toml::Table) -> Result<ConfigToml, ConfigError> {
-    crate::loader::type_table(table, std::path::Path::new("/"))
+    crate::types::type_table(table, std::path::Path::new("/"))
         .map_err(|error| ConfigError::Invalid(error.to_string()))
 }
 

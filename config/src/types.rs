@@ -9,6 +9,7 @@
 //! [`ConfigToml::path_values`] for how the resolved paths find their way back into a layer.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use codex_protocol::config_types::ForcedLoginMethod;
 use codex_protocol::config_types::ReasoningEffort;
@@ -18,6 +19,7 @@ use codex_protocol::config_types::Verbosity;
 use codex_protocol::config_types::WebSearchMode;
 use codex_protocol::protocol::AskForApproval;
 use codex_utils_absolute_path::AbsolutePathBuf;
+use codex_utils_absolute_path::AbsolutePathBufGuard;
 use serde::Deserialize;
 use serde::Serialize;
 
@@ -272,4 +274,11 @@ impl ConfigToml {
 
 fn path_value(path: &AbsolutePathBuf) -> toml::Value {
     toml::Value::String(path.as_path().to_string_lossy().into_owned())
+}
+
+/// Types a table that did not come from a file (session flags, a write's result), resolving
+/// relative paths against `base`. The error is serde's, with the key path.
+pub(crate) fn type_table(table: &toml::Table, base: &Path) -> Result<ConfigToml, toml::de::Error> {
+    let _guard = AbsolutePathBufGuard::new(base);
+    toml::Value::Table(table.clone()).try_into::<ConfigToml>()
 }
