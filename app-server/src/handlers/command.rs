@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::v1 as wire_v1;
@@ -23,56 +22,25 @@ use crate::error;
 use crate::responder::RequestContext;
 use crate::state::ServerState;
 use crate::state::sandbox_launcher;
-use crate::wire::policy::sandbox_to_core;
-
-/// What either method asks for, in core's terms.
-struct Request {
-    command: Vec<String>,
-    timeout: Option<Duration>,
-    cwd: Option<String>,
-    sandbox_policy: Option<SandboxPolicy>,
-}
+use crate::wire::command;
+use crate::wire::command::CommandRequest;
 
 pub(crate) async fn exec(context: RequestContext, params: v2::CommandExecParams) {
-    let request = Request {
-        command: params.command,
-        timeout: params
-            .timeout_ms
-            .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
-        cwd: params.cwd,
-        sandbox_policy: params.sandbox_policy.map(sandbox_to_core),
-    };
-    answer_in_background(context, request, |output| v2::CommandExecResponse {
-        exit_code: output.exit_code,
-        stdout: output.stdout,
-        stderr: output.stderr,
-    });
+    answer_in_background(context, command::v2_request(params), command::v2_response);
 }
 
 pub(crate) async fn exec_one_off(
     context: RequestContext,
     params: wire_v1::ExecOneOffCommandParams,
 ) {
-    let request = Request {
-        command: params.command,
-        timeout: params.timeout_ms.map(Duration::from_millis),
-        cwd: params.cwd,
-        sandbox_policy: params.sandbox_policy,
-    };
-    answer_in_background(context, request, |output| {
-        wire_v1::ExecOneOffCommandResponse {
-            exit_code: output.exit_code,
-            stdout: output.stdout,
-            stderr: output.stderr,
-        }
-    });
+    answer_in_background(context, command::v1_request(params), command::v1_response);
 }
 
 /// Runs the command in a task of its own, so the connection's next request is not held up,
 /// and answers with its output in the method's response type.
 fn answer_in_background<R: serde::Serialize + Send + 'static>(
     context: RequestContext,
-    request: Request,
+    request: CommandRequest,
     response: fn(OneOffOutput) -> R,
 ) {
     let RequestContext {
@@ -86,7 +54,7 @@ fn answer_in_background<R: serde::Serialize + Send + 'static>(
 
 async fn run(
     state: &Arc<ServerState>,
-    request: Request,
+    request: CommandRequest,
 ) -> Result<OneOffOutput, JSONRPCErrorError> {
     if request.command.is_empty() {
         return Err(error::invalid_request("command must not be empty"));

@@ -8,8 +8,9 @@
 //! core's events; `tools`: command, file-change and plan items; `history`: a stored thread's
 //! turns rebuilt from its rollout; `requests`: the server's requests to clients (approvals,
 //! client tools) and their answers; `skills`: `skills/list` entries; `config`: the config
-//! methods' answers.
+//! methods' answers; `command`: one-off commands and their output.
 
+pub(crate) mod command;
 pub(crate) mod config;
 pub(crate) mod event;
 pub(crate) mod history;
