@@ -73,7 +73,7 @@ fn main() -> Result<()> {
     let budget = if full { &FULL } else { &SMOKE };
     let mut servers = vec![(
         "codex".to_string(),
-        PathBuf::from(env!("CARGO_BIN_EXE_codex")),
+        codex_utils_cargo_bin::cargo_bin("codex")?,
     )];
     if let Some(reference) = std::env::var_os("CODEX_BENCH_REFERENCE") {
         servers.push(("reference".to_string(), PathBuf::from(reference)));
