@@ -185,19 +185,19 @@ fn a_list_reads_only_what_changed() {
     let home = tempfile::tempdir().unwrap();
     let day = 86_400;
     let mut written = HashSet::new();
-    for n in 0..400 {
-        // 40 day folders of 10 rollouts each, over two months.
-        let at = 1_600_000_000 + (n % 40) * day + n;
+    for n in 0..120 {
+        // 12 day folders of 10 rollouts each.
+        let at = 1_600_000_000 + (n % 12) * day + n;
         written.insert(write_rollout(home.path(), at, "mock", "/w", "old"));
     }
     age(home.path(), long_ago());
     let store = RolloutStore::open(home.path()).unwrap();
-    assert_eq!(store.index_counts().files_read, 400);
+    assert_eq!(store.index_counts().files_read, 120);
     assert_eq!(ids(&listed(&store, false)), written);
 
     // Nothing changed: no folder is listed, no file looked at.
     let quiet = delta(&store, || {
-        assert_eq!(ids(&listed(&store, false)).len(), 400)
+        assert_eq!(ids(&listed(&store, false)).len(), 120)
     });
     assert_eq!(quiet, IndexCounts::default());
 
@@ -231,7 +231,7 @@ fn a_list_reads_only_what_changed() {
 #[test]
 fn two_stores_writing_and_listing_at_once_both_succeed() {
     let home = tempfile::tempdir().unwrap();
-    for n in 0..200 {
+    for n in 0..50 {
         write_rollout(home.path(), 1_600_000_000 + n * 60, "mock", "/w", "old");
     }
     // Both open (and build the index) at the same time.
@@ -240,13 +240,13 @@ fn two_stores_writing_and_listing_at_once_both_succeed() {
         let second = scope.spawn(|| RolloutStore::open(home.path()).unwrap());
         (first.join().unwrap(), second.join().unwrap())
     });
-    assert_eq!(listed(&first, false).len(), 200);
-    assert_eq!(listed(&second, false).len(), 200);
+    assert_eq!(listed(&first, false).len(), 50);
+    assert_eq!(listed(&second, false).len(), 50);
 
     let created = std::thread::scope(|scope| {
         let writer = scope.spawn(|| {
             let mut created = HashSet::new();
-            for n in 0..40 {
+            for n in 0..20 {
                 let at = 1_700_000_000 + n * 60;
                 let (id, mut writer) = thread(&second, at, "mock", "/w", "busy");
                 writer.append(user_message("more")).unwrap();
@@ -256,7 +256,7 @@ fn two_stores_writing_and_listing_at_once_both_succeed() {
             }
             created
         });
-        for _ in 0..40 {
+        for _ in 0..20 {
             first
                 .list(&ListQuery {
                     limit: 50,
@@ -267,6 +267,6 @@ fn two_stores_writing_and_listing_at_once_both_succeed() {
         writer.join().unwrap()
     });
     let seen = ids(&listed(&first, false));
-    assert_eq!(seen.len(), 280);
+    assert_eq!(seen.len(), 90);
     assert!(created.is_subset(&seen));
 }
