@@ -197,11 +197,6 @@ impl ThreadManager {
         }
     }
 
-    /// The rollouts on disk.
-    pub fn store(&self) -> &RolloutStore {
-        &self.store
-    }
-
     fn threads(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, Arc<CodexThread>>> {
         codex_utils_lock::lock(&self.threads)
     }

@@ -174,6 +174,8 @@ pub(super) struct Harness {
     pub(super) cwd: tempfile::TempDir,
     pub(super) model: Arc<FakeModel>,
     pub(super) manager: ThreadManager,
+    /// The rollouts the manager writes, read back by the tests.
+    store: codex_rollout::RolloutStore,
 }
 
 fn harness() -> Harness {
@@ -200,9 +202,10 @@ pub(super) fn harness_with(config: &str, tools: Arc<dyn ToolRouter>) -> Harness 
         let client: Arc<dyn ModelClient> = factory_model.clone();
         Ok(client)
     };
+    let store = codex_rollout::RolloutStore::open(&home).unwrap();
     let manager = ThreadManager::new(ThreadManagerOptions {
         codex_home: home.clone(),
-        store: codex_rollout::RolloutStore::open(&home).unwrap(),
+        store: store.clone(),
         config,
         models: Arc::new(factory),
         tools,
@@ -216,6 +219,7 @@ pub(super) fn harness_with(config: &str, tools: Arc<dyn ToolRouter>) -> Harness 
         cwd,
         model,
         manager,
+        store,
     }
 }
 
@@ -773,7 +777,7 @@ async fn resume_after_a_crash_continues_the_history() {
         vec!["user: one", "assistant: one reply", "user: two"]
     );
     thread.flush().await;
-    let rollout = h.manager.store().read(id).unwrap();
+    let rollout = h.store.read(id).unwrap();
     assert_eq!(rollout.skipped, 1);
     assert_eq!(thread.rollout_path(), Some(path));
 
@@ -809,8 +813,8 @@ async fn fork_copies_the_history_into_a_new_thread() {
     assert_eq!(fork_history[..original_history.len()], original_history[..]);
     assert_eq!(fork_history.len(), original_history.len() + 3);
     fork.flush().await;
-    let copy = h.manager.store().read(fork.id()).unwrap();
-    let original = h.manager.store().read(thread.id()).unwrap();
+    let copy = h.store.read(fork.id()).unwrap();
+    let original = h.store.read(thread.id()).unwrap();
     assert_eq!(copy.lines.len(), original.lines.len() + 3);
     let mut loaded = h.manager.loaded();
     loaded.sort();
