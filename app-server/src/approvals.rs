@@ -19,6 +19,7 @@ use codex_protocol::ThreadId;
 use codex_protocol::approvals::ApplyPatchApprovalRequestEvent;
 use codex_protocol::approvals::ExecApprovalRequestEvent;
 use codex_protocol::protocol::ReviewDecision;
+use codex_utils_lock::lock;
 use serde::de::DeserializeOwned;
 
 use crate::connection::ClientReply;
@@ -27,7 +28,6 @@ use crate::state::ServerState;
 use crate::state::ThreadGate;
 use crate::wire::requests;
 use crate::wire::tools;
-use codex_utils_lock::lock;
 
 /// What the core asked.
 #[derive(Debug, Clone)]

@@ -15,6 +15,7 @@ use std::sync::atomic::Ordering;
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::RequestId;
 use codex_app_server_protocol::ServerRequestPayload;
+use codex_utils_lock::lock;
 use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -23,7 +24,6 @@ use crate::codec;
 use crate::outbound::Closed;
 use crate::outbound::Frame;
 use crate::outbound::OutboundQueue;
-use codex_utils_lock::lock;
 
 /// Identifies a connection for the life of the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

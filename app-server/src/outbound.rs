@@ -14,10 +14,9 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use codex_utils_lock::lock;
 use tokio::sync::Notify;
 use tokio::time::Instant;
-
-use codex_utils_lock::lock;
 
 /// Messages a connection may have queued before request handling waits for the writer.
 pub(crate) const OUTBOUND_CAPACITY: usize = 256;

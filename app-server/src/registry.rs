@@ -19,12 +19,12 @@ use std::sync::atomic::Ordering;
 
 use codex_app_server_protocol::ServerNotification;
 use codex_protocol::ThreadId;
+use codex_utils_lock::lock;
 
 use crate::codec;
 use crate::connection::Connection;
 use crate::connection::ConnectionId;
 use crate::outbound::Frame;
-use codex_utils_lock::lock;
 
 #[derive(Debug, Default)]
 pub(crate) struct Registry {

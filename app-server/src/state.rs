@@ -25,6 +25,7 @@ use codex_tools::CodexTools;
 use codex_tools::ToolsConfig;
 use codex_utils_absolute_path::AbsolutePathBuf;
 use codex_utils_elapsed::format_duration;
+use codex_utils_lock::lock;
 use tokio::sync::OnceCell;
 use tokio::sync::OwnedMutexGuard;
 
@@ -33,7 +34,6 @@ use crate::connection::ConnectionId;
 use crate::error;
 use crate::registry::Registry;
 use crate::user_agent::Platform;
-use codex_utils_lock::lock;
 
 #[derive(Debug)]
 pub(crate) struct ServerState {

@@ -1,7 +1,6 @@
 //! The mock server: an axum app on a loopback port that records every request and answers
 //! model requests from a script.
 
-use codex_utils_lock::lock;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::IntoFuture as _;
@@ -20,6 +19,7 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::Response;
+use codex_utils_lock::lock;
 use serde_json::Value;
 use serde_json::json;
 use tokio::net::TcpListener;

@@ -6,7 +6,6 @@
 //! stopping it kills everything it started. A [`KillGuard`] does that when the call that owns
 //! the process is dropped, which is how an interrupted turn stops its commands.
 
-use codex_utils_lock::lock;
 use std::ffi::OsString;
 use std::path::Path;
 use std::path::PathBuf;
@@ -25,6 +24,7 @@ use codex_protocol::protocol::ExecCommandSource;
 use codex_protocol::protocol::ExecOutputStream;
 use codex_protocol::protocol::SandboxPolicy;
 use codex_utils_absolute_path::AbsolutePathBuf;
+use codex_utils_lock::lock;
 use tokio::io::AsyncRead;
 use tokio::io::AsyncReadExt;
 use tokio::io::AsyncWrite;
