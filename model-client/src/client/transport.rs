@@ -37,6 +37,7 @@ impl Transport {
         provider: ModelProviderInfo,
         auth: RequestAuth,
     ) -> Result<Self, reqwest::Error> {
+        codex_utils_rustls_provider::ensure_rustls_crypto_provider();
         let mut builder = reqwest::Client::builder();
         if !provider.base_url.starts_with("https://") {
             // A plaintext provider is a local server: a fresh connection per request costs next

@@ -75,6 +75,7 @@ pub async fn probe(base_url: &str) -> Result<(), ProbeError> {
         url: url.clone(),
         source,
     };
+    codex_utils_rustls_provider::ensure_rustls_crypto_provider();
     let client = reqwest::Client::builder()
         .timeout(PROBE_TIMEOUT)
         .build()
