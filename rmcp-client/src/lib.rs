@@ -1,4 +1,7 @@
 //! The agent's MCP client, on rmcp: the user's `[mcp_servers]` started per thread, their tools
 //! offered to the model, their resources read, and OAuth logins for streamable HTTP servers.
 
+pub mod client;
+#[cfg(test)]
+mod fake_server;
 pub mod launch;
