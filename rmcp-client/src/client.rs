@@ -115,8 +115,8 @@ pub struct ConnectOptions {
 pub struct McpClient {
     service: RunningService<RoleClient, CodexClientHandler>,
     tool_timeout: Duration,
-    // Kept for their Drop: the group is killed, and tokio reaps the launcher.
-    _process: Option<(Child, ProcessGroup)>,
+    // Kept for their Drop too: the group is killed, and tokio reaps the launcher.
+    process: Option<(Child, ProcessGroup)>,
 }
 
 impl McpClient {
@@ -157,7 +157,7 @@ impl McpClient {
                 Ok(Self {
                     service,
                     tool_timeout: config.tool_timeout,
-                    _process: Some((child, group)),
+                    process: Some((child, group)),
                 })
             }
             McpServerTransportConfig::StreamableHttp {
@@ -187,7 +187,7 @@ impl McpClient {
                 Ok(Self {
                     service,
                     tool_timeout: config.tool_timeout,
-                    _process: None,
+                    process: None,
                 })
             }
         }
@@ -214,30 +214,22 @@ impl McpClient {
         Ok(Self {
             service,
             tool_timeout: config.tool_timeout,
-            _process: None,
+            process: None,
         })
     }
 
     /// Every tool, following `nextCursor`, within `timeout`.
     pub async fn list_all_tools(&self, timeout: Duration) -> anyhow::Result<Vec<Tool>> {
         let peer = self.service.peer();
-        let all = async {
-            let mut tools = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let page = peer.list_tools(page_params(cursor.clone())).await?;
-                for tool in page.tools {
-                    tools.push(convert(&tool)?);
-                }
-                match page.next_cursor {
-                    Some(next) if cursor.as_ref() == Some(&next) => {
-                        return Err(anyhow!("tools/list returned duplicate cursor"));
-                    }
-                    Some(next) => cursor = Some(next),
-                    None => return Ok(tools),
-                }
-            }
-        };
+        let all = all_pages("tools/list", |cursor| async move {
+            let page = peer.list_tools(page_params(cursor)).await?;
+            let tools = page
+                .tools
+                .iter()
+                .map(convert)
+                .collect::<anyhow::Result<_>>()?;
+            Ok((tools, page.next_cursor))
+        });
         with_timeout("tools/list", timeout, all).await
     }
 
@@ -275,6 +267,19 @@ impl McpClient {
             .map(convert)
             .collect::<anyhow::Result<_>>()?;
         Ok((templates, page.next_cursor))
+    }
+
+    /// Every resource, following `nextCursor`.
+    pub async fn list_all_resources(&self) -> anyhow::Result<Vec<Resource>> {
+        all_pages("resources/list", |cursor| self.list_resources(cursor)).await
+    }
+
+    /// Every resource template, following `nextCursor`.
+    pub async fn list_all_resource_templates(&self) -> anyhow::Result<Vec<ResourceTemplate>> {
+        all_pages("resources/templates/list", |cursor| {
+            self.list_resource_templates(cursor)
+        })
+        .await
     }
 
     /// Reads a resource: `{"contents": [...]}` as the server sent them.
@@ -323,6 +328,35 @@ impl McpClient {
     /// Whether the connection has ended (the server exited or closed it).
     pub fn is_closed(&self) -> bool {
         self.service.is_transport_closed()
+    }
+
+    /// Ends the connection now, killing a stdio server's process group.
+    pub fn kill(&self) {
+        self.service.cancellation_token().cancel();
+        if let Some((_, group)) = &self.process {
+            group.kill();
+        }
+    }
+}
+
+/// Collects every page of a paged list, refusing a server that repeats a cursor.
+async fn all_pages<T, F, Fut>(label: &str, mut page: F) -> anyhow::Result<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = anyhow::Result<(Vec<T>, Option<String>)>>,
+{
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let (mut more, next) = page(cursor.clone()).await?;
+        items.append(&mut more);
+        match next {
+            Some(next) if cursor.as_ref() == Some(&next) => {
+                return Err(anyhow!("{label} returned duplicate cursor"));
+            }
+            Some(next) => cursor = Some(next),
+            None => return Ok(items),
+        }
     }
 }
 

@@ -26,6 +26,8 @@ use crate::client::McpClient;
 pub(crate) struct Script {
     pub tool_pages: Vec<Vec<&'static str>>,
     pub resource_pages: Vec<Vec<&'static str>>,
+    /// Never answer `initialize`.
+    pub hang: bool,
 }
 
 impl Default for Script {
@@ -33,6 +35,7 @@ impl Default for Script {
         Self {
             tool_pages: vec![vec!["echo", "fail"], vec!["sleep", "elicit"]],
             resource_pages: vec![vec!["file:///a"], vec!["file:///b"]],
+            hang: false,
         }
     }
 }
@@ -117,6 +120,7 @@ async fn serve(stream: DuplexStream, script: Script, received: Received) {
         };
         let params = message["params"].clone();
         let answer = match method.as_str() {
+            "initialize" if script.hang => continue,
             "initialize" => Ok(json!({
                 "protocolVersion": "2025-06-18",
                 "capabilities": {"tools": {}, "resources": {}},
@@ -216,4 +220,78 @@ async fn write(writer: &tokio::sync::Mutex<WriteHalf<DuplexStream>>, message: &V
     let mut line = message.to_string();
     line.push('\n');
     let _ = writer.lock().await.write_all(line.as_bytes()).await;
+}
+
+/// A connector that serves each named server from its script, counting connections; a name
+/// without a script fails as a missing program does.
+pub(crate) fn connector(
+    scripts: Vec<(&'static str, Script)>,
+) -> (
+    crate::manager::Connector,
+    Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    let connector: crate::manager::Connector = Arc::new(move |name, config, options| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let script = scripts
+            .iter()
+            .find(|(scripted, _)| *scripted == name)
+            .map(|(_, script)| script.clone());
+        Box::pin(async move {
+            let Some(script) = script else {
+                return Err(std::io::Error::from_raw_os_error(nix::libc::ENOENT).into());
+            };
+            let ((reader, writer), _) = start(script);
+            McpClient::connect_io(&name, reader, writer, &config, options.elicitation).await
+        })
+    });
+    (connector, count)
+}
+
+/// Collects a manager's events.
+#[derive(Default)]
+pub(crate) struct Events {
+    events: Mutex<Vec<codex_protocol::protocol::EventMsg>>,
+    notify: Notify,
+}
+
+impl Events {
+    pub fn all(&self) -> Vec<codex_protocol::protocol::EventMsg> {
+        self.events.lock().unwrap().clone()
+    }
+
+    /// Waits for an event `matches` accepts.
+    pub async fn wait_for(
+        &self,
+        matches: impl Fn(&codex_protocol::protocol::EventMsg) -> bool,
+    ) -> codex_protocol::protocol::EventMsg {
+        loop {
+            let notified = self.notify.notified();
+            if let Some(found) = self.all().into_iter().find(|event| matches(event)) {
+                return found;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl crate::manager::McpEventSink for Events {
+    fn emit(&self, msg: codex_protocol::protocol::EventMsg) -> futures::future::BoxFuture<'_, ()> {
+        self.events.lock().unwrap().push(msg);
+        self.notify.notify_waiters();
+        Box::pin(async {})
+    }
+}
+
+/// A stdio server's config (the fake connector ignores the command), edited by `edit`.
+pub(crate) fn config(
+    edit: impl FnOnce(&mut codex_config::McpServerToml),
+) -> Result<codex_config::McpServerConfig, String> {
+    let mut toml = codex_config::McpServerToml {
+        command: Some("fake".to_owned()),
+        ..codex_config::McpServerToml::default()
+    };
+    edit(&mut toml);
+    codex_config::McpServerConfig::from_toml(&toml)
 }
