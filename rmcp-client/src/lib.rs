@@ -16,8 +16,14 @@ pub mod naming;
 pub mod pool;
 
 pub use client::BearerSource;
+pub use client::ConnectOptions;
 pub use client::ElicitationAction;
+pub use client::ElicitationHandler;
+pub use client::ElicitationRequest;
 pub use client::ElicitationResponse;
+pub use client::McpClient;
+pub use codex_config::McpServerConfig;
+pub use codex_config::McpServerTransportConfig;
 pub use manager::McpConnectionManager;
 pub use manager::McpEventSink;
 pub use manager::McpStartOptions;
