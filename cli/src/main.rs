@@ -6,6 +6,7 @@
 mod app_server;
 mod listen;
 mod logging;
+mod mcp_launch;
 mod sandbox;
 
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ use clap::Parser;
 use clap::Subcommand;
 
 use crate::app_server::AppServerCommand;
+use crate::mcp_launch::McpLaunchCommand;
 use crate::sandbox::SandboxCommand;
 
 /// Codex, driven from the command line.
@@ -40,6 +42,10 @@ enum Command {
 
     /// Run a command inside the sandbox the agent's tools use, to see what it allows.
     Sandbox(SandboxCommand),
+
+    /// Run an MCP server so that it dies with the codex process that started it (internal).
+    #[command(hide = true)]
+    McpLaunch(McpLaunchCommand),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +53,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::AppServer(command) => app_server::run(command),
         Command::Sandbox(command) => sandbox::run(command),
+        Command::McpLaunch(command) => return mcp_launch::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -44,6 +44,9 @@ pub struct ConfigToml {
     pub shell_environment_policy: Option<ShellEnvironmentPolicyToml>,
     #[serde(default)]
     pub mcp_servers: BTreeMap<String, McpServerToml>,
+    pub mcp_oauth_credentials_store: Option<OAuthCredentialsStoreMode>,
+    /// Port of the OAuth callback server; an ephemeral port when unset.
+    pub mcp_oauth_callback_port: Option<u16>,
     #[serde(default)]
     pub features: BTreeMap<String, bool>,
     pub profile: Option<String>,
@@ -148,8 +151,12 @@ pub enum ShellEnvironmentInherit {
     None,
 }
 
-/// One MCP server: a command to start (stdio) or a URL to call (streamable HTTP).
+/// One MCP server: a command to start (stdio) or a URL to call (streamable HTTP), as written.
+/// Deserialising checks it the way the reference does (see [`crate::mcp`]), so a file with a
+/// broken entry is refused with the reference's text; [`crate::McpServerConfig::from_toml`]
+/// gives the checked form with defaults. Unknown keys are ignored, as the reference does.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct McpServerToml {
     pub command: Option<String>,
     pub args: Option<Vec<String>>,
@@ -159,15 +166,40 @@ pub struct McpServerToml {
     /// server, not against the config file.
     pub cwd: Option<String>,
     pub url: Option<String>,
+    /// Never allowed; read only to refuse it with the reference's error.
+    pub bearer_token: Option<String>,
     pub bearer_token_env_var: Option<String>,
     pub http_headers: Option<BTreeMap<String, String>>,
     pub env_http_headers: Option<BTreeMap<String, String>>,
     pub enabled: Option<bool>,
     pub startup_timeout_sec: Option<f64>,
     pub startup_timeout_ms: Option<u64>,
+    #[serde(default, deserialize_with = "crate::mcp::deserialize_seconds")]
     pub tool_timeout_sec: Option<f64>,
     pub enabled_tools: Option<Vec<String>>,
     pub disabled_tools: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+}
+
+impl<'de> Deserialize<'de> for McpServerToml {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let toml = McpServerToml::deserialize(deserializer)?;
+        crate::McpServerConfig::from_toml(&toml).map_err(serde::de::Error::custom)?;
+        Ok(toml)
+    }
+}
+
+/// Where MCP OAuth tokens are kept (`mcp_oauth_credentials_store`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OAuthCredentialsStoreMode {
+    /// The keyring when it works, else the file.
+    #[default]
+    Auto,
+    /// `$CODEX_HOME/.credentials.json`.
+    File,
+    /// The system keyring.
+    Keyring,
 }
 
 /// Trust in a project folder: only a trusted project's `.codex/config.toml` is loaded.
