@@ -15,6 +15,7 @@ use codex_protocol::protocol::ReviewDecision;
 use codex_protocol::protocol::SandboxPolicy;
 use codex_tools::CodexTools;
 use codex_tools::EventSink;
+use codex_tools::NoMcpServers;
 use codex_tools::ThreadToolState;
 use codex_tools::ToolCall;
 use codex_tools::ToolContext;
@@ -52,6 +53,8 @@ fn context(
         collaboration_mode: ModeKind::Default,
         dynamic_tools: Vec::new(),
         family: ModelFamily::find("gpt-5.1-codex"),
+        mcp: Arc::new(NoMcpServers),
+        mcp_tools: Arc::from([]),
         events: Arc::new(ChannelSink(events)),
         state: Arc::new(ThreadToolState::default()),
     };
