@@ -402,27 +402,50 @@ fn server_tools_follow_the_built_in_ones_by_name_and_precede_the_client_tools() 
     );
 }
 
-#[tokio::test]
-async fn a_call_goes_to_its_server_between_begin_and_end_events() {
+/// One call dispatched with the fake servers: what they were asked, the output the model
+/// reads, and the events.
+struct Run {
+    calls: Vec<(String, String, Option<Value>)>,
+    text: String,
+    success: Option<bool>,
+    events: Vec<(String, EventMsg)>,
+}
+
+async fn run(name: &str, arguments: &str) -> Run {
     let servers = Arc::new(FakeServers::default());
     let (context, mut events, _cwd) = mcp_context(&servers);
     let item = CodexTools::default()
-        .dispatch(raw_call("mcp__docs__echo", r#"{"text":"ping"}"#), &context)
+        .dispatch(raw_call(name, arguments), &context)
         .await;
     let (text, success) = text_output(item);
+    let calls = servers.calls.lock().unwrap().clone();
+    Run {
+        calls,
+        text,
+        success,
+        events: drain(&mut events),
+    }
+}
+
+fn json_text(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[tokio::test]
+async fn a_call_goes_to_its_server_between_begin_and_end_events() {
+    let run = run("mcp__docs__echo", r#"{"text":"ping"}"#).await;
     assert_eq!(
-        serde_json::from_str::<Value>(&text).unwrap(),
-        json!([{"type": "text", "text": "echo: ping"}])
+        (json_text(&run.text), run.success),
+        (json!([{"type": "text", "text": "echo: ping"}]), Some(true))
     );
-    assert_eq!(success, Some(true));
     let arguments = Some(json!({"text": "ping"}));
     assert_eq!(
-        *servers.calls.lock().unwrap(),
+        run.calls,
         [("docs".to_owned(), "echo".to_owned(), arguments.clone())]
     );
     let invocation = invocation("docs", "echo", arguments);
     assert_eq!(
-        begin_end(drain(&mut events)),
+        begin_end(run.events),
         (
             begin(invocation.clone()),
             end(invocation, Ok(text_result("echo: ping")))
@@ -432,77 +455,53 @@ async fn a_call_goes_to_its_server_between_begin_and_end_events() {
 
 #[tokio::test]
 async fn the_tool_is_called_by_the_name_its_server_gave_it() {
-    let servers = Arc::new(FakeServers::default());
-    let (context, mut events, _cwd) = mcp_context(&servers);
     // No arguments at all: the server gets none, and the events show null.
-    let item = CodexTools::default()
-        .dispatch(raw_call("mcp__docs__has_dot", " "), &context)
-        .await;
+    let run = run("mcp__docs__has_dot", " ").await;
     assert_eq!(
-        text_output(item),
-        (
-            r#"err: "tool call error: no tool has.dot""#.to_owned(),
-            Some(false)
-        )
+        (run.text.as_str(), run.success),
+        (r#"err: "tool call error: no tool has.dot""#, Some(false))
     );
-    assert_eq!(
-        *servers.calls.lock().unwrap(),
-        [("docs".to_owned(), "has.dot".to_owned(), None)]
-    );
-    let (begin, _) = begin_end(drain(&mut events));
+    assert_eq!(run.calls, [("docs".to_owned(), "has.dot".to_owned(), None)]);
+    let (begin, _) = begin_end(run.events);
     assert_eq!(begin.invocation, invocation("docs", "has.dot", None));
 }
 
 #[tokio::test]
 async fn a_failed_call_is_reported_to_the_client_and_the_model() {
-    let servers = Arc::new(FakeServers::default());
-    let (context, mut events, _cwd) = mcp_context(&servers);
-    let item = CodexTools::default()
-        .dispatch(raw_call("mcp__docs__fail", "{}"), &context)
-        .await;
+    let run = run("mcp__docs__fail", "{}").await;
     let message = "tool call error: tool call failed for `docs/fail`\n\nCaused by:\n    tools/call failed: Mcp error: -32000: kaboom";
     assert_eq!(
-        text_output(item),
+        (run.text, run.success),
         (format!("err: {message:?}"), Some(false))
     );
     let invocation = invocation("docs", "fail", Some(json!({})));
     assert_eq!(
-        begin_end(drain(&mut events)).1,
+        begin_end(run.events).1,
         end(invocation, Err(message.to_owned()))
     );
 }
 
 #[tokio::test]
 async fn a_result_marked_as_an_error_fails_the_output() {
-    let servers = Arc::new(FakeServers::default());
-    let (context, _events, _cwd) = mcp_context(&servers);
-    let item = CodexTools::default()
-        .dispatch(raw_call("mcp__docs__refuse", "{}"), &context)
-        .await;
-    let (text, success) = text_output(item);
+    let run = run("mcp__docs__refuse", "{}").await;
     assert_eq!(
-        serde_json::from_str::<Value>(&text).unwrap(),
-        json!([{"type": "text", "text": "it broke"}])
+        (json_text(&run.text), run.success),
+        (json!([{"type": "text", "text": "it broke"}]), Some(false))
     );
-    assert_eq!(success, Some(false));
 }
 
 #[tokio::test]
 async fn arguments_that_are_not_an_object_never_reach_the_server() {
-    let servers = Arc::new(FakeServers::default());
-    let (context, mut events, _cwd) = mcp_context(&servers);
-    let item = CodexTools::default()
-        .dispatch(raw_call("mcp__docs__echo", "[1, 2]"), &context)
-        .await;
+    let run = run("mcp__docs__echo", "[1, 2]").await;
     let message = "tool call error: tool call failed for `docs/echo`\n\nCaused by:\n    MCP tool arguments must be a JSON object, got [1,2]";
     assert_eq!(
-        text_output(item),
+        (run.text, run.success),
         (format!("err: {message:?}"), Some(false))
     );
-    assert!(servers.calls.lock().unwrap().is_empty());
+    assert_eq!(run.calls, []);
     let invocation = invocation("docs", "echo", Some(json!([1, 2])));
     assert_eq!(
-        begin_end(drain(&mut events)),
+        begin_end(run.events),
         (
             begin(invocation.clone()),
             end(invocation, Err(message.to_owned()))
@@ -512,53 +511,37 @@ async fn arguments_that_are_not_an_object_never_reach_the_server() {
 
 #[tokio::test]
 async fn arguments_that_are_not_json_are_answered_without_events() {
-    let servers = Arc::new(FakeServers::default());
-    let (context, mut events, _cwd) = mcp_context(&servers);
-    let item = CodexTools::default()
-        .dispatch(raw_call("mcp__docs__echo", "{bad"), &context)
-        .await;
+    let run = run("mcp__docs__echo", "{bad").await;
     assert_eq!(
-        text_output(item),
-        (
-            "err: key must be a string at line 1 column 2".to_owned(),
-            Some(false)
-        )
+        (run.text.as_str(), run.success),
+        ("err: key must be a string at line 1 column 2", Some(false))
     );
-    assert!(servers.calls.lock().unwrap().is_empty());
-    assert_eq!(drain(&mut events), []);
+    assert_eq!(run.calls, []);
+    assert_eq!(run.events, []);
 }
 
 #[tokio::test]
 async fn a_long_result_is_cut_like_any_tool_output() {
-    let servers = Arc::new(FakeServers::default());
-    let (context, _events, _cwd) = mcp_context(&servers);
-    let item = CodexTools::default()
-        .dispatch(raw_call("mcp__docs__big", "{}"), &context)
-        .await;
-    let (text, success) = text_output(item);
+    let run = run("mcp__docs__big", "{}").await;
     // As the reference cut the same result for gpt-5.1-codex: 48,000 bytes kept.
     assert!(
-        text.contains("…18007 tokens truncated…"),
+        run.text.contains("…18007 tokens truncated…"),
         "{}",
-        &text[..200]
+        &run.text[..200]
     );
-    assert_eq!(text.chars().count(), 48_024);
-    assert_eq!(success, Some(true));
+    assert_eq!(run.text.chars().count(), 48_024);
+    assert_eq!(run.success, Some(true));
 }
 
 #[tokio::test]
 async fn a_name_not_offered_this_turn_is_not_an_mcp_call() {
-    let servers = Arc::new(FakeServers::default());
-    let (context, mut events, _cwd) = mcp_context(&servers);
-    let item = CodexTools::default()
-        .dispatch(raw_call("mcp__nope__x", "{}"), &context)
-        .await;
+    let run = run("mcp__nope__x", "{}").await;
     assert_eq!(
-        text_output(item),
-        ("unsupported call: mcp__nope__x".to_owned(), Some(false))
+        (run.text.as_str(), run.success),
+        ("unsupported call: mcp__nope__x", Some(false))
     );
-    assert!(servers.calls.lock().unwrap().is_empty());
-    assert_eq!(drain(&mut events), []);
+    assert_eq!(run.calls, []);
+    assert_eq!(run.events, []);
 }
 
 #[tokio::test]
@@ -587,13 +570,12 @@ async fn resource_call(
     name: &str,
     arguments: &str,
 ) -> (String, Option<bool>, Option<McpToolCallEndEvent>) {
-    let servers = Arc::new(FakeServers::default());
-    let (context, mut events, _cwd) = mcp_context(&servers);
-    let item = CodexTools::default()
-        .dispatch(raw_call(name, arguments), &context)
-        .await;
-    let (text, success) = text_output(item);
-    let events = drain(&mut events);
+    let Run {
+        text,
+        success,
+        events,
+        ..
+    } = run(name, arguments).await;
     if events.is_empty() {
         return (text, success, None);
     }
