@@ -7,6 +7,7 @@ use codex_protocol::models::ResponseItem;
 use futures::future::BoxFuture;
 
 use crate::context::ToolContext;
+use crate::mcp::McpTool;
 use crate::model_family::ModelFamily;
 
 /// A tool call the model made.
@@ -102,6 +103,8 @@ pub struct ToolOffer<'a> {
     pub unified_exec: bool,
     /// The tools the client declared for the thread; it runs them.
     pub dynamic_tools: &'a [DynamicToolSpec],
+    /// The tools of the thread's MCP servers for this turn.
+    pub mcp_tools: &'a [McpTool],
 }
 
 /// The tools of a thread.

@@ -12,6 +12,8 @@ use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::SandboxPolicy;
 
 use crate::events::EventSink;
+use crate::mcp::McpServers;
+use crate::mcp::McpTool;
 use crate::model_family::ModelFamily;
 use crate::state::ThreadToolState;
 
@@ -29,6 +31,10 @@ pub struct ToolContext {
     pub dynamic_tools: Vec<DynamicToolSpec>,
     /// The turn's model family: how long outputs are cut, how command output is framed.
     pub family: ModelFamily,
+    /// The thread's MCP servers.
+    pub mcp: Arc<dyn McpServers>,
+    /// The servers' tools offered in this turn: a call names one by its qualified name.
+    pub mcp_tools: Arc<[McpTool]>,
     /// Where the turn's events go.
     pub events: Arc<dyn EventSink>,
     pub state: Arc<ThreadToolState>,

@@ -4,8 +4,9 @@
 //!
 //! [`CodexTools`] is the real router: commands (`exec_command`/`write_stdin`, or `shell_command`
 //! /`shell`), `apply_patch`, `update_plan` and the rest, offered per model family
-//! ([`model_family::ModelFamily`]). [`NoTools`] offers none and answers any call with an error
-//! output, so a model that calls a tool anyway learns that it cannot and can still answer.
+//! ([`model_family::ModelFamily`]), and the tools of the thread's MCP servers
+//! ([`McpServers`]). [`NoTools`] offers none and answers any call with an error output, so a
+//! model that calls a tool anyway learns that it cannot and can still answer.
 //!
 //! A thread's tools keep state across calls and turns ([`ThreadToolState`]): pending approvals,
 //! what the user approved for the session, the processes that outlive a call, and the baseline
@@ -21,6 +22,7 @@ mod events;
 mod exec;
 mod framing;
 mod image;
+mod mcp;
 pub mod model_family;
 mod one_off;
 mod pending;
@@ -43,6 +45,11 @@ pub use client::DynamicTool;
 pub use context::ToolContext;
 pub use events::EventSink;
 pub use image::image_data_url;
+pub use mcp::McpServers;
+pub use mcp::McpTool;
+pub use mcp::NoMcpServers;
+pub use mcp::Page;
+pub use mcp::ResourceContents;
 pub use one_off::DEFAULT_ONE_OFF_TIMEOUT;
 pub use one_off::OneOffCommand;
 pub use one_off::OneOffError;

@@ -19,6 +19,9 @@ use crate::call::ToolPayload;
 use crate::call::ToolRouter;
 use crate::client;
 use crate::context::ToolContext;
+use crate::mcp;
+use crate::mcp::McpTool;
+use crate::mcp::ResourceTool;
 use crate::model_family::ApplyPatchKind;
 use crate::model_family::ModelFamily;
 use crate::plan;
@@ -199,14 +202,17 @@ impl CodexTools {
             ("request_user_input", ToolPayload::Function { arguments }) => {
                 client::request_user_input(context, &call.call_id, arguments).await
             }
-            ("list_mcp_resources", ToolPayload::Function { .. }) => {
-                (r#"{"resources":[]}"#.to_owned(), true)
+            ("list_mcp_resources", ToolPayload::Function { arguments }) => {
+                let tool = ResourceTool::ListResources;
+                mcp::resource_tool(context, &call.call_id, tool, arguments).await
             }
-            ("list_mcp_resource_templates", ToolPayload::Function { .. }) => {
-                (r#"{"resourceTemplates":[]}"#.to_owned(), true)
+            ("list_mcp_resource_templates", ToolPayload::Function { arguments }) => {
+                let tool = ResourceTool::ListTemplates;
+                mcp::resource_tool(context, &call.call_id, tool, arguments).await
             }
-            ("read_mcp_resource", ToolPayload::Function { .. }) => {
-                ("no MCP servers are configured".to_owned(), false)
+            ("read_mcp_resource", ToolPayload::Function { arguments }) => {
+                let tool = ResourceTool::Read;
+                mcp::resource_tool(context, &call.call_id, tool, arguments).await
             }
             ("view_image", ToolPayload::Function { arguments }) => {
                 view_image(context, &call.call_id, arguments).await
@@ -224,6 +230,11 @@ impl ToolRouter for CodexTools {
 
     fn specs_for(&self, family: &ModelFamily, offer: ToolOffer<'_>) -> Vec<serde_json::Value> {
         let mut specs = spec::specs(family, offer.unified_exec);
+        // The servers' tools follow the built-in ones, by name so that the prompt stays
+        // cacheable; the client's come last.
+        let mut mcp_tools: Vec<&McpTool> = offer.mcp_tools.iter().collect();
+        mcp_tools.sort_by(|a, b| a.qualified_name.cmp(&b.qualified_name));
+        specs.extend(mcp_tools.into_iter().filter_map(mcp::tool_spec));
         specs.extend(offer.dynamic_tools.iter().map(client::dynamic_tool_spec));
         specs
     }
@@ -234,6 +245,16 @@ impl ToolRouter for CodexTools {
         context: &'a ToolContext,
     ) -> BoxFuture<'a, ResponseItem> {
         Box::pin(async move {
+            let policy = truncate::for_output(context.family.truncation);
+            if let ToolPayload::Function { arguments } = &call.payload
+                && let Some(tool) = context
+                    .mcp_tools
+                    .iter()
+                    .find(|tool| tool.qualified_name == call.name)
+            {
+                let (body, success) = mcp::call(context, &call.call_id, tool, arguments).await;
+                return call.output_body(truncate::truncate_body(body, policy), success);
+            }
             if let ToolPayload::Function { arguments } = &call.payload
                 && context
                     .dynamic_tools
@@ -242,15 +263,11 @@ impl ToolRouter for CodexTools {
             {
                 let (body, success) =
                     client::call_dynamic(context, &call.call_id, &call.name, arguments).await;
-                let body =
-                    truncate::truncate_body(body, truncate::for_output(context.family.truncation));
-                return call.output_body(body, success);
+                return call.output_body(truncate::truncate_body(body, policy), success);
             }
             let (text, success) = self.run(&call, context).await;
             // The whole output is cut once more, to 1.2 times the model's policy.
-            let text =
-                truncate::truncate_text(&text, truncate::for_output(context.family.truncation));
-            call.output(text, success)
+            call.output(truncate::truncate_text(&text, policy), success)
         })
     }
 }

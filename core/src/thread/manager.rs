@@ -421,6 +421,7 @@ impl ThreadManager {
         let offer = ToolOffer {
             unified_exec: settings.unified_exec,
             dynamic_tools: &settings.dynamic_tools,
+            mcp_tools: &[],
         };
         let builtin: Vec<String> = self
             .tools

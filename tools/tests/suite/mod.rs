@@ -1,1 +1,3 @@
+mod mcp;
 mod sink;
+mod support;

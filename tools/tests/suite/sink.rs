@@ -1,72 +1,22 @@
 //! The tools without a thread: calls dispatched straight to `CodexTools`, their events caught by
 //! a test `EventSink`, their waiting requests answered through `ThreadToolState`.
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use codex_protocol::ThreadId;
-use codex_protocol::config_types::ModeKind;
 use codex_protocol::models::FunctionCallOutputBody;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::ReviewDecision;
-use codex_protocol::protocol::SandboxPolicy;
 use codex_tools::CodexTools;
-use codex_tools::EventSink;
-use codex_tools::ThreadToolState;
-use codex_tools::ToolCall;
-use codex_tools::ToolContext;
-use codex_tools::ToolPayload;
 use codex_tools::ToolRouter;
 use codex_tools::ToolsConfig;
-use codex_tools::model_family::ModelFamily;
-use futures::future::BoxFuture;
 use pretty_assertions::assert_eq;
-use serde_json::Value;
 use serde_json::json;
-use tokio::sync::mpsc;
 
-/// Passes every event on, with the turn id it was sent for.
-struct ChannelSink(mpsc::UnboundedSender<(String, EventMsg)>);
-
-impl EventSink for ChannelSink {
-    fn emit<'a>(&'a self, turn_id: &'a str, msg: EventMsg) -> BoxFuture<'a, ()> {
-        self.0.send((turn_id.to_owned(), msg)).unwrap();
-        Box::pin(async {})
-    }
-}
-
-fn context(
-    cwd: &Path,
-    approval_policy: AskForApproval,
-) -> (ToolContext, mpsc::UnboundedReceiver<(String, EventMsg)>) {
-    let (events, received) = mpsc::unbounded_channel();
-    let context = ToolContext {
-        thread_id: ThreadId::new(),
-        turn_id: "turn-1".to_owned(),
-        cwd: cwd.to_path_buf(),
-        approval_policy,
-        sandbox_policy: SandboxPolicy::DangerFullAccess,
-        collaboration_mode: ModeKind::Default,
-        dynamic_tools: Vec::new(),
-        family: ModelFamily::find("gpt-5.1-codex"),
-        events: Arc::new(ChannelSink(events)),
-        state: Arc::new(ThreadToolState::default()),
-    };
-    (context, received)
-}
-
-fn call(name: &str, arguments: Value) -> ToolCall {
-    ToolCall {
-        call_id: "call-1".to_owned(),
-        name: name.to_owned(),
-        payload: ToolPayload::Function {
-            arguments: arguments.to_string(),
-        },
-    }
-}
+use super::support::call;
+use super::support::context;
+use super::support::drain;
 
 /// The text and success flag of a function call's output.
 fn output(item: ResponseItem) -> (String, Option<bool>) {
@@ -80,14 +30,6 @@ fn output(item: ResponseItem) -> (String, Option<bool>) {
         }
         other => panic!("not a function call output: {other:?}"),
     }
-}
-
-fn drain(received: &mut mpsc::UnboundedReceiver<(String, EventMsg)>) -> Vec<(String, EventMsg)> {
-    let mut events = Vec::new();
-    while let Ok(event) = received.try_recv() {
-        events.push(event);
-    }
-    events
 }
 
 #[tokio::test]
