@@ -10,6 +10,7 @@ use anyhow::Context;
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_config::ConfigService;
 use codex_config::ConfigToml;
+use codex_core::McpRuntime;
 use codex_core::thread::ModelClientFactory;
 use codex_core::thread::ThreadManager;
 use codex_core::thread::ThreadManagerOptions;
@@ -20,6 +21,7 @@ use codex_model_client::model::ModelClient;
 use codex_model_client::provider::resolve_provider;
 use codex_protocol::ThreadId;
 use codex_protocol::protocol::SessionSource;
+use codex_rmcp_client::McpServerPool;
 use codex_rollout::RolloutStore;
 use codex_tools::CodexTools;
 use codex_tools::ToolsConfig;
@@ -102,6 +104,8 @@ pub(crate) struct ThreadsState {
     manager: OnceCell<Arc<ThreadManager>>,
     /// The gate of each loaded thread, by id.
     gates: Mutex<HashMap<ThreadId, Arc<ThreadGate>>>,
+    /// What the threads' MCP servers share, the pool `mcpServerStatus/list` reuses among it.
+    mcp: McpRuntime,
 }
 
 impl std::fmt::Debug for ThreadsState {
@@ -159,7 +163,18 @@ impl ThreadsState {
             store,
             manager: OnceCell::new(),
             gates: Mutex::new(HashMap::new()),
+            mcp: McpRuntime {
+                codex_exe: sandbox_launcher(),
+                pool: Some(McpServerPool::new()),
+                bearer: None,
+            },
         }
+    }
+
+    /// What the threads' MCP servers share; `mcpServerStatus/list` starts its own connections
+    /// with it too.
+    pub(crate) fn mcp(&self) -> &McpRuntime {
+        &self.mcp
     }
 
     /// Opens the rollout store of `codex_home` (on the blocking pool: opening repairs the
@@ -190,6 +205,7 @@ impl ThreadsState {
                     originator: ORIGINATOR.to_owned(),
                     cli_version: env!("CARGO_PKG_VERSION").to_owned(),
                     source: SessionSource::Vscode,
+                    mcp: self.mcp.clone(),
                 };
                 async move {
                     // Building installs the bundled skills on disk.

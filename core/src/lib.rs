@@ -5,13 +5,18 @@
 //! events onto the wire.
 //!
 //! Entry point: [`thread::ThreadManager`] starts, resumes and forks [`thread::CodexThread`]s;
-//! each takes [`thread::Op`]s and reports [`thread::Event`]s.
+//! each takes [`thread::Op`]s and reports [`thread::Event`]s. Each thread starts its own MCP
+//! servers ([`McpRuntime`] is what they share).
 
 mod git_info;
 mod history;
 pub mod instructions;
+mod mcp;
 mod session;
 mod settings;
 pub mod skills;
 pub mod thread;
 mod turn;
+
+pub use mcp::McpRuntime;
+pub use mcp::McpServerSet;

@@ -26,6 +26,7 @@ mod command;
 mod config;
 mod fuzzy_file_search;
 mod loaded_thread;
+mod mcp;
 mod skills;
 mod stored_thread;
 mod v1;
@@ -124,6 +125,10 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
             v1::remove_listener(context, params).await;
         }
         ClientRequest::CommandExec { params, .. } => command::exec(context, params).await,
+        ClientRequest::McpServerStatusList { params, .. } => {
+            mcp::status_list(context, params).await
+        }
+        ClientRequest::McpServerRefresh { .. } => mcp::reload(context).await,
         ClientRequest::ExecOneOffCommand { params, .. } => {
             command::exec_one_off(context, params).await;
         }
@@ -146,8 +151,6 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::ModelList { .. }
         | ClientRequest::CollaborationModeList { .. }
         | ClientRequest::McpServerOauthLogin { .. }
-        | ClientRequest::McpServerRefresh { .. }
-        | ClientRequest::McpServerStatusList { .. }
         | ClientRequest::CancelLoginAccount { .. }
         | ClientRequest::FeedbackUpload { .. }
         | ClientRequest::GitDiffToRemote { .. }

@@ -21,6 +21,9 @@ use codex_tools::ToolRouter;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::mcp::McpRuntime;
+use crate::mcp::McpServerSet;
+use crate::mcp::ThreadMcp;
 use crate::settings::ThreadSettings;
 use output::ThreadOutput;
 
@@ -32,6 +35,8 @@ pub(crate) struct Session {
     pub(crate) tool_state: Arc<ThreadToolState>,
     /// The one way out for events and rollout lines; the tools emit through it too.
     pub(crate) output: Arc<ThreadOutput>,
+    /// The thread's MCP servers, started when it loaded.
+    pub(crate) mcp: Arc<ThreadMcp>,
     state: Mutex<State>,
 }
 
@@ -59,18 +64,28 @@ impl Session {
         tools: Arc<dyn ToolRouter>,
         settings: ThreadSettings,
         history: Vec<ResponseItem>,
+        mcp: (McpRuntime, McpServerSet),
     ) -> Session {
         // A resumed or forked thread counts on from the usage its rollout last reported.
         let token_info = output.recorded().iter().rev().find_map(|item| match item {
             RolloutItem::EventMsg(EventMsg::TokenCount(count)) => count.info.clone(),
             _ => None,
         });
+        let output = Arc::new(output);
+        let (mcp_runtime, mcp_servers) = mcp;
+        let mcp = ThreadMcp::start(
+            mcp_runtime,
+            settings.cwd.clone(),
+            mcp_servers,
+            output.clone(),
+        );
         Session {
             id,
             model,
             tools,
             tool_state: Arc::new(ThreadToolState::default()),
-            output: Arc::new(output),
+            output,
+            mcp: Arc::new(mcp),
             state: Mutex::new(State {
                 settings,
                 history,

@@ -164,6 +164,11 @@ impl CodexThread {
         answer.await.map_err(|_| ThreadError::Closed)?
     }
 
+    /// Replaces the thread's MCP servers with `servers` when its next turn starts.
+    pub fn queue_mcp_reload(&self, servers: crate::McpServerSet) {
+        self.session.mcp.queue_reload(servers);
+    }
+
     /// The thread's current settings.
     pub fn settings(&self) -> ThreadSettings {
         self.session.state().settings.clone()
@@ -301,6 +306,7 @@ async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String,
         }
         Op::Shutdown => {
             interrupt(session).await;
+            session.mcp.shutdown();
             session.flush().await;
             Ok(String::new())
         }

@@ -33,6 +33,7 @@ use super::actor::ThreadError;
 use crate::git_info::collect_git_info;
 use crate::history;
 use crate::instructions;
+use crate::mcp::McpRuntime;
 use crate::session::Session;
 use crate::session::output::EventStream;
 use crate::session::output::ThreadOutput;
@@ -80,6 +81,8 @@ pub struct ThreadManagerOptions {
     pub originator: String,
     pub cli_version: String,
     pub source: SessionSource,
+    /// What the threads' MCP servers share.
+    pub mcp: McpRuntime,
 }
 
 /// The options of `thread/start` (and of resume and fork, which take the same overrides).
@@ -120,6 +123,7 @@ pub struct ThreadManager {
     originator: String,
     cli_version: String,
     source: SessionSource,
+    mcp: McpRuntime,
     threads: Mutex<HashMap<ThreadId, Arc<CodexThread>>>,
 }
 
@@ -193,6 +197,7 @@ impl ThreadManager {
             originator: options.originator,
             cli_version: options.cli_version,
             source: options.source,
+            mcp: options.mcp,
             threads: Mutex::new(HashMap::new()),
         }
     }
@@ -295,6 +300,33 @@ impl ThreadManager {
         self.threads().keys().copied().collect()
     }
 
+    /// Re-reads every loaded thread's config (for its cwd) and queues the MCP servers it names;
+    /// each thread switches to them when its next turn starts. A thread whose config cannot be
+    /// read keeps its servers.
+    pub fn reload_mcp_servers(&self) {
+        let threads: Vec<Arc<CodexThread>> = self.threads().values().cloned().collect();
+        for thread in threads {
+            let cwd = thread.settings().cwd;
+            let config = AbsolutePathBuf::from_absolute_path(&cwd)
+                .map_err(|err| err.to_string())
+                .and_then(|cwd| {
+                    self.config
+                        .load_for_thread(&cwd, Vec::new())
+                        .map_err(|err| err.to_string())
+                })
+                .and_then(|stack| stack.resolve().map_err(|err| err.to_string()));
+            match config {
+                Ok(resolved) => thread.queue_mcp_reload(codex_config::mcp::mcp_server_configs(
+                    &resolved.config.mcp_servers,
+                )),
+                Err(err) => tracing::warn!(
+                    "thread {}: keeping its MCP servers, the config cannot be read: {err}",
+                    thread.id()
+                ),
+            }
+        }
+    }
+
     /// Shuts a thread down (interrupting its turn) and forgets it.
     pub async fn unload(&self, id: ThreadId) -> Result<(), ThreadError> {
         let thread = self
@@ -341,6 +373,7 @@ impl ThreadManager {
             .resolve()
             .map_err(|err| ThreadError::Config(err.to_string()))?;
         let config = resolved.config;
+        let mcp_servers = codex_config::mcp::mcp_server_configs(&config.mcp_servers);
 
         let model = params
             .model
@@ -510,6 +543,7 @@ impl ThreadManager {
             self.tools.clone(),
             settings,
             history,
+            (self.mcp.clone(), mcp_servers),
         );
         session.record_items(initial_context);
         let thread = CodexThread::spawn(session);

@@ -8,6 +8,9 @@ use codex_protocol::protocol::ItemStartedEvent;
 use codex_protocol::protocol::TokenCountEvent;
 use codex_protocol::protocol::TokenUsage;
 use codex_protocol::protocol::TokenUsageInfo;
+use std::sync::Arc;
+
+use codex_tools::McpTool;
 use codex_tools::model_family::ModelFamily;
 
 use crate::session::Session;
@@ -20,10 +23,13 @@ pub(crate) fn new_id() -> String {
 }
 
 /// One turn's fixed context: its id and the settings it runs with.
+#[derive(Clone)]
 pub(crate) struct Turn {
     pub(crate) id: String,
     pub(crate) settings: ThreadSettings,
     pub(crate) family: ModelFamily,
+    /// The tools of the thread's MCP servers, listed when the turn began.
+    pub(crate) mcp_tools: Arc<[McpTool]>,
 }
 
 impl Turn {

@@ -20,6 +20,7 @@ use codex_protocol::protocol::TurnAbortedEvent;
 use codex_protocol::protocol::TurnCompleteEvent;
 use codex_protocol::protocol::TurnStartedEvent;
 use codex_protocol::user_input::UserInput;
+use codex_tools::McpServers;
 use codex_tools::model_family::ModelFamily;
 use tokio_util::sync::CancellationToken;
 
@@ -52,6 +53,7 @@ pub(crate) async fn run_task(
         id: turn_id,
         family: ModelFamily::find(&settings.model),
         settings,
+        mcp_tools: Arc::from([]),
     };
     session
         .emit(
@@ -70,6 +72,13 @@ pub(crate) async fn run_task(
                 // The user's words are the one thing a crash must not lose: put them on disk
                 // before the model is asked, so a resume after a kill still has them.
                 session.flush().await;
+                // The first turn waits here for the servers to start (each up to its own
+                // timeout); an interrupt stops the wait with the rest of the turn.
+                session.mcp.apply_reload();
+                let turn = Turn {
+                    mcp_tools: session.mcp.tools().await.into(),
+                    ..turn.clone()
+                };
                 sampling::run_sampling_loop(&session, &turn).await
             }
             TaskKind::Compact => compact::run_compact(&session, &turn).await,

@@ -193,7 +193,7 @@ pub(crate) fn build_prompt(session: &Session, turn: &Turn, with_tools: bool) -> 
             let offer = ToolOffer {
                 unified_exec: turn.settings.unified_exec,
                 dynamic_tools: &turn.settings.dynamic_tools,
-                mcp_tools: &[],
+                mcp_tools: &turn.mcp_tools,
             };
             session.tools.specs_for(&turn.family, offer)
         } else {
@@ -544,8 +544,8 @@ async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
         collaboration_mode: turn.settings.collaboration_mode,
         dynamic_tools: turn.settings.dynamic_tools.clone(),
         family: turn.family.clone(),
-        mcp: Arc::new(codex_tools::NoMcpServers),
-        mcp_tools: Arc::from([]),
+        mcp: session.mcp.clone(),
+        mcp_tools: turn.mcp_tools.clone(),
         events: session.output.clone(),
         state: session.tool_state.clone(),
     };

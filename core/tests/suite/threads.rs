@@ -212,6 +212,7 @@ pub(super) fn harness_with(config: &str, tools: Arc<dyn ToolRouter>) -> Harness 
         originator: "parity".to_owned(),
         cli_version: "0.101.0".to_owned(),
         source: SessionSource::Vscode,
+        mcp: codex_core::McpRuntime::default(),
     });
     Harness {
         _home: home_dir,

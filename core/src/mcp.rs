@@ -1,0 +1,234 @@
+//! A thread's MCP servers: the connection manager of `codex-rmcp-client`, started in the
+//! background when the thread loads, replaced at the start of the next turn after
+//! `config/mcpServer/reload`, stopped with the thread, and offered to the tools through their
+//! [`McpServers`] trait.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
+
+use codex_config::McpServerConfig;
+use codex_protocol::mcp::CallToolResult;
+use codex_protocol::mcp::Resource;
+use codex_protocol::mcp::ResourceTemplate;
+use codex_protocol::protocol::EventMsg;
+use codex_rmcp_client::BearerSource;
+use codex_rmcp_client::McpConnectionManager;
+use codex_rmcp_client::McpEventSink;
+use codex_rmcp_client::McpServerPool;
+use codex_rmcp_client::McpStartOptions;
+use codex_tools::McpServers;
+use codex_tools::McpTool;
+use codex_tools::Page;
+use codex_tools::ResourceContents;
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+use crate::session::output::ThreadOutput;
+
+/// The configured servers, each checked (an entry whose config is wrong fails at startup).
+pub type McpServerSet = BTreeMap<String, Result<McpServerConfig, String>>;
+
+/// What every thread's servers share: how stdio servers are launched, the pool
+/// `mcpServerStatus/list` reuses, and where OAuth tokens come from.
+#[derive(Clone, Default)]
+pub struct McpRuntime {
+    /// The `codex` executable (`codex mcp-launch` starts stdio servers). Without it, stdio
+    /// servers fail to start.
+    pub codex_exe: Option<PathBuf>,
+    pub pool: Option<Arc<McpServerPool>>,
+    pub bearer: Option<Arc<dyn BearerSource>>,
+}
+
+impl McpRuntime {
+    /// How servers for a thread (or a status list) in `cwd` are started.
+    pub fn start_options(&self, cwd: PathBuf) -> McpStartOptions {
+        // A launcher path that cannot exist makes each stdio server fail with a clear error.
+        let exe = self
+            .codex_exe
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("codex-executable-unknown"));
+        let mut options = McpStartOptions::new(cwd, exe);
+        if let Some(pool) = &self.pool {
+            options = options.with_pool(pool.clone());
+        }
+        if let Some(bearer) = &self.bearer {
+            options = options.with_bearer(bearer.clone());
+        }
+        options
+    }
+}
+
+/// Startup and elicitation events of the servers, sent as events of no turn (the reference
+/// sends them with the empty id).
+struct StartupEvents(Arc<ThreadOutput>);
+
+impl McpEventSink for StartupEvents {
+    fn emit(&self, msg: EventMsg) -> BoxFuture<'_, ()> {
+        Box::pin(async move { self.0.emit("", msg).await })
+    }
+}
+
+/// The servers of one thread.
+pub(crate) struct ThreadMcp {
+    runtime: McpRuntime,
+    cwd: PathBuf,
+    events: Arc<dyn McpEventSink>,
+    current: Mutex<Arc<McpConnectionManager>>,
+    /// A server set from `config/mcpServer/reload`, applied when the next turn starts.
+    pending: Mutex<Option<McpServerSet>>,
+}
+
+impl ThreadMcp {
+    /// Starts `servers` in the background; returns at once.
+    pub(crate) fn start(
+        runtime: McpRuntime,
+        cwd: PathBuf,
+        servers: McpServerSet,
+        output: Arc<ThreadOutput>,
+    ) -> ThreadMcp {
+        let events: Arc<dyn McpEventSink> = Arc::new(StartupEvents(output));
+        let manager = McpConnectionManager::start(
+            servers,
+            runtime.start_options(cwd.clone()),
+            events.clone(),
+        );
+        ThreadMcp {
+            runtime,
+            cwd,
+            events,
+            current: Mutex::new(manager),
+            pending: Mutex::new(None),
+        }
+    }
+
+    /// Queues `servers` to replace the running set when the next turn starts.
+    pub(crate) fn queue_reload(&self, servers: McpServerSet) {
+        *codex_utils_lock::lock(&self.pending) = Some(servers);
+    }
+
+    /// Replaces the running servers with the queued set, if there is one: the old ones stop.
+    pub(crate) fn apply_reload(&self) {
+        let Some(servers) = codex_utils_lock::lock(&self.pending).take() else {
+            return;
+        };
+        let manager = McpConnectionManager::start(
+            servers,
+            self.runtime.start_options(self.cwd.clone()),
+            self.events.clone(),
+        );
+        let old = std::mem::replace(&mut *codex_utils_lock::lock(&self.current), manager);
+        old.shutdown();
+    }
+
+    /// Stops every server of the thread.
+    pub(crate) fn shutdown(&self) {
+        self.manager().shutdown();
+    }
+
+    fn manager(&self) -> Arc<McpConnectionManager> {
+        codex_utils_lock::lock(&self.current).clone()
+    }
+}
+
+impl Drop for ThreadMcp {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The reference's text for a failed call: the error and its causes, as anyhow's `Debug`
+/// prints them.
+fn describe(error: impl std::fmt::Debug) -> String {
+    format!("{error:?}")
+}
+
+impl McpServers for ThreadMcp {
+    fn tools(&self) -> BoxFuture<'_, Vec<McpTool>> {
+        let manager = self.manager();
+        Box::pin(async move {
+            manager
+                .tools()
+                .await
+                .into_iter()
+                .map(|info| McpTool {
+                    qualified_name: info.qualified_name,
+                    server: info.server,
+                    tool: info.tool,
+                })
+                .collect()
+        })
+    }
+
+    fn call_tool<'a>(
+        &'a self,
+        server: &'a str,
+        tool: &'a str,
+        arguments: Option<Value>,
+    ) -> BoxFuture<'a, Result<CallToolResult, String>> {
+        let manager = self.manager();
+        Box::pin(async move {
+            manager
+                .call_tool(server, tool, arguments)
+                .await
+                .map_err(describe)
+        })
+    }
+
+    fn list_resources<'a>(
+        &'a self,
+        server: &'a str,
+        cursor: Option<String>,
+    ) -> BoxFuture<'a, Result<Page<Resource>, String>> {
+        let manager = self.manager();
+        Box::pin(async move {
+            let (items, next_cursor) = manager
+                .list_resources(server, cursor)
+                .await
+                .map_err(describe)?;
+            Ok(Page { items, next_cursor })
+        })
+    }
+
+    fn list_all_resources(&self) -> BoxFuture<'_, BTreeMap<String, Vec<Resource>>> {
+        let manager = self.manager();
+        Box::pin(async move { manager.list_all_resources().await })
+    }
+
+    fn list_resource_templates<'a>(
+        &'a self,
+        server: &'a str,
+        cursor: Option<String>,
+    ) -> BoxFuture<'a, Result<Page<ResourceTemplate>, String>> {
+        let manager = self.manager();
+        Box::pin(async move {
+            let (items, next_cursor) = manager
+                .list_resource_templates(server, cursor)
+                .await
+                .map_err(describe)?;
+            Ok(Page { items, next_cursor })
+        })
+    }
+
+    fn list_all_resource_templates(
+        &self,
+    ) -> BoxFuture<'_, BTreeMap<String, Vec<ResourceTemplate>>> {
+        let manager = self.manager();
+        Box::pin(async move { manager.list_all_resource_templates().await })
+    }
+
+    fn read_resource<'a>(
+        &'a self,
+        server: &'a str,
+        uri: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<ResourceContents>, String>> {
+        let manager = self.manager();
+        Box::pin(async move {
+            let read = manager.read_resource(server, uri).await.map_err(describe)?;
+            let contents = read.get("contents").cloned().unwrap_or(Value::Null);
+            serde_json::from_value(contents)
+                .map_err(|err| format!("resources/read answered unreadable contents: {err}"))
+        })
+    }
+}
