@@ -720,3 +720,151 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod http_tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use axum::http::HeaderMap;
+    use axum::http::StatusCode;
+    use axum::http::header::CONTENT_TYPE;
+    use axum::response::IntoResponse;
+    use axum::response::Response;
+    use futures::FutureExt;
+    use pretty_assertions::assert_eq;
+    use serde_json::Value;
+    use serde_json::json;
+
+    use super::*;
+
+    /// The headers of every POST the fake HTTP server received.
+    type Seen = Arc<Mutex<Vec<HeaderMap>>>;
+
+    /// A stateless streamable HTTP MCP server answering with plain JSON.
+    async fn serve(seen: Seen) -> String {
+        let app = axum::Router::new().route(
+            "/mcp",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let seen = seen.clone();
+                async move {
+                    seen.lock().unwrap().push(headers);
+                    answer(&body)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    fn answer(body: &str) -> Response {
+        let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let Some(id) = request.get("id").cloned() else {
+            return StatusCode::ACCEPTED.into_response();
+        };
+        let result = match request["method"].as_str() {
+            Some("initialize") => json!({
+                "protocolVersion": "2025-06-18",
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "http", "version": "1"},
+            }),
+            Some("tools/list") => {
+                json!({"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]})
+            }
+            Some("tools/call") => json!({"content": [{"type": "text", "text": "over http"}]}),
+            _ => json!({}),
+        };
+        let reply = json!({"jsonrpc": "2.0", "id": id, "result": result});
+        ([(CONTENT_TYPE, "application/json")], reply.to_string()).into_response()
+    }
+
+    struct FixedToken;
+
+    impl BearerSource for FixedToken {
+        fn bearer_token<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Option<String>> {
+            async { Some("stored-token".to_owned()) }.boxed()
+        }
+    }
+
+    fn http_config(url: &str, bearer_token_env_var: Option<&str>) -> McpServerConfig {
+        McpServerConfig {
+            transport: McpServerTransportConfig::StreamableHttp {
+                url: url.to_owned(),
+                bearer_token_env_var: bearer_token_env_var.map(str::to_owned),
+                http_headers: BTreeMap::from([("X-Static".to_owned(), "a".to_owned())]),
+                env_http_headers: BTreeMap::from([
+                    ("X-Env".to_owned(), "CARGO_PKG_NAME".to_owned()),
+                    (
+                        "X-Unset".to_owned(),
+                        "CODEX_TEST_SURELY_UNSET_VAR".to_owned(),
+                    ),
+                ]),
+            },
+            enabled: true,
+            startup_timeout: Duration::from_secs(10),
+            tool_timeout: Duration::from_secs(10),
+            enabled_tools: None,
+            disabled_tools: None,
+            scopes: None,
+        }
+    }
+
+    fn options(bearer: Option<Arc<dyn BearerSource>>) -> ConnectOptions {
+        ConnectOptions {
+            codex_exe: PathBuf::from("/unused"),
+            cwd: PathBuf::from("/"),
+            bearer,
+            elicitation: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn calls_over_streamable_http_carry_the_token_and_headers() {
+        let seen = Seen::default();
+        let url = serve(seen.clone()).await;
+        let client = McpClient::connect(
+            "remote",
+            &http_config(&url, None),
+            &options(Some(Arc::new(FixedToken))),
+        )
+        .await
+        .unwrap();
+        let tools = client
+            .list_all_tools(Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(tools[0].name, "echo");
+        let result = client.call_tool("echo", Some(json!({}))).await.unwrap();
+        assert_eq!(
+            result.content,
+            [json!({"type": "text", "text": "over http"})]
+        );
+
+        let seen = seen.lock().unwrap();
+        assert!(!seen.is_empty());
+        for headers in seen.iter() {
+            let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+            assert_eq!(header("authorization"), Some("Bearer stored-token"));
+            assert_eq!(header("x-static"), Some("a"));
+            assert_eq!(header("x-env"), Some(env!("CARGO_PKG_NAME")));
+            assert_eq!(header("x-unset"), None);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_bearer_variable_fails_startup() {
+        let url = serve(Seen::default()).await;
+        let config = http_config(&url, Some("CODEX_TEST_SURELY_UNSET_VAR"));
+        let error = McpClient::connect("remote", &config, &options(None))
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(
+            error.to_string(),
+            "Environment variable CODEX_TEST_SURELY_UNSET_VAR for MCP server 'remote' is not set"
+        );
+    }
+}

@@ -47,8 +47,6 @@ const DEFAULT_ENV_VARS: &[&str] = &[
 
 /// Exit status of the launcher when codex was gone before the launcher could watch it.
 const EXIT_PARENT_GONE: i32 = 125;
-/// Exit status of the launcher when the server could not be started.
-const EXIT_SPAWN_FAILED: i32 = 127;
 
 /// What to start: the configured command, resolved by the caller against the thread.
 #[derive(Debug, Clone)]
@@ -167,7 +165,8 @@ fn is_executable(path: &Path) -> bool {
 
 /// The launcher's side: runs `program` until it exits or the launcher is told to stop, and
 /// returns the exit status to end with. Returns early when `parent_pid` is no longer the
-/// parent. Must run in a process of its own (it kills its process group).
+/// parent, and fails when the server cannot be started. Must run in a process of its own (it
+/// kills its process group).
 pub fn run_launcher(parent_pid: i32, program: &OsStr, args: &[OsString]) -> io::Result<i32> {
     prctl::set_pdeathsig(Signal::SIGTERM).map_err(io::Error::from)?;
     // The parent may have died before the death signal was asked for; then the kernel will
@@ -190,16 +189,13 @@ async fn supervise(program: &OsStr, args: &[OsString]) -> io::Result<i32> {
     let mut term = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut child = match Command::new(program).args(args).spawn() {
-        Ok(child) => child,
-        Err(error) => {
-            tracing::error!(
-                "failed to start MCP server {}: {error}",
-                program.to_string_lossy()
-            );
-            return Ok(EXIT_SPAWN_FAILED);
-        }
-    };
+    // The error goes to the launcher's stderr, which codex logs as the server's.
+    let mut child = Command::new(program).args(args).spawn().map_err(|error| {
+        io::Error::new(
+            error.kind(),
+            format!("failed to start {}: {error}", program.to_string_lossy()),
+        )
+    })?;
     tokio::select! {
         status = child.wait() => {
             let status = status?;

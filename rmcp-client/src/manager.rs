@@ -170,8 +170,8 @@ pub struct McpConnectionManager {
 }
 
 impl McpConnectionManager {
-    /// Starts every enabled server in the background and returns at once. An entry whose
-    /// config is an error is reported as a failed server.
+    /// Starts every enabled server in the background and returns at once (call it inside a
+    /// tokio runtime). An entry whose config is an error is reported as a failed server.
     pub fn start(
         servers: BTreeMap<String, Result<McpServerConfig, String>>,
         options: McpStartOptions,
