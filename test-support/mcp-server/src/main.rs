@@ -1,0 +1,87 @@
+//! `test-mcp-server`: an MCP server, made with rmcp, for the integration tests of the MCP client
+//! to spawn. Other crates' tests find it with
+//! `codex_utils_cargo_bin::cargo_bin("test-mcp-server")`.
+//!
+//! It serves MCP over stdio. Flags:
+//!
+//! - `--log FILE`: append one JSON object per line for each notable event, written at once:
+//!   `started` (`pid`), `initialize` (`clientInfo`, `capabilities`, `protocolVersion`),
+//!   `tools/call` (`name`, `arguments`), `notifications/cancelled` (`requestId`, `reason`),
+//!   `sleep_cancelled` (`ms`), `spawn_child` (`pid`), `elicitation` (`action`, `content`).
+//! - `--startup-delay-ms N`: sleep N ms before answering `initialize`.
+//! - `--tools a,b`: offer only these tools.
+//! - `--no-resources`: no resources capability; the resource methods answer -32601.
+//!
+//! Tools: `echo {text}` answers `echo: <text>`; `echo_structured {text}` also answers the
+//! structured content `{"echo": text}`; `fail {message?}` answers a result with `isError`;
+//! `error {message?}` answers the JSON-RPC error -32000 (`kaboom` by default); `sleep {ms}`
+//! answers `slept <ms> ms`, or logs `sleep_cancelled` when the client cancels it; `pid`
+//! answers the server's pid; `spawn_child` starts `sleep 600` in the server's process group and
+//! answers its pid; `env` answers the environment as a JSON object; `cwd` the working
+//! directory; `elicit {message}` sends `elicitation/create` and answers the client's action
+//! (`accept`, `decline` or `cancel`).
+//!
+//! Resources: `test://resource/1` to `test://resource/5` (text/plain), two per page with a
+//! `nextCursor`; the template `test://resource/{id}`; `resources/read` answers
+//! `resource <id>`, and an unknown uri the JSON-RPC error -32002.
+
+mod event_log;
+mod handler;
+mod tools;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Parser;
+use rmcp::ServiceExt as _;
+use serde_json::json;
+
+use crate::event_log::EventLog;
+use crate::handler::Settings;
+use crate::handler::TestServer;
+use crate::tools::ToolName;
+
+/// An MCP server for tests; see the crate documentation for what it does.
+#[derive(Debug, Parser)]
+#[command(name = "test-mcp-server")]
+struct Args {
+    /// Append one JSON line per notable event to this file.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// Wait this long before answering `initialize`.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    startup_delay_ms: u64,
+    /// Offer only these tools (comma-separated).
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    tools: Option<Vec<ToolName>>,
+    /// Turn the resources capability off.
+    #[arg(long)]
+    no_resources: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let log = match &args.log {
+        Some(path) => EventLog::open(path)
+            .with_context(|| format!("cannot open the log file {}", path.display()))?,
+        None => EventLog::default(),
+    };
+    log.record(json!({"event": "started", "pid": std::process::id()}));
+    let server = TestServer::new(Settings {
+        log,
+        startup_delay: Duration::from_millis(args.startup_delay_ms),
+        tools: args.tools.unwrap_or_else(|| ToolName::ALL.to_vec()),
+        resources: !args.no_resources,
+    });
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .context("the MCP handshake over stdio failed")?;
+    running
+        .waiting()
+        .await
+        .context("the stdio server stopped")?;
+    Ok(())
+}
