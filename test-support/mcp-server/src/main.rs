@@ -2,12 +2,17 @@
 //! to spawn. Other crates' tests find it with
 //! `codex_utils_cargo_bin::cargo_bin("test-mcp-server")`.
 //!
-//! It serves MCP over stdio. Flags:
+//! It serves MCP over stdio, or over streamable HTTP with `--http`. Flags:
 //!
+//! - `--http ADDR` (say `127.0.0.1:0`): serve streamable HTTP at `/mcp` instead, print
+//!   `listening on http://IP:PORT/mcp` on stdout once bound, and serve until killed.
+//! - `--bearer TOKEN` (HTTP): answer 401 to every MCP request without
+//!   `Authorization: Bearer TOKEN`.
 //! - `--log FILE`: append one JSON object per line for each notable event, written at once:
 //!   `started` (`pid`), `initialize` (`clientInfo`, `capabilities`, `protocolVersion`),
 //!   `tools/call` (`name`, `arguments`), `notifications/cancelled` (`requestId`, `reason`),
-//!   `sleep_cancelled` (`ms`), `spawn_child` (`pid`), `elicitation` (`action`, `content`).
+//!   `sleep_cancelled` (`ms`), `spawn_child` (`pid`), `elicitation` (`action`, `content`),
+//!   and over HTTP `http` (`method`, `path`, `authorization`) for every request.
 //! - `--startup-delay-ms N`: sleep N ms before answering `initialize`.
 //! - `--tools a,b`: offer only these tools.
 //! - `--no-resources`: no resources capability; the resource methods answer -32601.
@@ -27,8 +32,10 @@
 
 mod event_log;
 mod handler;
+mod http;
 mod tools;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -46,6 +53,12 @@ use crate::tools::ToolName;
 #[derive(Debug, Parser)]
 #[command(name = "test-mcp-server")]
 struct Args {
+    /// Serve streamable HTTP at `/mcp` on this address instead of stdio.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Over HTTP, require `Authorization: Bearer TOKEN` on MCP requests.
+    #[arg(long, value_name = "TOKEN", requires = "http")]
+    bearer: Option<String>,
     /// Append one JSON line per notable event to this file.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
@@ -70,11 +83,17 @@ async fn main() -> anyhow::Result<()> {
     };
     log.record(json!({"event": "started", "pid": std::process::id()}));
     let server = TestServer::new(Settings {
-        log,
+        log: log.clone(),
         startup_delay: Duration::from_millis(args.startup_delay_ms),
         tools: args.tools.unwrap_or_else(|| ToolName::ALL.to_vec()),
         resources: !args.no_resources,
     });
+    if let Some(addr) = args.http {
+        let gate = http::Gate {
+            bearer: args.bearer,
+        };
+        return http::serve(addr, server, log, gate).await;
+    }
     let running = server
         .serve(rmcp::transport::stdio())
         .await

@@ -14,12 +14,17 @@ use rmcp::model::ElicitResult;
 use rmcp::model::ElicitationAction;
 use rmcp::model::Implementation;
 use rmcp::model::ProtocolVersion;
+use rmcp::service::ClientInitializeError;
 use rmcp::service::RequestContext;
 use rmcp::service::RoleClient;
 use rmcp::service::RunningService;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::Value;
 use serde_json::json;
 use tempfile::TempDir;
+use tokio::io::AsyncBufReadExt as _;
+use tokio::io::BufReader;
 use tokio::process::Child;
 use tokio::process::Command;
 
@@ -152,4 +157,65 @@ pub async fn start_stdio(scratch: &Scratch, args: &[&str], client: TestClient) -
     let stdin = child.stdin.take().unwrap();
     let client = client.serve((stdout, stdin)).await.unwrap();
     StdioServer { child, client }
+}
+
+/// A server over streamable HTTP; `url` is its MCP endpoint.
+pub struct HttpServer {
+    pub child: Child,
+    pub url: String,
+}
+
+pub async fn start_http(scratch: &Scratch, args: &[&str]) -> HttpServer {
+    let mut all_args = vec!["--http", "127.0.0.1:0"];
+    all_args.extend_from_slice(args);
+    let mut child = scratch.server_command(&all_args).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    tokio::time::timeout(PATIENCE, BufReader::new(stdout).read_line(&mut line))
+        .await
+        .expect("the server did not say where it listens")
+        .unwrap();
+    let url = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line on stdout: {line:?}"))
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    HttpServer { child, url }
+}
+
+/// Starts a server over HTTP and connects a client to it without a token.
+pub async fn start_http_connected(
+    scratch: &Scratch,
+    args: &[&str],
+    client: TestClient,
+) -> (HttpServer, Client) {
+    let server = start_http(scratch, args).await;
+    let client = connect_http(&server.url, None, client).await.unwrap();
+    (server, client)
+}
+
+/// Connects rmcp's streamable HTTP client, with `Authorization: Bearer <token>` if given.
+pub async fn connect_http(
+    url: &str,
+    token: Option<&str>,
+    client: TestClient,
+) -> Result<Client, ClientInitializeError> {
+    codex_utils_rustls_provider::ensure_rustls_crypto_provider();
+    let mut config = StreamableHttpClientTransportConfig::with_uri(url);
+    if let Some(token) = token {
+        config = config.auth_header(token);
+    }
+    client
+        .serve(StreamableHttpClientTransport::from_config(config))
+        .await
+}
+
+/// A plain HTTP client that does not follow redirects, for the endpoints around MCP.
+pub fn http_client() -> reqwest::Client {
+    codex_utils_rustls_provider::ensure_rustls_crypto_provider();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
