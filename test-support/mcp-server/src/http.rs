@@ -1,8 +1,10 @@
-//! Streamable HTTP: the MCP handler at `/mcp`, behind a bearer-token gate when `--bearer` asks
-//! for one, with the `Authorization` header of every request logged.
+//! Streamable HTTP: the MCP handler at `/mcp`, behind a bearer-token gate when `--bearer` or
+//! `--oauth` asks for one, with the `Authorization` header of every request logged, and with
+//! `--oauth` the mock authorization server of `oauth.rs` on the same origin.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
@@ -25,23 +27,57 @@ use tokio::net::TcpListener;
 
 use crate::event_log::EventLog;
 use crate::handler::TestServer;
+use crate::oauth::OAuthServer;
 
 /// The path the MCP endpoint is served at.
 pub const MCP_PATH: &str = "/mcp";
 
-/// Who may reach the MCP endpoint.
-pub struct Gate {
-    /// The one token `--bearer` accepts, if it was given.
+/// What the command line asked of the HTTP side.
+pub struct HttpOptions {
+    /// The one static token `--bearer` accepts, if it was given.
     pub bearer: Option<String>,
+    /// With `--oauth`, the lifetime of the access tokens the mock authorization server issues.
+    pub oauth_token_ttl: Option<Duration>,
+}
+
+/// Who may reach the MCP endpoint: anyone when neither `--bearer` nor `--oauth` was given,
+/// else the holders of the static token or of a live token the mock issued.
+struct Gate {
+    bearer: Option<String>,
+    oauth: Option<Arc<OAuthServer>>,
 }
 
 impl Gate {
     fn is_open(&self) -> bool {
-        self.bearer.is_none()
+        self.bearer.is_none() && self.oauth.is_none()
     }
 
     fn accepts(&self, token: &str) -> bool {
         self.bearer.as_deref() == Some(token)
+            || self
+                .oauth
+                .as_ref()
+                .is_some_and(|oauth| oauth.accepts(token))
+    }
+
+    /// The `WWW-Authenticate` value of a 401; with `--oauth` it points the client at the
+    /// protected resource metadata, where OAuth discovery starts.
+    fn challenge(&self, token_presented: bool) -> String {
+        let mut parameters = Vec::new();
+        if token_presented {
+            parameters.push(r#"error="invalid_token""#.to_owned());
+        }
+        if let Some(oauth) = &self.oauth {
+            parameters.push(format!(
+                r#"resource_metadata="{}""#,
+                oauth.resource_metadata_url()
+            ));
+        }
+        if parameters.is_empty() {
+            "Bearer".to_owned()
+        } else {
+            format!("Bearer {}", parameters.join(", "))
+        }
     }
 }
 
@@ -50,7 +86,7 @@ pub async fn serve(
     addr: SocketAddr,
     server: TestServer,
     log: EventLog,
-    gate: Gate,
+    options: HttpOptions,
 ) -> anyhow::Result<()> {
     let listener = TcpListener::bind(addr)
         .await
@@ -58,18 +94,29 @@ pub async fn serve(
     let local = listener
         .local_addr()
         .context("the listener has no address")?;
+    let origin = format!("http://{local}");
+    let oauth = options
+        .oauth_token_ttl
+        .map(|ttl| OAuthServer::new(origin.clone(), ttl, log.clone()));
+    let gate = Gate {
+        bearer: options.bearer,
+        oauth: oauth.clone(),
+    };
 
     let mcp = StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(LocalSessionManager::default()),
         StreamableHttpServerConfig::default(),
     );
-    let router = Router::new()
+    let mut router = Router::new()
         .route_service(MCP_PATH, mcp)
-        .route_layer(from_fn_with_state(Arc::new(gate), require_token))
-        .layer(from_fn_with_state(log, log_request));
+        .route_layer(from_fn_with_state(Arc::new(gate), require_token));
+    if let Some(oauth) = &oauth {
+        router = router.merge(oauth.routes());
+    }
+    let router = router.layer(from_fn_with_state(log, log_request));
 
-    announce(&format!("http://{local}{MCP_PATH}"));
+    announce(&format!("{origin}{MCP_PATH}"));
     axum::serve(listener, router)
         .await
         .context("the HTTP server stopped")
@@ -102,8 +149,8 @@ async fn require_token(State(gate): State<Arc<Gate>>, request: Request, next: Ne
     }
     match bearer_token(request.headers()) {
         Some(token) if gate.accepts(token) => next.run(request).await,
-        Some(_) => unauthorized(r#"Bearer error="invalid_token""#),
-        None => unauthorized("Bearer"),
+        Some(_) => unauthorized(&gate.challenge(true)),
+        None => unauthorized(&gate.challenge(false)),
     }
 }
 

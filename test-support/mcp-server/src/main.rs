@@ -8,11 +8,20 @@
 //!   `listening on http://IP:PORT/mcp` on stdout once bound, and serve until killed.
 //! - `--bearer TOKEN` (HTTP): answer 401 to every MCP request without
 //!   `Authorization: Bearer TOKEN`.
+//! - `--oauth` (HTTP): also be a mock OAuth authorization server on the same origin
+//!   (`/.well-known/oauth-authorization-server`, `/.well-known/oauth-protected-resource[/mcp]`,
+//!   `POST /register`, `GET /authorize` answering 302 to the redirect uri with `code` and
+//!   `state`, `POST /token` for the `authorization_code` grant with PKCE S256 and the rotating
+//!   `refresh_token` grant), and answer 401 with
+//!   `WWW-Authenticate: Bearer resource_metadata="…"` to MCP requests without a live token it
+//!   issued. `--token-ttl-secs N` (default 3600) is the access tokens' lifetime.
 //! - `--log FILE`: append one JSON object per line for each notable event, written at once:
 //!   `started` (`pid`), `initialize` (`clientInfo`, `capabilities`, `protocolVersion`),
 //!   `tools/call` (`name`, `arguments`), `notifications/cancelled` (`requestId`, `reason`),
 //!   `sleep_cancelled` (`ms`), `spawn_child` (`pid`), `elicitation` (`action`, `content`),
-//!   and over HTTP `http` (`method`, `path`, `authorization`) for every request.
+//!   over HTTP `http` (`method`, `path`, `authorization`) for every request, and with
+//!   `--oauth` `register`, `authorize` and `token` (`grant_type`, `client_id`, `access_token`,
+//!   `refresh_token`) for each token pair issued.
 //! - `--startup-delay-ms N`: sleep N ms before answering `initialize`.
 //! - `--tools a,b`: offer only these tools.
 //! - `--no-resources`: no resources capability; the resource methods answer -32601.
@@ -33,6 +42,7 @@
 mod event_log;
 mod handler;
 mod http;
+mod oauth;
 mod tools;
 
 use std::net::SocketAddr;
@@ -59,6 +69,12 @@ struct Args {
     /// Over HTTP, require `Authorization: Bearer TOKEN` on MCP requests.
     #[arg(long, value_name = "TOKEN", requires = "http")]
     bearer: Option<String>,
+    /// Over HTTP, also be a mock OAuth authorization server and require its tokens.
+    #[arg(long, requires = "http")]
+    oauth: bool,
+    /// Lifetime of the access tokens `--oauth` issues.
+    #[arg(long, value_name = "SECS", default_value_t = 3600, requires = "oauth")]
+    token_ttl_secs: u64,
     /// Append one JSON line per notable event to this file.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
@@ -89,10 +105,11 @@ async fn main() -> anyhow::Result<()> {
         resources: !args.no_resources,
     });
     if let Some(addr) = args.http {
-        let gate = http::Gate {
+        let options = http::HttpOptions {
             bearer: args.bearer,
+            oauth_token_ttl: args.oauth.then(|| Duration::from_secs(args.token_ttl_secs)),
         };
-        return http::serve(addr, server, log, gate).await;
+        return http::serve(addr, server, log, options).await;
     }
     let running = server
         .serve(rmcp::transport::stdio())

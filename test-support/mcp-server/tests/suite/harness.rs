@@ -165,6 +165,13 @@ pub struct HttpServer {
     pub url: String,
 }
 
+impl HttpServer {
+    /// The scheme, host and port the server listens on.
+    pub fn origin(&self) -> &str {
+        self.url.strip_suffix("/mcp").unwrap()
+    }
+}
+
 pub async fn start_http(scratch: &Scratch, args: &[&str]) -> HttpServer {
     let mut all_args = vec!["--http", "127.0.0.1:0"];
     all_args.extend_from_slice(args);
@@ -218,4 +225,25 @@ pub fn http_client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
+}
+
+/// A raw MCP `initialize` POST with this bearer token, for the status and challenge.
+pub async fn post_initialize(server: &HttpServer, token: Option<&str>) -> reqwest::Response {
+    let mut request = http_client()
+        .post(&server.url)
+        .header("accept", "application/json, text/event-stream")
+        .json(&json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "0"},
+            },
+        }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
 }

@@ -9,7 +9,7 @@ use super::behaviour;
 use super::harness::Scratch;
 use super::harness::TestClient;
 use super::harness::connect_http;
-use super::harness::http_client;
+use super::harness::post_initialize;
 use super::harness::start_http;
 use super::harness::start_http_connected;
 
@@ -84,30 +84,10 @@ async fn bearer_token_is_required() {
     assert!(wrong.is_err(), "connected with the wrong token");
 
     // What the refusals look like on the wire.
-    let initialize = json!({
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "raw", "version": "0"},
-        },
-    });
-    let post = |token: Option<&str>| {
-        let mut request = http_client()
-            .post(&server.url)
-            .header("accept", "application/json, text/event-stream")
-            .json(&initialize);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send()
-    };
-    let refused = post(None).await.unwrap();
+    let refused = post_initialize(&server, None).await;
     assert_eq!(refused.status(), 401);
     assert_eq!(refused.headers()["www-authenticate"], "Bearer");
-    let refused = post(Some("wrong")).await.unwrap();
+    let refused = post_initialize(&server, Some("wrong")).await;
     assert_eq!(refused.status(), 401);
     assert_eq!(
         refused.headers()["www-authenticate"],
