@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use pretty_assertions::assert_eq;
 use reqwest::Url;
+use rmcp::transport::auth::AuthorizationRequest;
+use rmcp::transport::auth::OAuthState;
 use serde_json::Value;
 use serde_json::json;
 
@@ -337,5 +339,62 @@ async fn expired_access_tokens_are_refused() {
             server.origin()
         )
         .as_str()
+    );
+}
+
+/// rmcp's own OAuth client, which the MCP client is built on, finds the mock from the MCP url
+/// alone, registers, authorizes with PKCE, exchanges the code and refreshes.
+#[tokio::test]
+async fn rmcp_oauth_client_logs_in_and_refreshes() {
+    let scratch = Scratch::new();
+    let server = start_http(&scratch, &["--oauth"]).await;
+    codex_utils_rustls_provider::ensure_rustls_crypto_provider();
+
+    let mut oauth = OAuthState::new(server.url.as_str(), None).await.unwrap();
+    let request = AuthorizationRequest::new(REDIRECT_URI)
+        .with_scopes(["read"])
+        .with_client_name("Codex");
+    oauth.start_authorization(request).await.unwrap();
+    let authorization_url = oauth.get_authorization_url().await.unwrap();
+    assert!(
+        authorization_url.starts_with(&format!("{}/authorize?", server.origin())),
+        "{authorization_url}"
+    );
+    let redirect = http_client().get(&authorization_url).send().await.unwrap();
+    assert_eq!(redirect.status(), 302);
+    let callback = redirect.headers()["location"].to_str().unwrap();
+    oauth.handle_callback_url(callback).await.unwrap();
+    let manager = oauth.into_authorization_manager().unwrap();
+
+    let access_token = manager.get_access_token().await.unwrap();
+    let client = connect_http(&server.url, Some(&access_token), TestClient::accepting())
+        .await
+        .unwrap();
+    assert_eq!(
+        behaviour::call(&client, "echo", json!({"text": "via rmcp"})).await,
+        behaviour::text("echo: via rmcp")
+    );
+
+    manager.refresh_token().await.unwrap();
+    let new_access_token = manager.get_access_token().await.unwrap();
+    assert_ne!(new_access_token, access_token);
+    assert_eq!(
+        post_initialize(&server, Some(&new_access_token))
+            .await
+            .status(),
+        200
+    );
+
+    let registered = scratch.wait_for_event("register").await;
+    assert_eq!(registered["client_name"], "Codex");
+    assert_eq!(registered["redirect_uris"], json!([REDIRECT_URI]));
+    let grants: Vec<Value> = scratch
+        .events_named("token")
+        .into_iter()
+        .map(|event| event["grant_type"].clone())
+        .collect();
+    assert_eq!(
+        grants,
+        [json!("authorization_code"), json!("refresh_token")]
     );
 }
