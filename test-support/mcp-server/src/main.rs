@@ -2,7 +2,9 @@
 //! to spawn. Other crates' tests find it with
 //! `codex_utils_cargo_bin::cargo_bin("test-mcp-server")`.
 //!
-//! It serves MCP over stdio, or over streamable HTTP with `--http`. Flags:
+//! It serves MCP over stdio until stdin closes, or over streamable HTTP with `--http`. It speaks
+//! the protocol versions that have an `initialize` handshake (up to 2025-11-25) and answers the
+//! one the client asks for, such as the reference's 2025-06-18. Flags:
 //!
 //! - `--http ADDR` (say `127.0.0.1:0`): serve streamable HTTP at `/mcp` instead, print
 //!   `listening on http://IP:PORT/mcp` on stdout once bound, and serve until killed.
@@ -26,14 +28,19 @@
 //! - `--tools a,b`: offer only these tools.
 //! - `--no-resources`: no resources capability; the resource methods answer -32601.
 //!
-//! Tools: `echo {text}` answers `echo: <text>`; `echo_structured {text}` also answers the
-//! structured content `{"echo": text}`; `fail {message?}` answers a result with `isError`;
-//! `error {message?}` answers the JSON-RPC error -32000 (`kaboom` by default); `sleep {ms}`
-//! answers `slept <ms> ms`, or logs `sleep_cancelled` when the client cancels it; `pid`
-//! answers the server's pid; `spawn_child` starts `sleep 600` in the server's process group and
-//! answers its pid; `env` answers the environment as a JSON object; `cwd` the working
-//! directory; `elicit {message}` sends `elicitation/create` and answers the client's action
-//! (`accept`, `decline` or `cancel`).
+//! Tools (all unless `--tools` says otherwise):
+//!
+//! - `echo {text}`: `echo: <text>`; `echo_structured {text}`: the same and the structured
+//!   content `{"echo": text}`.
+//! - `fail {message?}`: a result with `isError` and the message (`tool failed` by default).
+//! - `error {message?}`: the JSON-RPC error -32000 with the message (`kaboom` by default).
+//! - `sleep {ms}`: `slept <ms> ms` after that long; when the client cancels it, it stops and
+//!   logs `sleep_cancelled`.
+//! - `pid`: the server's pid; `env`: its environment as a JSON object; `cwd`: its working
+//!   directory.
+//! - `spawn_child`: starts `sleep 600` in the server's process group and answers its pid.
+//! - `elicit {message}`: sends `elicitation/create` and answers the client's action (`accept`,
+//!   `decline` or `cancel`).
 //!
 //! Resources: `test://resource/1` to `test://resource/5` (text/plain), two per page with a
 //! `nextCursor`; the template `test://resource/{id}`; `resources/read` answers

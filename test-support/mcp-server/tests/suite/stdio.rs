@@ -134,6 +134,19 @@ async fn spawn_child_starts_a_grandchild_in_the_servers_process_group() {
     assert!(killed.success());
 }
 
+#[tokio::test]
+async fn exits_when_stdin_closes() {
+    let scratch = Scratch::new();
+    let mut server = start_stdio(&scratch, &[], TestClient::accepting()).await;
+    // Cancelling the client drops its transport, which closes the server's stdin.
+    server.client.cancel().await.unwrap();
+    let status = tokio::time::timeout(PATIENCE, server.child.wait())
+        .await
+        .expect("the server outlived its stdin")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
 /// Field `n` (1-based, after the command name) of `/proc/<pid>/stat`.
 fn stat_field(pid: u32, n: usize) -> u32 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
