@@ -1,0 +1,5 @@
+mod behaviour;
+mod harness;
+mod http;
+mod oauth;
+mod stdio;
