@@ -155,7 +155,9 @@ fn send_legacy(state: &ServerState, id: ThreadId, event: &Event, audience: Audie
 
 #[cfg(test)]
 mod tests {
+    use codex_protocol::approvals::ElicitationRequestEvent;
     use codex_protocol::mcp::CallToolResult;
+    use codex_protocol::mcp::RequestId;
     use codex_protocol::protocol::McpInvocation;
     use codex_protocol::protocol::McpStartupCompleteEvent;
     use codex_protocol::protocol::McpStartupFailure;
@@ -234,7 +236,19 @@ mod tests {
             model_context_window: None,
             collaboration_mode_kind: Default::default(),
         });
-        for (event_id, msg) in [("", update), ("", complete), ("turn-1", started)] {
+        // As the reference sends a server's `elicitation/create`.
+        let elicitation = EventMsg::ElicitationRequest(ElicitationRequestEvent {
+            server_name: "stub".into(),
+            id: RequestId::String("e1".into()),
+            message: "Pick one".into(),
+        });
+        let events = [
+            ("", update),
+            ("", complete),
+            ("turn-1", started),
+            ("mcp_elicitation_request", elicitation),
+        ];
+        for (event_id, msg) in events {
             let event = Event {
                 id: event_id.into(),
                 msg,
@@ -247,11 +261,20 @@ mod tests {
         let complete = json!({"method": "codex/event/mcp_startup_complete", "params": {"id": "", "msg": {"type": "mcp_startup_complete", "ready": ["stub"], "failed": [{"server": "broken", "error": "No such file or directory (os error 2)"}], "cancelled": []}, "conversationId": thread}});
         let turn_started = json!({"method": "turn/started", "params": {"threadId": thread, "turn": {"id": "turn-1", "items": [], "status": "inProgress", "error": null}}});
         let task_started = json!({"method": "codex/event/task_started", "params": {"id": "turn-1", "msg": {"type": "task_started", "turn_id": "turn-1", "model_context_window": null, "collaboration_mode_kind": "default"}, "conversationId": thread}});
+        let elicitation = json!({"method": "codex/event/elicitation_request", "params": {"id": "mcp_elicitation_request", "msg": {"type": "elicitation_request", "server_name": "stub", "id": "e1", "message": "Pick one"}, "conversationId": thread}});
         assert_eq!(
             sent(&v2).await,
-            [update.clone(), complete.clone(), turn_started]
+            [
+                update.clone(),
+                complete.clone(),
+                turn_started,
+                elicitation.clone()
+            ]
         );
-        assert_eq!(sent(&v1).await, [update, complete, task_started]);
+        assert_eq!(
+            sent(&v1).await,
+            [update, complete, task_started, elicitation]
+        );
         assert_eq!(sent(&stranger).await, Vec::<Value>::new());
     }
 
