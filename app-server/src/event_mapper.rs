@@ -15,11 +15,13 @@ use codex_app_server_protocol::v2;
 use codex_protocol::ThreadId;
 use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::McpInvocation;
 use codex_utils_elapsed::format_duration;
 
 use crate::wire::event;
 use crate::wire::tools;
 use crate::wire::tools::CommandItem;
+use crate::wire::tools::McpCallState;
 
 /// The notifications one thread's events turn into.
 #[derive(Debug)]
@@ -31,6 +33,8 @@ pub(crate) struct ThreadEventMapper {
     commands: HashMap<String, OpenCommand>,
     /// The turn of each patch whose item started and has not completed, by call id.
     patches: HashMap<String, String>,
+    /// MCP tool calls whose item started and has not completed, by call id.
+    mcp_calls: HashMap<String, OpenMcpCall>,
 }
 
 #[derive(Debug)]
@@ -64,6 +68,12 @@ struct OpenCommand {
     process_id: Option<String>,
 }
 
+#[derive(Debug)]
+struct OpenMcpCall {
+    turn_id: String,
+    invocation: McpInvocation,
+}
+
 impl OpenCommand {
     fn item<'a>(&'a self, call_id: &'a str) -> CommandItem<'a> {
         CommandItem {
@@ -83,6 +93,7 @@ impl ThreadEventMapper {
             turn: None,
             commands: HashMap::new(),
             patches: HashMap::new(),
+            mcp_calls: HashMap::new(),
         }
     }
 
@@ -304,6 +315,45 @@ impl ThreadEventMapper {
                     }),
                 ]
             }
+            EventMsg::McpToolCallBegin(begin) => {
+                let turn_id = self.turn_id();
+                let item = tools::mcp_tool_call_item(
+                    &begin.call_id,
+                    &begin.invocation,
+                    McpCallState::Running,
+                );
+                self.mcp_calls.insert(
+                    begin.call_id.clone(),
+                    OpenMcpCall {
+                        turn_id: turn_id.clone(),
+                        invocation: begin.invocation.clone(),
+                    },
+                );
+                vec![ServerNotification::ItemStarted(
+                    v2::ItemStartedNotification {
+                        item,
+                        thread_id,
+                        turn_id,
+                    },
+                )]
+            }
+            EventMsg::McpToolCallEnd(end) => {
+                let turn_id = self
+                    .mcp_calls
+                    .remove(&end.call_id)
+                    .map_or_else(|| self.turn_id(), |call| call.turn_id);
+                let state = McpCallState::Ended {
+                    result: &end.result,
+                    duration: end.duration,
+                };
+                vec![ServerNotification::ItemCompleted(
+                    v2::ItemCompletedNotification {
+                        item: tools::mcp_tool_call_item(&end.call_id, &end.invocation, state),
+                        thread_id,
+                        turn_id,
+                    },
+                )]
+            }
             EventMsg::PlanUpdate(args) => {
                 vec![ServerNotification::TurnPlanUpdated(
                     v2::TurnPlanUpdatedNotification {
@@ -462,13 +512,13 @@ impl ThreadEventMapper {
             | EventMsg::ExecApprovalRequest(_)
             | EventMsg::RequestUserInput(_)
             | EventMsg::DynamicToolCallRequest(_)
+            // MCP servers starting and asking their user: the reference has no v2 notification
+            // for them; the pump sends their `codex/event/*` spelling to every subscriber.
             | EventMsg::ElicitationRequest(_)
-            // Answers to ops this server never submits, and the work whose v2 items come with
-            // later features (MCP tools, undo, review, skills, collaborating agents).
             | EventMsg::McpStartupUpdate(_)
             | EventMsg::McpStartupComplete(_)
-            | EventMsg::McpToolCallBegin(_)
-            | EventMsg::McpToolCallEnd(_)
+            // Answers to ops this server never submits, and the work whose v2 items come with
+            // later features (undo, review, skills, collaborating agents).
             | EventMsg::UndoStarted(_)
             | EventMsg::UndoCompleted(_)
             | EventMsg::GetHistoryEntryResponse(_)
@@ -510,6 +560,23 @@ impl ThreadEventMapper {
                         .item(v2::CommandExecutionStatus::Failed, None),
                     thread_id: self.thread_id.clone(),
                     turn_id: command.turn_id.clone(),
+                },
+            ));
+        }
+        // The interrupt dropped the turn's MCP calls (and told their servers): they failed.
+        let mut mcp_calls: Vec<(String, OpenMcpCall)> = self
+            .mcp_calls
+            .extract_if(|_, call| call.turn_id == turn_id)
+            .collect();
+        mcp_calls.sort_by(|a, b| a.0.cmp(&b.0));
+        for (call_id, call) in mcp_calls {
+            let item =
+                tools::mcp_tool_call_item(&call_id, &call.invocation, McpCallState::Interrupted);
+            notifications.push(ServerNotification::ItemCompleted(
+                v2::ItemCompletedNotification {
+                    item,
+                    thread_id: self.thread_id.clone(),
+                    turn_id: call.turn_id,
                 },
             ));
         }
@@ -949,6 +1016,156 @@ mod tests {
                 n(
                     "thread/name/updated",
                     json!({"threadId": thread, "threadName": "named"})
+                ),
+            ]),
+        );
+    }
+
+    fn mcp_begin(call_id: &str, tool: &str, arguments: Option<Value>) -> EventMsg {
+        EventMsg::McpToolCallBegin(McpToolCallBeginEvent {
+            call_id: call_id.into(),
+            invocation: McpInvocation {
+                server: "stub".into(),
+                tool: tool.into(),
+                arguments,
+            },
+        })
+    }
+
+    fn mcp_end(
+        call_id: &str,
+        tool: &str,
+        arguments: Option<Value>,
+        result: Result<codex_protocol::mcp::CallToolResult, String>,
+    ) -> EventMsg {
+        EventMsg::McpToolCallEnd(McpToolCallEndEvent {
+            call_id: call_id.into(),
+            invocation: McpInvocation {
+                server: "stub".into(),
+                tool: tool.into(),
+                arguments,
+            },
+            duration: std::time::Duration::from_micros(1500),
+            result,
+        })
+    }
+
+    fn call_result(text: &str, is_error: Option<bool>) -> codex_protocol::mcp::CallToolResult {
+        codex_protocol::mcp::CallToolResult {
+            content: vec![json!({"type": "text", "text": text})],
+            structured_content: None,
+            is_error,
+            meta: None,
+        }
+    }
+
+    fn mcp_item(
+        call_id: &str,
+        tool: &str,
+        arguments: Value,
+        status: &str,
+        result: Value,
+        error: Value,
+        duration: Value,
+    ) -> Value {
+        json!({"type": "mcpToolCall", "id": call_id, "server": "stub", "tool": tool, "status": status, "arguments": arguments, "result": result, "error": error, "durationMs": duration})
+    }
+
+    #[test]
+    fn mcp_tool_calls_are_items_that_complete_or_fail() {
+        let thread = thread().to_string();
+        let ping = json!({"text": "ping"});
+        let message = "tool call error: tool call failed for `stub/fail`\n\nCaused by:\n    tools/call failed: Mcp error: -32000: kaboom";
+        let structured = codex_protocol::mcp::CallToolResult {
+            structured_content: Some(json!({"a": 1})),
+            ..call_result("{}", None)
+        };
+        check(
+            vec![
+                started(),
+                mcp_begin("call-1", "echo", Some(ping.clone())),
+                mcp_end(
+                    "call-1",
+                    "echo",
+                    Some(ping.clone()),
+                    Ok(call_result("echo: ping", None)),
+                ),
+                mcp_begin("call-2", "iserror", Some(json!({}))),
+                mcp_end(
+                    "call-2",
+                    "iserror",
+                    Some(json!({})),
+                    Ok(call_result("it broke", Some(true))),
+                ),
+                mcp_begin("call-3", "fail", None),
+                mcp_end("call-3", "fail", None, Err(message.into())),
+                mcp_end("call-4", "structured", None, Ok(structured)),
+            ],
+            json!([
+                n(
+                    "turn/started",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "inProgress", "error": null}})
+                ),
+                n(
+                    "item/started",
+                    json!({"item": mcp_item("call-1", "echo", ping.clone(), "inProgress", Value::Null, Value::Null, Value::Null), "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/completed",
+                    json!({"item": mcp_item("call-1", "echo", ping, "completed", json!({"content": [{"type": "text", "text": "echo: ping"}], "structuredContent": null}), Value::Null, json!(1)), "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/started",
+                    json!({"item": mcp_item("call-2", "iserror", json!({}), "inProgress", Value::Null, Value::Null, Value::Null), "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/completed",
+                    json!({"item": mcp_item("call-2", "iserror", json!({}), "failed", json!({"content": [{"type": "text", "text": "it broke"}], "structuredContent": null}), Value::Null, json!(1)), "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/started",
+                    json!({"item": mcp_item("call-3", "fail", Value::Null, "inProgress", Value::Null, Value::Null, Value::Null), "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/completed",
+                    json!({"item": mcp_item("call-3", "fail", Value::Null, "failed", Value::Null, json!({"message": message}), json!(1)), "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/completed",
+                    json!({"item": mcp_item("call-4", "structured", Value::Null, "completed", json!({"content": [{"type": "text", "text": "{}"}], "structuredContent": {"a": 1}}), Value::Null, json!(1)), "threadId": thread, "turnId": TURN})
+                ),
+            ]),
+        );
+    }
+
+    #[test]
+    fn an_interrupt_fails_the_mcp_calls_it_cut_short() {
+        let thread = thread().to_string();
+        check(
+            vec![
+                started(),
+                mcp_begin("call-1", "slow", Some(json!({}))),
+                EventMsg::TurnAborted(TurnAbortedEvent {
+                    turn_id: Some(TURN.into()),
+                    reason: TurnAbortReason::Interrupted,
+                }),
+            ],
+            json!([
+                n(
+                    "turn/started",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "inProgress", "error": null}})
+                ),
+                n(
+                    "item/started",
+                    json!({"item": mcp_item("call-1", "slow", json!({}), "inProgress", Value::Null, Value::Null, Value::Null), "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "item/completed",
+                    json!({"item": mcp_item("call-1", "slow", json!({}), "failed", Value::Null, Value::Null, Value::Null), "threadId": thread, "turnId": TURN})
+                ),
+                n(
+                    "turn/completed",
+                    json!({"threadId": thread, "turn": {"id": TURN, "items": [], "status": "interrupted", "error": null}})
                 ),
             ]),
         );

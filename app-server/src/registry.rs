@@ -7,7 +7,8 @@
 //! The legacy event stream (`codex/event/*`) has listeners of its own: only connections that
 //! asked for a thread's legacy events (v1 `addConversationListener`) get them. The reference
 //! sends them to every subscriber, v2 clients included, which doubles their traffic for
-//! nothing.
+//! nothing; the few that have no v2 spelling (MCP server startup, elicitations) still go to
+//! every subscriber, as clients rely on them.
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -209,6 +210,18 @@ impl Registry {
         }
     }
 
+    /// Sends one of `thread`'s legacy notifications, already serialised, to everyone following
+    /// the thread: its subscribers and its legacy listeners, each once.
+    pub(crate) fn notify_thread_everyone(&self, thread: ThreadId, method: &str, frame: &Frame) {
+        let mut followers = self.members(thread, |state| &state.subscribers);
+        followers.extend(self.members(thread, |state| &state.legacy_listeners));
+        followers.sort_by_key(|connection| connection.id);
+        followers.dedup_by_key(|connection| connection.id);
+        for connection in followers {
+            connection.notify_frame(method, frame);
+        }
+    }
+
     /// Whether anyone listens to `thread`'s legacy events, so the pump can skip spelling them.
     pub(crate) fn has_legacy_listeners(&self, thread: ThreadId) -> bool {
         lock(&self.state)
@@ -235,14 +248,15 @@ impl Registry {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use codex_app_server_protocol::v2::ThreadNameUpdatedNotification;
     use pretty_assertions::assert_eq;
 
     use super::*;
     use crate::connection::Handshake;
 
-    fn handshake(connection: &Connection) {
+    /// Completes `connection`'s handshake, so that it hears notifications.
+    pub(crate) fn handshake(connection: &Connection) {
         connection
             .initialize(Handshake {
                 user_agent: "test".into(),
@@ -310,6 +324,32 @@ mod tests {
         registry.notify_thread(thread, &renamed(thread));
 
         assert_eq!(received(&[&v1, &v2]).await, [2, 1]);
+    }
+
+    #[tokio::test]
+    async fn some_legacy_events_reach_every_follower_once() {
+        let registry = Registry::default();
+        let (v1, v2, both, other) = (
+            registry.open(),
+            registry.open(),
+            registry.open(),
+            registry.open(),
+        );
+        for connection in [&v1, &v2, &both, &other] {
+            handshake(connection);
+        }
+        let thread = ThreadId::new();
+        registry.listen_legacy(v1.id, thread);
+        registry.subscribe(v2.id, thread);
+        registry.subscribe(both.id, thread);
+        registry.listen_legacy(both.id, thread);
+        registry.subscribe(other.id, ThreadId::new());
+
+        let method = "codex/event/mcp_startup_complete";
+        let frame = Frame::from(r#"{"method":"codex/event/mcp_startup_complete","params":{}}"#);
+        registry.notify_thread_everyone(thread, method, &frame);
+
+        assert_eq!(received(&[&v1, &v2, &both, &other]).await, [1, 1, 1, 0]);
     }
 
     #[tokio::test]

@@ -1,11 +1,14 @@
-//! How the agent's tool calls look on the wire: `commandExecution` and `fileChange` items, the
-//! command actions a client shows, plans, and the items of declined approvals.
+//! How the agent's tool calls look on the wire: `commandExecution`, `fileChange` and
+//! `mcpToolCall` items, the command actions a client shows, plans, and the items of declined
+//! approvals.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use codex_app_server_protocol::v2;
 use codex_protocol::approvals::ApplyPatchApprovalRequestEvent;
 use codex_protocol::approvals::ExecApprovalRequestEvent;
+use codex_protocol::mcp::CallToolResult;
 use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::plan_tool::StepStatus;
 use codex_protocol::plan_tool::UpdatePlanArgs;
@@ -206,6 +209,69 @@ pub(crate) fn plan(args: &UpdatePlanArgs) -> Vec<v2::TurnPlanStep> {
             },
         })
         .collect()
+}
+
+/// Where an MCP tool call stands, for its item.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum McpCallState<'a> {
+    Running,
+    /// The turn was interrupted before the call ended.
+    Interrupted,
+    Ended {
+        result: &'a Result<CallToolResult, String>,
+        duration: Duration,
+    },
+}
+
+/// An MCP tool call's item. A result the server marked as an error fails the item but keeps
+/// its content; a call that failed has an error instead.
+pub(crate) fn mcp_tool_call_item(
+    call_id: &str,
+    invocation: &core::McpInvocation,
+    state: McpCallState<'_>,
+) -> v2::ThreadItem {
+    let (status, result, error, duration_ms) = match state {
+        McpCallState::Running => (v2::McpToolCallStatus::InProgress, None, None, None),
+        McpCallState::Interrupted => (v2::McpToolCallStatus::Failed, None, None, None),
+        McpCallState::Ended { result, duration } => {
+            let duration_ms = Some(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX));
+            match result {
+                Ok(result) => {
+                    let status = if result.is_error == Some(true) {
+                        v2::McpToolCallStatus::Failed
+                    } else {
+                        v2::McpToolCallStatus::Completed
+                    };
+                    let result = v2::McpToolCallResult {
+                        content: result.content.clone(),
+                        structured_content: result.structured_content.clone(),
+                    };
+                    (status, Some(result), None, duration_ms)
+                }
+                Err(message) => {
+                    let error = v2::McpToolCallError {
+                        message: message.clone(),
+                    };
+                    (
+                        v2::McpToolCallStatus::Failed,
+                        None,
+                        Some(error),
+                        duration_ms,
+                    )
+                }
+            }
+        }
+    };
+    v2::ThreadItem::McpToolCall {
+        id: call_id.to_owned(),
+        server: invocation.server.clone(),
+        tool: invocation.tool.clone(),
+        status,
+        arguments: invocation.arguments.clone().unwrap_or_default(),
+        result,
+        error,
+        duration_ms,
+    }
 }
 
 #[cfg(test)]
