@@ -77,10 +77,48 @@ pub(crate) fn result_output(result: &CallToolResult) -> (FunctionCallOutputBody,
     if let Some(items) = content_items(&result.content) {
         return (FunctionCallOutputBody::List(items), success);
     }
-    match serde_json::to_string(&result.content) {
-        Ok(text) => (FunctionCallOutputBody::String(text), success),
-        Err(err) => (FunctionCallOutputBody::String(err.to_string()), false),
+    (
+        FunctionCallOutputBody::String(content_json(&result.content)),
+        success,
+    )
+}
+
+/// The content blocks as JSON text with their fields in the order the reference writes them
+/// (its MCP types are structs): `type` first, then the block's own fields, then `annotations`
+/// and `_meta`. The model sees this text, and the same result should read the same to it.
+fn content_json(content: &[Value]) -> String {
+    const LAST: [&str; 2] = ["annotations", "_meta"];
+    let mut text = String::from("[");
+    for (index, block) in content.iter().enumerate() {
+        if index > 0 {
+            text.push(',');
+        }
+        let Value::Object(fields) = block else {
+            text.push_str(&block.to_string());
+            continue;
+        };
+        let ordered = fields
+            .get_key_value("type")
+            .into_iter()
+            .chain(
+                fields
+                    .iter()
+                    .filter(|(key, _)| key.as_str() != "type" && !LAST.contains(&key.as_str())),
+            )
+            .chain(LAST.iter().filter_map(|key| fields.get_key_value(*key)));
+        text.push('{');
+        for (position, (key, value)) in ordered.enumerate() {
+            if position > 0 {
+                text.push(',');
+            }
+            text.push_str(&Value::String(key.clone()).to_string());
+            text.push(':');
+            text.push_str(&value.to_string());
+        }
+        text.push('}');
     }
+    text.push(']');
+    text
 }
 
 /// The content as input items, when it holds an image (the model sees the picture); `None`
@@ -128,6 +166,18 @@ fn content_items(content: &[Value]) -> Option<Vec<FunctionCallOutputContentItem>
 #[cfg(test)]
 mod tests {
     use pretty_assertions::assert_eq;
+
+    #[test]
+    fn content_text_puts_the_type_first_as_the_reference_does() {
+        let content = vec![
+            serde_json::json!({"type": "text", "text": "echo: ping"}),
+            serde_json::json!({"annotations": {"priority": 1}, "type": "resource_link", "uri": "u", "name": "n"}),
+        ];
+        assert_eq!(
+            super::content_json(&content),
+            r#"[{"type":"text","text":"echo: ping"},{"type":"resource_link","name":"n","uri":"u","annotations":{"priority":1}}]"#
+        );
+    }
     use serde_json::json;
 
     use super::*;
