@@ -8,14 +8,12 @@
 
 use std::collections::BTreeMap;
 use std::io::ErrorKind;
-use std::io::Write;
 use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::SystemTime;
-use std::time::UNIX_EPOCH;
 
 use codex_utils_lock::lock;
+use codex_utils_private_file::write_private_file;
 use serde::Deserialize;
 use serde::Serialize;
 use sha2::Digest;
@@ -165,36 +163,7 @@ fn write_entries(
         };
     }
     let json = serde_json::to_vec(entries).map_err(|err| write_error(err.into()))?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(write_error)?;
-    // A temp file beside the target, renamed over it: readers see the old file or the new one,
-    // never a half-written one.
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.subsec_nanos())
-        .unwrap_or_default();
-    let temp = dir.join(format!(
-        "{CREDENTIALS_FILE}.tmp-{}-{nanos}",
-        std::process::id()
-    ));
-    let result = write_private_file(&temp, &json).and_then(|()| std::fs::rename(&temp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.map_err(write_error)
-}
-
-fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()
+    write_private_file(path, &json).map_err(write_error)
 }
 
 #[cfg(test)]
