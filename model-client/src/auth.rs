@@ -10,6 +10,7 @@ use std::io;
 use std::path::Path;
 use std::path::PathBuf;
 
+use codex_utils_private_file::write_private_file;
 use serde::Deserialize;
 use serde::Serialize;
 
@@ -150,15 +151,7 @@ pub fn write_auth_json(codex_home: &Path, stored: &AuthDotJson) -> Result<(), Au
             path: path.clone(),
             source: io::Error::other(source),
         })?;
-    let temp = codex_home.join(format!(".{AUTH_JSON}.{}.tmp", uuid::Uuid::new_v4()));
-    let result = std::fs::create_dir_all(codex_home)
-        .and_then(|()| write_private_file(&temp, text.as_bytes()))
-        .and_then(|()| std::fs::rename(&temp, &path));
-    result.map_err(|source| {
-        // Nothing useful remains of a half-done write; a leftover temp file is only litter.
-        let _ = std::fs::remove_file(&temp);
-        AuthError::Write { path, source }
-    })
+    write_private_file(&path, text.as_bytes()).map_err(|source| AuthError::Write { path, source })
 }
 
 /// Deletes `$CODEX_HOME/auth.json`. Returns whether there was one.
@@ -169,22 +162,6 @@ pub fn remove_auth_json(codex_home: &Path) -> Result<bool, AuthError> {
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
         Err(source) => Err(AuthError::Remove { path, source }),
     }
-}
-
-/// Creates `path` (which must not exist) with owner-only permissions and writes `bytes` to it.
-fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write;
-
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 impl RequestAuth {

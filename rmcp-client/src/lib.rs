@@ -6,6 +6,7 @@
 //! - [`client::McpClient`]: one connection to one server.
 //! - [`launch`]: how stdio servers are started so that none outlives codex.
 //! - [`naming`]: the `mcp__<server>__<tool>` names the model sees.
+//! - [`oauth`]: OAuth logins and tokens for streamable HTTP servers.
 
 pub mod client;
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod fake_server;
 pub mod launch;
 pub mod manager;
 pub mod naming;
+pub mod oauth;
 pub mod pool;
 
 pub use client::BearerSource;
