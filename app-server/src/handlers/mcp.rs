@@ -4,12 +4,22 @@
 //! MCP pool about the requested page only: running connections (a loaded thread's, or one kept
 //! from an earlier list) are reused, and only the rest are started.
 
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
 use codex_app_server_protocol::JSONRPCErrorError;
+use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::v2;
 use codex_config::ConfigToml;
 use codex_config::mcp::McpServerConfig;
 use codex_config::mcp::McpServerTransportConfig;
 use codex_config::mcp::mcp_server_configs;
+use codex_protocol::protocol::McpAuthStatus;
+use codex_rmcp_client::oauth;
+use codex_rmcp_client::oauth::AuthTransport;
+use codex_rmcp_client::oauth::OAuthCredentialsStoreMode;
+use codex_rmcp_client::oauth::OAuthServer;
 
 use crate::error;
 use crate::responder::RequestContext;
@@ -35,20 +45,30 @@ async fn status_page(
         Some(pool) => pool.snapshot(&page, &options).await,
         None => Vec::new(),
     };
+    let codex_home = context
+        .state
+        .config
+        .service
+        .paths()
+        .codex_home
+        .to_path_buf();
+    let store = config.mcp_oauth_credentials_store.unwrap_or_default();
+    let statuses = futures::future::join_all(snapshots.iter().map(|snapshot| {
+        let config = page
+            .get(&snapshot.name)
+            .and_then(|config| config.as_ref().ok());
+        auth_status(&snapshot.name, config, &codex_home, store)
+    }))
+    .await;
     let data = snapshots
         .into_iter()
-        .map(|snapshot| {
-            let auth_status = page
-                .get(&snapshot.name)
-                .and_then(|config| config.as_ref().ok())
-                .map_or(v2::McpAuthStatus::Unsupported, auth_status);
-            v2::McpServerStatus {
-                name: snapshot.name,
-                tools: snapshot.tools,
-                resources: snapshot.resources,
-                resource_templates: snapshot.resource_templates,
-                auth_status,
-            }
+        .zip(statuses)
+        .map(|(snapshot, auth_status)| v2::McpServerStatus {
+            name: snapshot.name,
+            tools: snapshot.tools,
+            resources: snapshot.resources,
+            resource_templates: snapshot.resource_templates,
+            auth_status,
         })
         .collect();
     Ok(v2::ListMcpServerStatusResponse {
@@ -79,16 +99,139 @@ fn page_bounds(
     Ok((start, start.saturating_add(limit).min(total)))
 }
 
-/// How an HTTP server authenticates, as far as the config tells; stdio servers have no auth.
-fn auth_status(config: &McpServerConfig) -> v2::McpAuthStatus {
-    match &config.transport {
-        McpServerTransportConfig::Stdio { .. } => v2::McpAuthStatus::Unsupported,
-        McpServerTransportConfig::StreamableHttp {
-            bearer_token_env_var: Some(_),
-            ..
-        } => v2::McpAuthStatus::BearerToken,
-        McpServerTransportConfig::StreamableHttp { .. } => v2::McpAuthStatus::Unsupported,
+/// How a server authenticates, decided as the reference does (a bad config entry: unsupported).
+async fn auth_status(
+    name: &str,
+    config: Option<&McpServerConfig>,
+    codex_home: &Path,
+    store: OAuthCredentialsStoreMode,
+) -> v2::McpAuthStatus {
+    let status = match config.map(|config| &config.transport) {
+        None | Some(McpServerTransportConfig::Stdio { .. }) => McpAuthStatus::Unsupported,
+        Some(
+            transport @ McpServerTransportConfig::StreamableHttp {
+                bearer_token_env_var,
+                ..
+            },
+        ) => {
+            let Some(server) = oauth_server(name, transport) else {
+                return v2::McpAuthStatus::Unsupported;
+            };
+            let transport = AuthTransport::StreamableHttp {
+                server: &server,
+                bearer_token_env_var: bearer_token_env_var.as_deref(),
+            };
+            oauth::auth_status(transport, codex_home, store).await
+        }
+    };
+    match status {
+        McpAuthStatus::Unsupported => v2::McpAuthStatus::Unsupported,
+        McpAuthStatus::NotLoggedIn => v2::McpAuthStatus::NotLoggedIn,
+        McpAuthStatus::BearerToken => v2::McpAuthStatus::BearerToken,
+        McpAuthStatus::OAuth => v2::McpAuthStatus::OAuth,
     }
+}
+
+/// What OAuth needs of a streamable HTTP server's config; `None` for stdio.
+fn oauth_server(name: &str, transport: &McpServerTransportConfig) -> Option<OAuthServer> {
+    match transport {
+        McpServerTransportConfig::Stdio { .. } => None,
+        McpServerTransportConfig::StreamableHttp {
+            url,
+            http_headers,
+            env_http_headers,
+            ..
+        } => Some(OAuthServer {
+            name: name.to_owned(),
+            url: url.clone(),
+            http_headers: http_headers.clone(),
+            env_http_headers: env_http_headers.clone(),
+        }),
+    }
+}
+
+/// Starts an OAuth login for a streamable HTTP server: answers the authorization URL at once,
+/// then reports the outcome to every client as `mcpServer/oauthLogin/completed`.
+pub(crate) async fn oauth_login(context: RequestContext, params: v2::McpServerOauthLoginParams) {
+    let config = match server_config(&context).await {
+        Ok(config) => config,
+        Err(err) => return context.responder.fail(err).await,
+    };
+    let servers = mcp_server_configs(&config.mcp_servers);
+    let Some(entry) = servers.get(&params.name) else {
+        return context
+            .responder
+            .fail(error::invalid_request(format!(
+                "No MCP server named '{}' found.",
+                params.name
+            )))
+            .await;
+    };
+    let server = entry.as_ref().ok().and_then(|server| {
+        oauth_server(&params.name, &server.transport).map(|oauth| (server, oauth))
+    });
+    let Some((server_config, server)) = server else {
+        return context
+            .responder
+            .fail(error::invalid_request(
+                "OAuth login is only supported for streamable HTTP servers.",
+            ))
+            .await;
+    };
+    let login = oauth::LoginParams {
+        server,
+        scopes: params
+            .scopes
+            .or_else(|| server_config.scopes.clone())
+            .unwrap_or_default(),
+        timeout: params
+            .timeout_secs
+            .map_or(oauth::DEFAULT_LOGIN_TIMEOUT, |secs| {
+                Duration::from_secs(secs.max(0).unsigned_abs())
+            }),
+        callback_port: config.mcp_oauth_callback_port,
+        codex_home: context
+            .state
+            .config
+            .service
+            .paths()
+            .codex_home
+            .to_path_buf(),
+        store: config.mcp_oauth_credentials_store.unwrap_or_default(),
+    };
+    let name = params.name;
+    let pending = match oauth::start_login(login).await {
+        Ok(pending) => pending,
+        Err(err) => {
+            return context
+                .responder
+                .fail(error::internal_error(format!(
+                    "failed to login to MCP server '{name}': {err}"
+                )))
+                .await;
+        }
+    };
+    let authorization_url = pending.authorization_url().to_owned();
+    let state = Arc::clone(&context.state);
+    context
+        .responder
+        .respond(Ok(v2::McpServerOauthLoginResponse { authorization_url }))
+        .await;
+    tokio::spawn(async move {
+        let outcome = pending.complete().await;
+        if let Err(err) = &outcome {
+            tracing::warn!("OAuth login to MCP server `{name}` failed: {err}");
+        }
+        state
+            .registry
+            .notify_all(&ServerNotification::McpServerOauthLoginCompleted(
+                v2::McpServerOauthLoginCompletedNotification {
+                    name,
+                    success: outcome.is_ok(),
+                    error: outcome.err().map(|err| err.to_string()),
+                },
+            ));
+    });
 }
 
 /// The config of the server's own cwd, read on the blocking pool.

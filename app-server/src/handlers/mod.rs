@@ -129,6 +129,9 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
             mcp::status_list(context, params).await
         }
         ClientRequest::McpServerRefresh { .. } => mcp::reload(context).await,
+        ClientRequest::McpServerOauthLogin { params, .. } => {
+            mcp::oauth_login(context, params).await;
+        }
         ClientRequest::ExecOneOffCommand { params, .. } => {
             command::exec_one_off(context, params).await;
         }
@@ -150,7 +153,6 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::ReviewStart { .. }
         | ClientRequest::ModelList { .. }
         | ClientRequest::CollaborationModeList { .. }
-        | ClientRequest::McpServerOauthLogin { .. }
         | ClientRequest::CancelLoginAccount { .. }
         | ClientRequest::FeedbackUpload { .. }
         | ClientRequest::GitDiffToRemote { .. }

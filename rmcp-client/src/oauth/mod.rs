@@ -8,6 +8,7 @@
 //! to every request and `application_type` to the registration, and refuses loopback metadata
 //! hosts, none of which the reference (on an older rmcp) does.
 
+mod bearer;
 mod discovery;
 mod login;
 mod status;
@@ -23,9 +24,8 @@ use std::path::PathBuf;
 use reqwest::header::HeaderMap;
 use reqwest::header::HeaderName;
 use reqwest::header::HeaderValue;
-use serde::Deserialize;
-use serde::Serialize;
 
+pub use bearer::StoredBearer;
 pub use login::DEFAULT_LOGIN_TIMEOUT;
 pub use login::LoginParams;
 pub use login::PendingLogin;
@@ -36,19 +36,9 @@ pub use store::StoredOAuthTokens;
 pub use store::delete_tokens;
 pub use tokens::bearer_for;
 
-/// Where MCP OAuth tokens are kept: config `mcp_oauth_credentials_store`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OAuthCredentialsStoreMode {
-    /// The keyring with the file as fallback in the reference; the file here until the keyring
-    /// exists.
-    #[default]
-    Auto,
-    File,
-    /// Not available yet: every operation that needs the store answers
-    /// [`OAuthError::KeyringUnsupported`].
-    Keyring,
-}
+/// Where MCP OAuth tokens are kept (config `mcp_oauth_credentials_store`). `auto` means the
+/// file until the keyring exists; `keyring` answers [`OAuthError::KeyringUnsupported`].
+pub use codex_config::OAuthCredentialsStoreMode;
 
 /// What OAuth needs to know about a streamable HTTP server: its name and URL (which key its
 /// tokens) and the headers its config adds to every request (discovery and token requests
