@@ -213,7 +213,7 @@ async fn an_oauth_login_stores_a_token_that_the_next_calls_carry() {
     );
     let bearer = format!("Bearer {token}");
     assert!(
-        authorizations(&log).iter().any(|seen| *seen == bearer),
+        authorizations(&log).contains(&bearer),
         "{:?}",
         authorizations(&log)
     );
