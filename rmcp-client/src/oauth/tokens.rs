@@ -10,6 +10,7 @@ use tokio::sync::Mutex;
 use super::OAuthCredentialsStoreMode;
 use super::OAuthError;
 use super::OAuthServer;
+use super::REQUEST_TIMEOUT;
 use super::StoredOAuthTokens;
 use super::TokenRequestError;
 use super::discovery::discover_metadata;
@@ -88,6 +89,7 @@ pub(crate) async fn request_tokens(
         .post(token_endpoint)
         .header(reqwest::header::ACCEPT, "application/json")
         .form(form)
+        .timeout(REQUEST_TIMEOUT)
         .send()
         .await
         .map_err(TokenRequestError::Http)?;
