@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use super::OAuthCredentialsStoreMode;
 use super::OAuthError;
 use super::OAuthServer;
+use super::REQUEST_TIMEOUT;
 use super::TokenRequestError;
 use super::discovery::AuthorizationMetadata;
 use super::discovery::discover_metadata;
@@ -229,6 +230,7 @@ async fn register_client(
     let response = client
         .post(endpoint)
         .json(&body)
+        .timeout(REQUEST_TIMEOUT)
         .send()
         .await
         .map_err(|err| OAuthError::Registration(format!("HTTP request error: {err}")))?;

@@ -177,6 +177,10 @@ pub enum TokenRequestError {
     InvalidResponse(#[source] serde_json::Error),
 }
 
+/// How long a registration or token request may take: a stuck authorization server must not
+/// hold a login request or a connection's start forever.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Milliseconds since the epoch on the wall clock, the unit of `expires_at`.
 fn now_millis() -> u64 {
     std::time::SystemTime::now()

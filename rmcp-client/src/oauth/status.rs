@@ -8,7 +8,7 @@ use reqwest::Url;
 use super::OAuthCredentialsStoreMode;
 use super::OAuthServer;
 use super::discovery::advertises_oauth;
-use super::store::load_tokens;
+use super::store::stored_tokens_or_none;
 
 /// How a server is reached, as far as its auth status is concerned.
 #[derive(Clone, Copy, Debug)]
@@ -27,7 +27,8 @@ pub enum AuthTransport<'a> {
 ///
 /// An `Authorization` entry in `http_headers` does not count as a bearer token: the reference
 /// (0.101) ignores it here. A credentials store that cannot be read counts as holding nothing
-/// (and is logged), so one broken file does not hide every server's status.
+/// (and is logged): the reference answers `unsupported` for a broken file, which hides that
+/// the server does OAuth.
 pub async fn auth_status(
     transport: AuthTransport<'_>,
     codex_home: &Path,
@@ -43,13 +44,8 @@ pub async fn auth_status(
     if bearer_token_env_var.is_some() {
         return McpAuthStatus::BearerToken;
     }
-    match load_tokens(codex_home, store, &server.name, &server.url) {
-        Ok(Some(_)) => return McpAuthStatus::OAuth,
-        Ok(None) => {}
-        Err(err) => tracing::warn!(
-            "cannot read OAuth credentials for MCP server `{}`: {err}",
-            server.name
-        ),
+    if stored_tokens_or_none(codex_home, store, &server.name, &server.url).is_some() {
+        return McpAuthStatus::OAuth;
     }
     let Ok(url) = Url::parse(&server.url) else {
         return McpAuthStatus::Unsupported;

@@ -91,6 +91,25 @@ pub(crate) fn load_tokens(
     Ok(entries.get(&store_key(server_name, server_url)).cloned())
 }
 
+/// The stored tokens for one server, a store that cannot be read counting as empty: a broken
+/// file or a store this build lacks must not stop the servers that never logged in. Why is
+/// logged (for the keyring, a login says it).
+pub(crate) fn stored_tokens_or_none(
+    codex_home: &Path,
+    mode: OAuthCredentialsStoreMode,
+    server_name: &str,
+    server_url: &str,
+) -> Option<StoredOAuthTokens> {
+    match load_tokens(codex_home, mode, server_name, server_url) {
+        Ok(tokens) => tokens,
+        Err(OAuthError::KeyringUnsupported) => None,
+        Err(err) => {
+            tracing::warn!("cannot read OAuth credentials for MCP server `{server_name}`: {err}");
+            None
+        }
+    }
+}
+
 /// Adds or replaces the entry for `tokens`' server.
 pub(crate) fn save_tokens(
     codex_home: &Path,

@@ -10,12 +10,13 @@ use tokio::sync::Mutex;
 use super::OAuthCredentialsStoreMode;
 use super::OAuthError;
 use super::OAuthServer;
+use super::REQUEST_TIMEOUT;
 use super::StoredOAuthTokens;
 use super::TokenRequestError;
 use super::discovery::discover_metadata;
 use super::now_millis;
-use super::store::load_tokens;
 use super::store::save_tokens;
+use super::store::stored_tokens_or_none;
 
 /// A token is refreshed when it has less than this left.
 const REFRESH_MARGIN_MILLIS: u64 = 30_000;
@@ -88,6 +89,7 @@ pub(crate) async fn request_tokens(
         .post(token_endpoint)
         .header(reqwest::header::ACCEPT, "application/json")
         .form(form)
+        .timeout(REQUEST_TIMEOUT)
         .send()
         .await
         .map_err(TokenRequestError::Http)?;
@@ -118,13 +120,14 @@ pub(crate) async fn request_tokens(
 /// it has less than 30 s left and a refresh token is stored; `None` without stored tokens.
 ///
 /// Without a refresh token the stored token is sent as it is and the server decides, as the
-/// reference does.
+/// reference does. A store that cannot be read (a broken file, the keyring) counts as empty, so
+/// servers that never logged in still start.
 pub async fn bearer_for(
     server: &OAuthServer,
     codex_home: &Path,
     store: OAuthCredentialsStoreMode,
 ) -> Result<Option<String>, OAuthError> {
-    let Some(stored) = load_tokens(codex_home, store, &server.name, &server.url)? else {
+    let Some(stored) = stored_tokens_or_none(codex_home, store, &server.name, &server.url) else {
         return Ok(None);
     };
     if !needs_refresh(&stored) {
@@ -132,7 +135,8 @@ pub async fn bearer_for(
     }
     let _refreshing = REFRESH_LOCK.lock().await;
     // Another task may have refreshed while this one waited.
-    let Some(mut stored) = load_tokens(codex_home, store, &server.name, &server.url)? else {
+    let Some(mut stored) = stored_tokens_or_none(codex_home, store, &server.name, &server.url)
+    else {
         return Ok(None);
     };
     let Some(refresh_token) = stored.refresh_token.clone() else {
@@ -177,6 +181,7 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
+    use crate::oauth::store::load_tokens;
     use crate::oauth::test_support::MockAuthServer;
 
     const ROOT_METADATA: &str = "/.well-known/oauth-authorization-server";
@@ -211,6 +216,16 @@ mod tests {
     async fn no_stored_tokens_means_no_bearer() {
         let home = tempfile::tempdir().unwrap();
         let server = remote("http://127.0.0.1:1/mcp".to_string());
+        assert_eq!(bearer(&server, home.path()).await, None);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_store_means_no_bearer() {
+        let home = tempfile::tempdir().unwrap();
+        let server = remote("http://127.0.0.1:1/mcp".to_string());
+        let keyring = bearer_for(&server, home.path(), OAuthCredentialsStoreMode::Keyring).await;
+        assert_eq!(keyring.unwrap(), None);
+        std::fs::write(home.path().join(".credentials.json"), "{not json").unwrap();
         assert_eq!(bearer(&server, home.path()).await, None);
     }
 
