@@ -264,11 +264,18 @@ pub(super) async fn next(events: &mut EventStream) -> Event {
         .expect("the event stream closed")
 }
 
-/// Events until (and with) the end of the current turn.
+/// Events until (and with) the end of the current turn, without the thread's MCP startup
+/// report (sent once per load, with no turn's id, even when no server is configured).
 pub(super) async fn until_turn_end(events: &mut EventStream) -> Vec<Event> {
     let mut seen = Vec::new();
     loop {
         let event = next(events).await;
+        if matches!(
+            event.msg,
+            EventMsg::McpStartupUpdate(_) | EventMsg::McpStartupComplete(_)
+        ) {
+            continue;
+        }
         let end = matches!(
             event.msg,
             EventMsg::TaskComplete(_) | EventMsg::TurnAborted(_)
