@@ -80,8 +80,11 @@ pub enum ResourceContents {
 }
 
 /// A thread's MCP servers, as the tools use them. Errors are the text the model and the
-/// client read after the tool's own prefix (`tool call error: `, `resources/list failed: `, …):
-/// the cause, with the causes behind it.
+/// client read after the tool's own prefix (`tool call error: `, `resources/list failed: `, …),
+/// spelled as the reference spells its error chains: for `call_tool` as anyhow's `{:?}`
+/// prints them (``tool call failed for `s/t` `` then `Caused by:` and the causes, one per
+/// line), for the resource methods as `{:#}` prints them (the causes joined by `: `). An
+/// unknown server is ``unknown MCP server 'NAME'``.
 ///
 /// Dropping a returned future abandons the request: an interrupted turn drops its calls, and
 /// the implementation tells the server.
