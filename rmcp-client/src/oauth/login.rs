@@ -428,12 +428,15 @@ mod tests {
         assert_eq!(query_value(&pairs, "code_challenge_method"), "S256");
         assert_eq!(query_value(&pairs, "state").len(), 22);
 
+        // As the app-server does it: the URL is answered, the rest runs on a task of its own.
+        let authorization_url = login.authorization_url().to_string();
+        let before = crate::oauth::now_millis();
+        let completion = tokio::spawn(login.complete());
         assert_eq!(
-            browse(login.authorization_url()).await,
+            browse(&authorization_url).await,
             (200, CALLBACK_SUCCESS.to_string())
         );
-        let before = crate::oauth::now_millis();
-        login.complete().await.unwrap();
+        completion.await.unwrap().unwrap();
 
         let register = auth
             .requests()
