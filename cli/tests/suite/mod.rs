@@ -7,7 +7,7 @@ mod command_exec;
 mod config;
 mod fuzzy_file_search;
 mod generate;
-mod mcp_launch;
+mod mcp;
 mod sandbox;
 mod sandbox_policy;
 mod serve;
