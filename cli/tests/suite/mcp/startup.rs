@@ -53,7 +53,7 @@ async fn servers_that_never_start_are_reported_and_the_others_work() {
     let (_server, mut client) = live.serve().await;
 
     let asked = tokio::time::Instant::now();
-    let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
+    let thread = thread_id(&live.start_thread_early(&mut client, 1, json!({})).await);
     let answered = asked.elapsed();
     assert!(
         answered < STARTUP_TIMEOUT,

@@ -88,8 +88,27 @@ impl Live {
         (server, client)
     }
 
-    /// Starts a thread and returns its `thread/start` result.
+    /// Starts a thread and returns its `thread/start` result once its MCP servers have
+    /// settled: every thread reports `codex/event/mcp_startup_complete` after
+    /// `thread/started`, servers or not, as the reference does, and the notifications before it
+    /// are skipped.
     pub(crate) async fn start_thread(&self, client: &mut Client, id: u64, extra: Value) -> Value {
+        let result = self.start_thread_early(client, id, extra).await;
+        until_notification(client, |message| {
+            message["method"] == "codex/event/mcp_startup_complete"
+        })
+        .await;
+        result
+    }
+
+    /// Starts a thread and returns its `thread/start` result as soon as it is announced, before
+    /// its MCP startup events.
+    pub(crate) async fn start_thread_early(
+        &self,
+        client: &mut Client,
+        id: u64,
+        extra: Value,
+    ) -> Value {
         let mut params = json!({"cwd": self.work});
         if let (Some(params), Some(extra)) = (params.as_object_mut(), extra.as_object()) {
             params.extend(extra.clone());
