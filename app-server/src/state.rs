@@ -135,6 +135,11 @@ impl ThreadGate {
     pub(crate) async fn hold(&self) -> OwnedMutexGuard<GatedTurns> {
         Arc::clone(&self.held).lock_owned().await
     }
+
+    /// Closes the gate at once if it is open.
+    pub(crate) fn try_hold(&self) -> Option<OwnedMutexGuard<GatedTurns>> {
+        Arc::clone(&self.held).try_lock_owned().ok()
+    }
 }
 
 /// What the pump must know about turns the requests started.

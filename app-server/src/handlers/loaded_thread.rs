@@ -17,10 +17,12 @@ use codex_core::thread::Op;
 use codex_core::thread::ThreadError;
 use codex_protocol::ThreadId;
 use codex_utils_lock::lock;
+use tokio::sync::OwnedMutexGuard;
 
 use crate::error;
 use crate::pump;
 use crate::responder::RequestContext;
+use crate::state::GatedTurns;
 use crate::state::ServerState;
 use crate::wire;
 use crate::wire::thread::loaded_response;
@@ -53,21 +55,36 @@ pub(crate) fn ephemeral(state: &ServerState, id: ThreadId) -> Option<Arc<CodexTh
         .filter(|thread| thread.rollout_path().is_none())
 }
 
-/// Serves a thread just loaded: its requester follows it and its events start flowing.
-fn follow_and_pump(context: &RequestContext, new: NewThread) -> Arc<CodexThread> {
+/// Serves a thread just loaded: its requester follows it and its events flow once the
+/// returned guard is dropped.
+fn follow_and_pump(
+    context: &RequestContext,
+    new: NewThread,
+) -> (Arc<CodexThread>, Option<OwnedMutexGuard<GatedTurns>>) {
     context
         .state
         .registry
         .subscribe(context.connection.id, new.thread.id());
-    pump_events(&context.state, new)
+    pump_held(&context.state, new)
 }
 
 /// Starts a thread's event pump, for whoever follows it (v2) or listens to it (v1).
 pub(crate) fn pump_events(state: &Arc<ServerState>, new: NewThread) -> Arc<CodexThread> {
+    pump_held(state, new).0
+}
+
+/// Starts a thread's event pump with its gate closed until the returned guard is dropped, so
+/// that the request that loaded it can answer and announce it before its first events (its
+/// MCP servers' startup, which the reference sends after `thread/started`).
+fn pump_held(
+    state: &Arc<ServerState>,
+    new: NewThread,
+) -> (Arc<CodexThread>, Option<OwnedMutexGuard<GatedTurns>>) {
     let id = new.thread.id();
     let gate = state.threads.add_gate(id);
+    let held = gate.try_hold();
     pump::spawn(Arc::clone(state), id, gate, new.events);
-    new.thread
+    (new.thread, held)
 }
 
 pub(crate) async fn start(context: RequestContext, mut params: v2::ThreadStartParams) {
@@ -85,10 +102,11 @@ pub(crate) async fn start(context: RequestContext, mut params: v2::ThreadStartPa
         Ok(new) => new,
         Err(err) => return context.responder.fail(err).await,
     };
-    let thread = follow_and_pump(&context, new);
+    let (thread, held) = follow_and_pump(&context, new);
     let wire = wire::thread::loaded_thread(&thread, false);
     let response = loaded_response!(ThreadStartResponse, thread, wire.clone());
     answer_then_announce(context, response, wire).await;
+    drop(held);
 }
 
 /// Answers a request that loaded a new thread, then tells the thread's followers it started.
@@ -119,7 +137,7 @@ pub(crate) async fn resume(context: RequestContext, params: v2::ThreadResumePara
             overrides.into_start(&context.state.config.cwd, context.connection.client_name())?;
         let manager = context.state.threads.manager().await?;
         match manager.resume_thread(id, start).await {
-            Ok(new) => Ok(follow_and_pump(&context, new)),
+            Ok(new) => Ok(follow_and_pump(&context, new).0),
             // Already running here: the client joins it as it is.
             Err(ThreadError::AlreadyLoaded(_)) => {
                 let thread = manager.get(id).map_err(thread_error)?;
@@ -164,10 +182,11 @@ pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) 
         Ok(new) => new,
         Err(err) => return context.responder.fail(err).await,
     };
-    let thread = follow_and_pump(&context, new);
+    let (thread, held) = follow_and_pump(&context, new);
     let wire = wire::thread::loaded_thread(&thread, true);
     let response = loaded_response!(ThreadForkResponse, thread, wire.clone());
     answer_then_announce(context, response, wire).await;
+    drop(held);
 }
 
 pub(crate) async fn rollback(context: RequestContext, params: v2::ThreadRollbackParams) {

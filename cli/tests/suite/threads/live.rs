@@ -13,25 +13,25 @@ use crate::suite::serve::Client;
 use crate::suite::serve::Server;
 
 /// A CODEX_HOME whose config points the model at a mock, and the mock.
-pub(super) struct Live {
-    pub(super) folders: Folders,
-    pub(super) model: MockModelServer,
-    pub(super) work: String,
+pub(crate) struct Live {
+    pub(crate) folders: Folders,
+    pub(crate) model: MockModelServer,
+    pub(crate) work: String,
 }
 
 /// The `[model_providers.mock]` settings a test may change.
-pub(super) struct Provider<'a> {
+pub(crate) struct Provider<'a> {
     /// Where the model is; the mock's `base_url()` unless a test wants a dead address.
-    pub(super) base_url: &'a str,
+    pub(crate) base_url: &'a str,
     /// `responses` or `chat`.
-    pub(super) wire_api: &'a str,
-    pub(super) request_max_retries: u32,
-    pub(super) stream_max_retries: u32,
+    pub(crate) wire_api: &'a str,
+    pub(crate) request_max_retries: u32,
+    pub(crate) stream_max_retries: u32,
 }
 
 impl Live {
     /// The mock provider speaking the Responses API, with no retries.
-    pub(super) async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let model = MockModelServer::start().await.expect("the mock starts");
         let folders = Folders::new();
         let work = folders.home().join("work");
@@ -51,7 +51,7 @@ impl Live {
     }
 
     /// Rewrites config.toml with the mock provider set up as `provider` says.
-    pub(super) fn configure(&self, provider: &Provider<'_>) {
+    pub(crate) fn configure(&self, provider: &Provider<'_>) {
         let Provider {
             base_url,
             wire_api,
@@ -67,9 +67,16 @@ impl Live {
     }
 
     /// A server on this home and its client, initialized without opting out of anything.
-    pub(super) async fn serve(&self) -> (Server, Client) {
+    pub(crate) async fn serve(&self) -> (Server, Client) {
+        self.serve_with(&[]).await
+    }
+
+    /// [`Live::serve`] with `extra` variables in the server's environment.
+    pub(crate) async fn serve_with(&self, extra: &[(&str, &str)]) -> (Server, Client) {
         let env = self.folders.env();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut env: Vec<(&str, &str)> =
+            env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        env.extend_from_slice(extra);
         let (server, mut client) = Server::stdio(&env);
         let answer = client
             .request(&json!({"id": 0, "method": "initialize", "params": {
@@ -81,8 +88,27 @@ impl Live {
         (server, client)
     }
 
-    /// Starts a thread and returns its `thread/start` result.
-    pub(super) async fn start_thread(&self, client: &mut Client, id: u64, extra: Value) -> Value {
+    /// Starts a thread and returns its `thread/start` result once its MCP servers have
+    /// settled: every thread reports `codex/event/mcp_startup_complete` after
+    /// `thread/started`, servers or not, as the reference does, and the notifications before it
+    /// are skipped.
+    pub(crate) async fn start_thread(&self, client: &mut Client, id: u64, extra: Value) -> Value {
+        let result = self.start_thread_early(client, id, extra).await;
+        until_notification(client, |message| {
+            message["method"] == "codex/event/mcp_startup_complete"
+        })
+        .await;
+        result
+    }
+
+    /// Starts a thread and returns its `thread/start` result as soon as it is announced, before
+    /// its MCP startup events.
+    pub(crate) async fn start_thread_early(
+        &self,
+        client: &mut Client,
+        id: u64,
+        extra: Value,
+    ) -> Value {
         let mut params = json!({"cwd": self.work});
         if let (Some(params), Some(extra)) = (params.as_object_mut(), extra.as_object()) {
             params.extend(extra.clone());
@@ -99,7 +125,7 @@ impl Live {
     }
 }
 
-pub(super) async fn next_notification(client: &mut Client) -> Value {
+pub(crate) async fn next_notification(client: &mut Client) -> Value {
     loop {
         let message = client.next().await;
         if message.get("method").is_some() && message.get("id").is_none() {
@@ -109,12 +135,18 @@ pub(super) async fn next_notification(client: &mut Client) -> Value {
 }
 
 /// Starts a turn with `text`; returns its id and the notifications up to `turn/completed`.
-pub(super) async fn turn(
+pub(crate) async fn turn(
     client: &mut Client,
     id: u64,
     thread: &str,
     text: &str,
 ) -> (String, Vec<Value>) {
+    let turn_id = start_turn(client, id, thread, text).await;
+    (turn_id, until_turn_completed(client).await)
+}
+
+/// Starts a turn with `text` and returns its id once it is accepted, without waiting for it.
+pub(crate) async fn start_turn(client: &mut Client, id: u64, thread: &str, text: &str) -> String {
     let answer = client
         .request(&json!({"id": id, "method": "turn/start", "params": {
             "threadId": thread, "input": [{"type": "text", "text": text}],
@@ -123,11 +155,10 @@ pub(super) async fn turn(
     let turn = &answer["result"]["turn"];
     assert_eq!(turn["status"], "inProgress", "{}", client.report());
     assert_eq!(turn["items"], json!([]));
-    let turn_id = turn["id"].as_str().unwrap().to_owned();
-    (turn_id, until_turn_completed(client).await)
+    turn["id"].as_str().unwrap().to_owned()
 }
 
-pub(super) async fn until_turn_completed(client: &mut Client) -> Vec<Value> {
+pub(crate) async fn until_turn_completed(client: &mut Client) -> Vec<Value> {
     let mut seen = Vec::new();
     loop {
         let message = next_notification(client).await;
@@ -139,14 +170,51 @@ pub(super) async fn until_turn_completed(client: &mut Client) -> Vec<Value> {
     }
 }
 
-pub(super) fn methods(notifications: &[Value]) -> Vec<&str> {
+/// Skips notifications up to the first that `wanted` picks, and returns it.
+pub(crate) async fn until_notification(
+    client: &mut Client,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    loop {
+        let message = next_notification(client).await;
+        if wanted(&message) {
+            return message;
+        }
+    }
+}
+
+/// Interrupts the running turn `turn_id` and returns the notifications up to its
+/// `turn/completed`, which says it was interrupted.
+pub(crate) async fn interrupt(
+    client: &mut Client,
+    id: u64,
+    thread: &str,
+    turn_id: &str,
+) -> Vec<Value> {
+    client
+        .check(
+            json!({"id": id, "method": "turn/interrupt", "params": {"threadId": thread, "turnId": turn_id}}),
+            json!({"id": id, "result": {}}),
+        )
+        .await;
+    let seen = until_turn_completed(client).await;
+    assert_eq!(
+        seen[seen.len() - 1]["params"]["turn"],
+        json!({"id": turn_id, "items": [], "status": "interrupted", "error": null}),
+        "{}",
+        client.report()
+    );
+    seen
+}
+
+pub(crate) fn methods(notifications: &[Value]) -> Vec<&str> {
     notifications
         .iter()
         .map(|message| message["method"].as_str().unwrap())
         .collect()
 }
 
-pub(super) fn thread_id(result: &Value) -> String {
+pub(crate) fn thread_id(result: &Value) -> String {
     result["thread"]["id"].as_str().unwrap().to_owned()
 }
 
@@ -260,30 +328,13 @@ async fn an_interrupt_stops_a_hanging_stream() {
         .enqueue(Reply::sse(sse::text_turn("resp-1", "Starting the long answer")).hang_after(3));
     let (_server, mut client) = live.serve().await;
     let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
-    let answer = client
-        .request(&json!({"id": 2, "method": "turn/start", "params": {
-            "threadId": thread, "input": [{"type": "text", "text": "long answer please"}],
-        }}))
-        .await;
-    let turn_id = answer["result"]["turn"]["id"].as_str().unwrap().to_owned();
+    let turn_id = start_turn(&mut client, 2, &thread, "long answer please").await;
     // Wait until the stream is under way.
-    loop {
-        let message = next_notification(&mut client).await;
-        if message["method"] == "item/agentMessage/delta" {
-            break;
-        }
-    }
-    client
-        .check(
-            json!({"id": 3, "method": "turn/interrupt", "params": {"threadId": thread, "turnId": turn_id}}),
-            json!({"id": 3, "result": {}}),
-        )
-        .await;
-    let seen = until_turn_completed(&mut client).await;
-    assert_eq!(
-        seen[seen.len() - 1]["params"]["turn"],
-        json!({"id": turn_id, "items": [], "status": "interrupted", "error": null})
-    );
+    until_notification(&mut client, |message| {
+        message["method"] == "item/agentMessage/delta"
+    })
+    .await;
+    interrupt(&mut client, 3, &thread, &turn_id).await;
     // Nothing runs now: unlike the reference, which never answers, we say so.
     let again = client
         .request(&json!({"id": 4, "method": "turn/interrupt", "params": {"threadId": thread, "turnId": turn_id}}))

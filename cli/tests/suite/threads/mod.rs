@@ -5,11 +5,11 @@
 //! Each test gets a temporary CODEX_HOME and talks to the server with the client of `serve`.
 
 mod client_tools;
-mod live;
+pub(crate) mod live;
 mod resilience;
 mod skills;
 mod stored;
-mod tools;
+pub(crate) mod tools;
 mod two_servers;
 mod v1;
 

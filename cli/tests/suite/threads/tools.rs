@@ -54,12 +54,12 @@ pub(super) async fn until_completed(
 }
 
 /// The messages with `method`.
-fn with_method<'a>(seen: &'a [Value], method: &str) -> Vec<&'a Value> {
+pub(crate) fn with_method<'a>(seen: &'a [Value], method: &str) -> Vec<&'a Value> {
     seen.iter().filter(|m| m["method"] == method).collect()
 }
 
 /// The `item/started` and `item/completed` items of `kind`, in order, as (method, item).
-fn items<'a>(seen: &'a [Value], kind: &str) -> Vec<(&'a str, &'a Value)> {
+pub(crate) fn items<'a>(seen: &'a [Value], kind: &str) -> Vec<(&'a str, &'a Value)> {
     seen.iter()
         .filter(|m| m["method"] == "item/started" || m["method"] == "item/completed")
         .filter(|m| m["params"]["item"]["type"] == kind)
@@ -77,12 +77,12 @@ fn exec(call_id: &str, response: &str, cmd: &str) -> Reply {
     ))
 }
 
-fn text(response: &str, text: &str) -> Reply {
+pub(crate) fn text(response: &str, text: &str) -> Reply {
     Reply::sse(sse::text_turn(response, text))
 }
 
 /// The text of the tool output the model got back for `call_id` in its last request.
-fn tool_output(live: &Live, call_id: &str) -> String {
+pub(crate) fn tool_output(live: &Live, call_id: &str) -> String {
     let requests = live.model.requests();
     let last = requests.last().expect("the model was asked");
     let body = last.json.clone().expect("a JSON request");

@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use pretty_assertions::assert_eq;
 
-use super::codex_bin;
+use crate::suite::codex_bin;
 
 /// Whether `pid` is gone: no such process, or a zombie nobody has reaped yet.
-fn is_gone(pid: u32) -> bool {
+pub(super) fn is_gone(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => true,
         // The state follows the command name in parentheses, which may itself hold spaces.
