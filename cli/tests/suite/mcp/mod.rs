@@ -2,7 +2,8 @@
 //! the workspace's `test-mcp-server` (over stdio, or over streamable HTTP) while the mock model
 //! calls their tools. Tool calls and their items (`tool_calls`), servers that never start
 //! (`startup`), the resource tools (`resources`), `mcpServerStatus/list` and reload (`status`),
-//! no MCP process outliving codex (`processes`), and the launcher itself (`launch`).
+//! no MCP process outliving codex (`processes`), the launcher itself (`launch`), and the OAuth
+//! login with the test server's mock authorization server (`oauth`).
 //!
 //! The test server writes what reached it to a `--log` file in the test's CODEX_HOME, which
 //! the tests read to see the handshake, the calls and the cancellations.
