@@ -7,7 +7,9 @@
 //! process after that turn. `cargo bench -p codex-cli --bench mcp_startup` runs [`FULL_RUNS`]
 //! fresh servers per binary and prints medians; without `--bench` (as under
 //! `cargo test --benches`) one run is a smoke test. Set `CODEX_BENCH_REFERENCE=/path/to/codex`
-//! to measure another build (such as the reference) in the same run.
+//! to measure another build (such as the reference) in the same run. `test-mcp-server` must be
+//! built for the same profile first (`cargo build --release -p codex-test-mcp-server`): Cargo
+//! builds only this package's binaries for a bench.
 
 #![expect(
     clippy::print_stdout,
