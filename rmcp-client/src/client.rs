@@ -48,6 +48,7 @@ use tokio::io::AsyncWrite;
 use tokio::io::BufReader;
 use tokio::process::Child;
 
+use crate::fresh_bearer::FreshBearerClient;
 use crate::launch;
 use crate::launch::ProcessGroup;
 use crate::launch::ServerCommand;
@@ -94,7 +95,8 @@ pub type ElicitationHandler =
     Arc<dyn Fn(ElicitationRequest) -> BoxFuture<'static, ElicitationResponse> + Send + Sync>;
 
 /// Where a streamable HTTP server's bearer token comes from when `bearer_token_env_var` is not
-/// set (the OAuth credentials store). It is asked once per connection, when it starts.
+/// set (the OAuth credentials store). It is asked before every request, so it should be cheap
+/// when nothing changed.
 pub trait BearerSource: Send + Sync {
     fn bearer_token<'a>(&'a self, server: &'a str, url: &'a str) -> BoxFuture<'a, Option<String>>;
 }
@@ -168,10 +170,7 @@ impl McpClient {
             } => {
                 let token = match bearer_token_env_var {
                     Some(var) => Some(bearer_from_env(server, var)?),
-                    None => match &options.bearer {
-                        Some(source) => source.bearer_token(server, url).await,
-                        None => None,
-                    },
+                    None => None,
                 };
                 codex_utils_rustls_provider::ensure_rustls_crypto_provider();
                 let http = reqwest::Client::builder()
@@ -179,11 +178,27 @@ impl McpClient {
                     .build()?;
                 let mut transport_config =
                     StreamableHttpClientTransportConfig::with_uri(url.as_str());
-                if let Some(token) = token {
-                    transport_config = transport_config.auth_header(token);
-                }
-                let transport = StreamableHttpClientTransport::with_client(http, transport_config);
-                let service = handshake(handler, transport, config.startup_timeout).await?;
+                let service = match (token, &options.bearer) {
+                    (Some(token), _) => {
+                        transport_config = transport_config.auth_header(token);
+                        let transport =
+                            StreamableHttpClientTransport::with_client(http, transport_config);
+                        handshake(handler, transport, config.startup_timeout).await?
+                    }
+                    // Stored OAuth tokens are asked for on every request, so one refreshed
+                    // while the connection is open is the one sent.
+                    (None, Some(source)) => {
+                        let http = FreshBearerClient::new(http, server, url, source.clone());
+                        let transport =
+                            StreamableHttpClientTransport::with_client(http, transport_config);
+                        handshake(handler, transport, config.startup_timeout).await?
+                    }
+                    (None, None) => {
+                        let transport =
+                            StreamableHttpClientTransport::with_client(http, transport_config);
+                        handshake(handler, transport, config.startup_timeout).await?
+                    }
+                };
                 Ok(Self {
                     service,
                     tool_timeout: config.tool_timeout,

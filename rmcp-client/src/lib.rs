@@ -11,6 +11,7 @@
 pub mod client;
 #[cfg(test)]
 mod fake_server;
+mod fresh_bearer;
 pub mod launch;
 pub mod manager;
 pub mod naming;

@@ -1,6 +1,7 @@
 //! `mcpServer/oauth/login` end to end: the test MCP server doubles as the OAuth authorization
 //! server; the test plays the browser (following the authorization URL's redirect to the
-//! loopback callback), and the stored token then authorizes the MCP calls of a turn.
+//! loopback callback), and the stored token, refreshed before each request, then authorizes
+//! the MCP calls of a turn.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -29,7 +30,16 @@ use crate::suite::serve::Client;
 async fn oauth_mcp_server(log: &Path) -> (Child, String) {
     let binary = codex_utils_cargo_bin::cargo_bin("test-mcp-server").unwrap();
     let mut child = Command::new(binary)
-        .args(["--http", "127.0.0.1:0", "--oauth", "--log"])
+        // Tokens live 10 s, inside the 30 s before expiry when codex refreshes: every request
+        // codex sends needs a refresh first.
+        .args([
+            "--http",
+            "127.0.0.1:0",
+            "--oauth",
+            "--token-ttl-secs",
+            "10",
+            "--log",
+        ])
         .arg(log)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -116,7 +126,7 @@ fn authorizations(log: &Path) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn an_oauth_login_stores_a_token_that_the_next_calls_carry() {
+async fn an_oauth_login_stores_a_token_that_the_next_calls_carry_refreshed() {
     let folders = Folders::new();
     let log = folders.home().join("mcp.log");
     let (_mcp, url) = oauth_mcp_server(&log).await;
@@ -211,10 +221,19 @@ async fn an_oauth_login_stores_a_token_that_the_next_calls_carry() {
         item["result"]["content"],
         json!([{"type": "text", "text": "echo: hi"}])
     );
-    let bearer = format!("Bearer {token}");
-    assert!(
-        authorizations(&log).contains(&bearer),
-        "{:?}",
-        authorizations(&log)
-    );
+    // Each request asked for a fresh token: the login's was refreshed (the mock rotates refresh
+    // tokens, so a stale one would fail), and the last request carried the last token issued.
+    let issued = issued_tokens(&log);
+    assert!(issued.len() > 1, "no refresh: {issued:?}");
+    let seen = authorizations(&log);
+    let last_issued = format!("Bearer {}", issued[issued.len() - 1]);
+    assert_eq!(seen.last(), Some(&last_issued), "{seen:?}");
+    // Two connections reached the server (the status list's and the thread's), each with
+    // several requests; a token taken once per connection would show two tokens at most.
+    let distinct: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert!(distinct.len() > 2, "{seen:?}");
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(&credentials).unwrap()).unwrap();
+    let (_, entry) = stored.as_object().unwrap().iter().next().unwrap();
+    assert_eq!(entry["access_token"], issued[issued.len() - 1].as_str());
 }
