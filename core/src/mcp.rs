@@ -138,10 +138,16 @@ impl Drop for ThreadMcp {
     }
 }
 
-/// The reference's text for a failed call: the error and its causes, as anyhow's `Debug`
-/// prints them.
-fn describe(error: impl std::fmt::Debug) -> String {
+/// The reference's text for a failed tool call: the error and its causes on lines of their
+/// own, as anyhow's `Debug` prints them.
+fn describe_call(error: impl std::fmt::Debug) -> String {
     format!("{error:?}")
+}
+
+/// The reference's text for a failed resource request: the error and its causes on one line,
+/// as anyhow's alternate `Display` prints them.
+fn describe_resources(error: impl std::fmt::Display) -> String {
+    format!("{error:#}")
 }
 
 impl McpServers for ThreadMcp {
@@ -172,7 +178,7 @@ impl McpServers for ThreadMcp {
             manager
                 .call_tool(server, tool, arguments)
                 .await
-                .map_err(describe)
+                .map_err(describe_call)
         })
     }
 
@@ -186,7 +192,7 @@ impl McpServers for ThreadMcp {
             let (items, next_cursor) = manager
                 .list_resources(server, cursor)
                 .await
-                .map_err(describe)?;
+                .map_err(describe_resources)?;
             Ok(Page { items, next_cursor })
         })
     }
@@ -206,7 +212,7 @@ impl McpServers for ThreadMcp {
             let (items, next_cursor) = manager
                 .list_resource_templates(server, cursor)
                 .await
-                .map_err(describe)?;
+                .map_err(describe_resources)?;
             Ok(Page { items, next_cursor })
         })
     }
@@ -225,7 +231,10 @@ impl McpServers for ThreadMcp {
     ) -> BoxFuture<'a, Result<Vec<ResourceContents>, String>> {
         let manager = self.manager();
         Box::pin(async move {
-            let read = manager.read_resource(server, uri).await.map_err(describe)?;
+            let read = manager
+                .read_resource(server, uri)
+                .await
+                .map_err(describe_resources)?;
             let contents = read.get("contents").cloned().unwrap_or(Value::Null);
             serde_json::from_value(contents)
                 .map_err(|err| format!("resources/read answered unreadable contents: {err}"))
