@@ -22,8 +22,6 @@ use codex_model_client::provider::resolve_provider;
 use codex_protocol::ThreadId;
 use codex_protocol::protocol::SessionSource;
 use codex_rmcp_client::McpServerPool;
-use codex_rmcp_client::oauth::OAuthCredentialsStoreMode;
-use codex_rmcp_client::oauth::StoredBearer;
 use codex_rollout::RolloutStore;
 use codex_tools::CodexTools;
 use codex_tools::ToolsConfig;
@@ -162,25 +160,12 @@ pub(crate) fn sandbox_launcher() -> Option<PathBuf> {
     }
 }
 
-/// Where MCP OAuth tokens are kept, as the config says when the server starts.
-pub(crate) fn oauth_store_mode(config: &ConfigService) -> OAuthCredentialsStoreMode {
-    config
-        .load(None)
-        .resolve()
-        .ok()
-        .and_then(|resolved| resolved.config.mcp_oauth_credentials_store)
-        .unwrap_or_default()
-}
-
 impl ThreadsState {
     pub(crate) fn new(codex_home: PathBuf, config: ConfigService, store: RolloutStore) -> Self {
         let mcp = McpRuntime {
             codex_exe: sandbox_launcher(),
             pool: Some(McpServerPool::new()),
-            bearer: Some(Arc::new(StoredBearer::new(
-                codex_home.clone(),
-                oauth_store_mode(&config),
-            ))),
+            oauth_home: Some(codex_home.clone()),
         };
         Self {
             codex_home,

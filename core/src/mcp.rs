@@ -8,16 +8,19 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 
+use codex_config::ConfigToml;
 use codex_config::McpServerConfig;
+use codex_config::mcp::mcp_server_configs;
 use codex_protocol::mcp::CallToolResult;
 use codex_protocol::mcp::Resource;
 use codex_protocol::mcp::ResourceTemplate;
 use codex_protocol::protocol::EventMsg;
-use codex_rmcp_client::BearerSource;
 use codex_rmcp_client::McpConnectionManager;
 use codex_rmcp_client::McpEventSink;
 use codex_rmcp_client::McpServerPool;
 use codex_rmcp_client::McpStartOptions;
+use codex_rmcp_client::oauth::OAuthCredentialsStoreMode;
+use codex_rmcp_client::oauth::StoredBearer;
 use codex_tools::McpServers;
 use codex_tools::McpTool;
 use codex_tools::Page;
@@ -27,23 +30,44 @@ use serde_json::Value;
 
 use crate::session::output::ThreadOutput;
 
-/// The configured servers, each checked (an entry whose config is wrong fails at startup).
-pub type McpServerSet = BTreeMap<String, Result<McpServerConfig, String>>;
+/// The MCP servers a config names, each checked (an entry whose config is wrong fails at
+/// startup), and where their OAuth tokens are kept.
+#[derive(Debug, Clone, Default)]
+pub struct McpServerSet {
+    pub servers: BTreeMap<String, Result<McpServerConfig, String>>,
+    pub oauth_store: OAuthCredentialsStoreMode,
+}
+
+impl McpServerSet {
+    pub fn from_config(config: &ConfigToml) -> Self {
+        Self {
+            servers: mcp_server_configs(&config.mcp_servers),
+            oauth_store: config.mcp_oauth_credentials_store.unwrap_or_default(),
+        }
+    }
+}
 
 /// What every thread's servers share: how stdio servers are launched, the pool
-/// `mcpServerStatus/list` reuses, and where OAuth tokens come from.
+/// `mcpServerStatus/list` reuses, and the folder OAuth tokens are stored in.
 #[derive(Clone, Default)]
 pub struct McpRuntime {
     /// The `codex` executable (`codex mcp-launch` starts stdio servers). Without it, stdio
     /// servers fail to start.
     pub codex_exe: Option<PathBuf>,
     pub pool: Option<Arc<McpServerPool>>,
-    pub bearer: Option<Arc<dyn BearerSource>>,
+    /// `$CODEX_HOME`, whose stored OAuth tokens authorize streamable HTTP servers; without
+    /// it they get none.
+    pub oauth_home: Option<PathBuf>,
 }
 
 impl McpRuntime {
-    /// How servers for a thread (or a status list) in `cwd` are started.
-    pub fn start_options(&self, cwd: PathBuf) -> McpStartOptions {
+    /// How servers for a thread (or a status list) in `cwd` are started, their OAuth tokens
+    /// read from `oauth_store`.
+    pub fn start_options(
+        &self,
+        cwd: PathBuf,
+        oauth_store: OAuthCredentialsStoreMode,
+    ) -> McpStartOptions {
         // A launcher path that cannot exist makes each stdio server fail with a clear error.
         let exe = self
             .codex_exe
@@ -53,8 +77,8 @@ impl McpRuntime {
         if let Some(pool) = &self.pool {
             options = options.with_pool(pool.clone());
         }
-        if let Some(bearer) = &self.bearer {
-            options = options.with_bearer(bearer.clone());
+        if let Some(home) = &self.oauth_home {
+            options = options.with_bearer(Arc::new(StoredBearer::new(home.clone(), oauth_store)));
         }
         options
     }
@@ -90,8 +114,8 @@ impl ThreadMcp {
     ) -> ThreadMcp {
         let events: Arc<dyn McpEventSink> = Arc::new(StartupEvents(output));
         let manager = McpConnectionManager::start(
-            servers,
-            runtime.start_options(cwd.clone()),
+            servers.servers,
+            runtime.start_options(cwd.clone(), servers.oauth_store),
             events.clone(),
         );
         ThreadMcp {
@@ -114,8 +138,9 @@ impl ThreadMcp {
             return;
         };
         let manager = McpConnectionManager::start(
-            servers,
-            self.runtime.start_options(self.cwd.clone()),
+            servers.servers,
+            self.runtime
+                .start_options(self.cwd.clone(), servers.oauth_store),
             self.events.clone(),
         );
         let old = std::mem::replace(&mut *codex_utils_lock::lock(&self.current), manager);

@@ -4,6 +4,7 @@
 //! MCP pool about the requested page only: running connections (a loaded thread's, or one kept
 //! from an earlier list) are reused, and only the rest are started.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use codex_app_server_protocol::v2;
 use codex_config::ConfigToml;
 use codex_config::mcp::McpServerConfig;
 use codex_config::mcp::McpServerTransportConfig;
-use codex_config::mcp::mcp_server_configs;
+use codex_core::McpServerSet;
 use codex_protocol::protocol::McpAuthStatus;
 use codex_rmcp_client::oauth;
 use codex_rmcp_client::oauth::AuthTransport;
@@ -34,13 +35,15 @@ async fn status_page(
     params: v2::ListMcpServerStatusParams,
 ) -> Result<v2::ListMcpServerStatusResponse, JSONRPCErrorError> {
     let config = server_config(context).await?;
-    let servers = mcp_server_configs(&config.mcp_servers);
+    let McpServerSet {
+        servers,
+        oauth_store,
+    } = McpServerSet::from_config(&config);
     let total = servers.len();
     let (start, end) = page_bounds(total, params.cursor.as_deref(), params.limit)?;
-    let page: codex_core::McpServerSet =
-        servers.into_iter().skip(start).take(end - start).collect();
+    let page: BTreeMap<_, _> = servers.into_iter().skip(start).take(end - start).collect();
     let runtime = context.state.threads.mcp();
-    let options = runtime.start_options(context.state.config.cwd.to_path_buf());
+    let options = runtime.start_options(context.state.config.cwd.to_path_buf(), oauth_store);
     let snapshots = match &runtime.pool {
         Some(pool) => pool.snapshot(&page, &options).await,
         None => Vec::new(),
@@ -52,12 +55,11 @@ async fn status_page(
         .paths()
         .codex_home
         .to_path_buf();
-    let store = config.mcp_oauth_credentials_store.unwrap_or_default();
     let statuses = futures::future::join_all(snapshots.iter().map(|snapshot| {
         let config = page
             .get(&snapshot.name)
             .and_then(|config| config.as_ref().ok());
-        auth_status(&snapshot.name, config, &codex_home, store)
+        auth_status(&snapshot.name, config, &codex_home, oauth_store)
     }))
     .await;
     let data = snapshots
@@ -157,8 +159,8 @@ pub(crate) async fn oauth_login(context: RequestContext, params: v2::McpServerOa
         Ok(config) => config,
         Err(err) => return context.responder.fail(err).await,
     };
-    let servers = mcp_server_configs(&config.mcp_servers);
-    let Some(entry) = servers.get(&params.name) else {
+    let set = McpServerSet::from_config(&config);
+    let Some(entry) = set.servers.get(&params.name) else {
         return context
             .responder
             .fail(error::invalid_request(format!(
@@ -197,7 +199,7 @@ pub(crate) async fn oauth_login(context: RequestContext, params: v2::McpServerOa
             .paths()
             .codex_home
             .to_path_buf(),
-        store: config.mcp_oauth_credentials_store.unwrap_or_default(),
+        store: set.oauth_store,
     };
     let name = params.name;
     let pending = match oauth::start_login(login).await {

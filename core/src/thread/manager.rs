@@ -34,6 +34,7 @@ use crate::git_info::collect_git_info;
 use crate::history;
 use crate::instructions;
 use crate::mcp::McpRuntime;
+use crate::mcp::McpServerSet;
 use crate::session::Session;
 use crate::session::output::EventStream;
 use crate::session::output::ThreadOutput;
@@ -316,9 +317,9 @@ impl ThreadManager {
                 })
                 .and_then(|stack| stack.resolve().map_err(|err| err.to_string()));
             match config {
-                Ok(resolved) => thread.queue_mcp_reload(codex_config::mcp::mcp_server_configs(
-                    &resolved.config.mcp_servers,
-                )),
+                Ok(resolved) => {
+                    thread.queue_mcp_reload(McpServerSet::from_config(&resolved.config));
+                }
                 Err(err) => tracing::warn!(
                     "thread {}: keeping its MCP servers, the config cannot be read: {err}",
                     thread.id()
@@ -373,7 +374,7 @@ impl ThreadManager {
             .resolve()
             .map_err(|err| ThreadError::Config(err.to_string()))?;
         let config = resolved.config;
-        let mcp_servers = codex_config::mcp::mcp_server_configs(&config.mcp_servers);
+        let mcp_servers = McpServerSet::from_config(&config);
 
         let model = params
             .model
