@@ -8,7 +8,8 @@
 //! 2. starts the real server as its child, in the same group, with the same stdin, stdout and
 //!    stderr;
 //! 3. on SIGTERM, SIGHUP or SIGINT (the parent-death signal included) kills the whole group
-//!    with SIGKILL; when the server exits, exits with its status.
+//!    with SIGKILL; when the server exits, kills what it left in the group and exits with
+//!    its status.
 //!
 //! So SIGKILL of codex still takes the server and its own children down, and codex kills the
 //! group itself when a connection is dropped ([`ProcessGroup`]).
@@ -25,6 +26,7 @@ use std::process::Stdio;
 
 use nix::sys::prctl;
 use nix::sys::signal::Signal;
+use nix::sys::signal::kill;
 use nix::sys::signal::killpg;
 use nix::unistd::Pid;
 use nix::unistd::getpgrp;
@@ -198,12 +200,49 @@ async fn supervise(program: &OsStr, args: &[OsString]) -> io::Result<i32> {
     })?;
     tokio::select! {
         status = child.wait() => {
+            // What the server started lives on in the group; when codex has just died, its
+            // stdin closing can end the server before the death signal is seen here.
+            kill_rest_of_group();
             let status = status?;
             Ok(status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
         }
         _ = term.recv() => Ok(kill_own_group()),
         _ = hangup.recv() => Ok(kill_own_group()),
         _ = interrupt.recv() => Ok(kill_own_group()),
+    }
+}
+
+/// Kills every process of the launcher's group but the launcher: what the server left behind.
+/// The launcher goes on to report the server's status.
+fn kill_rest_of_group() {
+    let own = getpid().as_raw();
+    let group = getpgrp().as_raw();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse().ok())
+        else {
+            continue;
+        };
+        if pid == own {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // The group is the third field after the command name, which sits in parentheses and
+        // may hold spaces.
+        let pgrp = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+            .and_then(|field| field.parse::<i32>().ok());
+        if pgrp == Some(group) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
     }
 }
 
