@@ -29,7 +29,7 @@ use crate::suite::threads::tools::tool_output;
 
 /// A turn in which the model calls `mcp__<server>__echo {text: "hi"}` and then answers; checks
 /// the call's items, what the model got back, and the tools it was offered.
-async fn check_echo_turn(live: &Live, client: &mut Client, server: &str) {
+pub(super) async fn check_echo_turn(live: &Live, client: &mut Client, server: &str) {
     live.model.enqueue_all([
         call(
             "call_1",
