@@ -18,7 +18,9 @@ use rmcp::model::ClientNotification;
 use rmcp::model::ClientRequest;
 use rmcp::model::CustomResult;
 use rmcp::model::JsonRpcMessage;
+use rmcp::model::RequestMetaObject;
 use rmcp::model::ServerJsonRpcMessage;
+use rmcp::model::ServerRequest;
 use rmcp::model::ServerResult;
 use rmcp::service::RxJsonRpcMessage;
 use rmcp::service::TxJsonRpcMessage;
@@ -53,6 +55,14 @@ impl<T> HostTransport<T> {
                     self.calls.answered(id);
                 }
                 return JsonRpcMessage::Error(error);
+            }
+            // rmcp puts a progress token in every request's `_meta`; the reference's
+            // elicitations carry none, and hosts have no progress to report on them.
+            JsonRpcMessage::Request(mut request) => {
+                if let ServerRequest::CustomRequest(custom) = &mut request.request {
+                    custom.extensions.remove::<RequestMetaObject>();
+                }
+                return JsonRpcMessage::Request(request);
             }
             other => return other,
         };

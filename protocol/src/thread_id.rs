@@ -42,11 +42,41 @@ impl From<Uuid> for ThreadId {
 }
 
 impl FromStr for ThreadId {
-    type Err = uuid::Error;
+    type Err = ParseThreadIdError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(Self)
+        Uuid::parse_str(s)
+            .map(Self)
+            .map_err(|err| ParseThreadIdError(reference_words(&err.to_string())))
     }
+}
+
+/// Why a string is not a thread id, in the reference's words: clients may show the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseThreadIdError(String);
+
+impl fmt::Display for ParseThreadIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ParseThreadIdError {}
+
+/// The reference's uuid crate words a bad character differently, and counts from 1.
+fn reference_words(message: &str) -> String {
+    let rewritten = message
+        .strip_prefix("invalid character: found ")
+        .and_then(|rest| rest.rsplit_once(" at "))
+        .and_then(|(found, at)| Some((found, at.parse::<usize>().ok()?)))
+        .map(|(found, at)| {
+            format!(
+                "invalid character: expected an optional prefix of `urn:uuid:` followed by \
+                 [0-9a-fA-F-], found {found} at {}",
+                at + 1
+            )
+        });
+    rewritten.unwrap_or_else(|| message.to_owned())
 }
 
 impl fmt::Display for ThreadId {
@@ -83,6 +113,16 @@ impl JsonSchema for ThreadId {
 mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
+
+    #[test]
+    fn a_bad_character_is_named_in_the_reference_words() {
+        let err = "nope".parse::<ThreadId>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid character: expected an optional prefix of `urn:uuid:` followed by \
+             [0-9a-fA-F-], found `n` at 1"
+        );
+    }
 
     #[test]
     fn round_trips_as_a_string() {

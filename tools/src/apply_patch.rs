@@ -55,7 +55,11 @@ pub(crate) async fn apply(
                 ReviewDecision::Approved
                 | ReviewDecision::ApprovedForSession
                 | ReviewDecision::ApprovedExecpolicyAmendment { .. } => false,
-                ReviewDecision::Denied | ReviewDecision::Abort => {
+                ReviewDecision::Denied => {
+                    return ("patch rejected by user".to_owned(), false);
+                }
+                ReviewDecision::Abort => {
+                    context.turn_cancel.cancel();
                     return ("patch rejected by user".to_owned(), false);
                 }
             }

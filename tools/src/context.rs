@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use tokio_util::sync::CancellationToken;
+
 use codex_protocol::ThreadId;
 use codex_protocol::config_types::ModeKind;
 use codex_protocol::dynamic_tools::DynamicToolSpec;
@@ -38,6 +40,9 @@ pub struct ToolContext {
     /// Where the turn's events go.
     pub events: Arc<dyn EventSink>,
     pub state: Arc<ThreadToolState>,
+    /// The turn's own cancellation: an approval answered `abort` stops the whole turn, as an
+    /// interrupt does.
+    pub turn_cancel: CancellationToken,
 }
 
 impl ToolContext {

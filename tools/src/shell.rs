@@ -166,7 +166,11 @@ async fn ask(context: &ToolContext, call: &CommandCall<'_>, reason: Option<Strin
                 .approve_for_session(&call.argv, call.escalation.prefix_rule.as_deref());
             true
         }
-        ReviewDecision::Denied | ReviewDecision::Abort => false,
+        ReviewDecision::Denied => false,
+        ReviewDecision::Abort => {
+            context.turn_cancel.cancel();
+            false
+        }
     }
 }
 

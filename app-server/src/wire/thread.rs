@@ -45,24 +45,7 @@ pub(crate) const DEFAULT_MODEL_PROVIDER: &str = "openai";
 /// Parses a thread id from the wire, in the reference's words when it is malformed.
 pub(crate) fn parse_thread_id(id: &str) -> Result<ThreadId, JSONRPCErrorError> {
     id.parse::<ThreadId>()
-        .map_err(|err| error::invalid_thread_id(reference_uuid_error(&err.to_string())))
-}
-
-/// The reference's uuid crate words a bad character differently, and counts from 1; clients
-/// may show the message, so ours says the same.
-fn reference_uuid_error(message: &str) -> String {
-    let rewritten = message
-        .strip_prefix("invalid character: found ")
-        .and_then(|rest| rest.rsplit_once(" at "))
-        .and_then(|(found, at)| Some((found, at.parse::<usize>().ok()?)))
-        .map(|(found, at)| {
-            format!(
-                "invalid character: expected an optional prefix of `urn:uuid:` followed by \
-                 [0-9a-fA-F-], found {found} at {}",
-                at + 1
-            )
-        });
-    rewritten.unwrap_or_else(|| message.to_owned())
+        .map_err(|err| error::invalid_thread_id(err.to_string()))
 }
 
 /// The overrides of a `thread/start`, `thread/resume` or `thread/fork` request: they share

@@ -10,6 +10,8 @@ use codex_protocol::protocol::TokenUsage;
 use codex_protocol::protocol::TokenUsageInfo;
 use std::sync::Arc;
 
+use tokio_util::sync::CancellationToken;
+
 use codex_tools::McpTool;
 use codex_tools::model_family::ModelFamily;
 
@@ -30,6 +32,8 @@ pub(crate) struct Turn {
     pub(crate) family: ModelFamily,
     /// The tools of the thread's MCP servers, listed when the turn began.
     pub(crate) mcp_tools: Arc<[McpTool]>,
+    /// Cancels the turn (an interrupt, or a tool whose approval was aborted).
+    pub(crate) cancel: CancellationToken,
 }
 
 impl Turn {

@@ -54,6 +54,7 @@ pub(crate) async fn run_task(
         family: ModelFamily::find(&settings.model),
         settings,
         mcp_tools: Arc::from([]),
+        cancel: cancel.clone(),
     };
     session
         .emit(

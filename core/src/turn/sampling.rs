@@ -548,6 +548,7 @@ async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
         mcp_tools: turn.mcp_tools.clone(),
         events: session.output.clone(),
         state: session.tool_state.clone(),
+        turn_cancel: turn.cancel.clone(),
     };
     for call in calls {
         let output = session.tools.dispatch(call, &context).await;

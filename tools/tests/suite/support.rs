@@ -47,6 +47,7 @@ pub(crate) fn context(
         mcp_tools: Arc::from([]),
         events: Arc::new(ChannelSink(events)),
         state: Arc::new(ThreadToolState::default()),
+        turn_cancel: tokio_util::sync::CancellationToken::new(),
     };
     (context, received)
 }
