@@ -36,15 +36,17 @@ fn described(tool: &Value) -> Value {
 async fn initialize_echoes_the_version_and_names_codex() {
     let live = Live::new().await;
     let connection = Connection::start(&live).await;
-    let sent = connection.sent();
-    assert_eq!(sent[0]["method"], "initialize", "{}", connection.report());
-    assert_eq!(sent[0]["params"]["protocolVersion"], PROTOCOL_VERSION);
+    let (index, initialize) = connection
+        .wait_for_sent("initialize", |message| message["method"] == "initialize")
+        .await;
+    assert_eq!(index, 0, "{}", connection.report());
+    assert_eq!(initialize["params"]["protocolVersion"], PROTOCOL_VERSION);
     assert_eq!(
-        sent[0]["params"]["capabilities"],
+        initialize["params"]["capabilities"],
         json!({"elicitation": {}})
     );
 
-    let (_, answer) = connection.answer_to(&sent[0]["id"]).await;
+    let (_, answer) = connection.answer_to(&initialize["id"]).await;
     let mut result = answer["result"].clone();
     let user_agent = result["serverInfo"]
         .as_object_mut()
@@ -69,7 +71,12 @@ async fn initialize_echoes_the_version_and_names_codex() {
         "user_agent {user_agent} does not start with {prefix:?}"
     );
     // The client's `notifications/initialized` followed the answer.
-    assert_eq!(sent[1]["method"], "notifications/initialized");
+    let (index, _) = connection
+        .wait_for_sent("notifications/initialized", |message| {
+            message["method"] == "notifications/initialized"
+        })
+        .await;
+    assert_eq!(index, 1, "{}", connection.report());
 }
 
 #[tokio::test]

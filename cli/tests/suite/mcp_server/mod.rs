@@ -307,16 +307,6 @@ impl Connection {
             .collect()
     }
 
-    /// Every message the client sent so far, in order.
-    pub(super) fn sent(&self) -> Vec<Value> {
-        self.record
-            .borrow()
-            .iter()
-            .filter(|line| line.sent)
-            .map(|line| line.message.clone())
-            .collect()
-    }
-
     /// Waits until the server has sent a message that `wanted` picks, and returns it with its
     /// index among [`Connection::received`].
     pub(super) async fn wait_for_received(
@@ -324,10 +314,29 @@ impl Connection {
         what: &str,
         wanted: impl Fn(&Value) -> bool,
     ) -> (usize, Value) {
+        self.wait_for_line(false, what, wanted).await
+    }
+
+    /// Waits until the client has sent a message that `wanted` picks, and returns it with its
+    /// index among [`Connection::sent`].
+    pub(super) async fn wait_for_sent(
+        &self,
+        what: &str,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> (usize, Value) {
+        self.wait_for_line(true, what, wanted).await
+    }
+
+    async fn wait_for_line(
+        &self,
+        sent: bool,
+        what: &str,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> (usize, Value) {
         let find = |lines: &[Line]| {
             lines
                 .iter()
-                .filter(|line| !line.sent)
+                .filter(|line| line.sent == sent)
                 .enumerate()
                 .find(|(_, line)| wanted(&line.message))
                 .map(|(index, line)| (index, line.message.clone()))
