@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::Connection;
 use super::Elicitation;
+use super::model_requests;
 use super::replied;
 use super::shell_join;
 use crate::suite::threads::live::Live;
@@ -116,7 +117,7 @@ async fn answer_exec_approval(answer: Value, outcome: Outcome) {
         Outcome::Aborted => {
             assert_eq!(result["isError"], true, "{}", connection.report());
             assert!(!made.exists(), "made.txt exists after {answer}");
-            assert_eq!(live.model.requests().len(), 1, "the model was asked again");
+            assert_eq!(model_requests(&live).len(), 1, "the model was asked again");
         }
     }
 }

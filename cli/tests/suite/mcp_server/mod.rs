@@ -549,6 +549,17 @@ pub(super) fn text_of(result: &Value) -> &str {
         .unwrap_or_else(|| panic!("no text content in {result}"))
 }
 
+/// The bodies of the model requests the mock got so far (`POST …/responses`), leaving out any
+/// other request, such as the models list.
+pub(super) fn model_requests(live: &Live) -> Vec<Value> {
+    live.model
+        .requests()
+        .into_iter()
+        .filter(|request| request.method == "POST" && request.path.ends_with("/responses"))
+        .map(|request| request.json.expect("a JSON request"))
+        .collect()
+}
+
 /// The messages of one model request's input as (role, text), every text part on its own.
 pub(super) fn conversation(input: &Value) -> Vec<(String, String)> {
     let mut said = Vec::new();

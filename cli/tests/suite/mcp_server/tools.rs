@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::Connection;
 use super::conversation;
+use super::model_requests;
 use super::replied;
 use super::text_of;
 use super::thread_of;
@@ -27,11 +28,11 @@ fn kinds(events: &[Value]) -> Vec<&str> {
 
 /// The input of the model's request number `index`.
 fn model_input(live: &Live, index: usize) -> Value {
-    let requests = live.model.requests();
+    let requests = model_requests(live);
     let request = requests
         .get(index)
         .unwrap_or_else(|| panic!("the model got {} requests", requests.len()));
-    request.json.clone().expect("a JSON request")["input"].clone()
+    request["input"].clone()
 }
 
 /// Checks that `said` holds `expected` in this order, other messages around them.
@@ -177,7 +178,7 @@ async fn bad_calls_are_answered_as_tool_errors_in_the_reference_words() {
     let mut expected = refused(&text);
     expected["structuredContent"] = json!({"threadId": unknown, "content": text});
     assert_eq!(result, expected, "{}", connection.report());
-    assert_eq!(live.model.requests().len(), 0);
+    assert_eq!(model_requests(&live).len(), 0);
 }
 
 #[tokio::test]
