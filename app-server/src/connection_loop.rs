@@ -236,7 +236,7 @@ mod tests {
     use codex_protocol::ThreadId;
 
     use crate::handlers::tests::PANIC;
-    use crate::user_agent::Platform;
+    use codex_utils_user_agent::Platform;
 
     struct ChannelSource(mpsc::UnboundedReceiver<String>);
 

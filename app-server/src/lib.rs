@@ -27,7 +27,6 @@ mod responder;
 mod shutdown;
 mod state;
 mod transport;
-mod user_agent;
 mod wire;
 
 use std::net::SocketAddr;
@@ -47,7 +46,7 @@ use crate::config_warnings::WarningLedger;
 use crate::state::ConfigState;
 use crate::state::ServerState;
 use crate::state::ThreadsState;
-use crate::user_agent::Platform;
+use codex_utils_user_agent::Platform;
 
 /// Where clients connect.
 #[derive(Debug)]

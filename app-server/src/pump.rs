@@ -173,7 +173,7 @@ mod tests {
     use super::*;
     use crate::connection::Connection;
     use crate::registry::tests::handshake;
-    use crate::user_agent::Platform;
+    use codex_utils_user_agent::Platform;
 
     fn initialized(state: &ServerState) -> Arc<Connection> {
         let connection = state.registry.open();

@@ -9,16 +9,10 @@ use std::sync::Mutex;
 use anyhow::Context;
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_config::ConfigService;
-use codex_config::ConfigToml;
 use codex_core::McpRuntime;
-use codex_core::thread::ModelClientFactory;
 use codex_core::thread::ThreadManager;
 use codex_core::thread::ThreadManagerOptions;
-use codex_core::thread::ThreadSettings;
-use codex_model_client::auth::RequestAuth;
-use codex_model_client::client::model_client;
-use codex_model_client::model::ModelClient;
-use codex_model_client::provider::resolve_provider;
+use codex_core::thread::configured_model_clients;
 use codex_protocol::ThreadId;
 use codex_protocol::protocol::SessionSource;
 use codex_rmcp_client::McpServerPool;
@@ -35,7 +29,7 @@ use crate::config_warnings::WarningLedger;
 use crate::connection::ConnectionId;
 use crate::error;
 use crate::registry::Registry;
-use crate::user_agent::Platform;
+use codex_utils_user_agent::Platform;
 
 #[derive(Debug)]
 pub(crate) struct ServerState {
@@ -201,7 +195,7 @@ impl ThreadsState {
             .manager
             .get_or_try_init(|| {
                 let options = ThreadManagerOptions {
-                    models: model_clients(self.codex_home.clone()),
+                    models: configured_model_clients(self.codex_home.clone()),
                     codex_home: self.codex_home.clone(),
                     store: self.store.clone(),
                     config: self.config.clone(),
@@ -305,19 +299,3 @@ impl ThreadsState {
 /// Written to each new rollout's `session_meta.originator`. The reference writes the name of
 /// the client that started the thread; the thread manager takes one originator for all.
 const ORIGINATOR: &str = "codex_app_server";
-
-/// Builds each thread's model client from its config: the provider, then its credentials.
-fn model_clients(codex_home: PathBuf) -> Arc<dyn ModelClientFactory> {
-    Arc::new(
-        move |config: &ConfigToml,
-              settings: &ThreadSettings|
-              -> Result<Arc<dyn ModelClient>, String> {
-            let mut config = config.clone();
-            config.model_provider = Some(settings.model_provider.clone());
-            let provider = resolve_provider(&config).map_err(|err| err.to_string())?;
-            let auth =
-                RequestAuth::resolve(&provider, &codex_home).map_err(|err| err.to_string())?;
-            model_client(provider, auth).map_err(|err| err.to_string())
-        },
-    )
-}

@@ -127,11 +127,10 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<()> {
         }
         None => {
             let transport = transport(listen, ws_auth, ws_token_file)?;
-            serve(ServerOptions {
+            crate::serve::serve(codex_app_server::run(ServerOptions {
                 transport,
                 config_overrides: overrides,
-            })?;
-            Ok(())
+            }))
         }
     }
 }
@@ -156,17 +155,4 @@ fn transport(
         ListenTarget::Off => Ok(Transport::Off),
         ListenTarget::WebSocket(address) => Ok(Transport::WebSocket { address, auth }),
     }
-}
-
-fn serve(options: ServerOptions) -> anyhow::Result<()> {
-    crate::logging::init();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("failed to start the async runtime")?;
-    let result = runtime.block_on(codex_app_server::run(options));
-    // Reading stdin parks a blocking thread that only returns when a line arrives; do not wait
-    // for it once the server is done.
-    runtime.shutdown_background();
-    result
 }

@@ -7,7 +7,9 @@ mod app_server;
 mod listen;
 mod logging;
 mod mcp_launch;
+mod mcp_server;
 mod sandbox;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -16,6 +18,7 @@ use clap::Subcommand;
 
 use crate::app_server::AppServerCommand;
 use crate::mcp_launch::McpLaunchCommand;
+use crate::mcp_server::McpServerCommand;
 use crate::sandbox::SandboxCommand;
 
 /// Codex, driven from the command line.
@@ -40,6 +43,10 @@ enum Command {
     /// Run the app server that editors talk to over JSON-RPC, or generate its client bindings.
     AppServer(AppServerCommand),
 
+    /// Run the agent as an MCP server on stdin and stdout, for MCP hosts: tools `codex` and
+    /// `codex-reply`.
+    McpServer(McpServerCommand),
+
     /// Run a command inside the sandbox the agent's tools use, to see what it allows.
     Sandbox(SandboxCommand),
 
@@ -52,6 +59,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::AppServer(command) => app_server::run(command),
+        Command::McpServer(command) => mcp_server::run(command),
         Command::Sandbox(command) => sandbox::run(command),
         Command::McpLaunch(command) => return mcp_launch::run(command),
     };

@@ -73,6 +73,15 @@ pub struct ConfigToml {
     pub project_doc_max_bytes: Option<u64>,
     pub project_root_markers: Option<Vec<String>>,
     pub skills: Option<SkillsToml>,
+    /// Settings of `codex mcp-server`.
+    pub mcp_server: Option<McpServerCommandToml>,
+}
+
+/// `[mcp_server]`: how `codex mcp-server` treats the MCP host that drives it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct McpServerCommandToml {
+    /// Seconds an approval asked of the host may wait for its answer; then it counts as denied.
+    pub elicitation_timeout_sec: Option<f64>,
 }
 
 /// A named set of overrides, chosen with `profile = "NAME"`. Its keys mean what the same keys

@@ -19,7 +19,8 @@ use crate::connection::Handshake;
 use crate::error;
 use crate::responder::RequestContext;
 use crate::state::ServerState;
-use crate::user_agent::user_agent;
+use codex_utils_user_agent::Parties;
+use codex_utils_user_agent::user_agent;
 
 mod account;
 mod command;
@@ -192,7 +193,14 @@ async fn initialize(context: RequestContext, params: wire_v1::InitializeParams) 
         ),
         None => (false, Vec::new()),
     };
-    let user_agent = user_agent(&params.client_info, &context.state.platform);
+    let client = &params.client_info;
+    let parties = Parties {
+        originator: &client.name,
+        version: env!("CARGO_PKG_VERSION"),
+        client_name: &client.name,
+        client_version: &client.version,
+    };
+    let user_agent = user_agent(parties, &context.state.platform);
     let handshake = Handshake {
         user_agent: user_agent.clone(),
         client_name: params.client_info.name.clone(),

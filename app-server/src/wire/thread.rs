@@ -27,7 +27,6 @@ use codex_rollout::SortKey;
 use codex_rollout::SourceKind;
 use codex_rollout::ThreadSummary;
 use codex_tools::DynamicTool;
-use codex_utils_json_to_toml::json_to_toml;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -151,21 +150,8 @@ impl Overrides {
 fn config_overrides(
     overrides: BTreeMap<String, serde_json::Value>,
 ) -> Result<Vec<(String, toml::Value)>, JSONRPCErrorError> {
-    overrides
-        .into_iter()
-        .map(|(key, value)| {
-            let invalid = |why: String| {
-                error::invalid_request(format!("invalid config override `{key}`: {why}"))
-            };
-            let value = json_to_toml(value).ok_or_else(|| invalid("null is not a value".into()))?;
-            // The config layers hold `toml` values; the two crates share the TOML syntax.
-            let value = value
-                .to_string()
-                .parse::<toml::Value>()
-                .map_err(|err| invalid(err.to_string()))?;
-            Ok((key, value))
-        })
-        .collect()
+    codex_utils_json_to_toml::config_overrides(overrides)
+        .map_err(|err| error::invalid_request(err.to_string()))
 }
 
 /// What a `thread/list` (or v1 `listConversations`) asks the store for; `fallback_provider` is

@@ -151,12 +151,14 @@ impl CodexThread {
     /// new turn for [`Op::UserTurn`] and [`Op::Compact`], the running one for [`Op::Steer`]
     /// and [`Op::Interrupt`] (which return once the turn has stopped), empty otherwise.
     pub async fn submit(&self, op: Op) -> Result<String, ThreadError> {
+        self.submit_with_id(new_id(), op).await
+    }
+
+    /// [`CodexThread::submit`] with the id a new turn gets chosen by the caller (the MCP server
+    /// names a call's turn after the call's request id).
+    pub async fn submit_with_id(&self, id: String, op: Op) -> Result<String, ThreadError> {
         let (reply, answer) = oneshot::channel();
-        let submission = Submission {
-            id: new_id(),
-            op,
-            reply,
-        };
+        let submission = Submission { id, op, reply };
         self.ops
             .send(submission)
             .await

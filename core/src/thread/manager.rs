@@ -40,7 +40,10 @@ use crate::session::output::EventStream;
 use crate::session::output::ThreadOutput;
 use crate::session::recorder::Recorder;
 use crate::settings::ThreadSettings;
+use codex_model_client::auth::RequestAuth;
+use codex_model_client::client::model_client;
 use codex_model_client::model::ModelClient;
+use codex_model_client::provider::resolve_provider;
 
 /// The model used when neither the thread nor the config names one.
 const DEFAULT_MODEL: &str = "gpt-5.1-codex";
@@ -67,6 +70,23 @@ where
     ) -> Result<Arc<dyn ModelClient>, String> {
         self(config, settings)
     }
+}
+
+/// The model clients a server runs threads with: each thread's configured provider, with the
+/// credentials kept in `codex_home`.
+pub fn configured_model_clients(codex_home: PathBuf) -> Arc<dyn ModelClientFactory> {
+    Arc::new(
+        move |config: &ConfigToml,
+              settings: &ThreadSettings|
+              -> Result<Arc<dyn ModelClient>, String> {
+            let mut config = config.clone();
+            config.model_provider = Some(settings.model_provider.clone());
+            let provider = resolve_provider(&config).map_err(|err| err.to_string())?;
+            let auth =
+                RequestAuth::resolve(&provider, &codex_home).map_err(|err| err.to_string())?;
+            model_client(provider, auth).map_err(|err| err.to_string())
+        },
+    )
 }
 
 /// What a [`ThreadManager`] needs.

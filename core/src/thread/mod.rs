@@ -26,6 +26,7 @@ pub use manager::NewThread;
 pub use manager::StartThread;
 pub use manager::ThreadManager;
 pub use manager::ThreadManagerOptions;
+pub use manager::configured_model_clients;
 pub use manager::sandbox_policy;
 
 pub use crate::session::output::Event;

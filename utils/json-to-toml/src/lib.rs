@@ -72,6 +72,48 @@ pub fn json_to_toml_item(value: JsonValue) -> Item {
     }
 }
 
+/// Why a config override given as JSON cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverrideError {
+    /// The override's dotted key.
+    pub key: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for OverrideError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid config override `{}`: {}", self.key, self.reason)
+    }
+}
+
+impl std::error::Error for OverrideError {}
+
+/// Config overrides sent as JSON (`{"dotted.key": value}`), as the `toml` values config layers
+/// hold. A top-level `null` has no TOML spelling and is refused.
+pub fn config_overrides(
+    overrides: impl IntoIterator<Item = (String, JsonValue)>,
+) -> Result<Vec<(String, toml::Value)>, OverrideError> {
+    overrides
+        .into_iter()
+        .map(|(key, value)| {
+            let Some(value) = json_to_toml(value) else {
+                return Err(OverrideError {
+                    key,
+                    reason: "null is not a value".to_owned(),
+                });
+            };
+            // `toml_edit` and `toml` share the syntax, not the types: go through the text.
+            match value.to_string().parse::<toml::Value>() {
+                Ok(value) => Ok((key, value)),
+                Err(err) => Err(OverrideError {
+                    key,
+                    reason: err.to_string(),
+                }),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use pretty_assertions::assert_eq;
@@ -171,5 +213,31 @@ mod tests {
             "[key]\nx = 1\nz = { w = \"v\" }\n",
         );
         check_item(json!({}), "[key]\n");
+    }
+
+    #[test]
+    fn overrides_become_toml_values_and_null_is_refused() {
+        let overrides = config_overrides([
+            ("model".to_owned(), json!("o3")),
+            ("tools".to_owned(), json!({"web_search": true, "x": null})),
+            ("limit".to_owned(), json!(5)),
+        ])
+        .unwrap();
+        assert_eq!(
+            overrides,
+            vec![
+                ("model".to_owned(), toml::Value::String("o3".into())),
+                (
+                    "tools".to_owned(),
+                    toml::Value::Table(toml::toml! { web_search = true })
+                ),
+                ("limit".to_owned(), toml::Value::Integer(5)),
+            ]
+        );
+        let err = config_overrides([("model".to_owned(), json!(null))]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid config override `model`: null is not a value"
+        );
     }
 }
