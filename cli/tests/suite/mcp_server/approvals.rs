@@ -41,8 +41,8 @@ fn touch(response: &str, call_id: &str) -> Reply {
     ))
 }
 
-/// The elicitation of an exec approval, without the fields that depend on the command line
-/// the shell builds; checks those fields against `cwd` on the way.
+/// Checks the params of an exec approval's elicitation, all but `_meta`, which
+/// [`elicitations_carry_no_meta`] checks on its own.
 fn check_exec_elicitation(
     elicitation: &Elicitation,
     thread: &str,
@@ -50,7 +50,10 @@ fn check_exec_elicitation(
     turn: &str,
     cwd: &str,
 ) {
-    let params = &elicitation.params;
+    let mut params = elicitation.params.clone();
+    if let Some(params) = params.as_object_mut() {
+        params.remove("_meta");
+    }
     let command: Vec<&str> = params["codex_command"]
         .as_array()
         .unwrap_or_else(|| panic!("no codex_command in {params}"))
@@ -70,7 +73,7 @@ fn check_exec_elicitation(
         "codex_cwd": cwd,
         "codex_parsed_cmd": [{"type": "unknown", "cmd": "touch made.txt"}],
     });
-    assert_eq!(*params, expected);
+    assert_eq!(params, expected);
 }
 
 /// What an answer to an exec approval leads to.
@@ -150,6 +153,22 @@ async fn an_aborted_approval_ends_the_call() {
 #[tokio::test]
 async fn a_cancelled_elicitation_ends_the_call() {
     answer_exec_approval(json!({"action": "cancel"}), Outcome::Aborted).await;
+}
+
+#[tokio::test]
+async fn elicitations_carry_no_meta() {
+    let live = Live::new().await;
+    live.model
+        .enqueue_all([touch("resp-1", "call-1"), text("resp-2", "done")]);
+    let mut connection = Connection::start(&live).await;
+    let call = connection.start_call("codex", asking("make a file")).await;
+    let elicitation = connection.next_elicitation().await;
+    let meta = elicitation.params.get("_meta").cloned();
+    elicitation.answer(json!({"decision": "denied"}));
+    connection.finish(call).await;
+    // The reference sends the params above and nothing else: a progress token would promise
+    // progress notifications that never come.
+    assert_eq!(meta, None, "{}", connection.report());
 }
 
 const PATCH: &str = "*** Begin Patch\n*** Add File: new.txt\n+hi\n*** End Patch\n";

@@ -141,43 +141,47 @@ fn refused(text: &str) -> Value {
 async fn bad_calls_are_answered_as_tool_errors_in_the_reference_words() {
     let live = Live::new().await;
     let connection = Connection::start(&live).await;
+    let unknown = "01a20b3d-99df-7283-adbf-ba337026147a";
+    let not_found = format!("Session not found for thread_id: {unknown}");
+    let mut unknown_thread = refused(&not_found);
+    unknown_thread["structuredContent"] = json!({"threadId": unknown, "content": not_found});
     let cases = [
         (
             "codex",
             json!({}),
-            "Failed to parse configuration for Codex tool: missing field `prompt`",
+            refused("Failed to parse configuration for Codex tool: missing field `prompt`"),
         ),
-        ("x", json!({}), "Unknown tool 'x'"),
+        ("x", json!({}), refused("Unknown tool 'x'")),
         (
             "codex-reply",
             json!({"prompt": "x"}),
-            "Failed to parse thread_id: either threadId or conversationId must be provided",
+            refused(
+                "Failed to parse thread_id: either threadId or conversationId must be provided",
+            ),
         ),
         (
             "codex-reply",
             json!({"prompt": "x", "threadId": "nope"}),
-            "Failed to parse thread_id: invalid character: expected an optional prefix of \
-             `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1",
+            refused(
+                "Failed to parse thread_id: invalid character: expected an optional prefix of \
+                 `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1",
+            ),
+        ),
+        (
+            "codex-reply",
+            json!({"prompt": "x", "threadId": unknown}),
+            unknown_thread,
         ),
     ];
-    for (tool, arguments, text) in cases {
-        let (_, result) = connection.call(tool, arguments.clone()).await;
-        assert_eq!(
-            result,
-            refused(text),
-            "{tool} {arguments}\n{}",
-            connection.report()
-        );
+    // All cases first, then one comparison, so that a failure shows every wrong answer.
+    let mut answers = Vec::new();
+    let mut expected = Vec::new();
+    for (tool, arguments, result) in cases {
+        let (_, answer) = connection.call(tool, arguments.clone()).await;
+        answers.push(json!({"call": [tool, arguments.clone()], "result": answer}));
+        expected.push(json!({"call": [tool, arguments], "result": result}));
     }
-
-    let unknown = "01a20b3d-99df-7283-adbf-ba337026147a";
-    let (_, result) = connection
-        .call("codex-reply", json!({"prompt": "x", "threadId": unknown}))
-        .await;
-    let text = format!("Session not found for thread_id: {unknown}");
-    let mut expected = refused(&text);
-    expected["structuredContent"] = json!({"threadId": unknown, "content": text});
-    assert_eq!(result, expected, "{}", connection.report());
+    assert_eq!(answers, expected, "{}", connection.report());
     assert_eq!(model_requests(&live).len(), 0);
 }
 
