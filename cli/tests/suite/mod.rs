@@ -8,6 +8,7 @@ mod config;
 mod fuzzy_file_search;
 mod generate;
 mod mcp;
+mod mcp_server;
 mod sandbox;
 mod sandbox_policy;
 mod serve;
