@@ -132,6 +132,37 @@ async fn codex_reply_continues_the_thread_by_thread_id_or_conversation_id() {
     );
 }
 
+/// Ours: the reference knows only the threads of its own process.
+#[tokio::test]
+async fn codex_reply_continues_a_thread_an_earlier_server_stored() {
+    let live = Live::new().await;
+    live.model
+        .enqueue_all([text("resp-1", "first"), text("resp-2", "second")]);
+    let connection = Connection::start(&live).await;
+    let (_, result) = connection.call("codex", json!({"prompt": "hello"})).await;
+    let thread = thread_of(&result);
+    let (status, _) = connection.close().await;
+    assert_eq!(status, Some(0));
+
+    let connection = Connection::start(&live).await;
+    let (_, result) = connection
+        .call(
+            "codex-reply",
+            json!({"prompt": "again", "threadId": thread}),
+        )
+        .await;
+    assert_eq!(
+        result,
+        replied(&thread, "second"),
+        "{}",
+        connection.report()
+    );
+    says_in_order(
+        &conversation(&model_input(&live, 1)),
+        &[("user", "hello"), ("assistant", "first"), ("user", "again")],
+    );
+}
+
 /// The result of a call refused with `text`.
 fn refused(text: &str) -> Value {
     json!({"content": [{"type": "text", "text": text}], "isError": true})
