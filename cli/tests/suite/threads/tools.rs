@@ -352,6 +352,28 @@ async fn a_declined_command_does_not_run_and_its_item_says_so_once() {
 }
 
 #[tokio::test]
+async fn a_cancelled_approval_interrupts_the_turn() {
+    let live = Live::new().await;
+    live.model.enqueue_all([
+        exec("call_1", "resp-1", "touch cancelled.txt"),
+        text("resp-2", "This reply must never be asked for."),
+    ]);
+    let (_server, mut client) = live.serve().await;
+    let thread = untrusted_thread(&live, &mut client).await;
+    let seen = turn_answering(&mut client, 2, &thread, "go", decision("cancel")).await;
+
+    assert_eq!(
+        seen.last().unwrap()["params"]["turn"]["status"],
+        "interrupted",
+        "{}",
+        client.report()
+    );
+    assert!(!Path::new(&live.work).join("cancelled.txt").exists());
+    // The model is not asked again after the cancel.
+    assert_eq!(live.model.pending_replies(), 1);
+}
+
+#[tokio::test]
 async fn a_command_accepted_for_the_session_is_not_asked_about_again() {
     let live = Live::new().await;
     live.model.enqueue_all([
