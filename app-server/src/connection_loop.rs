@@ -348,7 +348,7 @@ mod tests {
             .send(json!({"id": 2, "method": "mock/experimentalMethod", "params": {"value": "x"}}));
         client.send(json!({"id": 3, "method": "no/such"}));
         client.send(json!({"id": 4, "method": "thread/list", "params": {"limit": "ten"}}));
-        client.send(json!({"id": 5, "method": "model/list"}));
+        client.send(json!({"id": 5, "method": "model/list", "params": {"cursor": "x"}}));
         client.send(json!({"id": 6, "method": "initialize", "params": {"clientInfo": {"name": "t", "version": "1"}}}));
         assert_eq!(
             client.recv().await,
@@ -368,7 +368,7 @@ mod tests {
         );
         assert_eq!(
             client.recv().await,
-            json!({"id": 5, "error": {"code": -32601, "message": "model/list is not implemented by this server yet"}})
+            json!({"id": 5, "error": {"code": -32600, "message": "invalid cursor: x"}})
         );
         assert_eq!(
             client.recv().await,

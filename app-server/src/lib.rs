@@ -21,6 +21,7 @@ mod error;
 mod event_mapper;
 mod handlers;
 mod outbound;
+mod paging;
 mod pump;
 mod registry;
 mod responder;

@@ -133,6 +133,16 @@ pub fn resolve(features: &BTreeMap<String, bool>) -> (Vec<(Feature, bool)>, Vec<
     (states, unknown)
 }
 
+/// Whether the feature `name` is on, given a config's `[features]` table: as set there, else
+/// its default; a name no feature answers to is off.
+pub fn is_enabled(features: &BTreeMap<String, bool>, name: &str) -> bool {
+    features.get(name).copied().unwrap_or_else(|| {
+        FEATURES
+            .iter()
+            .any(|feature| feature.name == name && feature.default_enabled)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use pretty_assertions::assert_eq;
@@ -159,5 +169,15 @@ mod tests {
         assert_eq!(enabled("collab"), Some(false));
         assert_eq!(unknown, vec!["bogus".to_owned()]);
         assert_eq!(states.len(), 29);
+        for (feature, enabled) in states {
+            assert_eq!(
+                is_enabled(&configured, feature.name),
+                enabled,
+                "{}",
+                feature.name
+            );
+        }
+        assert!(!is_enabled(&BTreeMap::new(), "apps"));
+        assert!(!is_enabled(&BTreeMap::new(), "bogus"));
     }
 }

@@ -30,6 +30,8 @@ pub struct ThreadSettings {
     pub model_context_window: Option<i64>,
     /// The `unified_exec` feature: commands through `exec_command`/`write_stdin`.
     pub unified_exec: bool,
+    /// The `apps` feature: the account's ChatGPT apps (connectors), which `app/list` shows.
+    pub apps: bool,
     pub ephemeral: bool,
     /// The tools the client declared at start; it runs them.
     pub dynamic_tools: Vec<DynamicTool>,

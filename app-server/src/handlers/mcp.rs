@@ -23,6 +23,8 @@ use codex_rmcp_client::oauth::OAuthCredentialsStoreMode;
 use codex_rmcp_client::oauth::OAuthServer;
 
 use crate::error;
+use crate::paging;
+use crate::paging::Page;
 use crate::responder::RequestContext;
 
 pub(crate) async fn status_list(context: RequestContext, params: v2::ListMcpServerStatusParams) {
@@ -39,9 +41,17 @@ async fn status_page(
         servers,
         oauth_store,
     } = McpServerSet::from_config(&config);
-    let total = servers.len();
-    let (start, end) = page_bounds(total, params.cursor.as_deref(), params.limit)?;
-    let page: BTreeMap<_, _> = servers.into_iter().skip(start).take(end - start).collect();
+    let Page { range, next_cursor } = paging::page(
+        servers.len(),
+        params.cursor.as_deref(),
+        params.limit,
+        "MCP servers",
+    )?;
+    let page: BTreeMap<_, _> = servers
+        .into_iter()
+        .skip(range.start)
+        .take(range.len())
+        .collect();
     let runtime = context.state.threads.mcp();
     let options = runtime.start_options(context.state.config.cwd.to_path_buf(), oauth_store);
     let snapshots = match &runtime.pool {
@@ -73,32 +83,7 @@ async fn status_page(
             auth_status,
         })
         .collect();
-    Ok(v2::ListMcpServerStatusResponse {
-        data,
-        next_cursor: (end < total).then(|| end.to_string()),
-    })
-}
-
-/// The page `[start, end)` of `total` servers that `cursor` (a decimal index) and `limit`
-/// (at least 1; all when absent) select, with the reference's errors.
-fn page_bounds(
-    total: usize,
-    cursor: Option<&str>,
-    limit: Option<u32>,
-) -> Result<(usize, usize), JSONRPCErrorError> {
-    let limit = limit.map_or(total, |limit| limit as usize).max(1);
-    let start = match cursor {
-        Some(cursor) => cursor
-            .parse::<usize>()
-            .map_err(|_| error::invalid_request(format!("invalid cursor: {cursor}")))?,
-        None => 0,
-    };
-    if start > total {
-        return Err(error::invalid_request(format!(
-            "cursor {start} exceeds total MCP servers {total}"
-        )));
-    }
-    Ok((start, start.saturating_add(limit).min(total)))
+    Ok(v2::ListMcpServerStatusResponse { data, next_cursor })
 }
 
 /// How a server authenticates, decided as the reference does (a bad config entry: unsupported).
@@ -262,36 +247,4 @@ pub(crate) async fn reload(context: RequestContext) {
         .responder
         .respond(Ok(v2::McpServerRefreshResponse {}))
         .await;
-}
-
-#[cfg(test)]
-mod tests {
-    use pretty_assertions::assert_eq;
-
-    use super::page_bounds;
-
-    #[test]
-    fn pages_follow_the_cursor_and_limit() {
-        assert_eq!(page_bounds(5, None, None).unwrap(), (0, 5));
-        assert_eq!(page_bounds(5, None, Some(2)).unwrap(), (0, 2));
-        assert_eq!(page_bounds(5, Some("4"), Some(2)).unwrap(), (4, 5));
-        assert_eq!(page_bounds(5, Some("5"), None).unwrap(), (5, 5));
-        // A zero limit counts as one, as in the reference.
-        assert_eq!(page_bounds(5, Some("1"), Some(0)).unwrap(), (1, 2));
-        assert_eq!(page_bounds(0, None, None).unwrap(), (0, 0));
-    }
-
-    #[test]
-    fn bad_cursors_are_refused_with_the_reference_texts() {
-        let error = page_bounds(5, Some("abc"), None).unwrap_err();
-        assert_eq!(
-            (error.code, error.message),
-            (-32600, "invalid cursor: abc".to_owned())
-        );
-        let error = page_bounds(5, Some("9"), None).unwrap_err();
-        assert_eq!(
-            (error.code, error.message),
-            (-32600, "cursor 9 exceeds total MCP servers 5".to_owned())
-        );
-    }
 }

@@ -23,11 +23,13 @@ use codex_utils_user_agent::Parties;
 use codex_utils_user_agent::user_agent;
 
 mod account;
+mod apps;
 mod command;
 mod config;
 mod fuzzy_file_search;
 mod loaded_thread;
 mod mcp;
+mod models;
 mod skills;
 mod stored_thread;
 mod v1;
@@ -147,12 +149,12 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::LoginAccount { params, .. } => account::login_start(context, params).await,
         ClientRequest::LogoutAccount { .. } => account::logout(context).await,
         ClientRequest::GetAccountRateLimits { .. } => account::rate_limits(context).await,
+        ClientRequest::ModelList { params, .. } => models::list(context, params).await,
+        ClientRequest::AppsList { params, .. } => apps::list(context, params).await,
         ClientRequest::ThreadBackgroundTerminalsClean { .. }
         | ClientRequest::SkillsRemoteRead { .. }
         | ClientRequest::SkillsRemoteWrite { .. }
-        | ClientRequest::AppsList { .. }
         | ClientRequest::ReviewStart { .. }
-        | ClientRequest::ModelList { .. }
         | ClientRequest::CollaborationModeList { .. }
         | ClientRequest::CancelLoginAccount { .. }
         | ClientRequest::FeedbackUpload { .. }

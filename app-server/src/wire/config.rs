@@ -18,6 +18,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error;
+use crate::paging;
+use crate::paging::Page;
 
 pub(crate) fn warning_notification(warning: ConfigWarning) -> ServerNotification {
     let position = |position: codex_config::TextPosition| v2::TextPosition {
@@ -243,21 +245,13 @@ pub(crate) fn feature_page(
     if !unknown.is_empty() {
         tracing::warn!(?unknown, "unknown feature keys in config");
     }
-    let total = states.len();
-    let start = match params.cursor.as_deref() {
-        None => 0,
-        Some(cursor) => cursor
-            .parse::<usize>()
-            .map_err(|_| error::invalid_request(format!("invalid cursor: {cursor}")))?,
-    };
-    if start > total {
-        return Err(error::invalid_request(format!(
-            "cursor {start} exceeds total feature flags {total}"
-        )));
-    }
-    let limit = params.limit.map_or(total, |limit| (limit as usize).max(1));
-    let end = start.saturating_add(limit).min(total);
-    let data = states[start..end]
+    let Page { range, next_cursor } = paging::page(
+        states.len(),
+        params.cursor.as_deref(),
+        params.limit,
+        "feature flags",
+    )?;
+    let data = states[range]
         .iter()
         .map(|(feature, enabled)| v2::ExperimentalFeature {
             name: feature.name.to_owned(),
@@ -275,10 +269,7 @@ pub(crate) fn feature_page(
             default_enabled: feature.default_enabled,
         })
         .collect();
-    Ok(v2::ExperimentalFeatureListResponse {
-        data,
-        next_cursor: (end < total).then(|| end.to_string()),
-    })
+    Ok(v2::ExperimentalFeatureListResponse { data, next_cursor })
 }
 
 pub(crate) fn merge_strategy(strategy: v2::MergeStrategy) -> MergeStrategy {

@@ -8,13 +8,15 @@
 //! core's events; `tools`: command, file-change and plan items; `history`: a stored thread's
 //! turns rebuilt from its rollout; `requests`: the server's requests to clients (approvals,
 //! client tools) and their answers; `skills`: `skills/list` entries; `config`: the config
-//! methods' answers; `command`: one-off commands and their output.
+//! methods' answers; `command`: one-off commands and their output; `models`: `model/list`
+//! entries.
 
 pub(crate) mod command;
 pub(crate) mod config;
 pub(crate) mod event;
 pub(crate) mod history;
 pub(crate) mod input;
+pub(crate) mod models;
 pub(crate) mod policy;
 pub(crate) mod requests;
 pub(crate) mod skills;

@@ -2,6 +2,7 @@
 
 mod account;
 mod app_server;
+mod apps;
 mod bazel_sync;
 mod command_exec;
 mod config;
@@ -9,6 +10,7 @@ mod fuzzy_file_search;
 mod generate;
 mod mcp;
 mod mcp_server;
+mod models;
 mod sandbox;
 mod sandbox_policy;
 mod serve;

@@ -441,11 +441,7 @@ impl ThreadManager {
             })?,
             (None, None) => instructions::base_instructions(family.instructions).to_owned(),
         };
-        let (unified_exec_features, _) = codex_config::features::resolve(&config.features);
-        let unified_exec = unified_exec_features
-            .iter()
-            .find(|(feature, _)| feature.name == "unified_exec")
-            .is_some_and(|(_, enabled)| *enabled);
+        let unified_exec = codex_config::features::is_enabled(&config.features, "unified_exec");
         let mut settings = ThreadSettings {
             model,
             model_provider: params
@@ -468,6 +464,7 @@ impl ThreadManager {
             compact_prompt: config.compact_prompt.clone(),
             model_context_window: config.model_context_window,
             unified_exec,
+            apps: codex_config::features::is_enabled(&config.features, "apps"),
             ephemeral: params.ephemeral,
             dynamic_tools: Vec::new(),
             collaboration_mode: codex_protocol::config_types::ModeKind::Default,

@@ -70,8 +70,8 @@ async fn malformed_input_is_answered_and_the_connection_lives_on() {
             json!({"id": "four", "error": {"code": -32601, "message": "Method not found: no/such"}}),
         ),
         (
-            json!({"id": 5, "method": "model/list", "params": {}}),
-            json!({"id": 5, "error": {"code": -32601, "message": "model/list is not implemented by this server yet"}}),
+            json!({"id": 5, "method": "model/list", "params": {"cursor": "x"}}),
+            json!({"id": 5, "error": {"code": -32600, "message": "invalid cursor: x"}}),
         ),
         (
             json!({"id": 6, "method": "getUserAgent", "jsonrpc": "2.0"}),
