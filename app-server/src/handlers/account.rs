@@ -1,7 +1,7 @@
 //! The v2 account methods: `account/read`, `account/login/start`, `account/logout` and
 //! `account/rateLimits/read`.
 //!
-//! Credentials live in `$CODEX_HOME/auth.json` (see `codex_model_client::auth`), which is read on every
+//! Credentials live in `$CODEX_HOME/auth.json` (see `codex_login`), which is read on every
 //! call, so a login or logout by another process is seen at once. Only API keys can be stored
 //! through this server; ChatGPT sign-in is answered with an error naming what is missing.
 
@@ -13,9 +13,8 @@ use codex_app_server_protocol::v1::AuthMode as WireAuthMode;
 use codex_app_server_protocol::v2;
 use codex_config::ConfigService;
 use codex_config::ConfigToml;
-use codex_model_client::auth;
-use codex_model_client::auth::AuthDotJson;
-use codex_model_client::auth::AuthMode;
+use codex_login::AuthDotJson;
+use codex_login::AuthMode;
 use codex_protocol::config_types::ForcedLoginMethod;
 
 use crate::error;
@@ -82,7 +81,7 @@ pub(crate) async fn login_start(context: RequestContext, params: v2::LoginAccoun
                 "API key login is disabled. Use ChatGPT login instead.",
             ));
         }
-        auth::write_auth_json(
+        codex_login::write_auth_json(
             service.paths().codex_home.as_path(),
             &AuthDotJson::api_key(api_key),
         )
@@ -109,7 +108,7 @@ pub(crate) async fn login_start(context: RequestContext, params: v2::LoginAccoun
 /// every client with `account/updated`.
 pub(crate) async fn logout(context: RequestContext) {
     let result = on_config(&context.state, |service| {
-        auth::remove_auth_json(service.paths().codex_home.as_path())
+        codex_login::remove_auth_json(service.paths().codex_home.as_path())
             .map_err(|err| error::internal_error(format!("logout failed: {err}")))
     })
     .await
@@ -155,7 +154,7 @@ fn load_config(service: &ConfigService) -> Result<ConfigToml, JSONRPCErrorError>
 }
 
 fn read_stored(codex_home: &Path) -> Result<Option<AuthDotJson>, JSONRPCErrorError> {
-    auth::read_auth_json(codex_home).map_err(|err| error::internal_error(err.to_string()))
+    codex_login::read_auth_json(codex_home).map_err(|err| error::internal_error(err.to_string()))
 }
 
 /// Runs file work off the async workers.

@@ -8,8 +8,7 @@
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::v2;
 use codex_config::features;
-use codex_model_client::auth;
-use codex_model_client::auth::AuthMode;
+use codex_login::AuthMode;
 
 use crate::error;
 use crate::paging;
@@ -55,7 +54,7 @@ async fn list_apps(
         paging::parse_cursor(cursor)?;
     }
     let stored = super::config::blocking(&state.config.service, |service| {
-        auth::read_auth_json(service.paths().codex_home.as_path())
+        codex_login::read_auth_json(service.paths().codex_home.as_path())
     })
     .await?
     .map_err(|err| error::internal_error(err.to_string()))?;
