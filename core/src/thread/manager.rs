@@ -43,10 +43,9 @@ use crate::settings::ThreadSettings;
 use codex_model_client::auth::RequestAuth;
 use codex_model_client::client::model_client;
 use codex_model_client::model::ModelClient;
+use codex_model_client::presets::builtin_presets;
 use codex_model_client::provider::resolve_provider;
 
-/// The model used when neither the thread nor the config names one.
-const DEFAULT_MODEL: &str = "gpt-5.1-codex";
 const DEFAULT_PROVIDER: &str = "openai";
 
 /// Makes the model client of a thread from its config and settings. The app server passes one
@@ -401,7 +400,8 @@ impl ThreadManager {
             .clone()
             .or_else(|| last_context.as_ref().map(|context| context.model.clone()))
             .or_else(|| config.model.clone())
-            .unwrap_or_else(|| DEFAULT_MODEL.to_owned());
+            // The first built-in preset, which `model/list` marks as the default.
+            .unwrap_or_else(|| builtin_presets()[0].slug.to_owned());
         let family = ModelFamily::find(&model);
         let approval_policy = params
             .approval_policy

@@ -219,6 +219,29 @@ pub(crate) fn thread_id(result: &Value) -> String {
 }
 
 #[tokio::test]
+async fn a_thread_with_no_model_configured_gets_the_listed_default() {
+    let live = Live::new().await;
+    let config = live.folders.read_user_config();
+    let without_model: String = config
+        .lines()
+        .filter(|line| !line.starts_with("model ="))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    live.folders.write_user_config(&without_model);
+    let (_server, mut client) = live.serve().await;
+    let started = live.start_thread(&mut client, 1, json!({})).await;
+    let listed = client
+        .request(&json!({"id": 2, "method": "model/list", "params": {}}))
+        .await;
+    let default = listed["result"]["data"]
+        .as_array()
+        .and_then(|models| models.iter().find(|model| model["isDefault"] == true))
+        .map(|model| model["model"].clone());
+    assert_eq!(Some(started["model"].clone()), default);
+    assert_eq!(started["model"], "gpt-5.2-codex");
+}
+
+#[tokio::test]
 async fn a_text_turn_streams_its_items_in_order() {
     let live = Live::new().await;
     live.model.enqueue(Reply::sse(sse::text_turn(
