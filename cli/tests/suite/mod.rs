@@ -16,6 +16,7 @@ mod sandbox_policy;
 mod serve;
 mod threads;
 mod top_level;
+mod typescript;
 
 use std::fmt;
 use std::path::Path;
