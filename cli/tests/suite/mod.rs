@@ -11,6 +11,7 @@ mod generate;
 mod mcp;
 mod mcp_server;
 mod models;
+mod reference_ts_client;
 mod sandbox;
 mod sandbox_policy;
 mod serve;
