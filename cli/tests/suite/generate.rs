@@ -1,15 +1,12 @@
 //! `codex app-server generate-ts` and `generate-json-schema` write their trees to disk.
 
-use std::fs;
 use std::path::Path;
-use std::path::PathBuf;
-use std::process::Command;
 use std::process::Stdio;
-use std::sync::OnceLock;
 
 use pretty_assertions::assert_eq;
 
 use super::codex_in;
+use super::typescript::tsc;
 
 /// Lists which of `expected` (paths relative to `dir`) are missing, so one failure shows all.
 fn missing_files(dir: &Path, expected: &[&str]) -> Vec<String> {
@@ -66,57 +63,6 @@ fn generator_failure_names_the_output_directory() {
             .starts_with("error: failed to generate JSON Schema files in taken: "),
         "{run}"
     );
-}
-
-/// The TypeScript compiler pinned by `tests/typescript/package-lock.json`, installed with
-/// `npm ci` into a folder of the target dir (again only when the lockfile changed), so the source
-/// tree stays clean and results do not drift with npm's newest release.
-fn tsc() -> Command {
-    static TSC: OnceLock<PathBuf> = OnceLock::new();
-    let tsc = TSC.get_or_init(|| {
-        let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/typescript");
-        let install = Path::new(env!("CARGO_TARGET_TMPDIR")).join("typescript");
-        let tsc = install.join("node_modules/.bin/tsc");
-        let read = |path: &Path| fs::read(path).ok();
-        // `installed.json` is the lockfile of the last install that finished; while it equals
-        // the committed one, that install is the pinned TypeScript and is used again.
-        let installed = install.join("installed.json");
-        let lockfile = read(&package.join("package-lock.json"));
-        if lockfile.is_some() && read(&installed) == lockfile && tsc.is_file() {
-            return tsc;
-        }
-        fs::create_dir_all(&install)
-            .unwrap_or_else(|error| panic!("cannot make {}: {error}", install.display()));
-        for file in ["package.json", "package-lock.json"] {
-            fs::copy(package.join(file), install.join(file)).unwrap_or_else(|error| {
-                panic!("cannot copy {file} from {}: {error}", package.display())
-            });
-        }
-        let output = Command::new("npm")
-            .args([
-                "ci",
-                "--ignore-scripts",
-                "--no-audit",
-                "--no-fund",
-                "--prefer-offline",
-            ])
-            .current_dir(&install)
-            .output()
-            .unwrap_or_else(|error| {
-                panic!("could not run npm (node and npm are needed for this test): {error}")
-            });
-        assert!(
-            output.status.success(),
-            "npm ci in {} failed (it needs the npm registry or a filled npm cache):\n{}{}",
-            install.display(),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        fs::copy(install.join("package-lock.json"), &installed)
-            .unwrap_or_else(|error| panic!("cannot write {}: {error}", installed.display()));
-        tsc
-    });
-    Command::new(tsc)
 }
 
 #[test]

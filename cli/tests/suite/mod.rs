@@ -11,11 +11,13 @@ mod generate;
 mod mcp;
 mod mcp_server;
 mod models;
+mod reference_ts_client;
 mod sandbox;
 mod sandbox_policy;
 mod serve;
 mod threads;
 mod top_level;
+mod typescript;
 
 use std::fmt;
 use std::path::Path;
