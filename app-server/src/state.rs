@@ -37,6 +37,8 @@ pub(crate) struct ServerState {
     pub platform: Platform,
     pub config: ConfigState,
     pub threads: ThreadsState,
+    /// The ChatGPT apps `app/list` loaded lately.
+    pub apps: codex_apps::Catalog,
 }
 
 /// The configuration the server was started with, and what clients know of its problems.
@@ -59,6 +61,7 @@ impl ServerState {
             platform,
             config,
             threads,
+            apps: codex_apps::Catalog::default(),
         }
     }
 

@@ -1,70 +1,201 @@
 //! `app/list`: the ChatGPT apps (connectors) of the account, behind the `apps` feature.
 //!
-//! With the feature off (the default) the list is empty, as in the reference. With it on the
-//! apps come from the ChatGPT backend, which needs a ChatGPT sign-in: without one the request
-//! fails at once with the reference's error. Fetching the list for a ChatGPT account is not
-//! built.
+//! With the feature off (the default) the list is empty, as in the reference. With it on, the
+//! backend's directory and the apps connected through the `codex_apps` gateway load side by
+//! side; after each one every client hears `app/list/updated` with the merge so far, and once
+//! both are in the request is answered with a page of it. Nothing waits longer than the
+//! reference's 90 seconds.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use codex_app_server_protocol::JSONRPCErrorError;
+use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::v2;
+use codex_apps::Account;
+use codex_apps::App;
+use codex_apps::AppsError;
+use codex_apps::Backend;
+use codex_config::ConfigToml;
 use codex_config::features;
 use codex_login::AuthMode;
+use codex_protocol::account::PlanType;
 
 use crate::error;
 use crate::paging;
 use crate::responder::RequestContext;
 use crate::state::ServerState;
+use crate::wire;
+
+/// How long the two loads together may take, the reference's.
+const LOAD_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Where the ChatGPT backend is when the config does not say.
+const DEFAULT_CHATGPT_BASE_URL: &str = "https://chatgpt.com/backend-api/";
 
 pub(crate) async fn list(context: RequestContext, params: v2::AppsListParams) {
-    let result = list_apps(&context.state, params).await;
-    context.responder.respond(result).await;
+    let prepared = prepare(&context, &params).await;
+    let (backend, account) = match prepared {
+        Ok(Some(load)) => load,
+        Ok(None) => {
+            let empty = v2::AppsListResponse {
+                data: Vec::new(),
+                next_cursor: None,
+            };
+            return context.responder.respond(Ok(empty)).await;
+        }
+        Err(err) => return context.responder.fail(err).await,
+    };
+    // The loads may take long; the connection goes on with its other requests meanwhile.
+    tokio::spawn(async move {
+        let result = load(&context.state, &backend, &account, &params).await;
+        context.responder.respond(result).await;
+    });
 }
 
-async fn list_apps(
-    state: &ServerState,
-    params: v2::AppsListParams,
-) -> Result<v2::AppsListResponse, JSONRPCErrorError> {
+/// What to load from where, or `None` when the feature is off for this request.
+async fn prepare(
+    context: &RequestContext,
+    params: &v2::AppsListParams,
+) -> Result<Option<(Backend, Account)>, JSONRPCErrorError> {
+    let state = &context.state;
+    let config = super::config::blocking(&state.config.service, |service| {
+        let stack = service.load(None);
+        stack
+            .resolve()
+            .map(|resolved| resolved.config)
+            .or_else(|_| stack.typed())
+            .unwrap_or_default()
+    })
+    .await?;
     // A thread's own config decides for it; otherwise the config at the server's cwd.
     let enabled = match params.thread_id.as_deref() {
         Some(thread_id) => {
             let (_, thread) = super::loaded_thread::loaded(state, thread_id).await?;
             thread.settings().apps
         }
-        None => {
-            super::config::blocking(&state.config.service, |service| {
-                let stack = service.load(None);
-                let configured = stack
-                    .resolve()
-                    .map(|resolved| resolved.config.features)
-                    .or_else(|_| stack.typed().map(|config| config.features))
-                    .unwrap_or_default();
-                features::is_enabled(&configured, "apps")
-            })
-            .await?
-        }
+        None => features::is_enabled(&config.features, "apps"),
     };
     if !enabled {
-        return Ok(v2::AppsListResponse {
-            data: Vec::new(),
-            next_cursor: None,
-        });
+        return Ok(None);
     }
     // The reference checks the cursor's form before loading, and its range after.
     if let Some(cursor) = params.cursor.as_deref() {
         paging::parse_cursor(cursor)?;
     }
+    let account = chatgpt_account(state).await?;
+    let user_agent = context
+        .connection
+        .handshake()
+        .map(|handshake| handshake.user_agent.clone())
+        .unwrap_or_default();
+    let backend = Backend::new(base_url(&config), &user_agent)
+        .map_err(|err| error::internal_error(format!("failed to list apps: {err}")))?;
+    Ok(Some((backend, account)))
+}
+
+fn base_url(config: &ConfigToml) -> &str {
+    config
+        .chatgpt_base_url
+        .as_deref()
+        .unwrap_or(DEFAULT_CHATGPT_BASE_URL)
+}
+
+/// The signed-in ChatGPT account, or the reference's error for whoever else is signed in.
+async fn chatgpt_account(state: &ServerState) -> Result<Account, JSONRPCErrorError> {
     let stored = super::config::blocking(&state.config.service, |service| {
         codex_login::read_auth_json(service.paths().codex_home.as_path())
     })
     .await?
     .map_err(|err| error::internal_error(err.to_string()))?;
-    Err(match stored.map(|stored| stored.mode()) {
-        None => error::internal_error("failed to list apps: ChatGPT token not available"),
-        Some(AuthMode::ApiKey) => {
-            error::internal_error("failed to list apps: Token data is not available.")
-        }
-        Some(AuthMode::ChatGpt | AuthMode::ChatGptAuthTokens) => {
-            error::not_implemented("app/list for a ChatGPT account")
-        }
+    let not_available =
+        || error::internal_error("failed to list apps: ChatGPT token not available");
+    let Some(stored) = stored else {
+        return Err(not_available());
+    };
+    if stored.mode() == AuthMode::ApiKey {
+        return Err(error::internal_error(
+            "failed to list apps: Token data is not available.",
+        ));
+    }
+    let tokens = stored.tokens.ok_or_else(not_available)?;
+    let claims = codex_login::parse_claims(&tokens.id_token).unwrap_or_default();
+    let plan = claims
+        .chatgpt_plan_type
+        .as_deref()
+        .map(codex_login::plan_type_from_claim);
+    Ok(Account {
+        access_token: tokens.access_token,
+        account_id: tokens.account_id.or(claims.chatgpt_account_id),
+        user_id: claims.chatgpt_user_id,
+        workspace: matches!(
+            plan,
+            Some(PlanType::Team | PlanType::Business | PlanType::Enterprise | PlanType::Edu)
+        ),
     })
+}
+
+enum Loaded {
+    Directory(Result<Vec<App>, AppsError>),
+    Accessible(Vec<App>),
+}
+
+async fn load(
+    state: &Arc<ServerState>,
+    backend: &Backend,
+    account: &Account,
+    params: &v2::AppsListParams,
+) -> Result<v2::AppsListResponse, JSONRPCErrorError> {
+    let refetch = params.force_refetch.unwrap_or(false);
+    let catalog = &state.apps;
+    let directory = async { Loaded::Directory(catalog.directory(backend, account, refetch).await) };
+    let accessible =
+        async { Loaded::Accessible(catalog.accessible(backend, account, refetch).await) };
+    let mut directory = std::pin::pin!(directory);
+    let mut accessible = std::pin::pin!(accessible);
+    let mut listed: Option<Vec<App>> = None;
+    let mut connected: Option<Vec<App>> = None;
+    let deadline = tokio::time::Instant::now() + LOAD_TIMEOUT;
+    while listed.is_none() || connected.is_none() {
+        let loaded = tokio::select! {
+            loaded = &mut directory, if listed.is_none() => loaded,
+            loaded = &mut accessible, if connected.is_none() => loaded,
+            () = tokio::time::sleep_until(deadline) => {
+                return Err(error::internal_error(format!(
+                    "timed out waiting for app lists after {} seconds",
+                    LOAD_TIMEOUT.as_secs()
+                )));
+            }
+        };
+        match loaded {
+            Loaded::Directory(Ok(apps)) => listed = Some(apps),
+            Loaded::Directory(Err(err)) => {
+                return Err(error::internal_error(format!("failed to list apps: {err}")));
+            }
+            Loaded::Accessible(apps) => connected = Some(apps),
+        }
+        let merged = codex_apps::merge(
+            listed.as_deref().unwrap_or_default(),
+            connected.as_deref().unwrap_or_default(),
+        );
+        let data = merged.into_iter().map(wire::apps::app_info).collect();
+        state
+            .registry
+            .notify_all(&ServerNotification::AppListUpdated(
+                v2::AppListUpdatedNotification { data },
+            ));
+    }
+    let merged = codex_apps::merge(
+        listed.as_deref().unwrap_or_default(),
+        connected.as_deref().unwrap_or_default(),
+    );
+    let page = paging::page(merged.len(), params.cursor.as_deref(), params.limit, "apps")?;
+    let next_cursor = page.next_cursor;
+    let data = merged
+        .into_iter()
+        .skip(page.range.start)
+        .take(page.range.len())
+        .map(wire::apps::app_info)
+        .collect();
+    Ok(v2::AppsListResponse { data, next_cursor })
 }

@@ -9,8 +9,9 @@
 //! turns rebuilt from its rollout; `requests`: the server's requests to clients (approvals,
 //! client tools) and their answers; `skills`: `skills/list` entries; `config`: the config
 //! methods' answers; `command`: one-off commands and their output; `models`: `model/list`
-//! entries.
+//! entries; `apps`: `app/list` entries.
 
+pub(crate) mod apps;
 pub(crate) mod command;
 pub(crate) mod config;
 pub(crate) mod event;

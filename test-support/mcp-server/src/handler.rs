@@ -36,12 +36,14 @@ use rmcp::model::ResourceContents;
 use rmcp::model::ResourceTemplate;
 use rmcp::model::ServerCapabilities;
 use rmcp::model::ServerConfig;
+use rmcp::model::Tool;
 use rmcp::service::NotificationContext;
 use rmcp::service::RequestContext;
 use rmcp::service::RoleServer;
 use serde_json::Value;
 use serde_json::json;
 
+use crate::chatgpt_apps::Connector;
 use crate::event_log::EventLog;
 use crate::tools::ToolName;
 
@@ -59,6 +61,8 @@ pub struct Settings {
     /// The tools offered, in `tools/list` order.
     pub tools: Vec<ToolName>,
     pub resources: bool,
+    /// With `--chatgpt-apps`, the connectors whose tools are offered too.
+    pub connectors: Vec<Connector>,
 }
 
 /// The server handler. Cheap to clone: the HTTP transport makes one per session, and all of them
@@ -263,7 +267,8 @@ impl ServerHandler for TestServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let tools = self.settings.tools.iter().map(|tool| tool.tool()).collect();
+        let mut tools: Vec<Tool> = self.settings.tools.iter().map(|tool| tool.tool()).collect();
+        tools.extend(self.settings.connectors.iter().map(connector_tool));
         Ok(ListToolsResult::with_all_items(tools))
     }
 
@@ -277,6 +282,17 @@ impl ServerHandler for TestServer {
             "name": request.name,
             "arguments": request.arguments,
         }));
+        if let Some(connector) = self
+            .settings
+            .connectors
+            .iter()
+            .find(|connector| connector.tool_name() == request.name)
+        {
+            return Ok(CallToolResponse::from(text_result(format!(
+                "searched {}",
+                connector.name
+            ))));
+        }
         let tool = request
             .name
             .parse::<ToolName>()
@@ -396,4 +412,20 @@ fn invalid_params(message: impl Into<Cow<'static, str>>) -> ErrorData {
 
 fn internal_error(message: impl ToString) -> ErrorData {
     ErrorData::new(ErrorCode::INTERNAL_ERROR, message.to_string(), None)
+}
+
+/// A connector's one tool, tagged with the connector as the ChatGPT gateway tags its tools.
+fn connector_tool(connector: &Connector) -> Tool {
+    let mut schema = JsonObject::new();
+    schema.insert("type".to_owned(), json!("object"));
+    let mut tool = Tool::new(
+        connector.tool_name(),
+        format!("Searches {}.", connector.name),
+        schema,
+    );
+    let mut meta = JsonObject::new();
+    meta.insert("connector_id".to_owned(), json!(connector.id));
+    meta.insert("connector_name".to_owned(), json!(connector.name));
+    tool.meta = Some(rmcp::model::MetaObject(meta));
+    tool
 }

@@ -25,6 +25,8 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use serde_json::json;
 use tokio::net::TcpListener;
 
+use crate::chatgpt_apps::ChatgptApps;
+use crate::chatgpt_apps::GATEWAY_PATH;
 use crate::event_log::EventLog;
 use crate::handler::TestServer;
 use crate::oauth::OAuthServer;
@@ -38,6 +40,8 @@ pub struct HttpOptions {
     pub bearer: Option<String>,
     /// With `--oauth`, the lifetime of the access tokens the mock authorization server issues.
     pub oauth_token_ttl: Option<Duration>,
+    /// With `--chatgpt-apps`, the apps backend to serve beside the MCP endpoint.
+    pub chatgpt_apps: Option<ChatgptApps>,
 }
 
 /// Who may reach the MCP endpoint: anyone when neither `--bearer` nor `--oauth` was given,
@@ -108,11 +112,16 @@ pub async fn serve(
         Arc::new(LocalSessionManager::default()),
         StreamableHttpServerConfig::default(),
     );
-    let mut router = Router::new()
-        .route_service(MCP_PATH, mcp)
-        .route_layer(from_fn_with_state(Arc::new(gate), require_token));
+    let mut router = Router::new().route_service(MCP_PATH, mcp.clone());
+    if options.chatgpt_apps.is_some() {
+        router = router.route_service(GATEWAY_PATH, mcp);
+    }
+    let mut router = router.route_layer(from_fn_with_state(Arc::new(gate), require_token));
     if let Some(oauth) = &oauth {
         router = router.merge(oauth.routes());
+    }
+    if let Some(apps) = options.chatgpt_apps {
+        router = router.merge(apps.routes());
     }
     let router = router.layer(from_fn_with_state(log, log_request));
 
@@ -134,11 +143,17 @@ async fn log_request(State(log): State<EventLog>, request: Request, next: Next) 
         .headers()
         .get(AUTHORIZATION)
         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    let account_id = request
+        .headers()
+        .get("chatgpt-account-id")
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
     log.record(json!({
         "event": "http",
         "method": request.method().as_str(),
         "path": request.uri().path(),
+        "query": request.uri().query(),
         "authorization": authorization,
+        "account_id": account_id,
     }));
     next.run(request).await
 }

@@ -21,12 +21,17 @@
 //!   `started` (`pid`), `initialize` (`clientInfo`, `capabilities`, `protocolVersion`),
 //!   `tools/call` (`name`, `arguments`), `notifications/cancelled` (`requestId`, `reason`),
 //!   `sleep_cancelled` (`ms`), `spawn_child` (`pid`), `elicitation` (`action`, `content`),
-//!   over HTTP `http` (`method`, `path`, `authorization`) for every request, and with
+//!   over HTTP `http` (`method`, `path`, `query`, `authorization`, `account_id` from
+//!   `chatgpt-account-id`) for every request, and with
 //!   `--oauth` `register`, `authorize` and `token` (`grant_type`, `client_id`, `access_token`,
 //!   `refresh_token`) for each token pair issued.
 //! - `--startup-delay-ms N`: sleep N ms before answering `initialize`.
 //! - `--tools a,b`: offer only these tools.
 //! - `--no-resources`: no resources capability; the resource methods answer -32601.
+//! - `--chatgpt-apps FILE` (HTTP): also be the parts of the ChatGPT backend `app/list` reads
+//!   (see `chatgpt_apps.rs`): the apps directory under `/backend-api`, and the MCP endpoint
+//!   again at `/backend-api/wham/apps` with one `<id>_search` tool per connector of FILE,
+//!   tagged `_meta {connector_id, connector_name}`.
 //!
 //! Tools (all unless `--tools` says otherwise):
 //!
@@ -46,6 +51,7 @@
 //! `nextCursor`; the template `test://resource/{id}`; `resources/read` answers
 //! `resource <id>`, and an unknown uri the JSON-RPC error -32002.
 
+mod chatgpt_apps;
 mod event_log;
 mod handler;
 mod http;
@@ -94,6 +100,9 @@ struct Args {
     /// Turn the resources capability off.
     #[arg(long)]
     no_resources: bool,
+    /// Over HTTP, also serve the ChatGPT apps backend described in this JSON file.
+    #[arg(long, value_name = "FILE", requires = "http")]
+    chatgpt_apps: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -105,7 +114,16 @@ async fn main() -> anyhow::Result<()> {
         None => EventLog::default(),
     };
     log.record(json!({"event": "started", "pid": std::process::id()}));
+    let chatgpt_apps = args
+        .chatgpt_apps
+        .as_deref()
+        .map(chatgpt_apps::ChatgptApps::read)
+        .transpose()?;
     let server = TestServer::new(Settings {
+        connectors: chatgpt_apps
+            .as_ref()
+            .map(|apps| apps.connectors.clone())
+            .unwrap_or_default(),
         log: log.clone(),
         startup_delay: Duration::from_millis(args.startup_delay_ms),
         tools: args.tools.unwrap_or_else(|| ToolName::ALL.to_vec()),
@@ -115,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
         let options = http::HttpOptions {
             bearer: args.bearer,
             oauth_token_ttl: args.oauth.then(|| Duration::from_secs(args.token_ttl_secs)),
+            chatgpt_apps,
         };
         return http::serve(addr, server, log, options).await;
     }

@@ -130,8 +130,8 @@ async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
 }
 
 /// The `--log` file of one test server.
-struct ServerLog {
-    path: PathBuf,
+pub(crate) struct ServerLog {
+    pub(crate) path: PathBuf,
 }
 
 impl ServerLog {
@@ -143,7 +143,7 @@ impl ServerLog {
     }
 
     /// Every event logged so far; none before the server starts.
-    fn events(&self) -> Vec<Value> {
+    pub(crate) fn events(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.path)
             .unwrap_or_default()
             .lines()
@@ -155,7 +155,7 @@ impl ServerLog {
     }
 
     /// The events named `event` logged so far.
-    fn named(&self, event: &str) -> Vec<Value> {
+    pub(crate) fn named(&self, event: &str) -> Vec<Value> {
         self.events()
             .into_iter()
             .filter(|logged| logged["event"] == event)
@@ -175,8 +175,8 @@ impl ServerLog {
 }
 
 /// A test server serving streamable HTTP, killed when dropped.
-struct HttpServer {
-    url: String,
+pub(crate) struct HttpServer {
+    pub(crate) url: String,
     _child: Child,
     /// Held open so that the server never writes to a closed pipe.
     _stdout: BufReader<ChildStdout>,
@@ -185,7 +185,7 @@ struct HttpServer {
 impl HttpServer {
     /// Starts the server on a free loopback port with `args`, logging to `log`, and reads its
     /// URL from the line it prints once bound.
-    async fn start(log: &ServerLog, args: &[&str]) -> Self {
+    pub(crate) async fn start(log: &ServerLog, args: &[&str]) -> Self {
         let mut child = Command::new(test_server())
             .args(["--http", "127.0.0.1:0", "--log"])
             .arg(&log.path)
