@@ -28,6 +28,7 @@ use tokio::sync::OwnedMutexGuard;
 use crate::config_warnings::WarningLedger;
 use crate::connection::ConnectionId;
 use crate::error;
+use crate::login_flow::ActiveLogins;
 use crate::registry::Registry;
 use codex_utils_user_agent::Platform;
 
@@ -37,6 +38,8 @@ pub(crate) struct ServerState {
     pub platform: Platform,
     pub config: ConfigState,
     pub threads: ThreadsState,
+    /// The pending ChatGPT sign-in.
+    pub logins: ActiveLogins,
 }
 
 /// The configuration the server was started with, and what clients know of its problems.
@@ -59,6 +62,7 @@ impl ServerState {
             platform,
             config,
             threads,
+            logins: ActiveLogins::default(),
         }
     }
 

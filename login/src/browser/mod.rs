@@ -152,12 +152,16 @@ impl LoginServer {
         CancelHandle(self.cancel.clone())
     }
 
-    /// Waits for the sign-in to end. When it returns, the port is free again.
-    pub async fn wait(mut self) -> Result<(), LoginError> {
-        let Some(task) = self.task.take() else {
+    /// Waits for the sign-in to end and returns how it ended; once it has, the port is free
+    /// again. The outcome is returned once: later calls answer [`LoginError::NotCompleted`].
+    /// Dropping the future leaves the sign-in running (cancel it, or wait again).
+    pub async fn wait(&mut self) -> Result<(), LoginError> {
+        let Some(task) = self.task.as_mut() else {
             return Err(LoginError::NotCompleted);
         };
-        match task.await {
+        let ended = task.await;
+        self.task = None;
+        match ended {
             Ok(outcome) => outcome,
             Err(err) => {
                 tracing::error!("the login server task failed: {err}");

@@ -106,7 +106,7 @@ async fn port_is_free(port: u16) -> bool {
 
 #[tokio::test]
 async fn a_callback_with_a_code_stores_the_account_and_success_ends_the_sign_in() {
-    let harness = harness(None, false).await;
+    let mut harness = harness(None, false).await;
     harness.issuer.set_api_key(Some("sk-exchanged"));
     let port = harness.server.port;
     assert_eq!(
@@ -196,7 +196,7 @@ async fn a_callback_with_a_code_stores_the_account_and_success_ends_the_sign_in(
 
 #[tokio::test]
 async fn bad_callbacks_are_refused_and_the_sign_in_goes_on() {
-    let harness = harness(None, false).await;
+    let mut harness = harness(None, false).await;
     let (status, _, body) = harness
         .get("/auth/callback?code=abc&state=not-the-state")
         .await;
@@ -239,7 +239,7 @@ async fn bad_callbacks_are_refused_and_the_sign_in_goes_on() {
 
 #[tokio::test]
 async fn the_cancel_path_ends_the_sign_in() {
-    let harness = harness(None, false).await;
+    let mut harness = harness(None, false).await;
     let (status, _, body) = harness.get("/cancel").await;
     assert_eq!((status, body.as_str()), (200, "Login cancelled"));
     assert_eq!(harness.server.wait().await, Err(LoginError::Cancelled));
@@ -247,7 +247,7 @@ async fn the_cancel_path_ends_the_sign_in() {
 
 #[tokio::test]
 async fn an_account_outside_the_forced_workspace_ends_the_sign_in_unstored() {
-    let harness = harness(Some("ws-other"), false).await;
+    let mut harness = harness(Some("ws-other"), false).await;
     assert_eq!(
         query_value(&harness.server.auth_url, "allowed_workspace_id"),
         "ws-other"
@@ -259,7 +259,7 @@ async fn an_account_outside_the_forced_workspace_ends_the_sign_in_unstored() {
         harness.server.wait().await,
         Err(LoginError::WorkspaceRestricted(message.into()))
     );
-    assert!(lock(&harness.stored).is_empty());
+    assert!(harness.stored().is_empty());
     // Only the code was exchanged: no API key for an account that may not sign in.
     assert_eq!(harness.issuer.requests().len(), 1);
 }
@@ -289,7 +289,7 @@ fn a_token_without_an_account_is_refused_by_a_forced_workspace() {
 
 #[tokio::test]
 async fn credentials_that_cannot_be_stored_are_reported_and_the_sign_in_goes_on() {
-    let harness = harness(None, true).await;
+    let mut harness = harness(None, true).await;
     let (status, _, body) = harness.callback("c").await;
     assert_eq!(
         (status, body.as_str()),
@@ -303,7 +303,7 @@ async fn credentials_that_cannot_be_stored_are_reported_and_the_sign_in_goes_on(
 
 #[tokio::test]
 async fn a_second_server_on_the_port_cancels_the_first() {
-    let first = harness(None, false).await;
+    let mut first = harness(None, false).await;
     let port = first.server.port;
     let persist: PersistCredentials = Arc::new(|_: &AuthDotJson| Ok(()));
     let mut options = ServerOptions::new("test_client", persist);
@@ -334,4 +334,36 @@ fn timestamps_are_written_as_the_reference_writes_them() {
         format_timestamp(at(123_456_789)),
         "2025-01-02T03:04:05.123456789Z"
     );
+}
+
+#[tokio::test]
+async fn a_wait_given_up_on_can_cancel_and_wait_again() {
+    let mut harness = harness(None, false).await;
+    let port = harness.server.port;
+    let gave_up =
+        tokio::time::timeout(std::time::Duration::from_millis(50), harness.server.wait()).await;
+    assert!(gave_up.is_err());
+    // Still serving.
+    let (status, _, _) = harness.get("/elsewhere").await;
+    assert_eq!(status, 404);
+    harness.server.cancel_handle().cancel();
+    assert_eq!(harness.server.wait().await, Err(LoginError::NotCompleted));
+    assert!(port_is_free(port).await);
+    assert_eq!(harness.server.wait().await, Err(LoginError::NotCompleted));
+}
+
+#[tokio::test]
+async fn dropping_the_server_stops_it() {
+    let harness = harness(None, false).await;
+    let port = harness.server.port;
+    let address = format!("http://127.0.0.1:{port}/elsewhere");
+    drop(harness.server);
+    // The port is released once the task has wound down; poll the thing itself.
+    let released = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while harness.http.get(&address).send().await.is_ok() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    assert!(released.is_ok(), "still serving after the drop");
 }
