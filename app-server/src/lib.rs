@@ -20,6 +20,7 @@ mod dispatch;
 mod error;
 mod event_mapper;
 mod handlers;
+mod login_flow;
 mod outbound;
 mod paging;
 mod pump;

@@ -28,6 +28,7 @@ use tokio::sync::OwnedMutexGuard;
 use crate::config_warnings::WarningLedger;
 use crate::connection::ConnectionId;
 use crate::error;
+use crate::login_flow::ActiveLogins;
 use crate::registry::Registry;
 use codex_utils_user_agent::Platform;
 
@@ -39,6 +40,8 @@ pub(crate) struct ServerState {
     pub threads: ThreadsState,
     /// The ChatGPT apps `app/list` loaded lately.
     pub apps: codex_apps::Catalog,
+    /// The pending ChatGPT sign-in.
+    pub logins: ActiveLogins,
 }
 
 /// The configuration the server was started with, and what clients know of its problems.
@@ -62,6 +65,7 @@ impl ServerState {
             config,
             threads,
             apps: codex_apps::Catalog::default(),
+            logins: ActiveLogins::default(),
         }
     }
 

@@ -1,6 +1,8 @@
 //! Accounts and sign-in: the credentials a user stores for the agent and how they get there.
 
 mod auth_json;
+pub mod browser;
+mod pkce;
 mod token_claims;
 
 pub use auth_json::AUTH_JSON;

@@ -2,8 +2,9 @@
 //! `account/rateLimits/read`.
 //!
 //! Credentials live in `$CODEX_HOME/auth.json` (see `codex_login`), which is read on every
-//! call, so a login or logout by another process is seen at once. Only API keys can be stored
-//! through this server; ChatGPT sign-in is answered with an error naming what is missing.
+//! call, so a login or logout by another process is seen at once. API keys are stored here;
+//! ChatGPT sign-in is `handlers/login.rs`, and external ChatGPT tokens are answered with an
+//! error naming what is missing.
 
 use std::path::Path;
 
@@ -57,14 +58,7 @@ pub(crate) async fn read(context: RequestContext, _params: v2::GetAccountParams)
 pub(crate) async fn login_start(context: RequestContext, params: v2::LoginAccountParams) {
     let api_key = match params {
         v2::LoginAccountParams::ApiKey { api_key } => api_key,
-        v2::LoginAccountParams::Chatgpt => {
-            return context
-                .responder
-                .fail(error::not_implemented(
-                    "account/login/start with type chatgpt",
-                ))
-                .await;
-        }
+        v2::LoginAccountParams::Chatgpt => return super::login::start_v2(context).await,
         v2::LoginAccountParams::ChatgptAuthTokens { .. } => {
             return context
                 .responder
@@ -74,6 +68,7 @@ pub(crate) async fn login_start(context: RequestContext, params: v2::LoginAccoun
                 .await;
         }
     };
+    super::login::cancel_active_login(&context.state).await;
     let result = on_config(&context.state, move |service| {
         let config = load_config(service)?;
         if config.forced_login_method == Some(ForcedLoginMethod::Chatgpt) {
@@ -107,6 +102,7 @@ pub(crate) async fn login_start(context: RequestContext, params: v2::LoginAccoun
 /// `account/logout`: forgets the stored credentials (having none is not an error) and tells
 /// every client with `account/updated`.
 pub(crate) async fn logout(context: RequestContext) {
+    super::login::cancel_active_login(&context.state).await;
     let result = on_config(&context.state, |service| {
         codex_login::remove_auth_json(service.paths().codex_home.as_path())
             .map_err(|err| error::internal_error(format!("logout failed: {err}")))

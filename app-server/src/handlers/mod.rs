@@ -28,6 +28,7 @@ mod command;
 mod config;
 mod fuzzy_file_search;
 mod loaded_thread;
+mod login;
 mod mcp;
 mod models;
 mod skills;
@@ -149,6 +150,9 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::LoginAccount { params, .. } => account::login_start(context, params).await,
         ClientRequest::LogoutAccount { .. } => account::logout(context).await,
         ClientRequest::GetAccountRateLimits { .. } => account::rate_limits(context).await,
+        ClientRequest::CancelLoginAccount { params, .. } => login::cancel_v2(context, params).await,
+        ClientRequest::LoginChatGpt { .. } => login::start_v1(context).await,
+        ClientRequest::CancelLoginChatGpt { params, .. } => login::cancel_v1(context, params).await,
         ClientRequest::ModelList { params, .. } => models::list(context, params).await,
         ClientRequest::AppsList { params, .. } => apps::list(context, params).await,
         ClientRequest::ThreadBackgroundTerminalsClean { .. }
@@ -156,12 +160,9 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::SkillsRemoteWrite { .. }
         | ClientRequest::ReviewStart { .. }
         | ClientRequest::CollaborationModeList { .. }
-        | ClientRequest::CancelLoginAccount { .. }
         | ClientRequest::FeedbackUpload { .. }
         | ClientRequest::GitDiffToRemote { .. }
         | ClientRequest::LoginApiKey { .. }
-        | ClientRequest::LoginChatGpt { .. }
-        | ClientRequest::CancelLoginChatGpt { .. }
         | ClientRequest::LogoutChatGpt { .. }
         | ClientRequest::GetAuthStatus { .. }
         | ClientRequest::UserInfo { .. } => {

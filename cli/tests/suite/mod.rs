@@ -8,6 +8,7 @@ mod command_exec;
 mod config;
 mod fuzzy_file_search;
 mod generate;
+mod login_chatgpt;
 mod mcp;
 mod mcp_server;
 mod models;
