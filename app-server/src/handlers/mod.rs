@@ -149,6 +149,12 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::LoginAccount { params, .. } => account::login_start(context, params).await,
         ClientRequest::LogoutAccount { .. } => account::logout(context).await,
         ClientRequest::GetAccountRateLimits { .. } => account::rate_limits(context).await,
+        ClientRequest::LoginApiKey { params, .. } => {
+            account::login_api_key_v1(context, params).await;
+        }
+        ClientRequest::LogoutChatGpt { .. } => account::logout_v1(context).await,
+        ClientRequest::GetAuthStatus { params, .. } => account::auth_status(context, params).await,
+        ClientRequest::UserInfo { .. } => account::user_info(context).await,
         ClientRequest::ModelList { params, .. } => models::list(context, params).await,
         ClientRequest::AppsList { params, .. } => apps::list(context, params).await,
         ClientRequest::ThreadBackgroundTerminalsClean { .. }
@@ -159,12 +165,8 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::CancelLoginAccount { .. }
         | ClientRequest::FeedbackUpload { .. }
         | ClientRequest::GitDiffToRemote { .. }
-        | ClientRequest::LoginApiKey { .. }
         | ClientRequest::LoginChatGpt { .. }
-        | ClientRequest::CancelLoginChatGpt { .. }
-        | ClientRequest::LogoutChatGpt { .. }
-        | ClientRequest::GetAuthStatus { .. }
-        | ClientRequest::UserInfo { .. } => {
+        | ClientRequest::CancelLoginChatGpt { .. } => {
             context.responder.fail(error::not_implemented(method)).await;
         }
     }
