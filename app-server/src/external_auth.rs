@@ -21,6 +21,15 @@ use crate::state::ServerState;
 
 /// How long the clients have to answer, as in the reference.
 pub(crate) const REFRESH_TIMEOUT: Duration = Duration::from_secs(10);
+/// Shortens [`REFRESH_TIMEOUT`] (milliseconds), so tests need not wait ten seconds.
+const REFRESH_TIMEOUT_ENV_VAR: &str = "CODEX_APP_SERVER_AUTH_REFRESH_TIMEOUT_MS";
+
+fn refresh_timeout() -> Duration {
+    std::env::var(REFRESH_TIMEOUT_ENV_VAR)
+        .ok()
+        .and_then(|millis| millis.parse().ok())
+        .map_or(REFRESH_TIMEOUT, Duration::from_millis)
+}
 
 const CANCELED: &str = "auth refresh request canceled: channel closed";
 
@@ -58,12 +67,13 @@ impl ExternalAuthRefresher for ClientRefresher {
             if asking.is_empty() {
                 return Err("no client is connected to refresh the auth tokens".to_owned());
             }
-            match tokio::time::timeout(REFRESH_TIMEOUT, futures::future::select_ok(asking)).await {
+            let timeout = refresh_timeout();
+            match tokio::time::timeout(timeout, futures::future::select_ok(asking)).await {
                 Ok(Ok((tokens, _others))) => Ok(tokens),
                 Ok(Err(err)) => Err(err),
                 Err(_elapsed) => Err(format!(
                     "auth refresh request timed out after {}s",
-                    REFRESH_TIMEOUT.as_secs()
+                    timeout.as_secs_f64()
                 )),
             }
         }
