@@ -24,8 +24,19 @@ pub trait Keyring: Debug + Send + Sync {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemKeyring;
 
+/// Only the Secret Service backend is built (see the workspace's `keyring` features); where it
+/// does not exist the crate would fall back to a mock that forgets everything, so the keyring is
+/// refused there instead.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 fn entry(service: &str, account: &str) -> Result<keyring::Entry, KeyringError> {
     keyring::Entry::new(service, account).map_err(|err| KeyringError(err.to_string()))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
+fn entry(_service: &str, _account: &str) -> Result<keyring::Entry, KeyringError> {
+    Err(KeyringError(
+        "Platform secure storage failure: no keyring backend is built for this platform".into(),
+    ))
 }
 
 impl Keyring for SystemKeyring {
