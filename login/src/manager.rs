@@ -315,7 +315,12 @@ impl AuthManager {
             .ok_or_else(transient)?
             .refresh_token;
         let refreshed = request_refresh(&self.http, &self.refresh_url, &refresh_token).await?;
-        let mut stored = self.store.load()?.ok_or_else(transient)?;
+        // The store is read again (another process may have written it since) and written
+        // off the async workers: a keyring answers over D-Bus.
+        let store = self.store.clone();
+        let mut stored = on_blocking_pool(move || store.load())
+            .await??
+            .ok_or_else(transient)?;
         let tokens = stored.tokens.get_or_insert_with(|| TokenData {
             id_token: String::new(),
             access_token: String::new(),
@@ -334,8 +339,16 @@ impl AuthManager {
             tokens.refresh_token = refresh_token;
         }
         stored.last_refresh = Some(now_rfc3339());
-        self.store.save(&stored)?;
-        self.reload();
+        let store = self.store.clone();
+        let saved = stored.clone();
+        on_blocking_pool(move || store.save(&saved)).await??;
+        write(
+            &self.cached,
+            Some(Auth {
+                stored,
+                external_plan: None,
+            }),
+        );
         Ok(())
     }
 
@@ -439,6 +452,14 @@ impl AuthManager {
         write(&self.cached, loaded);
         true
     }
+}
+
+async fn on_blocking_pool<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, RefreshError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| RefreshError::Transient(format!("the credentials task failed: {err}")))
 }
 
 fn is_stale(auth: &Auth) -> bool {
