@@ -153,6 +153,12 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::CancelLoginAccount { params, .. } => login::cancel_v2(context, params).await,
         ClientRequest::LoginChatGpt { .. } => login::start_v1(context).await,
         ClientRequest::CancelLoginChatGpt { params, .. } => login::cancel_v1(context, params).await,
+        ClientRequest::LoginApiKey { params, .. } => {
+            account::login_api_key_v1(context, params).await;
+        }
+        ClientRequest::LogoutChatGpt { .. } => account::logout_v1(context).await,
+        ClientRequest::GetAuthStatus { params, .. } => account::auth_status(context, params).await,
+        ClientRequest::UserInfo { .. } => account::user_info(context).await,
         ClientRequest::ModelList { params, .. } => models::list(context, params).await,
         ClientRequest::AppsList { params, .. } => apps::list(context, params).await,
         ClientRequest::ThreadBackgroundTerminalsClean { .. }
@@ -161,11 +167,7 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         | ClientRequest::ReviewStart { .. }
         | ClientRequest::CollaborationModeList { .. }
         | ClientRequest::FeedbackUpload { .. }
-        | ClientRequest::GitDiffToRemote { .. }
-        | ClientRequest::LoginApiKey { .. }
-        | ClientRequest::LogoutChatGpt { .. }
-        | ClientRequest::GetAuthStatus { .. }
-        | ClientRequest::UserInfo { .. } => {
+        | ClientRequest::GitDiffToRemote { .. } => {
             context.responder.fail(error::not_implemented(method)).await;
         }
     }
