@@ -11,6 +11,7 @@
 //! Only this crate knows about JSON-RPC and connections.
 
 mod approvals;
+mod backend;
 mod client_tools;
 mod codec;
 mod config_warnings;

@@ -1,5 +1,5 @@
-//! The v2 account methods: `account/read`, `account/login/start`, `account/logout` and
-//! `account/rateLimits/read`.
+//! The v2 account methods: `account/read`, `account/login/start` and `account/logout`
+//! (`account/rateLimits/read` is in `rate_limits.rs`).
 //!
 //! Credentials live in `$CODEX_HOME/auth.json` (see `codex_login`), which is read on every
 //! call, so a login or logout by another process is seen at once. Only API keys can be stored
@@ -114,27 +114,6 @@ pub(crate) async fn logout(context: RequestContext) {
     .await
     .map(|_had_credentials| v2::LogoutAccountResponse {});
     super::answer_then_announce(context, result, |state| announce_auth_mode(state, None)).await;
-}
-
-/// `account/rateLimits/read`. Rate limits belong to ChatGPT accounts; fetching them from the
-/// ChatGPT backend is not built, so only the refusals for other credentials are answered.
-pub(crate) async fn rate_limits(context: RequestContext) {
-    let result: Result<(), JSONRPCErrorError> = on_config(&context.state, |service| {
-        let stored = read_stored(service.paths().codex_home.as_path())?;
-        Err(match stored.map(|stored| stored.mode()) {
-            None => {
-                error::invalid_request("codex account authentication required to read rate limits")
-            }
-            Some(AuthMode::ApiKey) => {
-                error::invalid_request("chatgpt authentication required to read rate limits")
-            }
-            Some(AuthMode::ChatGpt | AuthMode::ChatGptAuthTokens) => {
-                error::not_implemented("account/rateLimits/read for a ChatGPT account")
-            }
-        })
-    })
-    .await;
-    context.responder.respond(result).await;
 }
 
 fn announce_auth_mode(state: &ServerState, auth_mode: Option<WireAuthMode>) {

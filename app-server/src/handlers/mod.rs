@@ -30,6 +30,7 @@ mod fuzzy_file_search;
 mod loaded_thread;
 mod mcp;
 mod models;
+mod rate_limits;
 mod skills;
 mod stored_thread;
 mod v1;
@@ -148,7 +149,7 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::GetAccount { params, .. } => account::read(context, params).await,
         ClientRequest::LoginAccount { params, .. } => account::login_start(context, params).await,
         ClientRequest::LogoutAccount { .. } => account::logout(context).await,
-        ClientRequest::GetAccountRateLimits { .. } => account::rate_limits(context).await,
+        ClientRequest::GetAccountRateLimits { .. } => rate_limits::read(context).await,
         ClientRequest::ModelList { params, .. } => models::list(context, params).await,
         ClientRequest::AppsList { params, .. } => apps::list(context, params).await,
         ClientRequest::ThreadBackgroundTerminalsClean { .. }

@@ -4,6 +4,7 @@ mod account;
 mod app_server;
 mod apps;
 mod bazel_sync;
+mod chatgpt;
 mod command_exec;
 mod config;
 mod fuzzy_file_search;
