@@ -74,8 +74,8 @@ pub enum ResponseEvent {
         response_id: String,
         token_usage: Option<TokenUsage>,
     },
-    /// Rate limit headers the provider sent with the answer (`x-codex-primary-*`,
-    /// `x-codex-secondary-*`); when present, the first event of the stream.
+    /// One limit family from the rate-limit headers the provider sent with the answer
+    /// (`crate::rate_limits`): the first events of a Responses API stream, `codex` first.
     RateLimits(RateLimitSnapshot),
 }
 
