@@ -37,6 +37,8 @@ pub(crate) struct ServerState {
     pub platform: Platform,
     pub config: ConfigState,
     pub threads: ThreadsState,
+    /// The model catalogue last fetched from the ChatGPT backend (`handlers/models.rs`).
+    pub models: crate::handlers::models::RemoteCatalogue,
 }
 
 /// The configuration the server was started with, and what clients know of its problems.
@@ -59,6 +61,7 @@ impl ServerState {
             platform,
             config,
             threads,
+            models: Default::default(),
         }
     }
 

@@ -29,7 +29,7 @@ mod config;
 mod fuzzy_file_search;
 mod loaded_thread;
 mod mcp;
-mod models;
+pub(crate) mod models;
 mod rate_limits;
 mod skills;
 mod stored_thread;
