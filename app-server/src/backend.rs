@@ -8,7 +8,6 @@ use std::path::Path;
 use codex_backend_client::ChatGptCredentials;
 use codex_login::AuthMode;
 use codex_protocol::account::PlanType;
-use codex_utils_user_agent::Parties;
 use codex_utils_user_agent::Platform;
 
 /// Who is signed in, as the backend calls need to know it.
@@ -63,15 +62,24 @@ pub(crate) fn stored_credentials(
     })
 }
 
-/// The user agent for backend calls made for no connection in particular (at startup).
+/// The user agent for backend calls made for no connection in particular (at startup): the
+/// reference's `codex_cli_rs/<version> (<os> <os version>; <arch>) <terminal>`.
 pub(crate) fn server_user_agent(platform: &Platform) -> String {
-    codex_utils_user_agent::user_agent(
-        Parties {
-            originator: "codex_cli_rs",
-            version: env!("CARGO_PKG_VERSION"),
-            client_name: "codex_app_server",
-            client_version: env!("CARGO_PKG_VERSION"),
-        },
-        platform,
-    )
+    let Platform {
+        os,
+        os_version,
+        arch,
+        terminal,
+    } = platform;
+    let version = env!("CARGO_PKG_VERSION");
+    format!("codex_cli_rs/{version} ({os} {os_version}; {arch}) {terminal}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

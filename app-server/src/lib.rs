@@ -13,6 +13,7 @@
 mod approvals;
 mod backend;
 mod client_tools;
+mod cloud_requirements;
 mod codec;
 mod config_warnings;
 mod connection;
@@ -125,7 +126,8 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
         transport,
         config_overrides,
     } = options;
-    let config = start_config(config_overrides).await?;
+    let platform = Platform::detect();
+    let config = start_config(config_overrides, &platform).await?;
     let shutdown = CancellationToken::new();
     shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
     let threads = ThreadsState::open(
@@ -133,11 +135,7 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
         ConfigService::clone(&config.service),
     )
     .await?;
-    let state = Arc::new(ServerState::with_config(
-        Platform::detect(),
-        config,
-        threads,
-    ));
+    let state = Arc::new(ServerState::with_config(platform, config, threads));
     let served = match transport {
         Transport::Stdio => {
             transport::stdio::serve(Arc::clone(&state), shutdown).await;
@@ -160,13 +158,18 @@ const THREAD_SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_sec
 
 /// Sets up configuration and loads it once, so that problems are logged at startup and told to
 /// each client after its `initialize`.
-async fn start_config(overrides: Vec<(String, toml::Value)>) -> anyhow::Result<ConfigState> {
+async fn start_config(
+    overrides: Vec<(String, toml::Value)>,
+    platform: &Platform,
+) -> anyhow::Result<ConfigState> {
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
     let cwd = AbsolutePathBuf::from_absolute_path(&cwd)
         .context("failed to read the current directory")?;
     let paths = ConfigPaths::from_env(&cwd)?;
     let flags = SessionFlags::new(overrides, &cwd)?;
     let service = Arc::new(ConfigService::new(paths, flags)?);
+    // Before the first load, like the reference: a workspace's requirements apply from the start.
+    cloud_requirements::apply(&service, &backend::server_user_agent(platform)).await;
     let stack = {
         let service = Arc::clone(&service);
         let cwd = cwd.clone();

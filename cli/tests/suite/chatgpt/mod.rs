@@ -5,6 +5,7 @@
 //! at the mock (`chatgpt_base_url`, `OPENAI_BASE_URL`) and looks at both what the client is
 //! told and what the backend was sent.
 
+mod cloud_requirements;
 mod models;
 mod rate_limit_headers;
 mod rate_limits;

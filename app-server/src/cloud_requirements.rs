@@ -1,0 +1,87 @@
+//! Cloud requirements: the `requirements.toml` a ChatGPT Business or Enterprise workspace
+//! serves its members, fetched at startup and applied above every requirements file.
+//!
+//! As the reference does today, fetching is best effort and bounded: up to five attempts with
+//! a growing pause between them, fifteen seconds in all; when they fail the server starts
+//! without them and says so in its log. Other accounts fetch nothing.
+
+use std::time::Duration;
+
+use codex_backend_client::BackendClient;
+use codex_config::CloudRequirements;
+use codex_config::ConfigService;
+use codex_protocol::account::PlanType;
+
+use crate::backend;
+use crate::backend::Credentials;
+
+/// The most the whole fetch may take.
+const TIMEOUT: Duration = Duration::from_secs(15);
+const ATTEMPTS: u32 = 5;
+/// The pause after the first failed attempt; it doubles after each further one.
+const FIRST_PAUSE: Duration = Duration::from_millis(200);
+
+/// Fetches the account's cloud requirements and sets them on `service` (every clone sees
+/// them). Never fails: problems are logged.
+pub(crate) async fn apply(service: &ConfigService, user_agent: &str) {
+    let requirements = match tokio::time::timeout(TIMEOUT, fetch(service, user_agent)).await {
+        Ok(requirements) => requirements,
+        Err(_) => {
+            tracing::warn!(
+                "timed out waiting for cloud requirements after {}s; continuing without them",
+                TIMEOUT.as_secs()
+            );
+            None
+        }
+    };
+    service.set_cloud_requirements(requirements);
+}
+
+async fn fetch(service: &ConfigService, user_agent: &str) -> Option<CloudRequirements> {
+    let codex_home = service.paths().codex_home.to_path_buf();
+    let credentials = tokio::task::spawn_blocking(move || backend::stored_credentials(&codex_home))
+        .await
+        .ok()?
+        .inspect_err(|err| tracing::warn!("cloud requirements: {err}"))
+        .ok()?;
+    let Credentials::ChatGpt(account) = credentials else {
+        return None;
+    };
+    if !matches!(
+        account.plan_type,
+        Some(PlanType::Business | PlanType::Enterprise)
+    ) {
+        return None;
+    }
+    let base_url = service
+        .load(None)
+        .resolve()
+        .ok()
+        .and_then(|resolved| resolved.config.chatgpt_base_url);
+    let client = BackendClient::new(base_url.as_deref(), account.credentials, user_agent)
+        .inspect_err(|err| tracing::warn!("cloud requirements: {err}"))
+        .ok()?;
+    let mut pause = FIRST_PAUSE;
+    for attempt in 1..=ATTEMPTS {
+        match client.config_requirements().await {
+            Ok(None) => return None,
+            Ok(Some(text)) => {
+                return CloudRequirements::parse(&text)
+                    .inspect_err(|err| {
+                        tracing::warn!("failed to parse cloud requirements: {err}");
+                    })
+                    .ok()
+                    .flatten();
+            }
+            Err(err) => {
+                tracing::warn!(attempt, "failed to fetch cloud requirements: {err}");
+                if attempt < ATTEMPTS {
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+            }
+        }
+    }
+    tracing::warn!("could not fetch cloud requirements; continuing without them");
+    None
+}
