@@ -22,6 +22,7 @@ mod dispatch;
 mod error;
 mod event_mapper;
 mod handlers;
+mod model_catalogue;
 mod outbound;
 mod paging;
 mod pump;

@@ -28,6 +28,8 @@ use tokio::sync::OwnedMutexGuard;
 use crate::config_warnings::WarningLedger;
 use crate::connection::ConnectionId;
 use crate::error;
+use crate::model_catalogue::RemoteCatalogue;
+use crate::model_catalogue::watching_models_etag;
 use crate::registry::Registry;
 use codex_utils_user_agent::Platform;
 
@@ -37,8 +39,6 @@ pub(crate) struct ServerState {
     pub platform: Platform,
     pub config: ConfigState,
     pub threads: ThreadsState,
-    /// The model catalogue last fetched from the ChatGPT backend (`handlers/models.rs`).
-    pub models: crate::handlers::models::RemoteCatalogue,
 }
 
 /// The configuration the server was started with, and what clients know of its problems.
@@ -61,7 +61,6 @@ impl ServerState {
             platform,
             config,
             threads,
-            models: Default::default(),
         }
     }
 
@@ -103,6 +102,9 @@ pub(crate) struct ThreadsState {
     gates: Mutex<HashMap<ThreadId, Arc<ThreadGate>>>,
     /// What the threads' MCP servers share, the pool `mcpServerStatus/list` reuses among it.
     mcp: McpRuntime,
+    /// The ChatGPT account's model catalogue, which the threads' model clients refresh when an
+    /// answer names a new version of it.
+    pub(crate) models: Arc<RemoteCatalogue>,
 }
 
 impl std::fmt::Debug for ThreadsState {
@@ -165,6 +167,7 @@ impl ThreadsState {
             oauth_home: Some(codex_home.clone()),
         };
         Self {
+            models: Arc::new(RemoteCatalogue::new(codex_home.clone())),
             codex_home,
             config,
             store,
@@ -198,7 +201,11 @@ impl ThreadsState {
             .manager
             .get_or_try_init(|| {
                 let options = ThreadManagerOptions {
-                    models: configured_model_clients(self.codex_home.clone()),
+                    models: watching_models_etag(
+                        configured_model_clients(self.codex_home.clone()),
+                        Arc::clone(&self.models),
+                        crate::backend::server_user_agent(&Platform::detect()),
+                    ),
                     codex_home: self.codex_home.clone(),
                     store: self.store.clone(),
                     config: self.config.clone(),

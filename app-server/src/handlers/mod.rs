@@ -29,7 +29,7 @@ mod config;
 mod fuzzy_file_search;
 mod loaded_thread;
 mod mcp;
-pub(crate) mod models;
+mod models;
 mod rate_limits;
 mod skills;
 mod stored_thread;

@@ -3,35 +3,23 @@
 //!
 //! Offline and for API-key accounts the list is the built-in presets. A ChatGPT account's list
 //! is the presets with the backend's catalogue laid over them by slug, sorted by priority, and
-//! only the entries marked `visibility: "list"`; the first is the default. The catalogue is
-//! cached in `$CODEX_HOME/models_cache.json` for five minutes; a fetch that fails or takes more
-//! than five seconds leaves the last catalogue this server had (or none) in place.
-
-use std::path::PathBuf;
+//! only the entries marked `visibility: "list"`; the first is the default. The catalogue is kept
+//! by `crate::model_catalogue`.
 
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::v2;
-use codex_backend_client::ChatGptCredentials;
 use codex_backend_client::models;
-use codex_backend_client::models::Catalogue;
 use codex_backend_client::models::RemoteModel;
 use codex_backend_client::models::Visibility;
 use codex_model_client::presets::builtin_presets;
-use time::OffsetDateTime;
-use tokio::sync::Mutex;
 
 use crate::backend;
 use crate::backend::Credentials;
+use crate::model_catalogue::Caller;
 use crate::paging;
 use crate::paging::Page;
 use crate::responder::RequestContext;
 use crate::wire;
-
-/// The catalogue this server last fetched or read from the cache; also serialises fetches.
-#[derive(Debug, Default)]
-pub(crate) struct RemoteCatalogue {
-    last: Mutex<Option<Catalogue>>,
-}
 
 pub(crate) async fn list(context: RequestContext, params: v2::ModelListParams) {
     let models = available(&context).await;
@@ -65,14 +53,16 @@ async fn available(context: &RequestContext) -> Vec<v2::Model> {
             backend::server_user_agent(&context.state.platform),
         ),
     };
-    let catalogue = catalogue(
-        &context.state.models,
-        codex_home,
-        &account.credentials,
-        &originator,
-        &user_agent,
-    )
-    .await;
+    let caller = Caller {
+        originator: &originator,
+        user_agent: &user_agent,
+    };
+    let catalogue = context
+        .state
+        .threads
+        .models
+        .current(&account.credentials, &caller)
+        .await;
     let (remote, skipped) = models::parse_models(&catalogue.map(|c| c.models).unwrap_or_default());
     if skipped > 0 {
         tracing::warn!(
@@ -81,41 +71,6 @@ async fn available(context: &RequestContext) -> Vec<v2::Model> {
         );
     }
     merged(&remote)
-}
-
-/// A fresh cache, else the backend, else the last catalogue this server had.
-async fn catalogue(
-    state: &RemoteCatalogue,
-    codex_home: PathBuf,
-    credentials: &ChatGptCredentials,
-    originator: &str,
-    user_agent: &str,
-) -> Option<Catalogue> {
-    let mut last = state.last.lock().await;
-    let home = codex_home.clone();
-    let cached = tokio::task::spawn_blocking(move || models::read_cache(&home))
-        .await
-        .ok()
-        .flatten()
-        .filter(|cache| cache.is_fresh(OffsetDateTime::now_utc(), models::MODELS_CACHE_TTL));
-    if let Some(cache) = cached {
-        *last = Some(cache.catalogue());
-        return last.clone();
-    }
-    let base_url = models::models_base_url();
-    match models::fetch_catalogue(&base_url, credentials, originator, user_agent).await {
-        Ok(fetched) => {
-            let cache = models::ModelsCache::fetched_now(&fetched);
-            let written =
-                tokio::task::spawn_blocking(move || models::write_cache(&codex_home, &cache)).await;
-            if let Ok(Err(err)) = written {
-                tracing::warn!("could not write the models cache: {err}");
-            }
-            *last = Some(fetched);
-        }
-        Err(err) => tracing::warn!("failed to refresh available models: {err}"),
-    }
-    last.clone()
 }
 
 /// The presets with `remote` laid over them by slug, sorted by priority (ties keep the presets

@@ -361,6 +361,8 @@ async fn sample_once(
                 completed = true;
                 break;
             }
+            // The app server's catalogue watches this one (it wraps the model client).
+            ResponseEvent::ModelsEtag(_) => {}
             ResponseEvent::RateLimits(snapshot) => {
                 {
                     let mut state = session.state();

@@ -104,6 +104,13 @@ impl ModelClient for ResponsesClient {
             for snapshot in crate::rate_limits::parse_all(response.headers()) {
                 first.push_back(Ok(ResponseEvent::RateLimits(snapshot)));
             }
+            if let Some(etag) = response
+                .headers()
+                .get("x-models-etag")
+                .and_then(|value| value.to_str().ok())
+            {
+                first.push_back(Ok(ResponseEvent::ModelsEtag(etag.to_owned())));
+            }
             Ok(response_stream(
                 response,
                 self.transport.provider.stream_idle_timeout,

@@ -198,3 +198,45 @@ async fn without_a_backend_a_fresh_server_lists_the_presets() {
     assert_eq!(listed(&mut client, 1).await, presets());
     assert!(!folders.home().join("models_cache.json").exists());
 }
+
+#[tokio::test]
+async fn a_model_answer_naming_a_new_catalogue_version_refreshes_it() {
+    let live = crate::suite::threads::live::Live::new().await;
+    let backend = MockChatGptBackend::start().await.unwrap();
+    backend.set(
+        Endpoint::Models,
+        Canned::json(json!({"models": [entry("gpt-5.3-codex", "list", 0)]}))
+            .header("etag", "\"catalogue-1\""),
+    );
+    store_chatgpt_login(&live.folders, "pro");
+    let (_server, mut client) = live
+        .serve_with(&[("OPENAI_BASE_URL", &backend.models_base_url())])
+        .await;
+    assert_eq!(
+        listed(&mut client, 1).await[0],
+        ("gpt-5.3-codex".to_owned(), true)
+    );
+
+    backend.set(
+        Endpoint::Models,
+        Canned::json(json!({"models": [entry("gpt-5.4-codex", "list", 0)]}))
+            .header("etag", "\"catalogue-2\""),
+    );
+    live.model.enqueue(
+        codex_test_support::Reply::sse(codex_test_support::sse::text_turn("resp-1", "hi"))
+            .header("x-models-etag", "\"catalogue-2\""),
+    );
+    let started = live.start_thread(&mut client, 2, json!({})).await;
+    let thread = crate::suite::threads::live::thread_id(&started);
+    crate::suite::threads::live::turn(&mut client, 3, &thread, "hello").await;
+    backend
+        .wait_for(Endpoint::Models, 2, std::time::Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|err| panic!("{err}\n{}", client.report()));
+    // The refreshed catalogue is what the next list shows, from the cache it wrote.
+    assert_eq!(
+        listed(&mut client, 4).await[0],
+        ("gpt-5.4-codex".to_owned(), true)
+    );
+    assert_eq!(backend.requests_to(Endpoint::Models).len(), 2);
+}
