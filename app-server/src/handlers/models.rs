@@ -6,11 +6,14 @@
 //! only the entries marked `visibility: "list"`; the first is the default. The catalogue is kept
 //! by `crate::model_catalogue`.
 
+use std::sync::Arc;
+
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::v2;
 use codex_backend_client::models;
 use codex_backend_client::models::RemoteModel;
 use codex_backend_client::models::Visibility;
+use codex_config::features;
 use codex_model_client::presets::builtin_presets;
 
 use crate::backend;
@@ -28,21 +31,26 @@ pub(crate) async fn list(context: RequestContext, params: v2::ModelListParams) {
 
 /// The models to list, the default first.
 async fn available(context: &RequestContext) -> Vec<v2::Model> {
-    let codex_home = context
-        .state
-        .config
-        .service
-        .paths()
-        .codex_home
-        .to_path_buf();
-    let home = codex_home.clone();
-    let credentials = tokio::task::spawn_blocking(move || backend::stored_credentials(&home))
-        .await
-        .ok()
-        .and_then(|read| {
-            read.inspect_err(|err| tracing::warn!("model/list: {err}"))
-                .ok()
-        });
+    // The catalogue is only asked for with the `remote_models` feature on (the default), and
+    // only for ChatGPT accounts.
+    let service = Arc::clone(&context.state.config.service);
+    let credentials = tokio::task::spawn_blocking(move || {
+        let stack = service.load(None);
+        let configured = stack
+            .resolve()
+            .map(|resolved| resolved.config.features)
+            .or_else(|_| stack.typed().map(|config| config.features))
+            .unwrap_or_default();
+        if !features::is_enabled(&configured, "remote_models") {
+            return None;
+        }
+        backend::stored_credentials(service.paths().codex_home.as_path())
+            .inspect_err(|err| tracing::warn!("model/list: {err}"))
+            .ok()
+    })
+    .await
+    .ok()
+    .flatten();
     let Some(Credentials::ChatGpt(account)) = credentials else {
         return merged(&[]);
     };

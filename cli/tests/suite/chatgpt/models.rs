@@ -240,3 +240,18 @@ async fn a_model_answer_naming_a_new_catalogue_version_refreshes_it() {
     );
     assert_eq!(backend.requests_to(Endpoint::Models).len(), 2);
 }
+
+#[tokio::test]
+async fn with_remote_models_off_the_backend_is_not_asked() {
+    let backend = MockChatGptBackend::start().await.unwrap();
+    backend.set(
+        Endpoint::Models,
+        Canned::json(json!({"models": [entry("gpt-5.3-codex", "list", 0)]})),
+    );
+    let folders = Folders::new();
+    store_chatgpt_login(&folders, "pro");
+    folders.write_user_config("[features]\nremote_models = false\n");
+    let (_server, mut client) = serve(&folders, &backend).await;
+    assert_eq!(listed(&mut client, 1).await, presets());
+    assert_eq!(backend.requests_to(Endpoint::Models), Vec::new());
+}
