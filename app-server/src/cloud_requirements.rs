@@ -3,14 +3,19 @@
 //!
 //! As the reference does today, fetching is best effort and bounded: up to five attempts with
 //! a growing pause between them, fifteen seconds in all; when they fail the server starts
-//! without them and says so in its log. Other accounts fetch nothing.
+//! without them and says so in its log. What was fetched is kept for an hour in
+//! `cloud-requirements-cache.json`, for the same account only. Other accounts fetch nothing.
 
 use std::time::Duration;
 
 use codex_backend_client::BackendClient;
+use codex_backend_client::requirements_cache;
+use codex_backend_client::requirements_cache::CacheMiss;
+use codex_backend_client::requirements_cache::Identity;
 use codex_config::CloudRequirements;
 use codex_config::ConfigService;
 use codex_protocol::account::PlanType;
+use time::OffsetDateTime;
 
 use crate::backend;
 use crate::backend::Credentials;
@@ -53,6 +58,26 @@ async fn fetch(service: &ConfigService, user_agent: &str) -> Option<CloudRequire
     ) {
         return None;
     }
+    let codex_home = service.paths().codex_home.to_path_buf();
+    let user_id = account.user_id.clone();
+    let account_id = account.credentials.account_id.clone();
+    let identity =
+        user_id
+            .as_deref()
+            .zip(account_id.as_deref())
+            .map(|(chatgpt_user_id, account_id)| Identity {
+                chatgpt_user_id,
+                account_id,
+            });
+    if let Some(identity) = identity {
+        match requirements_cache::read_cache(&codex_home, identity, OffsetDateTime::now_utc()) {
+            Ok(contents) => return parse(contents.as_deref()),
+            Err(miss @ (CacheMiss::Unreadable(_) | CacheMiss::BadSignature)) => {
+                tracing::warn!("{miss}");
+            }
+            Err(miss) => tracing::debug!("{miss}"),
+        }
+    }
     let base_url = service
         .load(None)
         .resolve()
@@ -64,14 +89,21 @@ async fn fetch(service: &ConfigService, user_agent: &str) -> Option<CloudRequire
     let mut pause = FIRST_PAUSE;
     for attempt in 1..=ATTEMPTS {
         match client.config_requirements().await {
-            Ok(None) => return None,
-            Ok(Some(text)) => {
-                return CloudRequirements::parse(&text)
-                    .inspect_err(|err| {
-                        tracing::warn!("failed to parse cloud requirements: {err}");
-                    })
-                    .ok()
-                    .flatten();
+            Ok(contents) => {
+                let requirements = parse(contents.as_deref());
+                if requirements.is_some() || contents.is_none() {
+                    if let Some(identity) = identity
+                        && let Err(err) = requirements_cache::write_cache(
+                            &codex_home,
+                            identity,
+                            contents,
+                            OffsetDateTime::now_utc(),
+                        )
+                    {
+                        tracing::warn!("failed to write cloud requirements cache: {err}");
+                    }
+                }
+                return requirements;
             }
             Err(err) => {
                 tracing::warn!(attempt, "failed to fetch cloud requirements: {err}");
@@ -84,4 +116,13 @@ async fn fetch(service: &ConfigService, user_agent: &str) -> Option<CloudRequire
     }
     tracing::warn!("could not fetch cloud requirements; continuing without them");
     None
+}
+
+/// The requirements in `contents`; `None` for none, or (logged) for text that is not valid
+/// requirements.
+fn parse(contents: Option<&str>) -> Option<CloudRequirements> {
+    CloudRequirements::parse(contents?)
+        .inspect_err(|err| tracing::warn!("failed to parse cloud requirements: {err}"))
+        .ok()
+        .flatten()
 }

@@ -1,5 +1,6 @@
 //! The ChatGPT backend as a ChatGPT account's client sees it: the Codex usage (rate limits),
-//! the workspace's managed requirements, and the model catalogue offered to the account.
+//! the workspace's managed requirements (and their cache), and the model catalogue offered to
+//! the account (and its cache).
 //!
 //! Every call takes the account's [`ChatGptCredentials`] as a value; where they come from (the
 //! stored login, refreshed) is the caller's business. Requests carry `Authorization: Bearer`,
@@ -19,6 +20,7 @@
 
 mod client;
 pub mod models;
+pub mod requirements_cache;
 pub mod usage;
 
 pub use client::BackendClient;

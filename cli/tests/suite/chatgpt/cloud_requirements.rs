@@ -84,6 +84,22 @@ async fn an_enterprise_workspace_gets_its_requirements_above_the_files() {
         .await;
     let message = answer["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("cloud requirements"), "{answer}");
+
+    // A second server within the hour takes them from the cache, without asking.
+    assert!(
+        folders
+            .home()
+            .join("cloud-requirements-cache.json")
+            .exists()
+    );
+    let (_second, mut client) = serve(&folders, &backend).await;
+    let found = requirements(&mut client, 1).await;
+    assert_eq!(
+        found["allowedApprovalPolicies"],
+        json!(["on-request"]),
+        "{found}"
+    );
+    assert_eq!(backend.requests_to(Endpoint::Requirements).len(), 1);
 }
 
 #[tokio::test]
