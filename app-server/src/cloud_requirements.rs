@@ -90,18 +90,24 @@ async fn fetch(service: &ConfigService, user_agent: &str) -> Option<CloudRequire
     for attempt in 1..=ATTEMPTS {
         match client.config_requirements().await {
             Ok(contents) => {
-                let requirements = parse(contents.as_deref());
-                if requirements.is_some() || contents.is_none() {
-                    if let Some(identity) = identity
-                        && let Err(err) = requirements_cache::write_cache(
-                            &codex_home,
-                            identity,
-                            contents,
-                            OffsetDateTime::now_utc(),
-                        )
-                    {
-                        tracing::warn!("failed to write cloud requirements cache: {err}");
+                // Text that is not valid requirements is not kept; none at all is.
+                let requirements = match contents.as_deref().map(CloudRequirements::parse) {
+                    None => None,
+                    Some(Ok(requirements)) => requirements,
+                    Some(Err(err)) => {
+                        tracing::warn!("failed to parse cloud requirements: {err}");
+                        return None;
                     }
+                };
+                if let Some(identity) = identity
+                    && let Err(err) = requirements_cache::write_cache(
+                        &codex_home,
+                        identity,
+                        contents,
+                        OffsetDateTime::now_utc(),
+                    )
+                {
+                    tracing::warn!("failed to write cloud requirements cache: {err}");
                 }
                 return requirements;
             }
