@@ -408,6 +408,29 @@ async fn a_declined_command_does_not_run_and_its_item_says_so_once() {
 }
 
 #[tokio::test]
+async fn an_approval_request_says_what_the_command_searches() {
+    let live = Live::new().await;
+    std::fs::write(Path::new(&live.work).join("keep.txt"), "kept\n").unwrap();
+    live.model.enqueue_all([
+        exec("call_1", "resp-1", "find . -name '*.txt' -delete"),
+        text("resp-2", "Left alone."),
+    ]);
+    let (_server, mut client) = live.serve().await;
+    let thread = untrusted_thread(&live, &mut client).await;
+    let seen = turn_answering(&mut client, 2, &thread, "go", decision("decline")).await;
+
+    let search = json!([{"type": "search", "command": "find . -name '*.txt' -delete",
+        "query": "*.txt", "path": "."}]);
+    let requests: Vec<&Value> = seen.iter().filter(|m| m.get("id").is_some()).collect();
+    assert_eq!(requests.len(), 1, "{}", client.report());
+    assert_eq!(requests[0]["params"]["commandActions"], search);
+    let commands = items(&seen, "commandExecution");
+    assert_eq!(commands.len(), 1, "{}", client.report());
+    assert_eq!(commands[0].1["commandActions"], search);
+    assert!(Path::new(&live.work).join("keep.txt").exists());
+}
+
+#[tokio::test]
 async fn a_cancelled_approval_interrupts_the_turn() {
     let live = Live::new().await;
     live.model.enqueue_all([
