@@ -512,3 +512,37 @@ fn formatting_helpers_are_the_ones_that_only_reshape_output() {
         assert!(!is_formatting_helper(&words(command)), "{command}");
     }
 }
+
+#[test]
+fn any_script_gets_a_reading_without_panicking() {
+    // Scripts made of the characters the reader treats specially, in a fixed pseudo-random
+    // sequence, so that every branch sees odd neighbours (an unterminated quote after a
+    // backslash, an operator at the end, multi-byte characters next to a slice point).
+    const PIECES: [&str; 28] = [
+        "cat", "sed", "-n", "1,2p", "head", "-n5", "rg", "--files", "cd", "x/", " ", "\t", "\n",
+        "'", "\"", "\\", "|", "&", ";", "$", "(", ">", "#", "=", "é", "--", "nl", "xargs",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let len = next() % 12;
+        let script: String = (0..len)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let argv = ["bash", "-lc", script.as_str()].map(String::from);
+        let parsed = parse_command(&argv);
+        let words: Vec<String> = script.split(' ').map(str::to_owned).collect();
+        parse_command(&words);
+        // A script is read command by command or shown whole; only `cd` (or `true && true`)
+        // leaves nothing to show.
+        assert!(
+            !parsed.is_empty() || script.contains("cd"),
+            "{script:?} gave no reading"
+        );
+    }
+}
