@@ -404,6 +404,9 @@ fn scripts_show_each_command_in_order() {
     );
     // Consecutive duplicates appear once.
     check_script("ls && ls", &[list("ls", None)]);
+    // `true` goes when there is anything else, even when that is another `true`.
+    check_script("true && true", &[]);
+    check_script("true", &[unknown("true")]);
 }
 
 #[test]
