@@ -15,7 +15,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 use std::time::Instant;
 
-use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::ExecCommandBeginEvent;
 use codex_protocol::protocol::ExecCommandEndEvent;
@@ -32,6 +31,7 @@ use tokio::sync::Notify;
 use tokio::sync::watch;
 
 use crate::context::ToolContext;
+use crate::parse_command::parse_command;
 use crate::process::Output;
 use crate::process::Process;
 
@@ -183,9 +183,7 @@ pub(crate) async fn spawn(
     let pid = child.id().and_then(|pid| i32::try_from(pid).ok());
     let started = Instant::now();
     let cwd = request.cwd.display().to_string();
-    let parsed_cmd = vec![ParsedCommand::Unknown {
-        cmd: display_command(&request.argv),
-    }];
+    let parsed_cmd = parse_command(&request.argv);
     context
         .emit(EventMsg::ExecCommandBegin(ExecCommandBeginEvent {
             call_id: request.call_id.clone(),
@@ -304,17 +302,6 @@ pub(crate) fn exit_code(status: std::process::ExitStatus) -> i32 {
         (Some(code), _) => code,
         (None, Some(signal)) => 128 + signal,
         (None, None) => -1,
-    }
-}
-
-/// A command as one line, quoted where needed.
-pub(crate) fn display_command(argv: &[String]) -> String {
-    match argv {
-        [shell, flag, script] if flag == "-lc" || flag == "-c" => {
-            let _ = shell;
-            script.clone()
-        }
-        _ => shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" ")),
     }
 }
 
