@@ -191,6 +191,7 @@ impl ThreadsState {
             codex_exe: sandbox_launcher(),
             pool: Some(McpServerPool::new()),
             oauth_home: Some(codex_home.clone()),
+            auth: Some(Arc::clone(&auth)),
         };
         Self {
             models: Arc::new(RemoteCatalogue::new(codex_home.clone())),

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use codex_login::Auth;
+use codex_protocol::account::PlanType;
 use serde::de::DeserializeOwned;
 
 use crate::AppsError;
@@ -15,6 +17,27 @@ pub struct Account {
     pub user_id: Option<String>,
     /// A workspace plan (team, business, enterprise, edu) also has workspace apps.
     pub workspace: bool,
+}
+
+impl Account {
+    /// The ChatGPT account `auth` signs in, managed or handed over by a client; `None` for an
+    /// API key.
+    pub fn of(auth: &Auth) -> Option<Self> {
+        if !auth.is_chatgpt() {
+            return None;
+        }
+        let tokens = auth.stored().tokens.as_ref()?;
+        let claims = codex_login::parse_claims(&tokens.id_token).unwrap_or_default();
+        Some(Self {
+            access_token: tokens.access_token.clone(),
+            account_id: auth.account_id().or(claims.chatgpt_account_id),
+            user_id: claims.chatgpt_user_id,
+            workspace: matches!(
+                auth.plan_type(),
+                Some(PlanType::Team | PlanType::Business | PlanType::Enterprise | PlanType::Edu)
+            ),
+        })
+    }
 }
 
 /// The ChatGPT backend of one config (`chatgpt_base_url`), reached with the codex user agent.

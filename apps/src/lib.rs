@@ -19,6 +19,7 @@ pub use accessible::gateway_config;
 pub use backend::Account;
 pub use backend::Backend;
 pub use cache::Catalog;
+pub use codex_backend_client::DEFAULT_CHATGPT_BASE_URL;
 pub use merge::install_url;
 pub use merge::merge;
 

@@ -10,7 +10,9 @@ use std::sync::Mutex;
 
 use codex_config::ConfigToml;
 use codex_config::McpServerConfig;
+use codex_config::features;
 use codex_config::mcp::mcp_server_configs;
+use codex_login::AuthManager;
 use codex_protocol::mcp::CallToolResult;
 use codex_protocol::mcp::Resource;
 use codex_protocol::mcp::ResourceTemplate;
@@ -58,9 +60,35 @@ pub struct McpRuntime {
     /// `$CODEX_HOME`, whose stored OAuth tokens authorize streamable HTTP servers; without
     /// it they get none.
     pub oauth_home: Option<PathBuf>,
+    /// The account the ChatGPT apps gateway (`codex_apps`) is reached as, when a thread's
+    /// config turns the `apps` feature on; without it the gateway gets no token.
+    pub auth: Option<Arc<AuthManager>>,
 }
 
 impl McpRuntime {
+    /// The servers `config` names and, with the `apps` feature on, the ChatGPT apps gateway as
+    /// `codex_apps`, reached with the account's token as it is now (as in the reference, whose
+    /// gateway entry carries the token in its headers).
+    pub fn servers_for(&self, config: &ConfigToml) -> McpServerSet {
+        let mut set = McpServerSet::from_config(config);
+        if features::is_enabled(&config.features, "apps") {
+            let account = self
+                .auth
+                .as_ref()
+                .and_then(|auth| auth.cached())
+                .and_then(|auth| codex_apps::Account::of(&auth));
+            let base_url = config
+                .chatgpt_base_url
+                .as_deref()
+                .unwrap_or(codex_apps::DEFAULT_CHATGPT_BASE_URL);
+            set.servers.insert(
+                codex_apps::CODEX_APPS_SERVER.to_owned(),
+                Ok(codex_apps::gateway_config(base_url, account.as_ref())),
+            );
+        }
+        set
+    }
+
     /// How servers for a thread (or a status list) in `cwd` are started, their OAuth tokens
     /// read from `oauth_store`.
     pub fn start_options(

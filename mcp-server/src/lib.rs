@@ -183,7 +183,7 @@ async fn start_agent(
         .context("the credentials task failed")?
     };
     let options = ThreadManagerOptions {
-        models: configured_model_clients(auth),
+        models: configured_model_clients(Arc::clone(&auth)),
         codex_home: codex_home.clone(),
         store,
         config,
@@ -197,6 +197,7 @@ async fn start_agent(
             codex_exe,
             pool: None,
             oauth_home: Some(codex_home),
+            auth: Some(auth),
         },
     };
     // Building installs the bundled skills on disk.

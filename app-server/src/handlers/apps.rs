@@ -19,7 +19,6 @@ use codex_apps::Backend;
 use codex_config::ConfigToml;
 use codex_config::features;
 use codex_login::AuthMode;
-use codex_protocol::account::PlanType;
 
 use crate::error;
 use crate::paging;
@@ -29,9 +28,6 @@ use crate::wire;
 
 /// How long the two loads together may take, the reference's.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(90);
-
-/// Where the ChatGPT backend is when the config does not say.
-const DEFAULT_CHATGPT_BASE_URL: &str = "https://chatgpt.com/backend-api/";
 
 pub(crate) async fn list(context: RequestContext, params: v2::AppsListParams) {
     let prepared = prepare(&context, &params).await;
@@ -98,7 +94,7 @@ fn base_url(config: &ConfigToml) -> &str {
     config
         .chatgpt_base_url
         .as_deref()
-        .unwrap_or(DEFAULT_CHATGPT_BASE_URL)
+        .unwrap_or(codex_apps::DEFAULT_CHATGPT_BASE_URL)
 }
 
 /// The signed-in ChatGPT account (its tokens renewed first if old), or the reference's error
@@ -117,17 +113,7 @@ async fn chatgpt_account(state: &ServerState) -> Result<Account, JSONRPCErrorErr
             "failed to list apps: Token data is not available.",
         ));
     }
-    let tokens = auth.stored().tokens.clone().ok_or_else(not_available)?;
-    let claims = codex_login::parse_claims(&tokens.id_token).unwrap_or_default();
-    Ok(Account {
-        access_token: tokens.access_token,
-        account_id: auth.account_id().or(claims.chatgpt_account_id),
-        user_id: claims.chatgpt_user_id,
-        workspace: matches!(
-            auth.plan_type(),
-            Some(PlanType::Team | PlanType::Business | PlanType::Enterprise | PlanType::Edu)
-        ),
-    })
+    Account::of(&auth).ok_or_else(not_available)
 }
 
 enum Loaded {

@@ -3,15 +3,21 @@
 //! for a ChatGPT account the backend's directory merged with the apps connected through the
 //! `codex_apps` gateway, both served by the test MCP server (`--chatgpt-apps`).
 
+use codex_test_support::Reply;
 use codex_test_support::jwt::chatgpt_claims;
 use codex_test_support::jwt::fake_jwt;
+use codex_test_support::sse;
 use serde_json::Value;
 use serde_json::json;
 
 use crate::suite::config::Folders;
 use crate::suite::mcp::HttpServer;
 use crate::suite::mcp::ServerLog;
+use crate::suite::mcp::offered_tools;
 use crate::suite::serve::Client;
+use crate::suite::threads::live::Live;
+use crate::suite::threads::live::thread_id;
+use crate::suite::threads::live::turn;
 
 fn list(id: u64, params: Value) -> Value {
     json!({"id": id, "method": "app/list", "params": params})
@@ -158,6 +164,14 @@ const ACCOUNT_ID: &str = "account-7";
 /// Signs `folders` in as a ChatGPT account on `plan`, and turns the apps feature on with the
 /// backend at `base_url`.
 fn sign_in(folders: &Folders, plan: &str, base_url: &str) {
+    store_chatgpt_tokens(folders, plan);
+    folders.write_user_config(&format!(
+        "chatgpt_base_url = \"{base_url}\"\n\n[features]\napps = true\n"
+    ));
+}
+
+/// Stores ChatGPT tokens for an account on `plan` in the `auth.json` of `folders`.
+fn store_chatgpt_tokens(folders: &Folders, plan: &str) {
     let id_token = fake_jwt(&chatgpt_claims("user@example.com", plan, ACCOUNT_ID));
     let auth = json!({
         "auth_mode": "chatgpt",
@@ -172,9 +186,6 @@ fn sign_in(folders: &Folders, plan: &str, base_url: &str) {
         "last_refresh": "2999-01-01T00:00:00Z",
     });
     std::fs::write(folders.home().join("auth.json"), auth.to_string()).unwrap();
-    folders.write_user_config(&format!(
-        "chatgpt_base_url = \"{base_url}\"\n\n[features]\napps = true\n"
-    ));
 }
 
 /// The test server as the ChatGPT backend with `apps` (see `chatgpt_apps.rs` of the test
@@ -348,4 +359,47 @@ async fn a_personal_plan_skips_the_workspace_apps_and_a_down_backend_fails_at_on
         message.starts_with("failed to list apps: Failed to send request"),
         "{answer}"
     );
+}
+
+#[tokio::test]
+async fn with_apps_on_a_thread_is_offered_the_connected_apps_through_the_gateway() {
+    let live = Live::new().await;
+    live.model
+        .enqueue(Reply::sse(sse::text_turn("resp-1", "Nothing to do.")));
+    let (_backend, log, base_url) = backend(
+        &live.folders,
+        &json!({"directory": [], "connectors": [{"id": "c1", "name": "Calendar"}]}),
+    )
+    .await;
+    store_chatgpt_tokens(&live.folders, "plus");
+    let config = live.folders.read_user_config();
+    live.folders.write_user_config(&format!(
+        "chatgpt_base_url = \"{base_url}\"\n{config}\n[features]\napps = true\n"
+    ));
+    let (_server, mut client) = live.serve().await;
+    let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
+    turn(&mut client, 2, &thread, "hello").await;
+
+    let tools = offered_tools(&live, 0);
+    assert!(
+        tools
+            .iter()
+            .any(|tool| tool == "mcp__codex_apps__c1_search"),
+        "{tools:?}"
+    );
+    // The gateway was reached as the account.
+    let gateway: Vec<Value> = log
+        .named("http")
+        .into_iter()
+        .filter(|event| event["path"] == "/backend-api/wham/apps")
+        .collect();
+    assert!(!gateway.is_empty());
+    for event in gateway {
+        assert_eq!(
+            event["authorization"],
+            format!("Bearer {ACCESS_TOKEN}"),
+            "{event}"
+        );
+        assert_eq!(event["account_id"], ACCOUNT_ID, "{event}");
+    }
 }

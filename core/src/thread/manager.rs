@@ -34,7 +34,6 @@ use crate::git_info::collect_git_info;
 use crate::history;
 use crate::instructions;
 use crate::mcp::McpRuntime;
-use crate::mcp::McpServerSet;
 use crate::session::Session;
 use crate::session::output::EventStream;
 use crate::session::output::ThreadOutput;
@@ -338,7 +337,7 @@ impl ThreadManager {
                 .and_then(|stack| stack.resolve().map_err(|err| err.to_string()));
             match config {
                 Ok(resolved) => {
-                    thread.queue_mcp_reload(McpServerSet::from_config(&resolved.config));
+                    thread.queue_mcp_reload(self.mcp.servers_for(&resolved.config));
                 }
                 Err(err) => tracing::warn!(
                     "thread {}: keeping its MCP servers, the config cannot be read: {err}",
@@ -394,7 +393,7 @@ impl ThreadManager {
             .resolve()
             .map_err(|err| ThreadError::Config(err.to_string()))?;
         let config = resolved.config;
-        let mcp_servers = McpServerSet::from_config(&config);
+        let mcp_servers = self.mcp.servers_for(&config);
 
         let model = params
             .model

@@ -97,7 +97,7 @@ fn completed<'a>(seen: &'a [Value], call_id: &str) -> &'a Value {
 }
 
 /// The names of the tools the model was offered in its request number `index`.
-fn offered_tools(live: &Live, index: usize) -> Vec<String> {
+pub(crate) fn offered_tools(live: &Live, index: usize) -> Vec<String> {
     let requests = live.model.requests();
     let body = requests[index].json.clone().expect("a JSON request");
     body["tools"]
