@@ -20,7 +20,8 @@ async fn handshake_tools_and_log() {
     behaviour::check_handshake(&scratch, &client).await;
     behaviour::check_tools(&scratch, &client, server.child.id().unwrap()).await;
 
-    // Every request is logged with its (here absent) Authorization header.
+    // Every request is logged with its query and its (here absent) Authorization and
+    // ChatGPT-Account-Id headers.
     let requests = scratch.events_named("http");
     assert!(
         requests.len() > 12,
@@ -28,7 +29,8 @@ async fn handshake_tools_and_log() {
     );
     assert_eq!(
         requests[0],
-        json!({"event": "http", "method": "POST", "path": "/mcp", "authorization": null})
+        json!({"event": "http", "method": "POST", "path": "/mcp", "query": null,
+               "authorization": null, "account_id": null})
     );
 }
 
