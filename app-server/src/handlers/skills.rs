@@ -92,7 +92,7 @@ pub(crate) async fn config_write(context: RequestContext, params: v2::SkillsConf
 }
 
 /// The remote skills client for the config's `chatgpt_base_url`, with this connection's user
-/// agent.
+/// agent and client name (the `originator` header), as the reference sends them.
 async fn remote_skills(
     context: &RequestContext,
 ) -> Result<codex_skills::remote::RemoteSkills, String> {
@@ -107,12 +107,13 @@ async fn remote_skills(
         .chatgpt_base_url
         .as_deref()
         .unwrap_or(DEFAULT_CHATGPT_BASE_URL);
-    let user_agent = context
+    let (user_agent, originator) = context
         .connection
         .handshake()
-        .map(|handshake| handshake.user_agent.clone())
+        .map(|handshake| (handshake.user_agent.clone(), handshake.client_name.clone()))
         .unwrap_or_default();
-    codex_skills::remote::RemoteSkills::new(base_url, &user_agent).map_err(|err| err.to_string())
+    codex_skills::remote::RemoteSkills::new(base_url, &user_agent, &originator)
+        .map_err(|err| err.to_string())
 }
 
 /// Where the backend is when the config does not say.
@@ -144,7 +145,7 @@ pub(crate) async fn remote_read(context: RequestContext, _params: v2::SkillsRemo
     });
 }
 
-/// `skills/remote/write`: fetches one published skill into `$CODEX_HOME`.
+/// `skills/remote/write`: fetches one published skill and unpacks it into `$CODEX_HOME`.
 pub(crate) async fn remote_write(context: RequestContext, params: v2::SkillsRemoteWriteParams) {
     let remote = remote_skills(&context).await;
     let codex_home = context
@@ -157,10 +158,16 @@ pub(crate) async fn remote_write(context: RequestContext, params: v2::SkillsRemo
     let responder = context.responder;
     tokio::spawn(async move {
         let downloaded = match remote {
-            Ok(remote) => remote
-                .download(&codex_home, &params.hazelnut_id, params.is_preload)
-                .await
-                .map_err(|err| err.to_string()),
+            Ok(remote) => match remote.fetch(&params.hazelnut_id).await {
+                Ok(fetched) => {
+                    let is_preload = params.is_preload;
+                    tokio::task::spawn_blocking(move || fetched.install(&codex_home, is_preload))
+                        .await
+                        .map_err(|err| format!("unpacking task failed: {err}"))
+                        .and_then(|installed| installed.map_err(|err| err.to_string()))
+                }
+                Err(err) => Err(err.to_string()),
+            },
             Err(err) => Err(err),
         };
         let result = downloaded

@@ -505,3 +505,119 @@ async fn remote_skills_are_asked_of_the_backend_and_failures_are_clear() {
         )
         .await;
 }
+
+/// A stand-in for the backend's public skills API on a loopback port: the listing (one skill,
+/// `h1` named `lint`, with two files) and that skill's archive. Answers every connection until
+/// dropped.
+struct HazelnutBackend {
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for HazelnutBackend {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl HazelnutBackend {
+    async fn start() -> Self {
+        let hex = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/remote-skill.zip.hex"),
+        )
+        .expect("the archive fixture");
+        let hex = hex.trim();
+        let archive: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&hex[at..at + 2], 16).expect("hex"))
+            .collect();
+        let listing = json!({"hazelnuts": [{"id": "h1", "name": "lint", "description": "Lints",
+            "base_sediment_id": "s", "files": {"SKILL.md": {"start": 0, "length": 1},
+            "scripts/run.sh": {"start": 0, "length": 1}}}]})
+        .to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let archive = archive.clone();
+                let listing = listing.clone();
+                tokio::spawn(answer_one(stream, listing, archive));
+            }
+        });
+        Self { url, task }
+    }
+}
+
+/// Reads one request's head and answers it by path; the connection is then closed.
+async fn answer_one(mut stream: tokio::net::TcpStream, listing: String, archive: Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    use tokio::io::AsyncWriteExt;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte).await {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let path = head.split(' ').nth(1).unwrap_or_default();
+    let (status, body) = match path {
+        "/public-api/hazelnuts/?product_surface=codex" => ("200 OK", listing.into_bytes()),
+        "/public-api/hazelnuts/h1/export" => ("200 OK", archive),
+        _ => ("404 Not Found", b"no such thing".to_vec()),
+    };
+    let reply = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(reply.as_bytes()).await;
+    let _ = stream.write_all(&body).await;
+    let _ = stream.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_remote_skill_is_listed_and_unpacked_into_codex_home() {
+    let backend = HazelnutBackend::start().await;
+    let folders = Folders::new();
+    folders.write_user_config(&format!(
+        "chatgpt_base_url = \"{}/backend-api/\"\n",
+        backend.url
+    ));
+    let (_server, mut client) = folders.stdio().await;
+    client
+        .check(
+            json!({"id": 1, "method": "skills/remote/read", "params": {}}),
+            json!({"id": 1, "result": {"data": [
+                {"id": "h1", "name": "lint", "description": "Lints"}]}}),
+        )
+        .await;
+    let target = folders
+        .home()
+        .join("skills")
+        .join("downloaded")
+        .join("lint");
+    client
+        .check(
+            json!({"id": 2, "method": "skills/remote/write",
+                   "params": {"hazelnutId": "h1", "isPreload": false}}),
+            json!({"id": 2, "result": {"id": "h1", "name": "lint",
+                   "path": target.display().to_string()}}),
+        )
+        .await;
+    // The listed files, without the archive's folder; an entry the listing omits is left out.
+    assert_eq!(
+        std::fs::read_to_string(target.join("scripts/run.sh")).unwrap(),
+        "#!/bin/sh\necho lint\n"
+    );
+    assert!(target.join("SKILL.md").is_file());
+    assert!(!target.join("extra.txt").exists());
+    client
+        .check(
+            json!({"id": 3, "method": "skills/remote/write",
+                   "params": {"hazelnutId": "zz", "isPreload": true}}),
+            json!({"id": 3, "error": {"code": -32603,
+                   "message": "failed to download remote skill: Remote skill zz not found"}}),
+        )
+        .await;
+}
