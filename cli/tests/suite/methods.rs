@@ -9,6 +9,8 @@ use std::path::Path;
 use codex_app_server_protocol::ClientRequest;
 use codex_app_server_protocol::RequestId;
 use codex_test_support::MockModelServer;
+use codex_test_support::Reply;
+use codex_test_support::sse;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 use serde_json::json;
@@ -17,6 +19,8 @@ use crate::suite::config::Folders;
 use crate::suite::serve::Client;
 use crate::suite::serve::Server;
 use crate::suite::threads::live::Live;
+use crate::suite::threads::tools::text;
+use crate::suite::threads::tools::tool_output;
 
 /// Methods that may still answer -32601 while other work lands; each entry says whose work it
 /// waits for. The lead shrinks this list as that work is merged; it must end up empty.
@@ -461,6 +465,69 @@ async fn background_terminals_clean_needs_a_loaded_thread() {
             json!({"id": 3, "result": {}}),
         )
         .await;
+}
+
+/// Starts a turn and reads up to its `turn/completed`.
+async fn run_turn(client: &mut Client, id: u64, thread: &str) {
+    let answer = client
+        .request(&json!({"id": id, "method": "turn/start", "params": {
+            "threadId": thread, "input": [{"type": "text", "text": "go"}]}}))
+        .await;
+    assert!(answer.get("result").is_some(), "{}", client.report());
+    while client.next().await["method"] != "turn/completed" {}
+}
+
+#[tokio::test]
+async fn cleaning_background_terminals_ends_the_sessions_commands_left_running() {
+    let live = Live::new().await;
+    let (_server, mut client) = experimental_server(&live.folders, &[]).await;
+    let thread = start_thread(&mut client, 1, &live.work).await;
+    // The command outlives its call (250 ms), so it stays behind as a background session.
+    let started = json!({"cmd": "sleep 60", "yield_time_ms": 250}).to_string();
+    live.model.enqueue_all([
+        Reply::sse(sse::function_call_turn(
+            "r1",
+            "call-1",
+            "exec_command",
+            &started,
+        )),
+        text("r2", "started"),
+    ]);
+    run_turn(&mut client, 2, &thread).await;
+    let output = tool_output(&live, "call-1");
+    let session: i64 = output
+        .split("Process running with session ID ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no background session in {output}\n{}", client.report()));
+
+    client
+        .check(
+            json!({"id": 3, "method": "thread/backgroundTerminals/clean",
+                   "params": {"threadId": thread}}),
+            json!({"id": 3, "result": {}}),
+        )
+        .await;
+
+    // The model polls the session: it is gone.
+    let poll = json!({"session_id": session, "chars": "", "yield_time_ms": 250}).to_string();
+    live.model.enqueue_all([
+        Reply::sse(sse::function_call_turn(
+            "r3",
+            "call-2",
+            "write_stdin",
+            &poll,
+        )),
+        text("r4", "done"),
+    ]);
+    run_turn(&mut client, 4, &thread).await;
+    assert_eq!(
+        tool_output(&live, "call-2"),
+        format!("write_stdin failed: Unknown process id {session}"),
+        "{}",
+        client.report()
+    );
 }
 
 #[tokio::test]
