@@ -155,11 +155,11 @@ impl Processes {
         self.lock().remove(&id);
     }
 
-    /// Forgets every process and kills it.
+    /// Forgets every process and terminates it (its end reports exit code -1).
     pub(crate) fn close_all(&self) {
         let drained: Vec<Arc<Process>> = self.lock().drain().map(|(_, process)| process).collect();
         for process in drained {
-            process.kill();
+            process.terminate();
         }
     }
 }

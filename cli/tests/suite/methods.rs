@@ -510,6 +510,26 @@ async fn cleaning_background_terminals_ends_the_sessions_commands_left_running()
         )
         .await;
 
+    // The command's item completes then, as the reference reports a terminated session.
+    let completed = loop {
+        let message = client.next().await;
+        if message["method"] == "item/completed"
+            && message["params"]["item"]["type"] == "commandExecution"
+        {
+            break message["params"]["item"].clone();
+        }
+    };
+    assert_eq!(
+        (
+            &completed["id"],
+            &completed["status"],
+            &completed["exitCode"]
+        ),
+        (&json!("call-1"), &json!("failed"), &json!(-1)),
+        "{}",
+        client.report()
+    );
+
     // The model polls the session: it is gone.
     let poll = json!({"session_id": session, "chars": "", "yield_time_ms": 250}).to_string();
     live.model.enqueue_all([

@@ -125,7 +125,7 @@ async fn an_approval_request_waits_for_the_answer_the_agent_delivers() {
 #[tokio::test]
 async fn cleaning_background_terminals_forgets_and_stops_the_running_processes() {
     let cwd = tempfile::tempdir().unwrap();
-    let (context, _received) = context(cwd.path(), AskForApproval::Never);
+    let (context, mut received) = context(cwd.path(), AskForApproval::Never);
     let tools = CodexTools::new(ToolsConfig::default());
     // Still running when the call yields, so it stays behind as a background terminal.
     let arguments = json!({"cmd": "sleep 30", "login": false, "yield_time_ms": 250});
@@ -142,6 +142,20 @@ async fn cleaning_background_terminals_forgets_and_stops_the_running_processes()
         .unwrap_or_else(|| panic!("no session id in {text}"));
 
     context.state.close_background_processes();
+
+    // Its end is reported as a terminated session: exit code -1, as the reference says.
+    let end = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match received.recv().await {
+                Some((_, EventMsg::ExecCommandEnd(end))) => return end,
+                Some(_) => {}
+                None => panic!("the sink closed before the command ended"),
+            }
+        }
+    })
+    .await
+    .expect("the killed command ends");
+    assert_eq!(end.exit_code, -1);
 
     let poll = json!({"session_id": session_id, "chars": "", "yield_time_ms": 250});
     let (text, _) = output(tools.dispatch(call("write_stdin", poll), &context).await);
