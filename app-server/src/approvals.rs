@@ -107,7 +107,8 @@ pub(crate) fn whom_to_ask(
     thread_id: ThreadId,
     gate: &ThreadGate,
 ) -> Option<Arc<Connection>> {
-    let subscribers = state.registry.subscribers(thread_id);
+    // v1 listeners are asked too, in v1 terms (see `ask`).
+    let subscribers = state.registry.followers(thread_id);
     let owner = *lock(&gate.turn_owner);
     owner
         .and_then(|owner| subscribers.iter().find(|c| c.id == owner).cloned())

@@ -51,8 +51,9 @@ pub(crate) enum ClientReply {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Cancelled;
 
-/// Ids of server requests are unique across connections, which keeps logs unambiguous.
-static NEXT_SERVER_REQUEST_ID: AtomicI64 = AtomicI64::new(1);
+/// Ids of server requests are unique across connections, which keeps logs unambiguous; the
+/// first is 0, as in the reference.
+static NEXT_SERVER_REQUEST_ID: AtomicI64 = AtomicI64::new(0);
 
 #[derive(Debug)]
 pub(crate) struct Connection {

@@ -19,6 +19,7 @@ mod connection_loop;
 mod dispatch;
 mod error;
 mod event_mapper;
+mod external_auth;
 mod handlers;
 mod login_flow;
 mod outbound;
@@ -128,9 +129,11 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
     let config = start_config(config_overrides).await?;
     let shutdown = CancellationToken::new();
     shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
+    let auth = start_auth(&config.service).await?;
     let threads = ThreadsState::open(
         config.service.paths().codex_home.to_path_buf(),
         ConfigService::clone(&config.service),
+        auth,
     )
     .await?;
     let state = Arc::new(ServerState::with_config(
@@ -138,6 +141,11 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
         config,
         threads,
     ));
+    state
+        .auth
+        .set_external_auth_refresher(Arc::new(external_auth::ClientRefresher {
+            state: Arc::downgrade(&state),
+        }));
     let served = match transport {
         Transport::Stdio => {
             transport::stdio::serve(Arc::clone(&state), shutdown).await;
@@ -157,6 +165,31 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
 
 /// How long the server waits at exit for its threads to stop and write their rollouts.
 const THREAD_SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The account's credentials, from the store `cli_auth_credentials_store` names, loaded once
+/// (on the blocking pool: a keyring answers over D-Bus).
+async fn start_auth(service: &Arc<ConfigService>) -> anyhow::Result<Arc<codex_login::AuthManager>> {
+    let service = Arc::clone(service);
+    tokio::task::spawn_blocking(move || {
+        let config = service
+            .load(None)
+            .resolve()
+            .ok()
+            .map(|resolved| resolved.config);
+        let mode = config
+            .as_ref()
+            .and_then(|config| config.cli_auth_credentials_store)
+            .unwrap_or_default();
+        let codex_home = service.paths().codex_home.to_path_buf();
+        let auth = codex_login::AuthManager::new(codex_home, mode);
+        auth.set_forced_chatgpt_workspace_id(
+            config.and_then(|config| config.forced_chatgpt_workspace_id),
+        );
+        auth
+    })
+    .await
+    .context("failed to load the credentials")
+}
 
 /// Sets up configuration and loads it once, so that problems are logged at startup and told to
 /// each client after its `initialize`.

@@ -84,37 +84,11 @@ async fn deliver(
     if let Some(call) = client_call {
         client_tools::spawn(Arc::clone(state), id, Arc::clone(gate), call);
     }
-    if only_legacy(&event.msg) {
-        if state.registry.has_legacy_listeners(id) {
-            send_legacy(state, id, event, Audience::LegacyListeners);
-        }
-    } else {
-        send_legacy(state, id, event, Audience::Everyone);
-    }
-}
-
-/// Whether v2 clients hear of the event some other way (or not at all), so that its legacy
-/// spelling is for v1 listeners only.
-fn only_legacy(msg: &EventMsg) -> bool {
-    !matches!(
-        msg,
-        EventMsg::McpStartupUpdate(_)
-            | EventMsg::McpStartupComplete(_)
-            | EventMsg::ElicitationRequest(_)
-    )
-}
-
-/// Who gets an event's legacy spelling.
-#[derive(Debug, Clone, Copy)]
-enum Audience {
-    /// The connections that asked for the thread's legacy events.
-    LegacyListeners,
-    /// Every connection following the thread.
-    Everyone,
+    send_legacy(state, id, event);
 }
 
 /// The v1 shape of an event: `codex/event/<type>` with the turn id, the event and the thread.
-fn send_legacy(state: &ServerState, id: ThreadId, event: &Event, audience: Audience) {
+fn send_legacy(state: &ServerState, id: ThreadId, event: &Event) {
     #[derive(Serialize)]
     struct Params<'a> {
         id: &'a str,
@@ -147,10 +121,7 @@ fn send_legacy(state: &ServerState, id: ThreadId, event: &Event, audience: Audie
             conversation_id: id.to_string(),
         },
     });
-    match audience {
-        Audience::LegacyListeners => state.registry.notify_thread_legacy(id, &method, &frame),
-        Audience::Everyone => state.registry.notify_thread_everyone(id, &method, &frame),
-    }
+    state.registry.notify_thread_legacy(id, &method, &frame);
 }
 
 #[cfg(test)]
@@ -203,7 +174,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn mcp_startup_reaches_every_follower_and_other_legacy_events_only_v1_listeners() {
+    async fn every_follower_hears_both_streams_and_strangers_nothing() {
         let root = tempfile::tempdir().unwrap();
         let state = test_state(root.path());
         let (v1, v2, stranger) = (
@@ -262,19 +233,9 @@ mod tests {
         let turn_started = json!({"method": "turn/started", "params": {"threadId": thread, "turn": {"id": "turn-1", "items": [], "status": "inProgress", "error": null}}});
         let task_started = json!({"method": "codex/event/task_started", "params": {"id": "turn-1", "msg": {"type": "task_started", "turn_id": "turn-1", "model_context_window": null, "collaboration_mode_kind": "default"}, "conversationId": thread}});
         let elicitation = json!({"method": "codex/event/elicitation_request", "params": {"id": "mcp_elicitation_request", "msg": {"type": "elicitation_request", "server_name": "stub", "id": "e1", "message": "Pick one"}, "conversationId": thread}});
-        assert_eq!(
-            sent(&v2).await,
-            [
-                update.clone(),
-                complete.clone(),
-                turn_started,
-                elicitation.clone()
-            ]
-        );
-        assert_eq!(
-            sent(&v1).await,
-            [update, complete, task_started, elicitation]
-        );
+        let everything = [update, complete, turn_started, task_started, elicitation];
+        assert_eq!(sent(&v2).await, everything);
+        assert_eq!(sent(&v1).await, everything);
         assert_eq!(sent(&stranger).await, Vec::<Value>::new());
     }
 
@@ -315,8 +276,17 @@ mod tests {
             deliver(&state, thread, &gate, &mut mapper, &event).await;
         }
         let thread = thread.to_string();
+        let legacy: Vec<Value> = sent(&v1)
+            .await
+            .into_iter()
+            .filter(|message| {
+                message["method"]
+                    .as_str()
+                    .is_some_and(|method| method.starts_with("codex/event/"))
+            })
+            .collect();
         assert_eq!(
-            sent(&v1).await,
+            legacy,
             [
                 json!({"method": "codex/event/mcp_tool_call_begin", "params": {"id": "turn-1", "msg": {"type": "mcp_tool_call_begin", "call_id": "call_0", "invocation": {"server": "stub", "tool": "echo", "arguments": {"text": "ping"}}}, "conversationId": thread}}),
                 json!({"method": "codex/event/mcp_tool_call_end", "params": {"id": "turn-1", "msg": {"type": "mcp_tool_call_end", "call_id": "call_0", "invocation": {"server": "stub", "tool": "echo", "arguments": {"text": "ping"}}, "duration": {"secs": 0, "nanos": 1_088_909}, "result": {"Ok": {"content": [{"type": "text", "text": "echo: ping"}]}}}, "conversationId": thread}}),

@@ -4,11 +4,10 @@
 //! to it, global ones (account, config, app list) to every connection that finished its
 //! handshake. Core code never sees connections; it names a thread, and the registry fans out.
 //!
-//! The legacy event stream (`codex/event/*`) has listeners of its own: only connections that
-//! asked for a thread's legacy events (v1 `addConversationListener`) get them. The reference
-//! sends them to every subscriber, v2 clients included, which doubles their traffic for
-//! nothing; the few that have no v2 spelling (MCP server startup, elicitations) still go to
-//! every subscriber, as clients rely on them.
+//! A thread is followed by its v2 subscribers and its v1 listeners (`addConversationListener`).
+//! As in the reference, both hear everything: the v2 notifications and the legacy
+//! `codex/event/*` stream. A client that does not want the legacy stream opts out of its
+//! methods at `initialize`.
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -134,13 +133,6 @@ impl Registry {
         }
     }
 
-    /// The connections following `thread`, in the order they arrived.
-    pub(crate) fn subscribers(&self, thread: ThreadId) -> Vec<Arc<Connection>> {
-        let mut subscribers = self.members(thread, |state| &state.subscribers);
-        subscribers.sort_by_key(|connection| connection.id);
-        subscribers
-    }
-
     /// Whether `connection` listens to `thread`'s legacy stream: a v1 client, asked in v1 terms.
     pub(crate) fn listens_legacy(&self, connection: ConnectionId, thread: ThreadId) -> bool {
         lock(&self.state)
@@ -149,12 +141,20 @@ impl Registry {
             .is_some_and(|listeners| listeners.contains(&connection))
     }
 
-    /// Sends a notification about `thread` to its subscribers.
+    /// Sends a notification about `thread` to everyone following it: v2 subscribers and v1
+    /// listeners alike, as the reference does.
     pub(crate) fn notify_thread(&self, thread: ThreadId, notification: &ServerNotification) {
-        Self::fan_out(
-            &self.members(thread, |state| &state.subscribers),
-            notification,
-        );
+        Self::fan_out(&self.followers(thread), notification);
+    }
+
+    /// Everyone following `thread`, subscribers and legacy listeners, each once, in the order
+    /// they arrived.
+    pub(crate) fn followers(&self, thread: ThreadId) -> Vec<Arc<Connection>> {
+        let mut followers = self.members(thread, |state| &state.subscribers);
+        followers.extend(self.members(thread, |state| &state.legacy_listeners));
+        followers.sort_by_key(|connection| connection.id);
+        followers.dedup_by_key(|connection| connection.id);
+        followers
     }
 
     /// Sends `thread`'s legacy events to `connection` from now on (v1 `addConversationListener`).
@@ -201,33 +201,13 @@ impl Registry {
         true
     }
 
-    /// Sends one of `thread`'s legacy `codex/event/*` notifications, already serialised, to the
-    /// connections listening to its legacy stream, and to no one else.
+    /// Sends one of `thread`'s legacy `codex/event/*` notifications, already serialised, to
+    /// everyone following the thread, v2 subscribers included, as the reference does (a client
+    /// that does not want them opts out of their methods).
     pub(crate) fn notify_thread_legacy(&self, thread: ThreadId, method: &str, frame: &Frame) {
-        let listeners = self.members(thread, |state| &state.legacy_listeners);
-        for connection in listeners {
+        for connection in self.followers(thread) {
             connection.notify_frame(method, frame);
         }
-    }
-
-    /// Sends one of `thread`'s legacy notifications, already serialised, to everyone following
-    /// the thread: its subscribers and its legacy listeners, each once.
-    pub(crate) fn notify_thread_everyone(&self, thread: ThreadId, method: &str, frame: &Frame) {
-        let mut followers = self.members(thread, |state| &state.subscribers);
-        followers.extend(self.members(thread, |state| &state.legacy_listeners));
-        followers.sort_by_key(|connection| connection.id);
-        followers.dedup_by_key(|connection| connection.id);
-        for connection in followers {
-            connection.notify_frame(method, frame);
-        }
-    }
-
-    /// Whether anyone listens to `thread`'s legacy events, so the pump can skip spelling them.
-    pub(crate) fn has_legacy_listeners(&self, thread: ThreadId) -> bool {
-        lock(&self.state)
-            .legacy_listeners
-            .get(&thread)
-            .is_some_and(|listeners| !listeners.is_empty())
     }
 
     /// Sends a notification to every connection that finished its handshake.
@@ -309,25 +289,7 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
-    async fn legacy_events_reach_only_legacy_listeners() {
-        let registry = Registry::default();
-        let (v1, v2) = (registry.open(), registry.open());
-        handshake(&v1);
-        handshake(&v2);
-        let thread = ThreadId::new();
-        registry.subscribe(v1.id, thread);
-        registry.subscribe(v2.id, thread);
-        registry.listen_legacy(v1.id, thread);
-
-        let frame = Frame::from(r#"{"method":"codex/event/task_started","params":{}}"#);
-        registry.notify_thread_legacy(thread, "codex/event/task_started", &frame);
-        registry.notify_thread(thread, &renamed(thread));
-
-        assert_eq!(received(&[&v1, &v2]).await, [2, 1]);
-    }
-
-    #[tokio::test]
-    async fn some_legacy_events_reach_every_follower_once() {
+    async fn every_follower_hears_everything_once() {
         let registry = Registry::default();
         let (v1, v2, both, other) = (
             registry.open(),
@@ -345,11 +307,11 @@ pub(crate) mod tests {
         registry.listen_legacy(both.id, thread);
         registry.subscribe(other.id, ThreadId::new());
 
-        let method = "codex/event/mcp_startup_complete";
-        let frame = Frame::from(r#"{"method":"codex/event/mcp_startup_complete","params":{}}"#);
-        registry.notify_thread_everyone(thread, method, &frame);
+        let frame = Frame::from(r#"{"method":"codex/event/task_started","params":{}}"#);
+        registry.notify_thread_legacy(thread, "codex/event/task_started", &frame);
+        registry.notify_thread(thread, &renamed(thread));
 
-        assert_eq!(received(&[&v1, &v2, &both, &other]).await, [1, 1, 1, 0]);
+        assert_eq!(received(&[&v1, &v2, &both, &other]).await, [2, 2, 2, 0]);
     }
 
     #[tokio::test]
@@ -389,7 +351,7 @@ pub(crate) mod tests {
 
         // A closed connection's subscriptions go with it.
         registry.remove(second.id);
-        assert!(!registry.has_legacy_listeners(thread));
+        assert!(!registry.listens_legacy(second.id, thread));
         assert!(!registry.unlisten_legacy(&c));
         assert!(lock(&registry.state).legacy_subscriptions.is_empty());
         assert_eq!(registry.listen_legacy(second.id, thread), None);

@@ -13,6 +13,7 @@ use codex_core::McpRuntime;
 use codex_core::thread::ThreadManager;
 use codex_core::thread::ThreadManagerOptions;
 use codex_core::thread::configured_model_clients;
+use codex_login::AuthManager;
 use codex_protocol::ThreadId;
 use codex_protocol::protocol::SessionSource;
 use codex_rmcp_client::McpServerPool;
@@ -35,6 +36,8 @@ use codex_utils_user_agent::Platform;
 #[derive(Debug)]
 pub(crate) struct ServerState {
     pub registry: Registry,
+    /// The account's credentials: the one cache every handler and model request reads.
+    pub auth: Arc<AuthManager>,
     pub platform: Platform,
     pub config: ConfigState,
     pub threads: ThreadsState,
@@ -61,6 +64,7 @@ impl ServerState {
     ) -> Self {
         Self {
             registry: Registry::default(),
+            auth: Arc::clone(&threads.auth),
             platform,
             config,
             threads,
@@ -88,7 +92,15 @@ impl ServerState {
                 cwd: dir("cwd"),
                 warnings: WarningLedger::default(),
             },
-            ThreadsState::new(root.join("home"), service_for_threads, store),
+            ThreadsState::new(
+                root.join("home"),
+                service_for_threads,
+                store,
+                AuthManager::new(
+                    root.join("home"),
+                    codex_login::AuthCredentialsStoreMode::File,
+                ),
+            ),
         )
     }
 }
@@ -107,6 +119,8 @@ pub(crate) struct ThreadsState {
     gates: Mutex<HashMap<ThreadId, Arc<ThreadGate>>>,
     /// What the threads' MCP servers share, the pool `mcpServerStatus/list` reuses among it.
     mcp: McpRuntime,
+    /// The account's credentials, which the model clients read per request.
+    auth: Arc<AuthManager>,
 }
 
 impl std::fmt::Debug for ThreadsState {
@@ -162,7 +176,12 @@ pub(crate) fn sandbox_launcher() -> Option<PathBuf> {
 }
 
 impl ThreadsState {
-    pub(crate) fn new(codex_home: PathBuf, config: ConfigService, store: RolloutStore) -> Self {
+    pub(crate) fn new(
+        codex_home: PathBuf,
+        config: ConfigService,
+        store: RolloutStore,
+        auth: Arc<AuthManager>,
+    ) -> Self {
         let mcp = McpRuntime {
             codex_exe: sandbox_launcher(),
             pool: Some(McpServerPool::new()),
@@ -175,6 +194,7 @@ impl ThreadsState {
             manager: OnceCell::new(),
             gates: Mutex::new(HashMap::new()),
             mcp,
+            auth,
         }
     }
 
@@ -186,13 +206,17 @@ impl ThreadsState {
 
     /// Opens the rollout store of `codex_home` (on the blocking pool: opening repairs the
     /// index) and the threads state around it.
-    pub(crate) async fn open(codex_home: PathBuf, config: ConfigService) -> anyhow::Result<Self> {
+    pub(crate) async fn open(
+        codex_home: PathBuf,
+        config: ConfigService,
+        auth: Arc<AuthManager>,
+    ) -> anyhow::Result<Self> {
         let home = codex_home.clone();
         let store = tokio::task::spawn_blocking(move || RolloutStore::open(&home))
             .await
             .context("the thread store task failed")?
             .with_context(|| format!("cannot open the thread store in {}", codex_home.display()))?;
-        Ok(Self::new(codex_home, config, store))
+        Ok(Self::new(codex_home, config, store, auth))
     }
 
     /// The thread manager, the agent runtime, built (on the blocking pool) by the first
@@ -202,7 +226,7 @@ impl ThreadsState {
             .manager
             .get_or_try_init(|| {
                 let options = ThreadManagerOptions {
-                    models: configured_model_clients(self.codex_home.clone()),
+                    models: configured_model_clients(Arc::clone(&self.auth)),
                     codex_home: self.codex_home.clone(),
                     store: self.store.clone(),
                     config: self.config.clone(),

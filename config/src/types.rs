@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use codex_protocol::config_types::AuthCredentialsStoreMode;
 use codex_protocol::config_types::ForcedLoginMethod;
 use codex_protocol::config_types::ReasoningEffort;
 use codex_protocol::config_types::ReasoningSummary;
@@ -63,6 +64,7 @@ pub struct ConfigToml {
     pub log_dir: Option<AbsolutePathBuf>,
     pub forced_chatgpt_workspace_id: Option<String>,
     pub forced_login_method: Option<ForcedLoginMethod>,
+    pub cli_auth_credentials_store: Option<AuthCredentialsStoreMode>,
     pub chatgpt_base_url: Option<String>,
     pub web_search: Option<WebSearchMode>,
     pub tools: Option<ToolsToml>,

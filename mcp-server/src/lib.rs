@@ -169,8 +169,21 @@ async fn start_agent(
         .await
         .context("the thread store task failed")?
         .with_context(|| format!("cannot open the thread store in {}", codex_home.display()))?;
+    let auth = {
+        let config = config.clone();
+        let codex_home = codex_home.clone();
+        tokio::task::spawn_blocking(move || {
+            let resolved = config.load(None).resolve().ok();
+            let mode = resolved
+                .and_then(|resolved| resolved.config.cli_auth_credentials_store)
+                .unwrap_or_default();
+            codex_login::AuthManager::new(codex_home, mode)
+        })
+        .await
+        .context("the credentials task failed")?
+    };
     let options = ThreadManagerOptions {
-        models: configured_model_clients(codex_home.clone()),
+        models: configured_model_clients(auth),
         codex_home: codex_home.clone(),
         store,
         config,

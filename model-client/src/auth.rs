@@ -1,15 +1,16 @@
 //! The bearer token a model request carries.
 //!
 //! The token is chosen as the reference chooses it, first match wins: the provider's `env_key`
-//! variable (which, once named, must be set), its `experimental_bearer_token`, the stored
+//! variable (which, once named, must be set), its `experimental_bearer_token`, the account's
 //! credentials (an API key, or a ChatGPT access token with its account id), else nothing.
-//! `OPENAI_API_KEY` in the environment is not consulted.
+//! `OPENAI_API_KEY` in the environment is not consulted. The account's credentials are read
+//! from the process's [`AuthManager`] for every request, so a login, logout or token refresh
+//! applies to threads already running.
 
-use std::path::Path;
+use std::sync::Arc;
 
-use codex_login::AuthMode;
-use codex_login::StorageError;
-use codex_login::read_auth_json;
+use codex_login::AuthManager;
+use codex_login::UnauthorizedRecovery;
 
 use crate::provider::ModelProviderInfo;
 
@@ -22,6 +23,54 @@ pub struct RequestAuth {
     pub chatgpt_account_id: Option<String>,
 }
 
+/// Where a client's requests get their [`RequestAuth`].
+#[derive(Debug, Clone)]
+pub enum RequestCredentials {
+    /// Fixed by the provider's settings (or none at all).
+    Fixed(RequestAuth),
+    /// The account's, asked of the manager per request; a 401 may renew them.
+    Account(Arc<AuthManager>),
+}
+
+impl From<RequestAuth> for RequestCredentials {
+    fn from(auth: RequestAuth) -> Self {
+        Self::Fixed(auth)
+    }
+}
+
+impl RequestCredentials {
+    /// The credentials for requests to `provider`, from the process environment and the
+    /// account `auth` manages.
+    pub fn resolve(
+        provider: &ModelProviderInfo,
+        auth: &Arc<AuthManager>,
+    ) -> Result<Self, AuthError> {
+        resolve_with_env(provider, auth, |name| std::env::var(name).ok())
+    }
+
+    /// What the next request carries (the account's tokens renewed first when old).
+    pub(crate) async fn current(&self) -> RequestAuth {
+        match self {
+            Self::Fixed(auth) => auth.clone(),
+            Self::Account(manager) => match manager.auth().await {
+                Some(auth) => RequestAuth {
+                    bearer_token: auth.bearer_token(),
+                    chatgpt_account_id: auth.account_id(),
+                },
+                None => RequestAuth::default(),
+            },
+        }
+    }
+
+    /// The way out of a 401, for the account's credentials.
+    pub(crate) fn unauthorized_recovery(&self) -> Option<UnauthorizedRecovery> {
+        match self {
+            Self::Fixed(_) => None,
+            Self::Account(manager) => Some(manager.unauthorized_recovery()),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// The provider names an `env_key` that is unset or blank. The text is the reference's.
@@ -30,31 +79,21 @@ pub enum AuthError {
         var: String,
         instructions: Option<String>,
     },
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
-
-impl RequestAuth {
-    /// The credentials for requests to `provider`, from the process environment and the
-    /// credentials stored under `codex_home`.
-    pub fn resolve(provider: &ModelProviderInfo, codex_home: &Path) -> Result<Self, AuthError> {
-        resolve_with_env(provider, codex_home, |name| std::env::var(name).ok())
-    }
 }
 
 fn resolve_with_env(
     provider: &ModelProviderInfo,
-    codex_home: &Path,
+    auth: &Arc<AuthManager>,
     env: impl Fn(&str) -> Option<String>,
-) -> Result<RequestAuth, AuthError> {
+) -> Result<RequestCredentials, AuthError> {
     if let Some(var) = &provider.env_key {
         // Once a provider names its variable, there is no fallback: a silent switch to other
         // credentials would send the wrong key to the wrong place.
         return match env(var).filter(|value| !value.trim().is_empty()) {
-            Some(key) => Ok(RequestAuth {
+            Some(key) => Ok(RequestCredentials::Fixed(RequestAuth {
                 bearer_token: Some(key),
                 chatgpt_account_id: None,
-            }),
+            })),
             None => Err(AuthError::MissingEnvVar {
                 var: var.clone(),
                 instructions: provider.env_key_instructions.clone(),
@@ -62,27 +101,12 @@ fn resolve_with_env(
         };
     }
     if let Some(token) = &provider.experimental_bearer_token {
-        return Ok(RequestAuth {
+        return Ok(RequestCredentials::Fixed(RequestAuth {
             bearer_token: Some(token.clone()),
             chatgpt_account_id: None,
-        });
+        }));
     }
-    let Some(stored) = read_auth_json(codex_home)? else {
-        return Ok(RequestAuth::default());
-    };
-    Ok(match stored.mode() {
-        AuthMode::ApiKey => RequestAuth {
-            bearer_token: stored.openai_api_key,
-            chatgpt_account_id: None,
-        },
-        AuthMode::ChatGpt | AuthMode::ChatGptAuthTokens => match stored.tokens {
-            Some(tokens) => RequestAuth {
-                bearer_token: Some(tokens.access_token),
-                chatgpt_account_id: tokens.account_id,
-            },
-            None => RequestAuth::default(),
-        },
-    })
+    Ok(RequestCredentials::Account(Arc::clone(auth)))
 }
 
 #[cfg(test)]
@@ -90,7 +114,11 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     use codex_login::AUTH_JSON;
+    use codex_login::AuthCredentialsStoreMode;
     use codex_login::AuthDotJson;
+    use codex_login::AuthMode;
+
+    use std::path::Path;
 
     use super::*;
 
@@ -101,18 +129,25 @@ mod tests {
         provider
     }
 
+    fn manager(home: &Path) -> Arc<AuthManager> {
+        AuthManager::new(home.to_path_buf(), AuthCredentialsStoreMode::File)
+    }
+
     fn bearer(
         provider: &ModelProviderInfo,
         home: &Path,
         env: &[(&str, &str)],
     ) -> Result<Option<String>, String> {
-        resolve_with_env(provider, home, |name| {
+        let credentials = resolve_with_env(provider, &manager(home), |name| {
             env.iter()
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| (*value).to_owned())
         })
-        .map(|auth| auth.bearer_token)
-        .map_err(|error| error.to_string())
+        .map_err(|error| error.to_string())?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        Ok(runtime.block_on(credentials.current()).bearer_token)
     }
 
     #[test]
@@ -169,9 +204,13 @@ mod tests {
             r#"{"OPENAI_API_KEY": null, "tokens": {"id_token": "i", "access_token": "a", "refresh_token": "r", "account_id": "acc"}}"#,
         )
         .unwrap();
-        let auth = resolve_with_env(&provider(None, None), home.path(), |_| None).unwrap();
+        let credentials =
+            resolve_with_env(&provider(None, None), &manager(home.path()), |_| None).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         assert_eq!(
-            auth,
+            runtime.block_on(credentials.current()),
             RequestAuth {
                 bearer_token: Some("a".into()),
                 chatgpt_account_id: Some("acc".into())

@@ -29,6 +29,21 @@ pub enum ForcedLoginMethod {
     Api,
 }
 
+/// Where the account's credentials are kept (`cli_auth_credentials_store`).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthCredentialsStoreMode {
+    /// `$CODEX_HOME/auth.json`.
+    #[default]
+    File,
+    /// The system keyring only.
+    Keyring,
+    /// The keyring when it works, else the file.
+    Auto,
+    /// This process's memory: gone when it exits.
+    Ephemeral,
+}
+
 #[derive(
     Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, JsonSchema, TS,
 )]

@@ -49,6 +49,7 @@ pub use paths::rollout_path;
 pub use reader::LoadedRollout;
 pub use reader::ScannedRollout;
 pub use reader::read_rollout;
+pub use reader::read_session_meta;
 pub use reader::scan_rollout;
 pub use store::RolloutStore;
 pub use writer::RolloutWriter;

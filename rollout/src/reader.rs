@@ -2,6 +2,7 @@
 
 use std::io::BufRead;
 use std::io::BufReader;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use crate::RolloutError;
@@ -47,6 +48,26 @@ pub fn scan_rollout(
     path: &Path,
     mut visit: impl FnMut(RolloutLine),
 ) -> Result<ScannedRollout, RolloutError> {
+    scan(path, |line| {
+        visit(line);
+        ControlFlow::Continue(())
+    })
+}
+
+/// The first `session_meta` line of a rollout, reading no further than it.
+pub fn read_session_meta(path: &Path) -> Result<SessionMeta, RolloutError> {
+    let scanned = scan(path, |line| match line.item {
+        RolloutItem::SessionMeta(_) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    })?;
+    Ok(scanned.meta)
+}
+
+/// Reads lines until `visit` breaks or the file ends.
+fn scan(
+    path: &Path,
+    mut visit: impl FnMut(RolloutLine) -> ControlFlow<()>,
+) -> Result<ScannedRollout, RolloutError> {
     let file = std::fs::File::open(path).map_err(|err| {
         if err.kind() == std::io::ErrorKind::NotFound {
             RolloutError::FileNotFound(path.to_path_buf())
@@ -71,7 +92,9 @@ pub fn scan_rollout(
                 if let (None, RolloutItem::SessionMeta(found)) = (&meta, &line.item) {
                     meta = Some(found.clone());
                 }
-                visit(line);
+                if visit(line).is_break() {
+                    break;
+                }
             }
             Err(err) => {
                 tracing::debug!("skipping an unreadable line of {}: {err}", path.display());

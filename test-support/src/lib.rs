@@ -33,6 +33,7 @@ mod reference;
 mod reply;
 mod server;
 pub mod sse;
+mod token_endpoint;
 
 pub use reference::reference_dir;
 pub use reply::Reply;
@@ -41,3 +42,4 @@ pub use server::MockModelServer;
 pub use server::Served;
 pub use server::WaitTimeout;
 pub use sse::SseEvent;
+pub use token_endpoint::MockTokenEndpoint;

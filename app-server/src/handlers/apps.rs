@@ -101,35 +101,30 @@ fn base_url(config: &ConfigToml) -> &str {
         .unwrap_or(DEFAULT_CHATGPT_BASE_URL)
 }
 
-/// The signed-in ChatGPT account, or the reference's error for whoever else is signed in.
+/// The signed-in ChatGPT account (its tokens renewed first if old), or the reference's error
+/// for whoever else is signed in.
 async fn chatgpt_account(state: &ServerState) -> Result<Account, JSONRPCErrorError> {
-    let stored = super::config::blocking(&state.config.service, |service| {
-        codex_login::read_auth_json(service.paths().codex_home.as_path())
-    })
-    .await?
-    .map_err(|err| error::internal_error(err.to_string()))?;
+    // Another process may have signed in or out since the last look.
+    let manager = Arc::clone(&state.auth);
+    tokio::task::spawn_blocking(move || manager.reload())
+        .await
+        .map_err(|err| error::internal_error(format!("auth task failed: {err}")))?;
     let not_available =
         || error::internal_error("failed to list apps: ChatGPT token not available");
-    let Some(stored) = stored else {
-        return Err(not_available());
-    };
-    if stored.mode() == AuthMode::ApiKey {
+    let auth = state.auth.auth().await.ok_or_else(not_available)?;
+    if auth.mode() == AuthMode::ApiKey {
         return Err(error::internal_error(
             "failed to list apps: Token data is not available.",
         ));
     }
-    let tokens = stored.tokens.ok_or_else(not_available)?;
+    let tokens = auth.stored().tokens.clone().ok_or_else(not_available)?;
     let claims = codex_login::parse_claims(&tokens.id_token).unwrap_or_default();
-    let plan = claims
-        .chatgpt_plan_type
-        .as_deref()
-        .map(codex_login::plan_type_from_claim);
     Ok(Account {
         access_token: tokens.access_token,
-        account_id: tokens.account_id.or(claims.chatgpt_account_id),
+        account_id: auth.account_id().or(claims.chatgpt_account_id),
         user_id: claims.chatgpt_user_id,
         workspace: matches!(
-            plan,
+            auth.plan_type(),
             Some(PlanType::Team | PlanType::Business | PlanType::Enterprise | PlanType::Edu)
         ),
     })

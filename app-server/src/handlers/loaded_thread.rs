@@ -158,7 +158,7 @@ pub(crate) async fn resume(context: RequestContext, params: v2::ThreadResumePara
         .respond(Ok(loaded_response!(
             ThreadResumeResponse,
             thread,
-            wire::thread::loaded_thread(&thread, true)
+            wire::thread::reloaded_thread(&thread, true)
         )))
         .await;
 }
@@ -184,7 +184,7 @@ pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) 
         Err(err) => return context.responder.fail(err).await,
     };
     let (thread, held) = follow_and_pump(&context, new);
-    let wire = wire::thread::loaded_thread(&thread, true);
+    let wire = wire::thread::reloaded_thread(&thread, true);
     let response = loaded_response!(ThreadForkResponse, thread, wire.clone());
     answer_then_announce(context, response, wire).await;
     drop(held);

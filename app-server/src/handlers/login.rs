@@ -8,7 +8,6 @@
 //! `account/login/completed` then, on success, `account/updated` (v1: `loginChatGptComplete`
 //! then `authStatusChange`).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use codex_app_server_protocol::JSONRPCErrorError;
@@ -86,23 +85,24 @@ async fn begin(
     let start_error = |err: &dyn std::fmt::Display| {
         error::internal_error(format!("failed to start login server: {err}"))
     };
+    if state.auth.is_external_auth_active() {
+        return Err(error::invalid_request(super::account::EXTERNAL_AUTH_ACTIVE));
+    }
     let settings = LoginSettings::from_env().map_err(|err| start_error(&err))?;
-    let (codex_home, forced_workspace) =
-        super::config::blocking(&state.config.service, |service| {
-            let config = service
-                .load(None)
-                .resolve()
-                .map(|resolved| resolved.config)
-                .map_err(|err| error::internal_error(format!("cannot load the config: {err}")))?;
-            if config.forced_login_method == Some(ForcedLoginMethod::Api) {
-                return Err(error::invalid_request(
-                    "ChatGPT login is disabled. Use API key login instead.",
-                ));
-            }
-            let codex_home = service.paths().codex_home.as_path().to_path_buf();
-            Ok((codex_home, config.forced_chatgpt_workspace_id))
-        })
-        .await??;
+    let forced_workspace = super::config::blocking(&state.config.service, |service| {
+        let config = service
+            .load(None)
+            .resolve()
+            .map(|resolved| resolved.config)
+            .map_err(|err| error::internal_error(format!("cannot load the config: {err}")))?;
+        if config.forced_login_method == Some(ForcedLoginMethod::Api) {
+            return Err(error::invalid_request(
+                "ChatGPT login is disabled. Use API key login instead.",
+            ));
+        }
+        Ok(config.forced_chatgpt_workspace_id)
+    })
+    .await??;
 
     let mut slot = state.logins.lock().await;
     let options = ServerOptions {
@@ -111,7 +111,7 @@ async fn begin(
         port: settings.port,
         originator,
         forced_chatgpt_workspace_id: forced_workspace,
-        persist: persist_to_auth_json(codex_home),
+        persist: persist_to_stores(state),
     };
     // An earlier sign-in on the same port is asked to stop by the new server (`GET /cancel`)
     // before this returns; one on another port is ended below.
@@ -144,10 +144,13 @@ async fn begin(
     Ok((login_id, auth_url))
 }
 
-/// Where the sign-in stores the account: `$CODEX_HOME/auth.json`.
-fn persist_to_auth_json(codex_home: PathBuf) -> PersistCredentials {
-    Arc::new(move |auth| {
-        codex_login::write_auth_json(&codex_home, auth).map_err(|err| Box::new(err) as _)
+/// Where the sign-in stores the account: the configured credentials store, through the
+/// server's auth manager, so model requests use the new tokens at once.
+fn persist_to_stores(state: &Arc<ServerState>) -> PersistCredentials {
+    let auth = Arc::clone(&state.auth);
+    Arc::new(move |credentials| {
+        auth.save_credentials(credentials)
+            .map_err(|err| Box::new(err) as _)
     })
 }
 

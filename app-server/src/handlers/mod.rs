@@ -156,6 +156,12 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::CancelLoginAccount { params, .. } => login::cancel_v2(context, params).await,
         ClientRequest::LoginChatGpt { .. } => login::start_v1(context).await,
         ClientRequest::CancelLoginChatGpt { params, .. } => login::cancel_v1(context, params).await,
+        ClientRequest::LoginApiKey { params, .. } => {
+            account::login_api_key_v1(context, params).await;
+        }
+        ClientRequest::LogoutChatGpt { .. } => account::logout_v1(context).await,
+        ClientRequest::GetAuthStatus { params, .. } => account::auth_status(context, params).await,
+        ClientRequest::UserInfo { .. } => account::user_info(context).await,
         ClientRequest::ModelList { params, .. } => models::list(context, params).await,
         ClientRequest::AppsList { params, .. } => apps::list(context, params).await,
         ClientRequest::ThreadBackgroundTerminalsClean { params, .. } => {
@@ -172,11 +178,7 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         }
         ClientRequest::FeedbackUpload { params, .. } => feedback::upload(context, params).await,
         ClientRequest::GitDiffToRemote { params, .. } => git::diff_to_remote(context, params).await,
-        ClientRequest::ReviewStart { .. }
-        | ClientRequest::LoginApiKey { .. }
-        | ClientRequest::LogoutChatGpt { .. }
-        | ClientRequest::GetAuthStatus { .. }
-        | ClientRequest::UserInfo { .. } => {
+        ClientRequest::ReviewStart { .. } => {
             context.responder.fail(error::not_implemented(method)).await;
         }
     }

@@ -21,6 +21,22 @@ pub(crate) async fn list(context: RequestContext, params: v2::SkillsListParams) 
         Some(cwds) => cwds,
         None => vec![server_cwd.as_path().display().to_string()],
     };
+    // Extra roots must be absolute; those of a cwd not asked about are ignored unchecked.
+    let relative_root = params
+        .per_cwd_extra_user_roots
+        .iter()
+        .flatten()
+        .filter(|extra| cwds.contains(&extra.cwd))
+        .flat_map(|extra| &extra.extra_user_roots)
+        .find(|root| !std::path::Path::new(root.as_str()).is_absolute());
+    if let Some(root) = relative_root {
+        return context
+            .responder
+            .fail(error::invalid_request(format!(
+                "skills/list perCwdExtraUserRoots extraUserRoots paths must be absolute: {root}"
+            )))
+            .await;
+    }
     let mut requests = Vec::with_capacity(cwds.len());
     for cwd in cwds {
         let resolved = match AbsolutePathBuf::resolve_path_against_base(&cwd, &server_cwd) {

@@ -21,10 +21,11 @@ pub(crate) struct CommandRequest {
 pub(crate) fn v2_request(params: v2::CommandExecParams) -> CommandRequest {
     CommandRequest {
         command: params.command,
-        // A negative timeout is no time at all.
+        // A negative timeout counts as none given (the default applies), as in the reference.
         timeout: params
             .timeout_ms
-            .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
+            .and_then(|ms| u64::try_from(ms).ok())
+            .map(Duration::from_millis),
         cwd: params.cwd,
         sandbox_policy: params.sandbox_policy.map(sandbox_to_core),
     }

@@ -419,6 +419,30 @@ pub(crate) fn loaded_thread(thread: &CodexThread, include_turns: bool) -> v2::Th
     }
 }
 
+/// A thread just loaded from its rollout (resumed or forked), as the reference describes it:
+/// its creation time, provider, version, source and git state are those its rollout's
+/// `session_meta` records, and its update time the file's. A rollout not written yet (a new
+/// fork's) leaves the loaded description.
+pub(crate) fn reloaded_thread(thread: &CodexThread, include_turns: bool) -> v2::Thread {
+    let mut wire = loaded_thread(thread, include_turns);
+    let Some(path) = thread.rollout_path() else {
+        return wire;
+    };
+    match codex_rollout::read_session_meta(&path) {
+        Ok(meta) => {
+            let stored = stored_thread(&meta, &path, String::new(), Vec::new());
+            wire.model_provider = stored.model_provider;
+            wire.created_at = stored.created_at;
+            wire.updated_at = stored.updated_at;
+            wire.cli_version = stored.cli_version;
+            wire.source = stored.source;
+            wire.git_info = stored.git_info;
+        }
+        Err(err) => tracing::debug!("no session_meta for {}: {err}", path.display()),
+    }
+    wire
+}
+
 fn timestamp(seconds: i64) -> Option<String> {
     OffsetDateTime::from_unix_timestamp(seconds)
         .ok()

@@ -202,3 +202,21 @@ async fn exec_one_off_command_answers_like_command_exec() {
         client.report()
     );
 }
+
+#[tokio::test]
+async fn a_negative_timeout_counts_as_none() {
+    let (_folders, _server, mut client, work) =
+        serve("sandbox_mode = \"danger-full-access\"\n").await;
+    let answer = exec(
+        &mut client,
+        1,
+        json!({"command": ["sh", "-c", "sleep 0.3; echo hi"], "cwd": work, "timeoutMs": -5}),
+    )
+    .await;
+    assert_eq!(
+        answer["result"],
+        json!({"exitCode": 0, "stdout": "hi\n", "stderr": ""}),
+        "{}",
+        client.report()
+    );
+}

@@ -27,12 +27,6 @@ use crate::suite::threads::tools::tool_output;
 const STILL_MISSING: &[&str] = &[
     // review/start: inline and detached reviews are being built separately.
     "review/start",
-    // The v1 account methods: the accounts/login work (app-server/src/handlers/account.rs,
-    // login.rs) is bringing them.
-    "getAuthStatus",
-    "userInfo",
-    "loginApiKey",
-    "logoutChatGpt",
 ];
 
 /// A loopback address where nothing listens: connections to it are refused at once, so every

@@ -3,6 +3,7 @@
 mod account;
 mod app_server;
 mod apps;
+mod auth;
 mod bazel_sync;
 mod command_exec;
 mod config;

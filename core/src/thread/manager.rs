@@ -40,7 +40,8 @@ use crate::session::output::EventStream;
 use crate::session::output::ThreadOutput;
 use crate::session::recorder::Recorder;
 use crate::settings::ThreadSettings;
-use codex_model_client::auth::RequestAuth;
+use codex_login::AuthManager;
+use codex_model_client::auth::RequestCredentials;
 use codex_model_client::client::model_client;
 use codex_model_client::model::ModelClient;
 use codex_model_client::presets::builtin_presets;
@@ -72,8 +73,8 @@ where
 }
 
 /// The model clients a server runs threads with: each thread's configured provider, with the
-/// credentials kept in `codex_home`.
-pub fn configured_model_clients(codex_home: PathBuf) -> Arc<dyn ModelClientFactory> {
+/// account's credentials as `auth` holds them at each request.
+pub fn configured_model_clients(auth: Arc<AuthManager>) -> Arc<dyn ModelClientFactory> {
     Arc::new(
         move |config: &ConfigToml,
               settings: &ThreadSettings|
@@ -81,9 +82,9 @@ pub fn configured_model_clients(codex_home: PathBuf) -> Arc<dyn ModelClientFacto
             let mut config = config.clone();
             config.model_provider = Some(settings.model_provider.clone());
             let provider = resolve_provider(&config).map_err(|err| err.to_string())?;
-            let auth =
-                RequestAuth::resolve(&provider, &codex_home).map_err(|err| err.to_string())?;
-            model_client(provider, auth).map_err(|err| err.to_string())
+            let credentials =
+                RequestCredentials::resolve(&provider, &auth).map_err(|err| err.to_string())?;
+            model_client(provider, credentials).map_err(|err| err.to_string())
         },
     )
 }

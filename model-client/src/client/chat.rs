@@ -13,7 +13,7 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 use serde_json::json;
 
-use crate::auth::RequestAuth;
+use crate::auth::RequestCredentials;
 use crate::client::stream::EventParser;
 use crate::client::stream::Output;
 use crate::client::stream::disconnected;
@@ -34,7 +34,7 @@ pub struct ChatClient {
 impl ChatClient {
     pub fn new(
         provider: ModelProviderInfo,
-        auth: RequestAuth,
+        auth: RequestCredentials,
     ) -> Result<Self, super::ClientBuildError> {
         Ok(Self {
             transport: Transport::new(provider, auth)?,

@@ -15,7 +15,7 @@ pub(crate) use chat::ChatClient;
 use codex_config::WireApi;
 pub(crate) use responses::ResponsesClient;
 
-use crate::auth::RequestAuth;
+use crate::auth::RequestCredentials;
 use crate::model::ModelClient;
 use crate::provider::ModelProviderInfo;
 
@@ -27,8 +27,9 @@ pub struct ClientBuildError(#[from] reqwest::Error);
 /// The client for the provider's wire API.
 pub fn model_client(
     provider: ModelProviderInfo,
-    auth: RequestAuth,
+    auth: impl Into<RequestCredentials>,
 ) -> Result<Arc<dyn ModelClient>, ClientBuildError> {
+    let auth = auth.into();
     Ok(match provider.wire_api {
         WireApi::Responses => Arc::new(ResponsesClient::new(provider, auth)?),
         WireApi::Chat => Arc::new(ChatClient::new(provider, auth)?),

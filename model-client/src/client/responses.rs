@@ -12,7 +12,7 @@ use serde_json::Map;
 use serde_json::Value;
 use serde_json::json;
 
-use crate::auth::RequestAuth;
+use crate::auth::RequestCredentials;
 use crate::client::stream::EventParser;
 use crate::client::stream::Output;
 use crate::client::stream::disconnected;
@@ -36,7 +36,7 @@ pub struct ResponsesClient {
 impl ResponsesClient {
     pub fn new(
         provider: ModelProviderInfo,
-        auth: RequestAuth,
+        auth: RequestCredentials,
     ) -> Result<Self, super::ClientBuildError> {
         Ok(Self {
             transport: Transport::new(provider, auth)?,

@@ -9,6 +9,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::auth::RequestAuth;
+use crate::auth::RequestCredentials;
 use crate::model::ModelError;
 use crate::provider::ModelProviderInfo;
 
@@ -19,7 +20,7 @@ const INTERNAL_SERVER_ERROR_MESSAGE: &str =
 pub(crate) struct Transport {
     http: reqwest::Client,
     pub(crate) provider: ModelProviderInfo,
-    auth: RequestAuth,
+    credentials: RequestCredentials,
 }
 
 /// How one attempt ended, when it did not succeed.
@@ -30,12 +31,14 @@ enum Failure {
         delay: Option<Duration>,
     },
     Fatal(ModelError),
+    /// The provider refused the credentials (401): renewing them may help.
+    Unauthorized(ModelError),
 }
 
 impl Transport {
     pub(crate) fn new(
         provider: ModelProviderInfo,
-        auth: RequestAuth,
+        credentials: RequestCredentials,
     ) -> Result<Self, reqwest::Error> {
         codex_utils_rustls_provider::ensure_rustls_crypto_provider();
         let mut builder = reqwest::Client::builder();
@@ -50,13 +53,14 @@ impl Transport {
         Ok(Self {
             http,
             provider,
-            auth,
+            credentials,
         })
     }
 
     /// POSTs `body` to `path` under the provider's base URL and returns the successful
     /// response, retrying 429s, 502–504s and connection failures up to `request_max_retries`
-    /// times with exponential backoff, jitter and the server's `Retry-After`.
+    /// times with exponential backoff, jitter and the server's `Retry-After`. A 401 with the
+    /// account's credentials renews them, as the reference does, and sends again.
     pub(crate) async fn post(
         &self,
         path: &str,
@@ -66,13 +70,23 @@ impl Transport {
         let url = self.provider.url(path);
         let max_retries = self.provider.request_max_retries;
         let mut attempt = 0;
+        let mut recovery = self.credentials.unauthorized_recovery();
         loop {
-            let failure = match self.send_once(&url, body, extra_headers).await {
+            let auth = self.credentials.current().await;
+            let failure = match self.send_once(&url, body, extra_headers, &auth).await {
                 Ok(response) => return Ok(response),
                 Err(failure) => failure,
             };
             match failure {
                 Failure::Fatal(error) => return Err(error),
+                Failure::Unauthorized(error) => match recovery.as_mut() {
+                    Some(recovery) if recovery.has_next() => {
+                        if let Err(err) = recovery.next().await {
+                            return Err(refresh_failed(err));
+                        }
+                    }
+                    _ => return Err(error),
+                },
                 Failure::Retry { error, .. } if attempt >= max_retries => return Err(error),
                 Failure::Retry { error, delay } => {
                     let delay =
@@ -95,6 +109,7 @@ impl Transport {
         url: &str,
         body: &Value,
         extra_headers: &[(&str, String)],
+        auth: &RequestAuth,
     ) -> Result<reqwest::Response, Failure> {
         let mut request = self.http.post(url).json(body);
         for (name, value) in &self.provider.http_headers {
@@ -110,10 +125,10 @@ impl Transport {
         for (name, value) in extra_headers {
             request = request.header(*name, value);
         }
-        if let Some(token) = &self.auth.bearer_token {
+        if let Some(token) = &auth.bearer_token {
             request = request.bearer_auth(token);
         }
-        if let Some(account) = &self.auth.chatgpt_account_id {
+        if let Some(account) = &auth.chatgpt_account_id {
             request = request.header("ChatGPT-Account-ID", account);
         }
         let response = match request.send().await {
@@ -137,7 +152,29 @@ impl Transport {
         }
         let headers = response.headers().clone();
         let text = response.text().await.unwrap_or_default();
-        Err(classify(status, &headers, &text, url))
+        let failure = classify(status, &headers, &text, url);
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(Failure::Unauthorized(match failure {
+                Failure::Retry { error, .. }
+                | Failure::Fatal(error)
+                | Failure::Unauthorized(error) => error,
+            }));
+        }
+        Err(failure)
+    }
+}
+
+/// The turn's error when renewing refused credentials failed: the refresh token is spent
+/// (`unauthorized`, sign in again) or the renewal itself failed.
+fn refresh_failed(err: codex_login::RefreshError) -> ModelError {
+    let info = match &err {
+        codex_login::RefreshError::Permanent { .. } => CodexErrorInfo::Unauthorized,
+        codex_login::RefreshError::Transient(_) => CodexErrorInfo::Other,
+    };
+    ModelError {
+        message: err.to_string(),
+        info,
+        retryable: false,
     }
 }
 

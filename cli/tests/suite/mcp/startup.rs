@@ -15,8 +15,9 @@ use super::legacy_events;
 use super::offered_tools;
 use super::stdio_server;
 use crate::suite::threads::live::Live;
+use crate::suite::threads::live::all_until_turn_completed;
+use crate::suite::threads::live::start_turn;
 use crate::suite::threads::live::thread_id;
-use crate::suite::threads::live::turn;
 use crate::suite::threads::tools::text;
 
 /// How long the slow server may take to start; it would take a minute.
@@ -60,7 +61,8 @@ async fn servers_that_never_start_are_reported_and_the_others_work() {
         "thread/start waited {answered:?} for the servers"
     );
 
-    let (_, seen) = turn(&mut client, 2, &thread, "use what works").await;
+    start_turn(&mut client, 2, &thread, "use what works").await;
+    let seen = all_until_turn_completed(&mut client).await;
     // The startup events reach this v2 client too, as the reference sends them.
     let (starting, mut updates): (Vec<Value>, Vec<Value>) =
         legacy_events(&seen, "mcp_startup_update")

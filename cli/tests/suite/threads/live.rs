@@ -134,6 +134,21 @@ pub(crate) async fn next_notification(client: &mut Client) -> Value {
     }
 }
 
+/// The next notification that is not of the legacy `codex/event/*` stream, which every
+/// follower of a thread also gets (threads::v1 and `v2_followers_hear_the_legacy_stream_too`
+/// check it).
+pub(crate) async fn next_v2_notification(client: &mut Client) -> Value {
+    loop {
+        let message = next_notification(client).await;
+        let legacy = message["method"]
+            .as_str()
+            .is_some_and(|method| method.starts_with("codex/event/"));
+        if !legacy {
+            return message;
+        }
+    }
+}
+
 /// Starts a turn with `text`; returns its id and the notifications up to `turn/completed`.
 pub(crate) async fn turn(
     client: &mut Client,
@@ -158,10 +173,24 @@ pub(crate) async fn start_turn(client: &mut Client, id: u64, thread: &str, text:
     turn["id"].as_str().unwrap().to_owned()
 }
 
-pub(crate) async fn until_turn_completed(client: &mut Client) -> Vec<Value> {
+/// Every notification up to `turn/completed`, the legacy `codex/event/*` stream included.
+pub(crate) async fn all_until_turn_completed(client: &mut Client) -> Vec<Value> {
     let mut seen = Vec::new();
     loop {
         let message = next_notification(client).await;
+        let done = message["method"] == "turn/completed";
+        seen.push(message);
+        if done {
+            return seen;
+        }
+    }
+}
+
+/// The notifications up to `turn/completed`, without the legacy stream.
+pub(crate) async fn until_turn_completed(client: &mut Client) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let message = next_v2_notification(client).await;
         let done = message["method"] == "turn/completed";
         seen.push(message);
         if done {
@@ -455,7 +484,63 @@ async fn rollback_drops_turns_and_fork_copies_them() {
     assert_ne!(fork["id"], thread.as_str());
     assert_eq!(fork["preview"], "first");
     assert_eq!(fork["turns"].as_array().map(Vec::len), Some(1), "{forked}");
-    let started = next_notification(&mut client).await;
+    let started = next_v2_notification(&mut client).await;
     assert_eq!(started["method"], "thread/started");
     assert_eq!(started["params"]["thread"], *fork);
+}
+
+#[tokio::test]
+async fn v2_followers_hear_the_legacy_stream_too_unless_they_opt_out() {
+    let live = Live::new().await;
+    live.model.enqueue_all([
+        Reply::sse(sse::text_turn("resp-1", "first reply")),
+        Reply::sse(sse::text_turn("resp-2", "second reply")),
+    ]);
+    let (_server, mut client) = live.serve().await;
+    let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
+    start_turn(&mut client, 2, &thread, "hello").await;
+    let seen = all_until_turn_completed(&mut client).await;
+    let legacy: Vec<&Value> = seen
+        .iter()
+        .filter(|message| message["method"] == "codex/event/task_started")
+        .collect();
+    assert_eq!(legacy.len(), 1, "{}", client.report());
+    assert_eq!(legacy[0]["params"]["conversationId"], thread.as_str());
+    assert_eq!(legacy[0]["params"]["msg"]["type"], "task_started");
+    assert!(
+        seen.iter()
+            .any(|message| message["method"] == "codex/event/agent_message"),
+        "{}",
+        client.report()
+    );
+
+    // A client that opted out of a legacy method at initialize does not get it.
+    let env = live.folders.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (_quiet_server, mut quiet) = Server::stdio(&env);
+    quiet
+        .request(&json!({"id": 0, "method": "initialize", "params": {
+            "clientInfo": {"name": "quiet", "version": "1"},
+            "capabilities": {"optOutNotificationMethods": ["codex/event/task_started"]},
+        }}))
+        .await;
+    quiet.send(&json!({"method": "initialized"})).await;
+    let resumed = quiet
+        .request(&json!({"id": 1, "method": "thread/resume", "params": {"threadId": thread}}))
+        .await;
+    assert!(resumed.get("result").is_some(), "{}", quiet.report());
+    start_turn(&mut quiet, 2, &thread, "again").await;
+    let methods: Vec<String> = all_until_turn_completed(&mut quiet)
+        .await
+        .iter()
+        .map(|message| message["method"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        !methods.iter().any(|m| m == "codex/event/task_started"),
+        "{methods:?}"
+    );
+    assert!(
+        methods.iter().any(|m| m == "codex/event/agent_message"),
+        "{methods:?}"
+    );
 }

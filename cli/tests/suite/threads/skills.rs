@@ -176,3 +176,29 @@ async fn skills_list_without_cwds_lists_for_the_server_cwd() {
         .collect();
     assert!(names.contains(&"skill-installer"), "{names:?}");
 }
+
+#[tokio::test]
+async fn extra_roots_must_be_absolute_for_the_cwds_asked_about() {
+    let live = Live::new().await;
+    let (_server, mut client) = live.serve().await;
+    let cwd = live.work.clone();
+    let answer = client
+        .request(&json!({"id": 1, "method": "skills/list", "params": {
+            "cwds": [cwd],
+            "perCwdExtraUserRoots": [{"cwd": cwd, "extraUserRoots": ["rel/dir"]}],
+        }}))
+        .await;
+    assert_eq!(
+        answer,
+        json!({"id": 1, "error": {"code": -32600, "message":
+            "skills/list perCwdExtraUserRoots extraUserRoots paths must be absolute: rel/dir"}})
+    );
+    // Roots of a cwd that is not listed are ignored, relative or not.
+    let answer = client
+        .request(&json!({"id": 2, "method": "skills/list", "params": {
+            "cwds": [cwd],
+            "perCwdExtraUserRoots": [{"cwd": "elsewhere", "extraUserRoots": ["rel/dir"]}],
+        }}))
+        .await;
+    assert!(answer["result"]["data"][0].is_object(), "{answer}");
+}

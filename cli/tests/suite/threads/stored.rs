@@ -370,3 +370,55 @@ async fn a_new_name_is_stored_and_announced_after_the_answer() {
         (Some(id), Some("Renamed"))
     );
 }
+
+#[tokio::test]
+async fn a_resumed_or_forked_thread_is_described_by_its_rollout() {
+    let stored = Stored::new(
+        "model_provider = \"mock\"\n\n[model_providers.mock]\nname = \"mock\"\n\
+         base_url = \"http://127.0.0.1:9/v1\"\n",
+    );
+    let (_server, mut client) = stored.folders.stdio().await;
+    let id = stored.id("exec-turn");
+    let read = client
+        .request(&json!({"id": 1, "method": "thread/read", "params": {"threadId": id}}))
+        .await;
+    let resumed = client
+        .request(&json!({"id": 2, "method": "thread/resume", "params": {"threadId": id}}))
+        .await;
+    // What the rollout records, not the time of the resume or this server's own version.
+    let described = |thread: &Value| {
+        json!([
+            thread["id"],
+            thread["preview"],
+            thread["modelProvider"],
+            thread["createdAt"],
+            thread["path"],
+            thread["cwd"],
+            thread["cliVersion"],
+            thread["source"],
+            thread["gitInfo"],
+        ])
+    };
+    let thread = &resumed["result"]["thread"];
+    assert_eq!(
+        described(thread),
+        described(&read["result"]["thread"]),
+        "{}",
+        client.report()
+    );
+    assert_eq!(thread["createdAt"], 1795484916);
+    assert_eq!(thread["cliVersion"], "0.101.0");
+    assert_eq!(
+        thread["gitInfo"],
+        json!({"sha": "9a762aa375a9c14df0a70ddfbc769471d9eda33d", "branch": "main",
+               "originUrl": "https://github.com/example/project.git"})
+    );
+
+    // A fork is a new rollout, created now.
+    let forked = client
+        .request(&json!({"id": 3, "method": "thread/fork", "params": {"threadId": id}}))
+        .await;
+    let fork = &forked["result"]["thread"];
+    assert_ne!(fork["id"], id, "{}", client.report());
+    assert!(fork["createdAt"].as_i64() > Some(1795484916), "{fork}");
+}

@@ -297,6 +297,8 @@ async fn an_accepted_command_runs() {
 
     let requests: Vec<&Value> = seen.iter().filter(|m| m.get("id").is_some()).collect();
     assert_eq!(requests.len(), 1, "{}", client.report());
+    // The server's first request of the process is numbered 0, as in the reference.
+    assert_eq!(requests[0]["id"], 0);
     let turn_id = seen.last().unwrap()["params"]["turn"]["id"].clone();
     assert_eq!(
         requests[0]["params"],
