@@ -11,7 +11,9 @@
 //! Only this crate knows about JSON-RPC and connections.
 
 mod approvals;
+mod backend;
 mod client_tools;
+mod cloud_requirements;
 mod codec;
 mod config_warnings;
 mod connection;
@@ -22,6 +24,7 @@ mod event_mapper;
 mod external_auth;
 mod handlers;
 mod login_flow;
+mod model_catalogue;
 mod outbound;
 mod paging;
 mod pump;
@@ -126,7 +129,8 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
         transport,
         config_overrides,
     } = options;
-    let config = start_config(config_overrides).await?;
+    let platform = Platform::detect();
+    let config = start_config(config_overrides, &platform).await?;
     let shutdown = CancellationToken::new();
     shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
     let auth = start_auth(&config.service).await?;
@@ -136,11 +140,7 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
         auth,
     )
     .await?;
-    let state = Arc::new(ServerState::with_config(
-        Platform::detect(),
-        config,
-        threads,
-    ));
+    let state = Arc::new(ServerState::with_config(platform, config, threads));
     state
         .auth
         .set_external_auth_refresher(Arc::new(external_auth::ClientRefresher {
@@ -193,13 +193,18 @@ async fn start_auth(service: &Arc<ConfigService>) -> anyhow::Result<Arc<codex_lo
 
 /// Sets up configuration and loads it once, so that problems are logged at startup and told to
 /// each client after its `initialize`.
-async fn start_config(overrides: Vec<(String, toml::Value)>) -> anyhow::Result<ConfigState> {
+async fn start_config(
+    overrides: Vec<(String, toml::Value)>,
+    platform: &Platform,
+) -> anyhow::Result<ConfigState> {
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
     let cwd = AbsolutePathBuf::from_absolute_path(&cwd)
         .context("failed to read the current directory")?;
     let paths = ConfigPaths::from_env(&cwd)?;
     let flags = SessionFlags::new(overrides, &cwd)?;
     let service = Arc::new(ConfigService::new(paths, flags)?);
+    // Before the first load, like the reference: a workspace's requirements apply from the start.
+    cloud_requirements::apply(&service, &backend::server_user_agent(platform)).await;
     let stack = {
         let service = Arc::clone(&service);
         let cwd = cwd.clone();

@@ -30,6 +30,8 @@ use crate::config_warnings::WarningLedger;
 use crate::connection::ConnectionId;
 use crate::error;
 use crate::login_flow::ActiveLogins;
+use crate::model_catalogue::RemoteCatalogue;
+use crate::model_catalogue::watching_models_etag;
 use crate::registry::Registry;
 use codex_utils_user_agent::Platform;
 
@@ -121,6 +123,9 @@ pub(crate) struct ThreadsState {
     mcp: McpRuntime,
     /// The account's credentials, which the model clients read per request.
     auth: Arc<AuthManager>,
+    /// The ChatGPT account's model catalogue, which the threads' model clients refresh when an
+    /// answer names a new version of it.
+    pub(crate) models: Arc<RemoteCatalogue>,
 }
 
 impl std::fmt::Debug for ThreadsState {
@@ -188,6 +193,7 @@ impl ThreadsState {
             oauth_home: Some(codex_home.clone()),
         };
         Self {
+            models: Arc::new(RemoteCatalogue::new(codex_home.clone())),
             codex_home,
             config,
             store,
@@ -226,7 +232,11 @@ impl ThreadsState {
             .manager
             .get_or_try_init(|| {
                 let options = ThreadManagerOptions {
-                    models: configured_model_clients(Arc::clone(&self.auth)),
+                    models: watching_models_etag(
+                        configured_model_clients(Arc::clone(&self.auth)),
+                        Arc::clone(&self.models),
+                        crate::backend::server_user_agent(&Platform::detect()),
+                    ),
                     codex_home: self.codex_home.clone(),
                     store: self.store.clone(),
                     config: self.config.clone(),

@@ -64,6 +64,8 @@ pub use paths::ConfigPaths;
 pub use paths::MANAGED_CONFIG_TOML;
 pub use paths::REQUIREMENTS_TOML;
 pub use paths::SYSTEM_CONFIG_DIR_ENV;
+pub use requirements::CloudRequirements;
+pub use requirements::RequirementSource;
 pub use requirements::Requirements;
 pub use requirements::ResidencyRequirement;
 pub use requirements::SandboxModeRequirement;

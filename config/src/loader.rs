@@ -21,6 +21,8 @@ use crate::layer::version_of;
 use crate::layer::version_of_bytes;
 use crate::paths::CONFIG_TOML;
 use crate::paths::join;
+use crate::requirements::CloudRequirements;
+use crate::requirements::RequirementSource;
 use crate::requirements::Requirements;
 use crate::requirements::RequirementsToml;
 use crate::stack::ConfigLayerStack;
@@ -35,9 +37,10 @@ pub(crate) fn load(
     paths: &ConfigPaths,
     session: &SessionFlags,
     cwd: Option<&AbsolutePathBuf>,
+    cloud: Option<&CloudRequirements>,
 ) -> ConfigLayerStack {
     let mut warnings = Vec::new();
-    let (requirements, managed) = load_requirements(paths, &mut warnings);
+    let (requirements, managed) = load_requirements(paths, cloud, &mut warnings);
 
     let mut layers = Vec::new();
     let system_file = paths.system_config();
@@ -84,13 +87,17 @@ pub(crate) fn load(
     ConfigLayerStack::assemble(layers, requirements, warnings, examined)
 }
 
-/// Reads the requirements, then the legacy managed config, which adds requirements of its own
-/// and is also returned as the topmost layer.
+/// Takes the cloud requirements, reads the requirements file, then the legacy managed config,
+/// which adds requirements of its own and is also returned as the topmost layer.
 fn load_requirements(
     paths: &ConfigPaths,
+    cloud: Option<&CloudRequirements>,
     warnings: &mut Vec<ConfigWarning>,
 ) -> (Requirements, Option<LoadedLayer>) {
     let mut requirements = Requirements::default();
+    if let Some(cloud) = cloud {
+        requirements.fill_unset(&RequirementSource::Cloud, cloud.toml().clone());
+    }
     let file = paths.requirements();
     if let Some(text) = read_optional(&file, warnings) {
         let parsed = {
@@ -99,7 +106,7 @@ fn load_requirements(
         };
         match parsed {
             Ok(toml) => match toml.validate() {
-                Ok(()) => requirements.fill_unset(&file, toml),
+                Ok(()) => requirements.fill_unset(&RequirementSource::File(file.clone()), toml),
                 Err(message) => {
                     warnings.push(ConfigWarning::about(
                         requirements_summary(&file),
@@ -126,7 +133,7 @@ fn load_requirements(
         let loaded = load_file(source, &managed_file, warnings);
         if let Some(config) = loaded.layer.contribution() {
             requirements.fill_unset(
-                &managed_file,
+                &RequirementSource::File(managed_file.clone()),
                 RequirementsToml::from_legacy_managed_config(config),
             );
         }

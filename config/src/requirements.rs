@@ -1,6 +1,8 @@
 //! Admin requirements: which approval policies, sandbox modes and web search modes a user may
-//! choose. They come from `requirements.toml` in the system folder and, for backwards
-//! compatibility, from the approval policy and sandbox mode of the legacy `managed_config.toml`.
+//! choose. They come from the ChatGPT workspace (cloud requirements, set on the
+//! `ConfigService` by whoever fetched them), `requirements.toml` in the system folder and, for
+//! backwards compatibility, from the approval policy and sandbox mode of the legacy
+//! `managed_config.toml`, in that order.
 //!
 //! A requirement set by an earlier source cannot be changed by a later one. The server enforces
 //! them on every layer (a forbidden value is dropped from the merge, with a warning), on
@@ -29,11 +31,48 @@ pub enum ResidencyRequirement {
     Us,
 }
 
-/// A requirement and the file that set it.
+/// Where a requirement comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequirementSource {
+    /// The requirements the ChatGPT backend serves the account's workspace.
+    Cloud,
+    File(AbsolutePathBuf),
+}
+
+impl std::fmt::Display for RequirementSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Cloud => f.write_str("cloud requirements"),
+            Self::File(file) => write!(f, "{}", file.display()),
+        }
+    }
+}
+
+/// A requirement and where it was set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sourced<T> {
     pub value: T,
-    pub source: AbsolutePathBuf,
+    pub source: RequirementSource,
+}
+
+/// Requirements the ChatGPT backend served as `requirements.toml` text, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudRequirements(RequirementsToml);
+
+impl CloudRequirements {
+    /// `None` when the text sets nothing; an error when it is not valid requirements.
+    pub fn parse(text: &str) -> Result<Option<Self>, String> {
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        let toml: RequirementsToml = toml::from_str(text).map_err(|err| err.to_string())?;
+        toml.validate()?;
+        Ok((toml != RequirementsToml::default()).then_some(Self(toml)))
+    }
+
+    pub(crate) fn toml(&self) -> &RequirementsToml {
+        &self.0
+    }
 }
 
 /// The merged requirements of every source.
@@ -114,8 +153,8 @@ impl Requirements {
     }
 
     /// Adds the requirements of `file` that no earlier source has set.
-    pub(crate) fn fill_unset(&mut self, file: &AbsolutePathBuf, toml: RequirementsToml) {
-        fn fill<T>(slot: &mut Option<Sourced<T>>, value: Option<T>, file: &AbsolutePathBuf) {
+    pub(crate) fn fill_unset(&mut self, file: &RequirementSource, toml: RequirementsToml) {
+        fn fill<T>(slot: &mut Option<Sourced<T>>, value: Option<T>, file: &RequirementSource) {
             if slot.is_none()
                 && let Some(value) = value
             {
@@ -249,7 +288,7 @@ fn check<T, A>(
         "invalid value for `{}`: `{}` is not in the allowed set [{allowed_list}] (set by {})",
         path.join("."),
         wire_name(&value),
-        allowed.source.display()
+        allowed.source
     );
     found.push(Violation {
         key_path: path,
@@ -280,7 +319,7 @@ mod tests {
         let toml: RequirementsToml = toml::from_str(text).unwrap();
         toml.validate().unwrap();
         let mut requirements = Requirements::default();
-        requirements.fill_unset(&file(), toml);
+        requirements.fill_unset(&RequirementSource::File(file()), toml);
         requirements
     }
 
@@ -337,14 +376,14 @@ mod tests {
         let legacy_file =
             AbsolutePathBuf::from_absolute_path("/etc/codex/managed_config.toml").unwrap();
         merged.fill_unset(
-            &legacy_file,
+            &RequirementSource::File(legacy_file.clone()),
             RequirementsToml::from_legacy_managed_config(&legacy),
         );
         assert_eq!(
             merged.allowed_approval_policies,
             Some(Sourced {
                 value: vec![AskForApproval::Never],
-                source: file()
+                source: RequirementSource::File(file())
             })
         );
         assert_eq!(
@@ -354,7 +393,7 @@ mod tests {
                     SandboxModeRequirement::ReadOnly,
                     SandboxModeRequirement::WorkspaceWrite
                 ],
-                source: legacy_file
+                source: RequirementSource::File(legacy_file)
             })
         );
         assert_eq!(
@@ -375,5 +414,35 @@ mod tests {
             Err("`allowed_sandbox_modes` must include `read-only`".to_owned())
         );
         assert_eq!(check("allowed_sandbox_modes = ['read-only']"), Ok(()));
+    }
+
+    #[test]
+    fn cloud_requirements_are_checked_and_empty_ones_are_none() {
+        assert_eq!(CloudRequirements::parse("  \n"), Ok(None));
+        assert_eq!(CloudRequirements::parse("# nothing set\n"), Ok(None));
+        assert!(CloudRequirements::parse("allowed_sandbox_modes = ['workspace-write']").is_err());
+        assert!(CloudRequirements::parse("allowed_approval_policies = 'never'").is_err());
+        let parsed = CloudRequirements::parse("allowed_approval_policies = ['on-request']")
+            .unwrap()
+            .unwrap();
+        let mut merged = Requirements::default();
+        merged.fill_unset(&RequirementSource::Cloud, parsed.toml().clone());
+        merged.fill_unset(
+            &RequirementSource::File(file()),
+            toml::from_str("allowed_approval_policies = ['never']").unwrap(),
+        );
+        assert_eq!(
+            merged.allowed_approval_policies,
+            Some(Sourced {
+                value: vec![AskForApproval::OnRequest],
+                source: RequirementSource::Cloud,
+            })
+        );
+        let config: toml::Table = toml::from_str("approval_policy = 'never'").unwrap();
+        assert_eq!(
+            merged.violations(&config)[0].message,
+            "invalid value for `approval_policy`: `never` is not in the allowed set \
+             [`on-request`] (set by cloud requirements)"
+        );
     }
 }

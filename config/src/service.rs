@@ -11,11 +11,14 @@ use std::io;
 use std::io::Write as _;
 use std::path::Path;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::RwLock;
 
 use codex_protocol::config_types::ReasoningEffort;
 use codex_utils_absolute_path::AbsolutePathBuf;
 use toml_edit::DocumentMut;
 
+use crate::CloudRequirements;
 use crate::ConfigError;
 use crate::ConfigLayerStack;
 use crate::ConfigPaths;
@@ -137,13 +140,19 @@ struct Edit {
 pub struct ConfigService {
     paths: ConfigPaths,
     session: SessionFlags,
+    /// Shared by every clone: set once fetched, and again after a login changes the account.
+    cloud: Arc<RwLock<Option<CloudRequirements>>>,
 }
 
 impl ConfigService {
     /// Refuses session flags that the requirements forbid: the server would otherwise start
     /// with settings the admin does not allow.
     pub fn new(paths: ConfigPaths, session: SessionFlags) -> Result<Self, ConfigError> {
-        let service = Self { paths, session };
+        let service = Self {
+            paths,
+            session,
+            cloud: Arc::default(),
+        };
         let stack = service.load(None);
         check_allowed(&stack, service.session.config())?;
         Ok(service)
@@ -156,7 +165,24 @@ impl ConfigService {
     /// Loads every layer. Project layers are included only for a `cwd`: without one the config
     /// is the same for every thread.
     pub fn load(&self, cwd: Option<&AbsolutePathBuf>) -> ConfigLayerStack {
-        loader::load(&self.paths, &self.session, cwd)
+        loader::load(&self.paths, &self.session, cwd, self.cloud().as_ref())
+    }
+
+    /// Sets (or, with `None`, drops) the requirements the ChatGPT backend serves the account,
+    /// which take precedence over every requirements file, for every later load of this
+    /// service and its clones.
+    pub fn set_cloud_requirements(&self, cloud: Option<CloudRequirements>) {
+        *self
+            .cloud
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = cloud;
+    }
+
+    fn cloud(&self) -> Option<CloudRequirements> {
+        self.cloud
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Loads the config of a thread that runs in `cwd` with `overrides` (from `thread/start`)
@@ -169,7 +195,7 @@ impl ConfigService {
     ) -> Result<ConfigLayerStack, ConfigError> {
         let extra = SessionFlags::new(overrides, cwd)?;
         let session = self.session.with(&extra);
-        let stack = loader::load(&self.paths, &session, Some(cwd));
+        let stack = loader::load(&self.paths, &session, Some(cwd), self.cloud().as_ref());
         check_allowed(&stack, extra.config())?;
         Ok(stack)
     }

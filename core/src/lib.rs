@@ -22,3 +22,4 @@ mod turn;
 
 pub use mcp::McpRuntime;
 pub use mcp::McpServerSet;
+pub use settings::ThreadSettings;

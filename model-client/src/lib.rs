@@ -12,3 +12,4 @@ pub mod client;
 pub mod model;
 pub mod presets;
 pub mod provider;
+pub mod rate_limits;

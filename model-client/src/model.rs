@@ -74,9 +74,13 @@ pub enum ResponseEvent {
         response_id: String,
         token_usage: Option<TokenUsage>,
     },
-    /// Rate limit headers the provider sent with the answer (`x-codex-primary-*`,
-    /// `x-codex-secondary-*`); when present, the first event of the stream.
+    /// One limit family from the rate-limit headers the provider sent with the answer
+    /// (`crate::rate_limits`): the first events of a Responses API stream, `codex` first.
     RateLimits(RateLimitSnapshot),
+    /// The `X-Models-Etag` header of the answer: the version of the model catalogue the backend
+    /// offers a ChatGPT account, after the rate limits. The turn loop ignores it; whoever keeps
+    /// the catalogue refreshes it when the version changed.
+    ModelsEtag(String),
 }
 
 /// Why a model request failed, in the terms a client is told (`codexErrorInfo`).

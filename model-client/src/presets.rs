@@ -33,6 +33,9 @@ pub struct ModelPreset {
     pub input_modalities: &'static [InputModality],
     /// Whether the model follows the `personality` setting.
     pub supports_personality: bool,
+    /// Where the model sorts among the models the backend offers a ChatGPT account (lowest
+    /// first): the reference's priorities, so a remote model lands where it does there.
+    pub priority: i32,
 }
 
 /// A reasoning effort a model accepts, with a line saying what choosing it means.
@@ -79,6 +82,7 @@ const PRESETS: &[ModelPreset] = &[
         default_reasoning_effort: ReasoningEffort::Medium,
         input_modalities: TEXT_AND_IMAGE,
         supports_personality: true,
+        priority: 1,
     },
     ModelPreset {
         slug: "gpt-5.1-codex-max",
@@ -89,6 +93,7 @@ const PRESETS: &[ModelPreset] = &[
         default_reasoning_effort: ReasoningEffort::Medium,
         input_modalities: TEXT_AND_IMAGE,
         supports_personality: false,
+        priority: 2,
     },
     ModelPreset {
         slug: "gpt-5.2",
@@ -99,6 +104,7 @@ const PRESETS: &[ModelPreset] = &[
         default_reasoning_effort: ReasoningEffort::Medium,
         input_modalities: TEXT_AND_IMAGE,
         supports_personality: false,
+        priority: 4,
     },
     ModelPreset {
         slug: "gpt-5.1-codex-mini",
@@ -109,6 +115,7 @@ const PRESETS: &[ModelPreset] = &[
         default_reasoning_effort: ReasoningEffort::Medium,
         input_modalities: TEXT_AND_IMAGE,
         supports_personality: false,
+        priority: 10,
     },
 ];
 

@@ -27,6 +27,7 @@
 //! ```
 
 pub mod chat;
+pub mod chatgpt;
 pub mod issuer;
 pub mod jwt;
 mod reference;

@@ -17,7 +17,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use std::time::Instant;
 
-use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::ExecCommandBeginEvent;
 use codex_protocol::protocol::ExecCommandEndEvent;
@@ -34,6 +33,7 @@ use tokio::sync::Notify;
 use tokio::sync::watch;
 
 use crate::context::ToolContext;
+use crate::parse_command::parse_command;
 use crate::process::Output;
 use crate::process::Process;
 
@@ -185,9 +185,7 @@ pub(crate) async fn spawn(
     let pid = child.id().and_then(|pid| i32::try_from(pid).ok());
     let started = Instant::now();
     let cwd = request.cwd.display().to_string();
-    let parsed_cmd = vec![ParsedCommand::Unknown {
-        cmd: display_command(&request.argv),
-    }];
+    let parsed_cmd = parse_command(&request.argv);
     context
         .emit(EventMsg::ExecCommandBegin(ExecCommandBeginEvent {
             call_id: request.call_id.clone(),
@@ -308,17 +306,6 @@ pub(crate) fn exit_code(status: std::process::ExitStatus) -> i32 {
         (Some(code), _) => code,
         (None, Some(signal)) => 128 + signal,
         (None, None) => -1,
-    }
-}
-
-/// A command as one line, quoted where needed.
-pub(crate) fn display_command(argv: &[String]) -> String {
-    match argv {
-        [shell, flag, script] if flag == "-lc" || flag == "-c" => {
-            let _ = shell;
-            script.clone()
-        }
-        _ => shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" ")),
     }
 }
 

@@ -11,7 +11,6 @@ use std::time::Instant;
 use codex_apply_patch::PatchCommand;
 use codex_protocol::approvals::ExecApprovalRequestEvent;
 use codex_protocol::approvals::ExecPolicyAmendment;
-use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::ExecCommandSource;
@@ -26,11 +25,11 @@ use crate::approval::plan_exec;
 use crate::context::ToolContext;
 use crate::exec::ExecRequest;
 use crate::exec::SpawnError;
-use crate::exec::display_command;
 use crate::exec::looks_sandbox_denied;
 use crate::exec::spawn;
 use crate::framing::frame_exec_output;
 use crate::framing::frame_exec_output_json;
+use crate::parse_command::parse_command;
 use crate::process::KillGuard;
 use crate::unified_exec;
 use crate::unified_exec::ExecCommandArgs;
@@ -152,9 +151,7 @@ async fn ask(context: &ToolContext, call: &CommandCall<'_>, reason: Option<Strin
         cwd: call.cwd.display().to_string(),
         reason,
         proposed_execpolicy_amendment: call.escalation.prefix_rule.clone().map(ExecPolicyAmendment),
-        parsed_cmd: vec![ParsedCommand::Unknown {
-            cmd: display_command(&call.argv),
-        }],
+        parsed_cmd: parse_command(&call.argv),
     });
     let decision = approval::request(context, call.call_id, request).await;
     match decision {

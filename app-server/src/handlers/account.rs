@@ -1,6 +1,6 @@
-//! The account methods: v2 `account/read`, `account/login/start`, `account/logout` and
-//! `account/rateLimits/read`, and their v1 forebears `loginApiKey`, `logoutChatGpt`,
-//! `getAuthStatus` and `userInfo`.
+//! The account methods: v2 `account/read`, `account/login/start` and `account/logout`
+//! (`account/rateLimits/read` is in `rate_limits.rs`), and their v1 forebears `loginApiKey`,
+//! `logoutChatGpt`, `getAuthStatus` and `userInfo`.
 //!
 //! Every one reads and writes through the server's `codex_login::AuthManager`, so the cache
 //! the model requests use stays right after a login or logout. The reading methods reload it
@@ -178,28 +178,6 @@ async fn logout_all(state: &ServerState) -> Result<(), JSONRPCErrorError> {
             .map_err(|err| error::internal_error(format!("logout failed: {err}")))
     })
     .await
-}
-
-/// `account/rateLimits/read`. Rate limits belong to ChatGPT accounts; fetching them from the
-/// ChatGPT backend is not built, so only the refusals for other credentials are answered.
-pub(crate) async fn rate_limits(context: RequestContext) {
-    let state = Arc::clone(&context.state);
-    let result: Result<(), JSONRPCErrorError> = async {
-        reload(&state.auth).await?;
-        Err(match state.auth.cached().map(|auth| auth.mode()) {
-            None => {
-                error::invalid_request("codex account authentication required to read rate limits")
-            }
-            Some(AuthMode::ApiKey) => {
-                error::invalid_request("chatgpt authentication required to read rate limits")
-            }
-            Some(AuthMode::ChatGpt | AuthMode::ChatGptAuthTokens) => {
-                error::not_implemented("account/rateLimits/read for a ChatGPT account")
-            }
-        })
-    }
-    .await;
-    context.responder.respond(result).await;
 }
 
 /// v1 `loginApiKey`: as `account/login/start` with an API key, announced the v1 way, with

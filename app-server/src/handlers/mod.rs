@@ -34,6 +34,7 @@ mod loaded_thread;
 mod login;
 mod mcp;
 mod models;
+mod rate_limits;
 mod skills;
 mod stored_thread;
 mod v1;
@@ -152,7 +153,7 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::GetAccount { params, .. } => account::read(context, params).await,
         ClientRequest::LoginAccount { params, .. } => account::login_start(context, params).await,
         ClientRequest::LogoutAccount { .. } => account::logout(context).await,
-        ClientRequest::GetAccountRateLimits { .. } => account::rate_limits(context).await,
+        ClientRequest::GetAccountRateLimits { .. } => rate_limits::read(context).await,
         ClientRequest::CancelLoginAccount { params, .. } => login::cancel_v2(context, params).await,
         ClientRequest::LoginChatGpt { .. } => login::start_v1(context).await,
         ClientRequest::CancelLoginChatGpt { params, .. } => login::cancel_v1(context, params).await,

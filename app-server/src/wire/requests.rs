@@ -42,10 +42,7 @@ pub(crate) fn exec_approval(
             reason: request.reason.clone(),
             command: Some(tools::command_line(&request.command)),
             cwd: Some(request.cwd.clone()),
-            command_actions: Some(tools::command_actions(
-                &request.command,
-                &request.parsed_cmd,
-            )),
+            command_actions: Some(tools::command_actions(&request.parsed_cmd)),
             proposed_execpolicy_amendment: tools::proposed_amendment(request)
                 .map(v2::ExecPolicyAmendment),
         },

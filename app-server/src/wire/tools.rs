@@ -20,19 +20,9 @@ pub(crate) fn command_line(argv: &[String]) -> String {
     shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
 }
 
-/// What a command does, for display. A shell script made only of simple commands joined by
-/// `&&`, `||`, `;` or `|` is shown as those commands; anything else as one.
-pub(crate) fn command_actions(argv: &[String], parsed: &[ParsedCommand]) -> Vec<v2::CommandAction> {
-    if let [ParsedCommand::Unknown { .. }] = parsed
-        && let Some(commands) = script(argv).and_then(simple_commands)
-    {
-        return commands
-            .iter()
-            .map(|words| v2::CommandAction::Unknown {
-                command: command_line(words),
-            })
-            .collect();
-    }
+/// What a command does, for display: the tools' reading of it (`ParsedCommand`), one action
+/// each.
+pub(crate) fn command_actions(parsed: &[ParsedCommand]) -> Vec<v2::CommandAction> {
     parsed.iter().map(command_action).collect()
 }
 
@@ -63,8 +53,8 @@ fn script(argv: &[String]) -> Option<&str> {
     }
 }
 
-/// The simple commands of a script, or `None` when it holds more than simple commands
-/// (loops, substitutions, redirections, subshells) and is best shown whole.
+/// The simple commands of a script, for the amendment a client may propose, or `None` when it
+/// holds more than simple commands (loops, substitutions, redirections, subshells).
 fn simple_commands(script: &str) -> Option<Vec<Vec<String>>> {
     const OPERATORS: [&str; 4] = ["&&", "||", "|", ";"];
     const KEYWORDS: [&str; 14] = [
@@ -126,7 +116,7 @@ impl CommandItem<'_> {
             cwd: self.cwd.to_owned(),
             process_id: self.process_id.clone(),
             status,
-            command_actions: command_actions(self.argv, self.parsed),
+            command_actions: command_actions(self.parsed),
             aggregated_output: end
                 .map(|end| end.aggregated_output.clone())
                 .filter(|output| !output.is_empty()),
@@ -284,40 +274,38 @@ mod tests {
         vec!["/bin/bash".into(), "-lc".into(), script.into()]
     }
 
-    fn actions(script: &str) -> Vec<String> {
-        let argv = bash(script);
-        let parsed = [ParsedCommand::Unknown { cmd: script.into() }];
-        command_actions(&argv, &parsed)
-            .into_iter()
-            .map(|action| match action {
-                v2::CommandAction::Unknown { command } => command,
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect()
-    }
-
     #[test]
-    fn scripts_of_simple_commands_show_each_command() {
+    fn commands_show_as_one_line_and_their_readings_as_actions() {
         assert_eq!(
             command_line(&bash("touch a.txt && echo ok")),
             "/bin/bash -lc 'touch a.txt && echo ok'"
         );
+        let parsed = [
+            ParsedCommand::Read {
+                cmd: "cat a.txt".into(),
+                name: "a.txt".into(),
+                path: "docs/a.txt".into(),
+            },
+            ParsedCommand::ListFiles {
+                cmd: "ls".into(),
+                path: None,
+            },
+            ParsedCommand::Search {
+                cmd: "rg foo src".into(),
+                query: Some("foo".into()),
+                path: Some("src".into()),
+            },
+            ParsedCommand::Unknown { cmd: "make".into() },
+        ];
         assert_eq!(
-            actions("touch approved.txt && echo approved"),
-            ["touch approved.txt", "echo approved"]
+            serde_json::to_value(command_actions(&parsed)).unwrap(),
+            serde_json::json!([
+                {"type": "read", "command": "cat a.txt", "name": "a.txt", "path": "docs/a.txt"},
+                {"type": "listFiles", "command": "ls", "path": null},
+                {"type": "search", "command": "rg foo src", "query": "foo", "path": "src"},
+                {"type": "unknown", "command": "make"},
+            ])
         );
-        assert_eq!(
-            actions("echo 'two words' | wc -c"),
-            ["echo 'two words'", "wc -c"]
-        );
-        for whole in [
-            "for i in 1 2 3; do echo line$i; sleep 0.4; done",
-            "echo $(date)",
-            "echo hi > out.txt",
-            "true &&",
-        ] {
-            assert_eq!(actions(whole), [whole], "{whole}");
-        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod app_server;
 mod apps;
 mod auth;
 mod bazel_sync;
+mod chatgpt;
 mod command_exec;
 mod config;
 mod fuzzy_file_search;

@@ -108,7 +108,14 @@ async fn summarise(session: &Arc<Session>, turn: &Turn) -> Result<String, ModelE
                 return Ok(summary);
             }
             ResponseEvent::RateLimits(snapshot) => {
-                session.state().rate_limits = Some(snapshot);
+                {
+                    let mut state = session.state();
+                    let merged = codex_model_client::rate_limits::carry_over(
+                        state.rate_limits.as_ref(),
+                        snapshot,
+                    );
+                    state.rate_limits = Some(merged);
+                }
                 emit_token_count(session, turn).await;
             }
             _ => {}

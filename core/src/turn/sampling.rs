@@ -361,8 +361,17 @@ async fn sample_once(
                 completed = true;
                 break;
             }
+            // The app server's catalogue watches this one (it wraps the model client).
+            ResponseEvent::ModelsEtag(_) => {}
             ResponseEvent::RateLimits(snapshot) => {
-                session.state().rate_limits = Some(snapshot);
+                {
+                    let mut state = session.state();
+                    let merged = codex_model_client::rate_limits::carry_over(
+                        state.rate_limits.as_ref(),
+                        snapshot,
+                    );
+                    state.rate_limits = Some(merged);
+                }
                 emit_token_count(session, turn).await;
             }
         }

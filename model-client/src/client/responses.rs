@@ -2,12 +2,9 @@
 
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::CodexErrorInfo;
-use codex_protocol::protocol::RateLimitSnapshot;
-use codex_protocol::protocol::RateLimitWindow;
 use codex_protocol::protocol::TokenUsage;
 use eventsource_stream::Event;
 use futures::future::BoxFuture;
-use reqwest::header::HeaderMap;
 use serde_json::Map;
 use serde_json::Value;
 use serde_json::json;
@@ -102,11 +99,18 @@ impl ModelClient for ResponsesClient {
                 .post("responses", &request_body(prompt), &headers)
                 .await?;
             let mut first = Output::new();
-            // Like the reference, every Responses API answer reports the `codex` limits,
-            // empty when the server sends no rate-limit headers.
-            first.push_back(Ok(ResponseEvent::RateLimits(rate_limits(
-                response.headers(),
-            ))));
+            // Like the reference, every Responses API answer reports the `codex` limits
+            // (empty when the server sends no rate-limit headers), then each other family.
+            for snapshot in crate::rate_limits::parse_all(response.headers()) {
+                first.push_back(Ok(ResponseEvent::RateLimits(snapshot)));
+            }
+            if let Some(etag) = response
+                .headers()
+                .get("x-models-etag")
+                .and_then(|value| value.to_str().ok())
+            {
+                first.push_back(Ok(ResponseEvent::ModelsEtag(etag.to_owned())));
+            }
             Ok(response_stream(
                 response,
                 self.transport.provider.stream_idle_timeout,
@@ -118,32 +122,6 @@ impl ModelClient for ResponsesClient {
 
     fn stream_max_retries(&self) -> u64 {
         self.transport.provider.stream_max_retries
-    }
-}
-
-/// The `codex` limits from `x-codex-{primary,secondary}-{used-percent,window-minutes,reset-at}`;
-/// windows the server did not send are `None`.
-fn rate_limits(headers: &HeaderMap) -> RateLimitSnapshot {
-    let window = |which: &str| {
-        let header = |name: &str| {
-            headers
-                .get(format!("x-codex-{which}-{name}"))
-                .and_then(|value| value.to_str().ok())
-                .map(str::trim)
-        };
-        Some(RateLimitWindow {
-            used_percent: header("used-percent")?.parse().ok()?,
-            window_minutes: header("window-minutes").and_then(|v| v.parse().ok()),
-            resets_at: header("reset-at").and_then(|v| v.parse().ok()),
-        })
-    };
-    RateLimitSnapshot {
-        limit_id: Some("codex".to_owned()),
-        limit_name: None,
-        primary: window("primary"),
-        secondary: window("secondary"),
-        credits: None,
-        plan_type: None,
     }
 }
 

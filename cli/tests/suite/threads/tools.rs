@@ -148,6 +148,62 @@ async fn a_command_streams_its_output_as_a_command_execution_item() {
     assert!(tool_output(&live, "call_1").contains("line1\nline2\nline3\n"));
 }
 
+#[tokio::test]
+async fn command_items_say_which_commands_read_list_or_search() {
+    let live = Live::new().await;
+    std::fs::create_dir_all(Path::new(&live.work).join("notes")).unwrap();
+    std::fs::write(
+        Path::new(&live.work).join("notes/hello.txt"),
+        "hello\nworld\n",
+    )
+    .unwrap();
+    let scripts = [
+        "cd notes && sed -n '1,2p' hello.txt",
+        "grep -rn hello . | head -n 5",
+        "ls -la notes",
+        "pwd && cat notes/hello.txt | wc -l",
+    ];
+    let mut replies: Vec<Reply> = scripts
+        .iter()
+        .enumerate()
+        .map(|(i, script)| exec(&format!("call_{i}"), &format!("resp-{i}"), script))
+        .collect();
+    replies.push(text("resp-last", "Looked."));
+    live.model.enqueue_all(replies);
+    let (_server, mut client) = live.serve().await;
+    let started = live.start_thread(&mut client, 1, json!({})).await;
+    let thread = started["thread"]["id"].as_str().unwrap();
+    let seen = turn_answering(&mut client, 2, thread, "look around", |_| json!({})).await;
+
+    let actions: Vec<(&str, &Value)> = items(&seen, "commandExecution")
+        .into_iter()
+        .map(|(method, item)| (method, &item["commandActions"]))
+        .collect();
+    let read = json!([{"type": "read", "command": "sed -n '1,2p' hello.txt",
+        "name": "hello.txt", "path": "notes/hello.txt"}]);
+    let search = json!([{"type": "search", "command": "grep -rn hello .",
+        "query": "hello", "path": "."}]);
+    let list = json!([{"type": "listFiles", "command": "ls -la notes", "path": "notes"}]);
+    let several = json!([{"type": "unknown", "command": "pwd"},
+        {"type": "read", "command": "cat notes/hello.txt", "name": "hello.txt",
+            "path": "notes/hello.txt"}]);
+    assert_eq!(
+        actions,
+        [
+            ("item/started", &read),
+            ("item/completed", &read),
+            ("item/started", &search),
+            ("item/completed", &search),
+            ("item/started", &list),
+            ("item/completed", &list),
+            ("item/started", &several),
+            ("item/completed", &several),
+        ],
+        "{}",
+        client.report()
+    );
+}
+
 const PATCH_ADD: &str = "*** Begin Patch\n*** Add File: notes/hello.txt\n+Hello from apply_patch\n+second line\n*** End Patch\n";
 const PATCH_UPDATE: &str = "*** Begin Patch\n*** Update File: notes/hello.txt\n@@\n-second line\n+2nd line\n*** End Patch\n";
 
@@ -351,6 +407,29 @@ async fn a_declined_command_does_not_run_and_its_item_says_so_once() {
         "{}",
         tool_output(&live, "call_1")
     );
+}
+
+#[tokio::test]
+async fn an_approval_request_says_what_the_command_searches() {
+    let live = Live::new().await;
+    std::fs::write(Path::new(&live.work).join("keep.txt"), "kept\n").unwrap();
+    live.model.enqueue_all([
+        exec("call_1", "resp-1", "find . -name '*.txt' -delete"),
+        text("resp-2", "Left alone."),
+    ]);
+    let (_server, mut client) = live.serve().await;
+    let thread = untrusted_thread(&live, &mut client).await;
+    let seen = turn_answering(&mut client, 2, &thread, "go", decision("decline")).await;
+
+    let search = json!([{"type": "search", "command": "find . -name '*.txt' -delete",
+        "query": "*.txt", "path": "."}]);
+    let requests: Vec<&Value> = seen.iter().filter(|m| m.get("id").is_some()).collect();
+    assert_eq!(requests.len(), 1, "{}", client.report());
+    assert_eq!(requests[0]["params"]["commandActions"], search);
+    let commands = items(&seen, "commandExecution");
+    assert_eq!(commands.len(), 1, "{}", client.report());
+    assert_eq!(commands[0].1["commandActions"], search);
+    assert!(Path::new(&live.work).join("keep.txt").exists());
 }
 
 #[tokio::test]
