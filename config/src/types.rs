@@ -69,6 +69,7 @@ pub struct ConfigToml {
     pub web_search: Option<WebSearchMode>,
     pub tools: Option<ToolsToml>,
     pub analytics: Option<AnalyticsToml>,
+    pub feedback: Option<FeedbackToml>,
     pub apps: Option<BTreeMap<String, AppToml>>,
     pub hide_agent_reasoning: Option<bool>,
     pub show_raw_agent_reasoning: Option<bool>,
@@ -234,6 +235,12 @@ pub struct ToolsToml {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct AnalyticsToml {
+    pub enabled: Option<bool>,
+}
+
+/// `[feedback]`: whether `feedback/upload` may send a report (on unless `enabled = false`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct FeedbackToml {
     pub enabled: Option<bool>,
 }
 

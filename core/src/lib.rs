@@ -8,6 +8,8 @@
 //! each takes [`thread::Op`]s and reports [`thread::Event`]s. Each thread starts its own MCP
 //! servers ([`McpRuntime`] is what they share).
 
+pub mod collaboration_modes;
+pub mod git_diff;
 mod git_info;
 mod history;
 pub mod instructions;

@@ -8,6 +8,7 @@
 
 mod loader;
 mod prompt;
+pub mod remote;
 mod system;
 
 pub use loader::SKILL_FILE;

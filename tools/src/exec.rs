@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -204,6 +206,7 @@ pub(crate) async fn spawn(
         output: Mutex::new(Output::default()),
         output_ready: Notify::new(),
         exit: exit_rx,
+        terminated: AtomicBool::new(false),
     });
     let mut reader_tasks = Vec::new();
     for (reader, stream) in readers {
@@ -220,6 +223,7 @@ pub(crate) async fn spawn(
     tokio::spawn(async move {
         let status = child.wait().await;
         let code = match status {
+            Ok(_) if finisher_process.terminated.load(Ordering::SeqCst) => -1,
             Ok(status) => exit_code(status),
             Err(err) => {
                 tracing::warn!("cannot wait for a command: {err}");

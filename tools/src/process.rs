@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
 
 use codex_utils_lock::lock;
 use tokio::io::AsyncWrite;
@@ -26,6 +28,9 @@ pub(crate) struct Process {
     pub(crate) output_ready: Notify,
     /// `Some(code)` once the process exited and its output was read.
     pub(crate) exit: watch::Receiver<Option<i32>>,
+    /// Set when the thread's background terminals were cleaned: its end then reports exit
+    /// code -1, as the reference reports a terminated session.
+    pub(crate) terminated: AtomicBool,
 }
 
 impl Process {
@@ -61,6 +66,12 @@ impl Process {
                 "the process's input is closed",
             )),
         }
+    }
+
+    /// Kills the process and its group, reporting it as terminated rather than by the signal.
+    pub(crate) fn terminate(&self) {
+        self.terminated.store(true, Ordering::SeqCst);
+        self.kill();
     }
 
     /// Kills the process and everything in its group.

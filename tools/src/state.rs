@@ -41,6 +41,12 @@ impl ThreadToolState {
         std::mem::take(&mut *lock(&self.attached))
     }
 
+    /// Kills every process that outlived its call (`thread/backgroundTerminals/clean`); their
+    /// session ids are unknown afterwards.
+    pub fn close_background_processes(&self) {
+        self.processes.close_all();
+    }
+
     /// Delivers the client's decision on approval request `id`. Returns whether a request was
     /// waiting for it.
     pub fn resolve_approval(&self, id: &str, decision: ReviewDecision) -> bool {
@@ -147,6 +153,14 @@ impl Processes {
 
     pub(crate) fn remove(&self, id: i64) {
         self.lock().remove(&id);
+    }
+
+    /// Forgets every process and terminates it (its end reports exit code -1).
+    pub(crate) fn close_all(&self) {
+        let drained: Vec<Arc<Process>> = self.lock().drain().map(|(_, process)| process).collect();
+        for process in drained {
+            process.terminate();
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The methods on running threads: `thread/start`, `thread/resume`, `thread/fork`,
-//! `thread/rollback`, `thread/compact/start`, `turn/start`, `turn/steer` and `turn/interrupt`.
+//! `thread/rollback`, `thread/compact/start`, `thread/backgroundTerminals/clean`, `turn/start`,
+//! `turn/steer` and `turn/interrupt`.
 //!
 //! Threads run in the core's `ThreadManager`; each loaded thread has an event pump (`pump`)
 //! that turns its events into notifications for the connections subscribed to it. A request
@@ -306,4 +307,19 @@ pub(crate) async fn turn_interrupt(context: RequestContext, params: v2::TurnInte
     };
     context.responder.respond(result).await;
     drop(gate);
+}
+
+/// `thread/backgroundTerminals/clean` (experimental): kills the processes the thread's
+/// commands left running in the background. A running turn goes on; nothing is notified.
+pub(crate) async fn background_terminals_clean(
+    context: RequestContext,
+    params: v2::ThreadBackgroundTerminalsCleanParams,
+) {
+    let result = loaded(&context.state, &params.thread_id)
+        .await
+        .map(|(_, thread)| {
+            thread.clean_background_terminals();
+            v2::ThreadBackgroundTerminalsCleanResponse {}
+        });
+    context.responder.respond(result).await;
 }

@@ -24,9 +24,12 @@ use codex_utils_user_agent::user_agent;
 
 mod account;
 mod apps;
+mod collaboration_mode;
 mod command;
 mod config;
+mod feedback;
 mod fuzzy_file_search;
+mod git;
 mod loaded_thread;
 mod login;
 mod mcp;
@@ -162,13 +165,21 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         ClientRequest::UserInfo { .. } => account::user_info(context).await,
         ClientRequest::ModelList { params, .. } => models::list(context, params).await,
         ClientRequest::AppsList { params, .. } => apps::list(context, params).await,
-        ClientRequest::ThreadBackgroundTerminalsClean { .. }
-        | ClientRequest::SkillsRemoteRead { .. }
-        | ClientRequest::SkillsRemoteWrite { .. }
-        | ClientRequest::ReviewStart { .. }
-        | ClientRequest::CollaborationModeList { .. }
-        | ClientRequest::FeedbackUpload { .. }
-        | ClientRequest::GitDiffToRemote { .. } => {
+        ClientRequest::ThreadBackgroundTerminalsClean { params, .. } => {
+            loaded_thread::background_terminals_clean(context, params).await;
+        }
+        ClientRequest::SkillsRemoteRead { params, .. } => {
+            skills::remote_read(context, params).await
+        }
+        ClientRequest::SkillsRemoteWrite { params, .. } => {
+            skills::remote_write(context, params).await;
+        }
+        ClientRequest::CollaborationModeList { params, .. } => {
+            collaboration_mode::list(context, params).await;
+        }
+        ClientRequest::FeedbackUpload { params, .. } => feedback::upload(context, params).await,
+        ClientRequest::GitDiffToRemote { params, .. } => git::diff_to_remote(context, params).await,
+        ClientRequest::ReviewStart { .. } => {
             context.responder.fail(error::not_implemented(method)).await;
         }
     }

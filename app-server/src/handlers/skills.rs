@@ -1,4 +1,5 @@
-//! `skills/list` and `skills/config/write`.
+//! `skills/list`, `skills/config/write`, and the remote skills of the ChatGPT backend
+//! (`skills/remote/read`, `skills/remote/write`).
 //!
 //! Skills are read from disk on every call (a few folders per working directory), so the list
 //! is always current and `forceReload` has nothing to bypass.
@@ -104,4 +105,96 @@ pub(crate) async fn config_write(context: RequestContext, params: v2::SkillsConf
             effective_enabled: enabled,
         });
     context.responder.respond(result).await;
+}
+
+/// The remote skills client for the config's `chatgpt_base_url`, with this connection's user
+/// agent and client name (the `originator` header), as the reference sends them.
+async fn remote_skills(
+    context: &RequestContext,
+) -> Result<codex_skills::remote::RemoteSkills, String> {
+    let config = super::config::blocking(&context.state.config.service, |service| {
+        service.load(None).resolve()
+    })
+    .await
+    .map_err(|err| err.message)?
+    .map(|resolved| resolved.config)
+    .unwrap_or_default();
+    let base_url = config
+        .chatgpt_base_url
+        .as_deref()
+        .unwrap_or(DEFAULT_CHATGPT_BASE_URL);
+    let (user_agent, originator) = context
+        .connection
+        .handshake()
+        .map(|handshake| (handshake.user_agent.clone(), handshake.client_name.clone()))
+        .unwrap_or_default();
+    codex_skills::remote::RemoteSkills::new(base_url, &user_agent, &originator)
+        .map_err(|err| err.to_string())
+}
+
+/// Where the backend is when the config does not say.
+const DEFAULT_CHATGPT_BASE_URL: &str = "https://chatgpt.com/backend-api/";
+
+/// `skills/remote/read`: the skills the ChatGPT backend publishes. The request is bounded in
+/// time and runs in a task of its own, so the connection goes on meanwhile.
+pub(crate) async fn remote_read(context: RequestContext, _params: v2::SkillsRemoteReadParams) {
+    let remote = remote_skills(&context).await;
+    let responder = context.responder;
+    tokio::spawn(async move {
+        let listed = match remote {
+            Ok(remote) => remote.list().await.map_err(|err| err.to_string()),
+            Err(err) => Err(err),
+        };
+        let result = listed
+            .map(|skills| v2::SkillsRemoteReadResponse {
+                data: skills
+                    .into_iter()
+                    .map(|skill| v2::RemoteSkillSummary {
+                        id: skill.id,
+                        name: skill.name,
+                        description: skill.description,
+                    })
+                    .collect(),
+            })
+            .map_err(|err| error::internal_error(format!("failed to read remote skills: {err}")));
+        responder.respond(result).await;
+    });
+}
+
+/// `skills/remote/write`: fetches one published skill and unpacks it into `$CODEX_HOME`.
+pub(crate) async fn remote_write(context: RequestContext, params: v2::SkillsRemoteWriteParams) {
+    let remote = remote_skills(&context).await;
+    let codex_home = context
+        .state
+        .config
+        .service
+        .paths()
+        .codex_home
+        .to_path_buf();
+    let responder = context.responder;
+    tokio::spawn(async move {
+        let downloaded = match remote {
+            Ok(remote) => match remote.fetch(&params.hazelnut_id).await {
+                Ok(fetched) => {
+                    let is_preload = params.is_preload;
+                    tokio::task::spawn_blocking(move || fetched.install(&codex_home, is_preload))
+                        .await
+                        .map_err(|err| format!("unpacking task failed: {err}"))
+                        .and_then(|installed| installed.map_err(|err| err.to_string()))
+                }
+                Err(err) => Err(err.to_string()),
+            },
+            Err(err) => Err(err),
+        };
+        let result = downloaded
+            .map(|skill| v2::SkillsRemoteWriteResponse {
+                id: skill.id,
+                name: skill.name,
+                path: skill.path.display().to_string(),
+            })
+            .map_err(|err| {
+                error::internal_error(format!("failed to download remote skill: {err}"))
+            });
+        responder.respond(result).await;
+    });
 }

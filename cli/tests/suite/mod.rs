@@ -13,6 +13,7 @@ mod generate;
 mod login_chatgpt;
 mod mcp;
 mod mcp_server;
+mod methods;
 mod models;
 mod reference_ts_client;
 mod sandbox;

@@ -166,6 +166,12 @@ impl CodexThread {
         answer.await.map_err(|_| ThreadError::Closed)?
     }
 
+    /// Kills the processes the thread's commands left running in the background
+    /// (`exec_command` sessions that outlived their call). A turn that is running goes on.
+    pub fn clean_background_terminals(&self) {
+        self.session.tool_state.close_background_processes();
+    }
+
     /// Replaces the thread's MCP servers with `servers` when its next turn starts.
     pub fn queue_mcp_reload(&self, servers: crate::McpServerSet) {
         self.session.mcp.queue_reload(servers);

@@ -121,3 +121,46 @@ async fn an_approval_request_waits_for_the_answer_the_agent_delivers() {
     assert_eq!(drain(&mut received), Vec::new());
     assert!(!state.resolve_approval("call-1", ReviewDecision::Approved));
 }
+
+#[tokio::test]
+async fn cleaning_background_terminals_forgets_and_stops_the_running_processes() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (context, mut received) = context(cwd.path(), AskForApproval::Never);
+    let tools = CodexTools::new(ToolsConfig::default());
+    // Still running when the call yields, so it stays behind as a background terminal.
+    let arguments = json!({"cmd": "sleep 30", "login": false, "yield_time_ms": 250});
+    let (text, _) = output(
+        tools
+            .dispatch(call("exec_command", arguments), &context)
+            .await,
+    );
+    let session_id: i64 = text
+        .split("Process running with session ID ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no session id in {text}"));
+
+    context.state.close_background_processes();
+
+    // Its end is reported as a terminated session: exit code -1, as the reference says.
+    let end = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match received.recv().await {
+                Some((_, EventMsg::ExecCommandEnd(end))) => return end,
+                Some(_) => {}
+                None => panic!("the sink closed before the command ended"),
+            }
+        }
+    })
+    .await
+    .expect("the killed command ends");
+    assert_eq!(end.exit_code, -1);
+
+    let poll = json!({"session_id": session_id, "chars": "", "yield_time_ms": 250});
+    let (text, _) = output(tools.dispatch(call("write_stdin", poll), &context).await);
+    assert_eq!(
+        text,
+        format!("write_stdin failed: Unknown process id {session_id}")
+    );
+}
