@@ -1,5 +1,6 @@
 //! Cloud requirements: the `requirements.toml` a ChatGPT Business or Enterprise workspace
-//! serves its members, fetched at startup and applied above every requirements file.
+//! serves its members, fetched at startup and again after a ChatGPT sign-in, and applied above
+//! every requirements file.
 //!
 //! As the reference does today, fetching is best effort and bounded: up to five attempts with
 //! a growing pause between them, fifteen seconds in all; when they fail the server starts

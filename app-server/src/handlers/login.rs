@@ -178,7 +178,15 @@ async fn watch(state: Arc<ServerState>, mut server: LoginServer, watch: Watch) {
     };
     watch.answered.cancelled().await;
     tracing::info!(login_id = %watch.login_id, ok = outcome.is_ok(), "ChatGPT sign-in ended");
-    announce(&state, watch.login_id, watch.api, outcome);
+    let success = outcome.is_ok();
+    announce_end(&state, watch.login_id, watch.api, outcome);
+    if success {
+        // A new account may belong to a workspace with requirements of its own (bounded; a
+        // failure only logs), as the reference reloads them before telling of the account.
+        let user_agent = crate::backend::server_user_agent(&state.platform);
+        crate::cloud_requirements::apply(&state.config.service, &user_agent).await;
+        announce_account(&state, watch.api);
+    }
     watch.announced.cancel();
     let mut slot = state.logins.lock().await;
     if slot
@@ -189,44 +197,40 @@ async fn watch(state: Arc<ServerState>, mut server: LoginServer, watch: Watch) {
     }
 }
 
-fn announce(state: &ServerState, login_id: Uuid, api: Api, outcome: Result<(), String>) {
+/// Tells every client how the sign-in ended.
+fn announce_end(state: &ServerState, login_id: Uuid, api: Api, outcome: Result<(), String>) {
     let success = outcome.is_ok();
     let error = outcome.err();
-    let registry = &state.registry;
-    match api {
+    let notification = match api {
         Api::V2 => {
-            registry.notify_all(&ServerNotification::AccountLoginCompleted(
-                v2::AccountLoginCompletedNotification {
-                    login_id: Some(login_id.to_string()),
-                    success,
-                    error,
-                },
-            ));
-            if success {
-                registry.notify_all(&ServerNotification::AccountUpdated(
-                    v2::AccountUpdatedNotification {
-                        auth_mode: Some(wire_v1::AuthMode::Chatgpt),
-                    },
-                ));
-            }
+            ServerNotification::AccountLoginCompleted(v2::AccountLoginCompletedNotification {
+                login_id: Some(login_id.to_string()),
+                success,
+                error,
+            })
         }
         Api::V1 => {
-            registry.notify_all(&ServerNotification::LoginChatGptComplete(
-                wire_v1::LoginChatGptCompleteNotification {
-                    login_id: login_id.to_string(),
-                    success,
-                    error,
-                },
-            ));
-            if success {
-                registry.notify_all(&ServerNotification::AuthStatusChange(
-                    wire_v1::AuthStatusChangeNotification {
-                        auth_method: Some(wire_v1::AuthMode::Chatgpt),
-                    },
-                ));
-            }
+            ServerNotification::LoginChatGptComplete(wire_v1::LoginChatGptCompleteNotification {
+                login_id: login_id.to_string(),
+                success,
+                error,
+            })
         }
-    }
+    };
+    state.registry.notify_all(&notification);
+}
+
+/// Tells every client that the account is now a ChatGPT one.
+fn announce_account(state: &ServerState, api: Api) {
+    let notification = match api {
+        Api::V2 => ServerNotification::AccountUpdated(v2::AccountUpdatedNotification {
+            auth_mode: Some(wire_v1::AuthMode::Chatgpt),
+        }),
+        Api::V1 => ServerNotification::AuthStatusChange(wire_v1::AuthStatusChangeNotification {
+            auth_method: Some(wire_v1::AuthMode::Chatgpt),
+        }),
+    };
+    state.registry.notify_all(&notification);
 }
 
 /// Takes the pending sign-in out of the slot if it is `login_id`.

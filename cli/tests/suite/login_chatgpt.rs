@@ -682,3 +682,57 @@ async fn the_authorize_url_has_the_reference_shape() {
         completed(id, Some("Login server error: Login was not completed"))
     );
 }
+
+#[tokio::test]
+async fn an_enterprise_sign_in_brings_its_workspace_requirements_before_the_account_update() {
+    use codex_test_support::chatgpt::Canned;
+    use codex_test_support::chatgpt::Endpoint;
+    use codex_test_support::chatgpt::MockChatGptBackend;
+
+    let backend = MockChatGptBackend::start().await.unwrap();
+    backend.set(
+        Endpoint::Requirements,
+        Canned::json(json!({"contents": "allowed_sandbox_modes = [\"read-only\"]\n"})),
+    );
+    let folders = Folders::new();
+    folders.write_user_config(&format!(
+        "chatgpt_base_url = \"{}\"\n",
+        backend.backend_api_url()
+    ));
+    let issuer = MockIssuer::start(IssuedTokens::new(
+        &fake_jwt(&chatgpt_claims("boss@example.com", "enterprise", "acc-9")),
+        "access-9",
+        "refresh-9",
+    ))
+    .await
+    .unwrap();
+    let (_server, mut client) = serve(&folders, Some(&issuer), 0, &[]).await;
+    let before = client
+        .request(&json!({"id": 1, "method": "configRequirements/read"}))
+        .await;
+    assert_eq!(before["result"]["requirements"], Value::Null, "{before}");
+
+    let started = start_v2(&mut client, 2).await;
+    let callback = call_back(&started, "code-9").await;
+    open_success_page(&started, &callback).await;
+    assert_eq!(
+        next_notification(&mut client).await,
+        completed(&started.login_id, None)
+    );
+    assert_eq!(
+        next_notification(&mut client).await,
+        json!({"method": "account/updated", "params": {"authMode": "chatgpt"}})
+    );
+    // By the time the account is announced, its workspace's requirements apply.
+    let after = client
+        .request(&json!({"id": 3, "method": "configRequirements/read"}))
+        .await;
+    assert_eq!(
+        after["result"]["requirements"]["allowedSandboxModes"],
+        json!(["read-only"]),
+        "{after}"
+    );
+    let asked = backend.requests_to(Endpoint::Requirements);
+    assert_eq!(asked.len(), 1, "{asked:#?}");
+    assert_eq!(asked[0].header("authorization"), Some("Bearer access-9"));
+}
