@@ -44,7 +44,8 @@ pub(crate) fn spawn(
     approval: Approval,
 ) {
     tokio::spawn(async move {
-        let decision = match whom_to_ask(&state, thread_id, &gate) {
+        // v1 listeners are asked too, in v1 terms (see `ask`).
+        let decision = match whom_to_ask(state.registry.followers(thread_id), &gate) {
             Some(connection) => ask(&state, &connection, thread_id, &approval).await,
             None => {
                 tracing::warn!(thread = %thread_id, "no client to ask for approval; aborting");
@@ -101,18 +102,15 @@ pub(crate) async fn submit(state: &ServerState, thread_id: ThreadId, op: Op) -> 
     }
 }
 
-/// The turn's starter if it still follows the thread, else the first subscriber.
+/// Among `candidates`, the turn's starter if it is one, else the first.
 pub(crate) fn whom_to_ask(
-    state: &ServerState,
-    thread_id: ThreadId,
+    candidates: Vec<Arc<Connection>>,
     gate: &ThreadGate,
 ) -> Option<Arc<Connection>> {
-    // v1 listeners are asked too, in v1 terms (see `ask`).
-    let subscribers = state.registry.followers(thread_id);
     let owner = *lock(&gate.turn_owner);
     owner
-        .and_then(|owner| subscribers.iter().find(|c| c.id == owner).cloned())
-        .or_else(|| subscribers.into_iter().next())
+        .and_then(|owner| candidates.iter().find(|c| c.id == owner).cloned())
+        .or_else(|| candidates.into_iter().next())
 }
 
 async fn ask(

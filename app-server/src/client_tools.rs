@@ -41,7 +41,8 @@ pub(crate) fn spawn(
     call: ClientCall,
 ) {
     tokio::spawn(async move {
-        let connection = whom_to_ask(&state, thread_id, &gate);
+        // Only v2 clients run these, as in the reference.
+        let connection = whom_to_ask(state.registry.subscribers(thread_id), &gate);
         let op = match call {
             ClientCall::Dynamic(request) => {
                 let payload = requests::dynamic_tool_call(thread_id, &request);

@@ -147,6 +147,13 @@ impl Registry {
         Self::fan_out(&self.followers(thread), notification);
     }
 
+    /// The v2 subscribers of `thread`, in the order they arrived.
+    pub(crate) fn subscribers(&self, thread: ThreadId) -> Vec<Arc<Connection>> {
+        let mut subscribers = self.members(thread, |state| &state.subscribers);
+        subscribers.sort_by_key(|connection| connection.id);
+        subscribers
+    }
+
     /// Everyone following `thread`, subscribers and legacy listeners, each once, in the order
     /// they arrived.
     pub(crate) fn followers(&self, thread: ThreadId) -> Vec<Arc<Connection>> {
@@ -312,6 +319,20 @@ pub(crate) mod tests {
         registry.notify_thread(thread, &renamed(thread));
 
         assert_eq!(received(&[&v1, &v2, &both, &other]).await, [2, 2, 2, 0]);
+    }
+
+    #[test]
+    fn subscribers_are_the_v2_followers() {
+        let registry = Registry::default();
+        let (v1, v2) = (registry.open(), registry.open());
+        let thread = ThreadId::new();
+        registry.listen_legacy(v1.id, thread);
+        registry.subscribe(v2.id, thread);
+        let ids = |connections: Vec<Arc<Connection>>| -> Vec<ConnectionId> {
+            connections.iter().map(|connection| connection.id).collect()
+        };
+        assert_eq!(ids(registry.followers(thread)), [v1.id, v2.id]);
+        assert_eq!(ids(registry.subscribers(thread)), [v2.id]);
     }
 
     #[tokio::test]
