@@ -122,6 +122,7 @@ pub(crate) async fn run_turn(
             text_elements: Vec::new(),
         }],
         overrides: TurnOverrides::default(),
+        output_schema: None,
     };
     let submitted = match turn_id {
         Some(id) => thread.submit_with_id(id, op).await,

@@ -33,8 +33,10 @@ pub struct Prompt {
     pub parallel_tool_calls: bool,
     /// `None` sends `"reasoning": null`, for models without reasoning settings.
     pub reasoning: Option<ReasoningSettings>,
-    /// `None` leaves `text` out of the request.
+    /// `None` (with no `output_schema`) leaves `text` out of the request.
     pub verbosity: Option<Verbosity>,
+    /// A JSON Schema the answer must follow, sent as `text.format` (`json_schema`, strict).
+    pub output_schema: Option<serde_json::Value>,
     /// Sent as `prompt_cache_key`: the thread id, so a provider can reuse its cache.
     pub cache_key: Option<String>,
 }

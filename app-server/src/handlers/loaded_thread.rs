@@ -233,7 +233,7 @@ pub(crate) async fn turn_start(context: RequestContext, params: v2::TurnStartPar
         Ok(found) => found,
         Err(err) => return context.responder.fail(err).await,
     };
-    let (input, overrides) = wire::thread::turn_start(params, &context.state.config.cwd);
+    let op = wire::thread::turn_start(params, &context.state.config.cwd);
     // A client that starts a turn hears about it.
     context.state.registry.subscribe(context.connection.id, id);
     if let Some(gate) = context.state.threads.gate(id) {
@@ -241,7 +241,7 @@ pub(crate) async fn turn_start(context: RequestContext, params: v2::TurnStartPar
     }
     let gate = context.state.threads.hold_gate(id).await;
     let result = thread
-        .submit(Op::UserTurn { input, overrides })
+        .submit(op)
         .await
         .map(|turn_id| v2::TurnStartResponse {
             turn: v2::Turn {

@@ -141,6 +141,7 @@ async fn submit_turn(
     id: ThreadId,
     items: Vec<v1::InputItem>,
     overrides: TurnOverrides,
+    output_schema: Option<serde_json::Value>,
     response: impl serde::Serialize,
 ) {
     let thread = match loaded(&context.state, id).await {
@@ -150,7 +151,11 @@ async fn submit_turn(
     let gate = context.state.threads.hold_gate(id).await;
     let input = wire::input::v1_input_to_core(items);
     let result = thread
-        .submit(Op::UserTurn { input, overrides })
+        .submit(Op::UserTurn {
+            input,
+            overrides,
+            output_schema,
+        })
         .await
         .map(|_| response)
         .map_err(wire::thread::thread_error);
@@ -164,6 +169,7 @@ pub(crate) async fn send_user_message(context: RequestContext, params: v1::SendU
         params.conversation_id,
         params.items,
         TurnOverrides::default(),
+        None,
         v1::SendUserMessageResponse {},
     )
     .await;
@@ -176,6 +182,7 @@ pub(crate) async fn send_user_turn(context: RequestContext, params: v1::SendUser
         params.conversation_id,
         params.items,
         overrides,
+        params.output_schema.clone(),
         v1::SendUserTurnResponse {},
     )
     .await;

@@ -11,6 +11,7 @@ use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::v1;
 use codex_app_server_protocol::v2;
 use codex_core::thread::CodexThread;
+use codex_core::thread::Op;
 use codex_core::thread::StartThread;
 use codex_core::thread::ThreadError;
 use codex_core::thread::TurnOverrides;
@@ -180,11 +181,9 @@ pub(crate) fn dynamic_tools(tools: Vec<v2::DynamicToolSpec>) -> Vec<DynamicTool>
         .collect()
 }
 
-/// The input and per-turn overrides of a `turn/start`; relative paths are taken against `cwd`.
-pub(crate) fn turn_start(
-    params: v2::TurnStartParams,
-    cwd: &Path,
-) -> (Vec<codex_protocol::user_input::UserInput>, TurnOverrides) {
+/// The turn a `turn/start` asks for: its input, its overrides (relative paths taken against
+/// `cwd`) and the output schema of this turn only.
+pub(crate) fn turn_start(params: v2::TurnStartParams, cwd: &Path) -> Op {
     let overrides = TurnOverrides {
         cwd: params.cwd.map(|relative| cwd.join(relative)),
         approval_policy: params.approval_policy.map(policy::approval_to_core),
@@ -194,7 +193,11 @@ pub(crate) fn turn_start(
         summary: params.summary,
         collaboration_mode: params.collaboration_mode.map(|mode| mode.mode),
     };
-    (input::input_to_core(params.input), overrides)
+    Op::UserTurn {
+        input: input::input_to_core(params.input),
+        overrides,
+        output_schema: params.output_schema,
+    }
 }
 
 /// The per-turn overrides of a v1 `sendUserTurn`; its relative `cwd` is taken against `cwd`.

@@ -35,6 +35,8 @@ pub enum Op {
     UserTurn {
         input: Vec<UserInput>,
         overrides: TurnOverrides,
+        /// The JSON Schema the turn's final answer must follow; for this turn only.
+        output_schema: Option<serde_json::Value>,
     },
     /// Adds input to the running turn; with `expected_turn_id`, only to that turn.
     Steer {
@@ -237,7 +239,11 @@ async fn run_actor(session: Arc<Session>, mut ops: mpsc::Receiver<Submission>) {
 
 async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String, ThreadError> {
     match op {
-        Op::UserTurn { input, overrides } => {
+        Op::UserTurn {
+            input,
+            overrides,
+            output_schema,
+        } => {
             if input.is_empty() {
                 return Err(ThreadError::EmptyInput);
             }
@@ -245,7 +251,14 @@ async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String,
                 return Ok(active);
             }
             apply_overrides(session, overrides);
-            start_task(session, id.clone(), TaskKind::Regular(input));
+            start_task(
+                session,
+                id.clone(),
+                TaskKind::Regular {
+                    input,
+                    output_schema,
+                },
+            );
             Ok(id)
         }
         Op::Steer {

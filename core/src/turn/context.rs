@@ -32,6 +32,8 @@ pub(crate) struct Turn {
     pub(crate) family: ModelFamily,
     /// The tools of the thread's MCP servers, listed when the turn began.
     pub(crate) mcp_tools: Arc<[McpTool]>,
+    /// The JSON Schema the final answer must follow, asked of the model for this turn only.
+    pub(crate) output_schema: Option<serde_json::Value>,
     /// Cancels the turn (an interrupt, or a tool whose approval was aborted).
     pub(crate) cancel: CancellationToken,
 }

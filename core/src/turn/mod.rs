@@ -37,7 +37,10 @@ current state before repeating anything.\n</turn_aborted>";
 
 /// What a task does: a regular turn with the user's input, or a compaction.
 pub(crate) enum TaskKind {
-    Regular(Vec<UserInput>),
+    Regular {
+        input: Vec<UserInput>,
+        output_schema: Option<serde_json::Value>,
+    },
     Compact,
 }
 
@@ -49,11 +52,16 @@ pub(crate) async fn run_task(
     cancel: CancellationToken,
 ) {
     let settings = session.state().settings.clone();
+    let output_schema = match &kind {
+        TaskKind::Regular { output_schema, .. } => output_schema.clone(),
+        TaskKind::Compact => None,
+    };
     let turn = Turn {
         id: turn_id,
         family: ModelFamily::find(&settings.model),
         settings,
         mcp_tools: Arc::from([]),
+        output_schema,
         cancel: cancel.clone(),
     };
     session
@@ -68,7 +76,7 @@ pub(crate) async fn run_task(
         .await;
     let work = async {
         match kind {
-            TaskKind::Regular(input) => {
+            TaskKind::Regular { input, .. } => {
                 input::record_user_input(&session, &turn, input).await;
                 // The user's words are the one thing a crash must not lose: put them on disk
                 // before the model is asked, so a resume after a kill still has them.

@@ -202,6 +202,7 @@ pub(crate) fn build_prompt(session: &Session, turn: &Turn, with_tools: bool) -> 
         parallel_tool_calls: turn.family.parallel_tool_calls,
         reasoning: reasoning(turn),
         verbosity: turn.settings.verbosity.or(turn.family.verbosity),
+        output_schema: turn.output_schema.clone(),
         cache_key: Some(session.id.to_string()),
     }
 }

@@ -252,6 +252,7 @@ async fn turn(thread: &CodexThread, input: &str) -> String {
         .submit(Op::UserTurn {
             input: text(input),
             overrides: TurnOverrides::default(),
+            output_schema: None,
         })
         .await
         .unwrap()

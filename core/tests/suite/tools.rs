@@ -88,6 +88,7 @@ async fn start_turn(thread: &CodexThread) -> String {
         .submit(Op::UserTurn {
             input: super::threads::text("go"),
             overrides: Default::default(),
+            output_schema: None,
         })
         .await
         .unwrap()

@@ -73,8 +73,21 @@ pub(crate) fn request_body(prompt: &Prompt) -> Value {
     if let Some(key) = &prompt.cache_key {
         body["prompt_cache_key"] = json!(key);
     }
-    if let Some(verbosity) = prompt.verbosity {
-        body["text"] = json!({ "verbosity": verbosity });
+    if prompt.verbosity.is_some() || prompt.output_schema.is_some() {
+        let mut text = json!({});
+        if let Some(verbosity) = prompt.verbosity {
+            text["verbosity"] = json!(verbosity);
+        }
+        if let Some(schema) = &prompt.output_schema {
+            // The name is the reference's.
+            text["format"] = json!({
+                "type": "json_schema",
+                "strict": true,
+                "schema": schema,
+                "name": "codex_output_schema",
+            });
+        }
+        body["text"] = text;
     }
     body
 }

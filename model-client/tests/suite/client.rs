@@ -69,6 +69,7 @@ fn prompt() -> Prompt {
         parallel_tool_calls: false,
         reasoning: None,
         verbosity: None,
+        output_schema: None,
         cache_key: None,
     }
 }

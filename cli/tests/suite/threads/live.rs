@@ -544,3 +544,43 @@ async fn v2_followers_hear_the_legacy_stream_too_unless_they_opt_out() {
         "{methods:?}"
     );
 }
+
+#[tokio::test]
+async fn an_output_schema_shapes_its_turn_only() {
+    let live = Live::new().await;
+    live.model.enqueue_all([
+        Reply::sse(sse::text_turn("resp-1", "{\"answer\": 42}")),
+        Reply::sse(sse::text_turn("resp-2", "free text")),
+    ]);
+    let (_server, mut client) = live.serve().await;
+    let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
+    let schema = json!({
+        "type": "object",
+        "properties": {"answer": {"type": "integer"}},
+        "required": ["answer"],
+        "additionalProperties": false,
+    });
+    let answer = client
+        .request(&json!({"id": 2, "method": "turn/start", "params": {
+            "threadId": thread, "input": [{"type": "text", "text": "the answer?"}],
+            "outputSchema": schema,
+        }}))
+        .await;
+    assert!(answer.get("result").is_some(), "{}", client.report());
+    until_turn_completed(&mut client).await;
+    turn(&mut client, 3, &thread, "and now in words").await;
+
+    let requests = live.model.requests();
+    let bodies: Vec<Value> = requests
+        .iter()
+        .filter(|request| request.path.ends_with("/responses"))
+        .map(|request| request.json.clone().unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(
+        bodies[0]["text"]["format"],
+        json!({"type": "json_schema", "strict": true, "schema": schema,
+               "name": "codex_output_schema"})
+    );
+    assert_eq!(bodies[1]["text"].get("format"), None, "{}", bodies[1]);
+}
