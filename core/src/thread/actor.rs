@@ -297,6 +297,7 @@ async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String,
                 return Err(ThreadError::Busy);
             }
             history::rollback(&mut session.state().history, num_turns);
+            crate::turn::report_context_usage(session, id.clone()).await;
             session
                 .emit(
                     &id,

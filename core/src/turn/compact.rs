@@ -8,7 +8,6 @@ use codex_protocol::models::ContentItem;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::ContextCompactedEvent;
 use codex_protocol::protocol::EventMsg;
-use codex_protocol::protocol::TokenUsage;
 use codex_rollout::CompactedItem;
 use codex_rollout::RolloutItem;
 use futures::StreamExt;
@@ -44,37 +43,13 @@ pub(super) async fn run_compact(session: &Arc<Session>, turn: &Turn) -> Outcome 
     })]);
     // The context is now the summary: tell the client how full it is, as the reference does
     // with a usage whose `last` is the estimated size of what the next request will carry.
-    estimate_context_usage(session, turn);
+    super::context::estimate_context_usage(session, turn);
     emit_token_count(session, turn).await;
     emit_item_completed(session, turn, item).await;
     session
         .emit(&turn.id, EventMsg::ContextCompacted(ContextCompactedEvent))
         .await;
     Outcome::Completed(None)
-}
-
-/// Rough token count of the next request after compaction: instructions and history at about
-/// four bytes per token, the usual rule of thumb for English text and code. Only a gauge for the
-/// client; the model's own count arrives with the next answer.
-fn estimate_context_usage(session: &Session, turn: &Turn) {
-    let prompt = super::sampling::build_prompt(session, turn, false);
-    let bytes = prompt.instructions.len()
-        + prompt
-            .input
-            .iter()
-            .map(|item| serde_json::to_string(item).map_or(0, |text| text.len()))
-            .sum::<usize>();
-    let estimate = i64::try_from(bytes.div_ceil(4)).unwrap_or(i64::MAX);
-    let mut state = session.state();
-    if let Some(info) = state.token_info.as_mut() {
-        info.last_token_usage = TokenUsage {
-            input_tokens: 0,
-            cached_input_tokens: 0,
-            output_tokens: 0,
-            reasoning_output_tokens: 0,
-            total_tokens: estimate,
-        };
-    }
 }
 
 /// Asks the model for the summary; its answer streams to no client, only its usage does.

@@ -92,6 +92,54 @@ pub(crate) fn update_token_usage(session: &Session, turn: &Turn, usage: TokenUsa
     });
 }
 
+/// Rough token count of the next request (after a compaction or a rollback): instructions and
+/// history at about four bytes per token, the usual rule of thumb for English text and code.
+/// Only a gauge for the client, set as the `last` usage as the reference does; the model's own
+/// count arrives with the next answer.
+pub(crate) fn estimate_context_usage(session: &Session, turn: &Turn) {
+    let prompt = super::sampling::build_prompt(session, turn, false);
+    let bytes = prompt.instructions.len()
+        + prompt
+            .input
+            .iter()
+            .map(|item| serde_json::to_string(item).map_or(0, |text| text.len()))
+            .sum::<usize>();
+    let estimate = i64::try_from(bytes.div_ceil(4)).unwrap_or(i64::MAX);
+    let mut state = session.state();
+    let info = state.token_info.get_or_insert_with(|| TokenUsageInfo {
+        total_token_usage: TokenUsage::default(),
+        last_token_usage: TokenUsage::default(),
+        model_context_window: None,
+    });
+    info.last_token_usage = TokenUsage {
+        total_tokens: estimate,
+        ..TokenUsage::default()
+    };
+    info.model_context_window = Some(turn.context_window());
+}
+
+/// After the model said the context window is exceeded: the usage shows the window full, as
+/// the reference reports it (the total is the window, the last usage what was missing to it).
+pub(crate) fn fill_context_window(session: &Session, turn: &Turn) {
+    let window = turn.context_window();
+    let mut state = session.state();
+    let previous = state
+        .token_info
+        .as_ref()
+        .map_or(0, |info| info.total_token_usage.total_tokens);
+    state.token_info = Some(TokenUsageInfo {
+        total_token_usage: TokenUsage {
+            total_tokens: window,
+            ..TokenUsage::default()
+        },
+        last_token_usage: TokenUsage {
+            total_tokens: (window - previous).max(0),
+            ..TokenUsage::default()
+        },
+        model_context_window: Some(window),
+    });
+}
+
 pub(crate) async fn emit_token_count(session: &Session, turn: &Turn) {
     let (info, rate_limits) = {
         let state = session.state();

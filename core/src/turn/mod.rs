@@ -44,6 +44,23 @@ pub(crate) enum TaskKind {
     Compact,
 }
 
+/// Tells the client how full the context is after history changed outside a turn (a
+/// rollback), with `id` as the event's turn id: the estimated size of the next request, as the
+/// reference recomputes it.
+pub(crate) async fn report_context_usage(session: &Session, id: String) {
+    let settings = session.state().settings.clone();
+    let turn = Turn {
+        id,
+        family: ModelFamily::find(&settings.model),
+        settings,
+        mcp_tools: Arc::from([]),
+        output_schema: None,
+        cancel: CancellationToken::new(),
+    };
+    context::estimate_context_usage(session, &turn);
+    context::emit_token_count(session, &turn).await;
+}
+
 /// Runs one task (a regular turn or a compaction) to its end, then clears the active turn.
 pub(crate) async fn run_task(
     session: Arc<Session>,

@@ -63,7 +63,13 @@ pub(crate) async fn run_sampling_loop(session: &Arc<Session>, turn: &Turn) -> Ou
         }
         let sample = match sample_with_retries(session, turn, true).await {
             Ok(sample) => sample,
-            Err(error) => return Outcome::Failed(error),
+            Err(error) => {
+                if error.info == CodexErrorInfo::ContextWindowExceeded {
+                    super::context::fill_context_window(session, turn);
+                    super::context::emit_token_count(session, turn).await;
+                }
+                return Outcome::Failed(error);
+            }
         };
         if sample.last_agent_message.is_some() {
             last_agent_message = sample.last_agent_message;

@@ -848,6 +848,14 @@ async fn rollback_drops_turns_now_and_after_resume() {
         Err(ThreadError::InvalidRollback)
     ));
     thread.submit(Op::Rollback { num_turns: 1 }).await.unwrap();
+    // First how full the context now is (an estimate, as the last usage), then the rollback.
+    assert!(matches!(
+        next(&mut events).await.msg,
+        EventMsg::TokenCount(ref count) if count
+            .info
+            .as_ref()
+            .is_some_and(|info| info.last_token_usage.total_tokens > 0)
+    ));
     assert!(matches!(
         next(&mut events).await.msg,
         EventMsg::ThreadRolledBack(ref rolled) if rolled.num_turns == 1

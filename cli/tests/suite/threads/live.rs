@@ -484,8 +484,8 @@ async fn rollback_drops_turns_and_fork_copies_them() {
     assert_ne!(fork["id"], thread.as_str());
     assert_eq!(fork["preview"], "first");
     assert_eq!(fork["turns"].as_array().map(Vec::len), Some(1), "{forked}");
-    let started = next_v2_notification(&mut client).await;
-    assert_eq!(started["method"], "thread/started");
+    let started =
+        until_notification(&mut client, |message| message["method"] == "thread/started").await;
     assert_eq!(started["params"]["thread"], *fork);
 }
 
@@ -583,4 +583,54 @@ async fn an_output_schema_shapes_its_turn_only() {
                "name": "codex_output_schema"})
     );
     assert_eq!(bodies[1]["text"].get("format"), None, "{}", bodies[1]);
+}
+
+#[tokio::test]
+async fn a_rollback_and_a_full_context_window_report_the_token_usage() {
+    let live = Live::new().await;
+    live.model.enqueue_all([
+        Reply::sse(sse::text_turn("resp-1", "first reply")),
+        Reply::sse(sse::text_turn("resp-2", "second reply")),
+        Reply::sse(vec![
+            sse::created("resp-3"),
+            sse::failed("resp-3", "context_length_exceeded", "too long"),
+        ]),
+    ]);
+    let (_server, mut client) = live.serve().await;
+    let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
+    turn(&mut client, 2, &thread, "first").await;
+    turn(&mut client, 3, &thread, "second").await;
+
+    // A rollback tells how full the context is now: the estimate of the next request.
+    let rolled = client
+        .request(&json!({"id": 4, "method": "thread/rollback", "params": {"threadId": thread, "numTurns": 1}}))
+        .await;
+    assert!(rolled.get("result").is_some(), "{}", client.report());
+    let usage = until_notification(&mut client, |message| {
+        message["method"] == "thread/tokenUsage/updated"
+    })
+    .await;
+    let info = &usage["params"]["tokenUsage"];
+    assert!(info["last"]["totalTokens"].as_i64() > Some(0), "{usage}");
+    assert_eq!(info["last"]["inputTokens"], 0, "{usage}");
+    let window = info["modelContextWindow"].as_i64().unwrap_or_default();
+    assert!(window > 0, "{usage}");
+
+    // The model's "context window exceeded" shows the window full before the turn fails.
+    let (_, seen) = turn(&mut client, 5, &thread, "third").await;
+    let full = seen
+        .iter()
+        .filter(|message| message["method"] == "thread/tokenUsage/updated")
+        .last()
+        .unwrap_or_else(|| panic!("no usage update in {seen:#?}"));
+    assert_eq!(
+        full["params"]["tokenUsage"]["total"]["totalTokens"], window,
+        "{full}"
+    );
+    assert_eq!(
+        seen.last().unwrap()["params"]["turn"]["status"],
+        "failed",
+        "{}",
+        client.report()
+    );
 }
