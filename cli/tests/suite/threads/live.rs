@@ -620,8 +620,8 @@ async fn a_rollback_and_a_full_context_window_report_the_token_usage() {
     let (_, seen) = turn(&mut client, 5, &thread, "third").await;
     let full = seen
         .iter()
-        .filter(|message| message["method"] == "thread/tokenUsage/updated")
-        .last()
+        .rev()
+        .find(|message| message["method"] == "thread/tokenUsage/updated")
         .unwrap_or_else(|| panic!("no usage update in {seen:#?}"));
     assert_eq!(
         full["params"]["tokenUsage"]["total"]["totalTokens"], window,
