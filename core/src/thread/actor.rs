@@ -369,7 +369,9 @@ fn apply_overrides(session: &Session, overrides: TurnOverrides) {
         summary,
         collaboration_mode,
     } = overrides;
-    let settings = &mut session.state().settings;
+    let mut state = session.state();
+    let settings = &mut state.settings;
+    let permissions_before = (settings.sandbox_policy.clone(), settings.approval_policy);
     if let Some(cwd) = cwd {
         settings.cwd = cwd;
     }
@@ -379,6 +381,13 @@ fn apply_overrides(session: &Session, overrides: TurnOverrides) {
     if let Some(sandbox_policy) = sandbox_policy {
         settings.sandbox_policy = sandbox_policy;
     }
+    // The model learns of new permissions before the turn's input, as the reference tells it
+    // with a fresh permissions message.
+    let permissions_changed =
+        (settings.sandbox_policy.clone(), settings.approval_policy) != permissions_before;
+    let permissions = permissions_changed.then(|| {
+        crate::instructions::permissions_message(&settings.sandbox_policy, settings.approval_policy)
+    });
     if let Some(model) = model {
         settings.model = model;
     }
@@ -390,6 +399,10 @@ fn apply_overrides(session: &Session, overrides: TurnOverrides) {
     }
     if let Some(mode) = collaboration_mode {
         settings.collaboration_mode = mode;
+    }
+    drop(state);
+    if let Some(message) = permissions {
+        session.record_items(vec![message]);
     }
 }
 

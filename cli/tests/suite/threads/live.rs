@@ -634,3 +634,53 @@ async fn a_rollback_and_a_full_context_window_report_the_token_usage() {
         client.report()
     );
 }
+
+#[tokio::test]
+async fn a_turn_that_changes_the_permissions_tells_the_model_first() {
+    let live = Live::new().await;
+    live.model.enqueue_all([
+        Reply::sse(sse::text_turn("resp-1", "one")),
+        Reply::sse(sse::text_turn("resp-2", "two")),
+        Reply::sse(sse::text_turn("resp-3", "three")),
+    ]);
+    let (_server, mut client) = live.serve().await;
+    let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
+    turn(&mut client, 2, &thread, "first").await;
+    let answer = client
+        .request(&json!({"id": 3, "method": "turn/start", "params": {
+            "threadId": thread, "input": [{"type": "text", "text": "second"}],
+            "approvalPolicy": "on-request", "sandboxPolicy": {"type": "readOnly"},
+        }}))
+        .await;
+    assert!(answer.get("result").is_some(), "{}", client.report());
+    until_turn_completed(&mut client).await;
+    turn(&mut client, 4, &thread, "third").await;
+
+    // Each request's developer messages about permissions, and where the last one sits.
+    let permissions = |index: usize| -> Vec<String> {
+        let body = live.model.requests()[index].json.clone().unwrap();
+        body["input"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|item| item["role"] == "developer")
+            .filter_map(|item| item["content"][0]["text"].as_str().map(str::to_owned))
+            .filter(|text| text.contains("permissions instructions"))
+            .collect()
+    };
+    assert_eq!(permissions(0).len(), 1);
+    let second = permissions(1);
+    assert_eq!(second.len(), 2, "{second:#?}");
+    assert!(second[1].contains("read-only"), "{}", second[1]);
+    assert!(second[1].contains("on-request"), "{}", second[1]);
+    // The new message comes right before the turn's input.
+    let body = live.model.requests()[1].json.clone().unwrap();
+    let input = body["input"].as_array().unwrap();
+    let last_user = input
+        .iter()
+        .rposition(|item| item["role"] == "user")
+        .unwrap();
+    assert_eq!(input[last_user - 1]["role"], "developer");
+    // Nothing changed for the third turn: no further message.
+    assert_eq!(permissions(2).len(), 2);
+}
