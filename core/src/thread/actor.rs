@@ -372,9 +372,16 @@ fn apply_overrides(session: &Session, overrides: TurnOverrides) {
     let mut state = session.state();
     let settings = &mut state.settings;
     let permissions_before = (settings.sandbox_policy.clone(), settings.approval_policy);
-    if let Some(cwd) = cwd {
+    // A new working directory is announced as the reference does, with an environment context
+    // naming it.
+    let environment = cwd.filter(|cwd| *cwd != settings.cwd).map(|cwd| {
+        let message = crate::instructions::environment_context_message(
+            &cwd,
+            &crate::instructions::user_shell(),
+        );
         settings.cwd = cwd;
-    }
+        message
+    });
     if let Some(approval_policy) = approval_policy {
         settings.approval_policy = approval_policy;
     }
@@ -401,8 +408,9 @@ fn apply_overrides(session: &Session, overrides: TurnOverrides) {
         settings.collaboration_mode = mode;
     }
     drop(state);
-    if let Some(message) = permissions {
-        session.record_items(vec![message]);
+    let updates: Vec<_> = environment.into_iter().chain(permissions).collect();
+    if !updates.is_empty() {
+        session.record_items(updates);
     }
 }
 

@@ -636,7 +636,7 @@ async fn a_rollback_and_a_full_context_window_report_the_token_usage() {
 }
 
 #[tokio::test]
-async fn a_turn_that_changes_the_permissions_tells_the_model_first() {
+async fn a_turn_that_changes_the_permissions_or_the_cwd_tells_the_model_first() {
     let live = Live::new().await;
     live.model.enqueue_all([
         Reply::sse(sse::text_turn("resp-1", "one")),
@@ -646,10 +646,13 @@ async fn a_turn_that_changes_the_permissions_tells_the_model_first() {
     let (_server, mut client) = live.serve().await;
     let thread = thread_id(&live.start_thread(&mut client, 1, json!({})).await);
     turn(&mut client, 2, &thread, "first").await;
+    let elsewhere = std::path::Path::new(&live.work).join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
     let answer = client
         .request(&json!({"id": 3, "method": "turn/start", "params": {
             "threadId": thread, "input": [{"type": "text", "text": "second"}],
             "approvalPolicy": "on-request", "sandboxPolicy": {"type": "readOnly"},
+            "cwd": elsewhere,
         }}))
         .await;
     assert!(answer.get("result").is_some(), "{}", client.report());
@@ -681,6 +684,15 @@ async fn a_turn_that_changes_the_permissions_tells_the_model_first() {
         .rposition(|item| item["role"] == "user")
         .unwrap();
     assert_eq!(input[last_user - 1]["role"], "developer");
+    // And before it, the new working directory.
+    let environment = input[last_user - 2]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        environment.starts_with("<environment_context>")
+            && environment.contains(&format!("<cwd>{}</cwd>", elsewhere.display())),
+        "{environment}"
+    );
     // Nothing changed for the third turn: no further message.
     assert_eq!(permissions(2).len(), 2);
 }
