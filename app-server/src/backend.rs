@@ -31,17 +31,22 @@ pub(crate) struct ChatGptAccount {
     pub(crate) user_id: Option<String>,
 }
 
-/// Who is signed in, by the server's credentials: the stores read again (another process may
-/// have signed in or out) and ChatGPT tokens older than eight days renewed first.
+/// Who is signed in, by the server's credentials as they are now ([`current_auth`]).
 pub(crate) async fn credentials(auth: &Arc<AuthManager>) -> Credentials {
+    match current_auth(auth).await {
+        None => Credentials::None,
+        Some(auth) => of_stored(auth.stored().clone(), Some(&auth)),
+    }
+}
+
+/// The server's credentials as they are now: the stores read again (another process may have
+/// signed in or out), ChatGPT tokens older than eight days renewed first.
+pub(crate) async fn current_auth(auth: &Arc<AuthManager>) -> Option<Auth> {
     let manager = Arc::clone(auth);
     if let Err(err) = tokio::task::spawn_blocking(move || manager.reload()).await {
         tracing::warn!("reading the credentials failed: {err}");
     }
-    match auth.auth().await {
-        None => Credentials::None,
-        Some(auth) => of_stored(auth.stored().clone(), Some(&auth)),
-    }
+    auth.auth().await
 }
 
 /// The credentials stored in `$CODEX_HOME/auth.json`, read on every call so a login by

@@ -100,14 +100,11 @@ fn base_url(config: &ConfigToml) -> &str {
 /// The signed-in ChatGPT account (its tokens renewed first if old), or the reference's error
 /// for whoever else is signed in.
 async fn chatgpt_account(state: &ServerState) -> Result<Account, JSONRPCErrorError> {
-    // Another process may have signed in or out since the last look.
-    let manager = Arc::clone(&state.auth);
-    tokio::task::spawn_blocking(move || manager.reload())
-        .await
-        .map_err(|err| error::internal_error(format!("auth task failed: {err}")))?;
     let not_available =
         || error::internal_error("failed to list apps: ChatGPT token not available");
-    let auth = state.auth.auth().await.ok_or_else(not_available)?;
+    let auth = crate::backend::current_auth(&state.auth)
+        .await
+        .ok_or_else(not_available)?;
     if auth.mode() == AuthMode::ApiKey {
         return Err(error::internal_error(
             "failed to list apps: Token data is not available.",
