@@ -436,6 +436,14 @@ impl ThreadEventMapper {
                     },
                 )]
             }
+            EventMsg::PlanDelta(delta) => {
+                vec![ServerNotification::PlanDelta(v2::PlanDeltaNotification {
+                    thread_id,
+                    turn_id: delta.turn_id.clone(),
+                    item_id: delta.item_id.clone(),
+                    delta: delta.delta.clone(),
+                })]
+            }
             EventMsg::ReasoningContentDelta(delta) => {
                 vec![ServerNotification::ReasoningSummaryTextDelta(
                     v2::ReasoningSummaryTextDeltaNotification {
@@ -496,7 +504,6 @@ impl ThreadEventMapper {
             | EventMsg::AgentReasoningDelta(_)
             | EventMsg::AgentReasoningRawContent(_)
             | EventMsg::AgentReasoningRawContentDelta(_)
-            | EventMsg::PlanDelta(_)
             | EventMsg::WebSearchBegin(_)
             | EventMsg::WebSearchEnd(_)
             | EventMsg::TerminalInteraction(_)

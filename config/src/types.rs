@@ -13,6 +13,7 @@ use std::path::Path;
 
 use codex_protocol::config_types::AuthCredentialsStoreMode;
 use codex_protocol::config_types::ForcedLoginMethod;
+use codex_protocol::config_types::Personality;
 use codex_protocol::config_types::ReasoningEffort;
 use codex_protocol::config_types::ReasoningSummary;
 use codex_protocol::config_types::SandboxMode;
@@ -38,6 +39,7 @@ pub struct ConfigToml {
     pub model_reasoning_effort: Option<ReasoningEffort>,
     pub model_reasoning_summary: Option<ReasoningSummary>,
     pub model_verbosity: Option<Verbosity>,
+    pub personality: Option<Personality>,
     pub model_supports_reasoning_summaries: Option<bool>,
     pub approval_policy: Option<AskForApproval>,
     pub sandbox_mode: Option<SandboxMode>,
@@ -98,6 +100,7 @@ pub struct ProfileToml {
     pub model_reasoning_effort: Option<ReasoningEffort>,
     pub model_reasoning_summary: Option<ReasoningSummary>,
     pub model_verbosity: Option<Verbosity>,
+    pub personality: Option<Personality>,
     pub web_search: Option<WebSearchMode>,
     pub chatgpt_base_url: Option<String>,
     pub model_instructions_file: Option<AbsolutePathBuf>,

@@ -8,11 +8,13 @@
 use std::path::Path;
 use std::path::PathBuf;
 
+use codex_protocol::config_types::Personality;
 use codex_protocol::models::ContentItem;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::SandboxPolicy;
 use codex_tools::model_family::InstructionsKind;
+use codex_tools::model_family::ModelFamily;
 
 const CODEX_INSTRUCTIONS: &str = "\
 You are Codex, a coding agent working in a terminal on the user's machine, inside the project \
@@ -50,12 +52,72 @@ leave alone what the task does not concern.
 - Do not revert changes you did not make.
 - Keep answers short: what you did, what you found, and what is left.";
 
-/// The base instructions for a model family, unless the thread or config gives its own.
-pub fn base_instructions(kind: InstructionsKind) -> &'static str {
-    match kind {
+const FRIENDLY_PERSONALITY: &str = "\
+## Personality
+You are a warm, encouraging teammate. Keep the user in the loop as you go, explain your reasoning \
+in plain words, celebrate progress with them, and be patient with questions. Stay honest when \
+something is wrong or risky: kindness never means hiding a problem.";
+
+const PRAGMATIC_PERSONALITY: &str = "\
+## Personality
+You are a pragmatic, no-nonsense engineer. Say what matters and skip the rest: no filler, no \
+flattery, no restating the question. Prefer the simple solution that works, name trade-offs \
+briefly when they exist, and let results speak for themselves.";
+
+/// The base instructions for a model family, unless the thread or config gives its own. The
+/// families whose instructions have a personality get its section after the opening paragraph.
+pub fn base_instructions(family: &ModelFamily, personality: Option<Personality>) -> String {
+    let text = match family.instructions {
         InstructionsKind::Codex => CODEX_INSTRUCTIONS,
         InstructionsKind::General => GENERAL_INSTRUCTIONS,
+    };
+    match (
+        text.split_once("\n\n"),
+        personality_text(family, personality),
+    ) {
+        (Some((opening, rest)), Some(section)) => format!("{opening}\n\n{section}\n\n{rest}"),
+        _ => text.to_owned(),
     }
+}
+
+/// The personality section a family's instructions carry, if it has one for `personality`.
+pub fn personality_text(
+    family: &ModelFamily,
+    personality: Option<Personality>,
+) -> Option<&'static str> {
+    if !family.personality {
+        return None;
+    }
+    match personality? {
+        Personality::Friendly => Some(FRIENDLY_PERSONALITY),
+        Personality::Pragmatic => Some(PRAGMATIC_PERSONALITY),
+        Personality::None => None,
+    }
+}
+
+/// The developer message telling the model of a personality chosen after the thread began
+/// (or one its instructions do not carry), framed as the reference frames it.
+pub fn personality_message(section: &str) -> ResponseItem {
+    developer_message(&format!(
+        "<personality_spec> The user asked for a different way of communicating. From now on, \
+         answer in keeping with this personality: \n{section} </personality_spec>"
+    ))
+}
+
+/// The developer message handing the model the instructions of the model the thread switched
+/// to, framed as the reference frames it.
+pub fn model_switch_message(instructions: &str) -> ResponseItem {
+    developer_message(&format!(
+        "<model_switch>\nThis conversation was held with another model until now. Carry on \
+         following these instructions:\n\n{instructions}\n</model_switch>"
+    ))
+}
+
+/// The developer message with a collaboration mode's instructions, in the reference's tags.
+pub fn collaboration_mode_message(instructions: &str) -> ResponseItem {
+    developer_message(&format!(
+        "<collaboration_mode>{instructions}</collaboration_mode>"
+    ))
 }
 
 /// File names read in each folder, the first that exists winning: a local override, then the

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use codex_protocol::config_types::ModeKind;
+use codex_protocol::config_types::Personality;
 use codex_protocol::config_types::ReasoningEffort;
 use codex_protocol::config_types::ReasoningSummary;
 use codex_protocol::config_types::Verbosity;
@@ -37,4 +38,10 @@ pub struct ThreadSettings {
     pub dynamic_tools: Vec<DynamicTool>,
     /// The collaboration mode of the latest turn (plan or default).
     pub collaboration_mode: ModeKind,
+    /// That mode's developer instructions, which the model is given when the mode changes.
+    pub collaboration_instructions: Option<String>,
+    /// How the model is asked to communicate, for the models that support it.
+    pub personality: Option<Personality>,
+    /// The `personality` feature: without it the setting is ignored, as in the reference.
+    pub personality_feature: bool,
 }

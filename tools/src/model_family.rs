@@ -109,6 +109,9 @@ pub struct ModelFamily {
     /// The full context window, before the usable share is taken.
     pub context_window: i64,
     pub instructions: InstructionsKind,
+    /// Whether the base instructions carry a personality section (`personality` in the config
+    /// and on turns), as the reference's instruction templates of these models do.
+    pub personality: bool,
     pub truncation: TruncationPolicy,
 }
 
@@ -134,6 +137,7 @@ impl ModelFamily {
             verbosity: None,
             context_window: CONTEXT_WINDOW,
             instructions: InstructionsKind::General,
+            personality: false,
             truncation: TruncationPolicy::Bytes(10_000),
         }
     }
@@ -176,6 +180,7 @@ struct Preset {
     parallel_tool_calls: bool,
     verbosity: Option<Verbosity>,
     instructions: InstructionsKind,
+    personality: bool,
     truncation: TruncationPolicy,
 }
 
@@ -194,6 +199,7 @@ impl Preset {
             verbosity: self.verbosity,
             context_window: CONTEXT_WINDOW,
             instructions: self.instructions,
+            personality: self.personality,
             truncation: self.truncation,
         }
     }
@@ -207,7 +213,16 @@ const fn codex(slug: &'static str, parallel_tool_calls: bool) -> Preset {
         parallel_tool_calls,
         verbosity: None,
         instructions: InstructionsKind::Codex,
+        personality: false,
         truncation: TruncationPolicy::Tokens(10_000),
+    }
+}
+
+/// The newest codex models, whose instructions have a personality.
+const fn codex_with_personality(slug: &'static str) -> Preset {
+    Preset {
+        personality: true,
+        ..codex(slug, true)
     }
 }
 
@@ -219,13 +234,14 @@ const fn general(slug: &'static str) -> Preset {
         parallel_tool_calls: true,
         verbosity: Some(Verbosity::Low),
         instructions: InstructionsKind::General,
+        personality: false,
         truncation: TruncationPolicy::Bytes(10_000),
     }
 }
 
 const PRESETS: &[Preset] = &[
-    codex("gpt-5.3-codex", true),
-    codex("gpt-5.2-codex", true),
+    codex_with_personality("gpt-5.3-codex"),
+    codex_with_personality("gpt-5.2-codex"),
     codex("gpt-5.1-codex-max", false),
     codex("gpt-5.1-codex-mini", false),
     codex("gpt-5.1-codex", false),
@@ -240,6 +256,7 @@ const PRESETS: &[Preset] = &[
         parallel_tool_calls: false,
         verbosity: None,
         instructions: InstructionsKind::General,
+        personality: false,
         truncation: TruncationPolicy::Bytes(10_000),
     },
 ];

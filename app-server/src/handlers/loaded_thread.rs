@@ -90,11 +90,13 @@ fn pump_held(
 
 pub(crate) async fn start(context: RequestContext, mut params: v2::ThreadStartParams) {
     let dynamic_tools = params.dynamic_tools.take().unwrap_or_default();
+    let personality = params.personality;
     let overrides = overrides!(params, params.ephemeral.unwrap_or(false));
     let started = async {
         let mut start =
             overrides.into_start(&context.state.config.cwd, context.connection.client_name())?;
         start.dynamic_tools = wire::thread::dynamic_tools(dynamic_tools);
+        start.personality = personality;
         let manager = context.state.threads.manager().await?;
         manager.start_thread(start).await.map_err(thread_error)
     }
@@ -132,10 +134,12 @@ pub(crate) async fn resume(context: RequestContext, params: v2::ThreadResumePara
         Ok(id) => id,
         Err(err) => return context.responder.fail(err).await,
     };
+    let personality = params.personality;
     let overrides = overrides!(params, false);
     let resumed = async {
-        let start =
+        let mut start =
             overrides.into_start(&context.state.config.cwd, context.connection.client_name())?;
+        start.personality = personality;
         let manager = context.state.threads.manager().await?;
         match manager.resume_thread(id, start).await {
             Ok(new) => Ok(follow_and_pump(&context, new).0),

@@ -96,6 +96,16 @@ impl HistoryBuilder {
             }
             EventMsg::AgentReasoning(reasoning) => self.reasoning(&reasoning.text, false),
             EventMsg::AgentReasoningRawContent(reasoning) => self.reasoning(&reasoning.text, true),
+            // A plan-mode plan is no model item: its completion is what the rollout keeps.
+            EventMsg::ItemCompleted(completed) => {
+                if let codex_protocol::items::TurnItem::Plan(plan) = &completed.item
+                    && !plan.text.is_empty()
+                {
+                    let id = self.next_item_id();
+                    let text = plan.text.clone();
+                    self.turn().items.push(v2::ThreadItem::Plan { id, text });
+                }
+            }
             EventMsg::Error(error) => {
                 if let Some(current) = &mut self.current {
                     current.turn.status = v2::TurnStatus::Failed;

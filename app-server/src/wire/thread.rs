@@ -16,7 +16,10 @@ use codex_core::thread::StartThread;
 use codex_core::thread::ThreadError;
 use codex_core::thread::TurnOverrides;
 use codex_protocol::ThreadId;
+use codex_protocol::config_types::CollaborationMode;
+use codex_protocol::config_types::ModeKind;
 use codex_protocol::config_types::SandboxMode;
+use codex_protocol::config_types::Settings;
 use codex_protocol::protocol as core;
 use codex_protocol::protocol::EventMsg;
 use codex_rollout::GitInfo;
@@ -125,6 +128,7 @@ impl Overrides {
             ephemeral: self.ephemeral,
             dynamic_tools: Vec::new(),
             originator,
+            personality: None,
         })
     }
 }
@@ -191,7 +195,8 @@ pub(crate) fn turn_start(params: v2::TurnStartParams, cwd: &Path) -> Op {
         model: params.model,
         effort: params.effort,
         summary: params.summary,
-        collaboration_mode: params.collaboration_mode.map(|mode| mode.mode),
+        collaboration_mode: params.collaboration_mode.map(with_preset_instructions),
+        personality: params.personality,
     };
     Op::UserTurn {
         input: input::input_to_core(params.input),
@@ -200,7 +205,21 @@ pub(crate) fn turn_start(params: v2::TurnStartParams, cwd: &Path) -> Op {
     }
 }
 
+/// A turn's collaboration mode whose instructions were left out (`null`) gets the built-in
+/// preset's for that mode, as the reference fills them in.
+fn with_preset_instructions(mut mode: CollaborationMode) -> CollaborationMode {
+    if mode.settings.developer_instructions.is_none() {
+        mode.settings.developer_instructions = codex_core::collaboration_modes::presets()
+            .into_iter()
+            .find(|preset| preset.mode == Some(mode.mode))
+            .and_then(|preset| preset.developer_instructions.flatten())
+            .filter(|text| !text.is_empty());
+    }
+    mode
+}
+
 /// The per-turn overrides of a v1 `sendUserTurn`; its relative `cwd` is taken against `cwd`.
+/// Like the reference, such a turn runs in the default mode with the model it names.
 pub(crate) fn v1_turn_overrides(params: &v1::SendUserTurnParams, cwd: &Path) -> TurnOverrides {
     TurnOverrides {
         cwd: Some(cwd.join(&params.cwd)),
@@ -209,7 +228,15 @@ pub(crate) fn v1_turn_overrides(params: &v1::SendUserTurnParams, cwd: &Path) -> 
         model: Some(params.model.clone()),
         effort: params.effort,
         summary: Some(params.summary),
-        collaboration_mode: None,
+        collaboration_mode: Some(CollaborationMode {
+            mode: ModeKind::Default,
+            settings: Settings {
+                model: params.model.clone(),
+                reasoning_effort: params.effort,
+                developer_instructions: None,
+            },
+        }),
+        personality: None,
     }
 }
 

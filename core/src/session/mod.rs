@@ -46,6 +46,8 @@ pub(crate) struct State {
     pub(crate) token_info: Option<TokenUsageInfo>,
     pub(crate) rate_limits: Option<RateLimitSnapshot>,
     pub(crate) active: Option<ActiveTurn>,
+    /// The model the last turn ran with (from the rollout, for a resumed thread).
+    pub(crate) previous_model: String,
 }
 
 pub(crate) struct ActiveTurn {
@@ -71,6 +73,16 @@ impl Session {
             RolloutItem::EventMsg(EventMsg::TokenCount(count)) => count.info.clone(),
             _ => None,
         });
+        // The model of the thread's last turn, which a turn on another model is told about.
+        let previous_model = output
+            .recorded()
+            .iter()
+            .rev()
+            .find_map(|item| match item {
+                RolloutItem::TurnContext(context) => Some(context.model.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| settings.model.clone());
         let output = Arc::new(output);
         let (mcp_runtime, mcp_servers) = mcp;
         let mcp = ThreadMcp::start(
@@ -92,6 +104,7 @@ impl Session {
                 token_info,
                 rate_limits: None,
                 active: None,
+                previous_model,
             }),
         }
     }

@@ -8,6 +8,7 @@
 use std::sync::Mutex;
 use std::sync::MutexGuard;
 
+use codex_protocol::items::TurnItem;
 use codex_protocol::protocol::EventMsg;
 use codex_rollout::RolloutItem;
 use codex_tools::EventSink;
@@ -51,6 +52,11 @@ fn is_persisted(msg: &EventMsg) -> bool {
             | EventMsg::ContextCompacted(_)
             | EventMsg::ThreadRolledBack(_)
             | EventMsg::TurnAborted(_)
+    ) || matches!(
+        // Plans exist only as items (they are cut from the model's messages), so their
+        // completion is kept to show them again.
+        msg,
+        EventMsg::ItemCompleted(completed) if matches!(completed.item, TurnItem::Plan(_))
     )
 }
 

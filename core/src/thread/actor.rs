@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use codex_protocol::ThreadId;
-use codex_protocol::config_types::ModeKind;
+use codex_protocol::config_types::CollaborationMode;
+use codex_protocol::config_types::Personality;
 use codex_protocol::config_types::ReasoningEffort;
 use codex_protocol::config_types::ReasoningSummary;
 use codex_protocol::models::ResponseItem;
@@ -16,6 +17,7 @@ use codex_protocol::protocol::SandboxPolicy;
 use codex_protocol::protocol::ThreadRolledBackEvent;
 use codex_protocol::user_input::UserInput;
 use codex_rollout::RolloutItem;
+use codex_tools::model_family::ModelFamily;
 use tokio::sync::mpsc;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -82,7 +84,10 @@ pub struct TurnOverrides {
     pub model: Option<String>,
     pub effort: Option<ReasoningEffort>,
     pub summary: Option<ReasoningSummary>,
-    pub collaboration_mode: Option<ModeKind>,
+    /// The collaboration mode with its settings: its model and effort win over the two
+    /// fields above, and its instructions are the mode's.
+    pub collaboration_mode: Option<CollaborationMode>,
+    pub personality: Option<Personality>,
 }
 
 /// Why an op or a thread operation was refused.
@@ -368,50 +373,104 @@ fn apply_overrides(session: &Session, overrides: TurnOverrides) {
         effort,
         summary,
         collaboration_mode,
+        personality,
     } = overrides;
-    let mut state = session.state();
+    let mut guard = session.state();
+    let state = &mut *guard;
+    let before = state.settings.clone();
     let settings = &mut state.settings;
-    let permissions_before = (settings.sandbox_policy.clone(), settings.approval_policy);
-    // A new working directory is announced as the reference does, with an environment context
-    // naming it.
-    let environment = cwd.filter(|cwd| *cwd != settings.cwd).map(|cwd| {
-        let message = crate::instructions::environment_context_message(
-            &cwd,
-            &crate::instructions::user_shell(),
-        );
+    if let Some(cwd) = cwd {
         settings.cwd = cwd;
-        message
-    });
+    }
     if let Some(approval_policy) = approval_policy {
         settings.approval_policy = approval_policy;
     }
     if let Some(sandbox_policy) = sandbox_policy {
         settings.sandbox_policy = sandbox_policy;
     }
-    // The model learns of new permissions before the turn's input, as the reference tells it
-    // with a fresh permissions message.
-    let permissions_changed =
-        (settings.sandbox_policy.clone(), settings.approval_policy) != permissions_before;
-    let permissions = permissions_changed.then(|| {
-        crate::instructions::permissions_message(&settings.sandbox_policy, settings.approval_policy)
-    });
-    if let Some(model) = model {
-        settings.model = model;
-    }
-    if effort.is_some() {
-        settings.reasoning_effort = effort;
-    }
     if summary.is_some() {
         settings.reasoning_summary = summary;
     }
-    if let Some(mode) = collaboration_mode {
-        settings.collaboration_mode = mode;
+    match collaboration_mode {
+        // A mode comes with its own model, effort and instructions, as in the reference.
+        Some(mode) => {
+            settings.collaboration_mode = mode.mode;
+            settings.model = mode.settings.model;
+            settings.reasoning_effort = mode.settings.reasoning_effort;
+            settings.collaboration_instructions = mode.settings.developer_instructions;
+        }
+        None => {
+            if let Some(model) = model {
+                settings.model = model;
+            }
+            if effort.is_some() {
+                settings.reasoning_effort = effort;
+            }
+        }
     }
-    drop(state);
-    let updates: Vec<_> = environment.into_iter().chain(permissions).collect();
+    if personality.is_some() && settings.personality_feature {
+        settings.personality = personality;
+    }
+    let previous_model = std::mem::replace(&mut state.previous_model, settings.model.clone());
+    let updates = settings_updates(&before, settings, &previous_model);
+    drop(guard);
     if !updates.is_empty() {
         session.record_items(updates);
     }
+}
+
+/// What the model is told before a turn whose settings changed, in the reference's order: a
+/// new working directory (environment context), new permissions, a new collaboration mode, a
+/// new model's instructions, a new personality.
+fn settings_updates(
+    before: &ThreadSettings,
+    after: &ThreadSettings,
+    previous_model: &str,
+) -> Vec<ResponseItem> {
+    use crate::instructions;
+    let mut updates = Vec::new();
+    if after.cwd != before.cwd {
+        updates.push(instructions::environment_context_message(
+            &after.cwd,
+            &instructions::user_shell(),
+        ));
+    }
+    if (&after.sandbox_policy, after.approval_policy)
+        != (&before.sandbox_policy, before.approval_policy)
+    {
+        updates.push(instructions::permissions_message(
+            &after.sandbox_policy,
+            after.approval_policy,
+        ));
+    }
+    let mode = |settings: &ThreadSettings| {
+        (
+            settings.collaboration_mode,
+            settings.model.clone(),
+            settings.reasoning_effort,
+            settings.collaboration_instructions.clone(),
+        )
+    };
+    // A mode without instructions says nothing: the last mode's words stay in the history.
+    if mode(after) != mode(before)
+        && let Some(text) = after
+            .collaboration_instructions
+            .as_deref()
+            .filter(|text| !text.is_empty())
+    {
+        updates.push(instructions::collaboration_mode_message(text));
+    }
+    let family = ModelFamily::find(&after.model);
+    if after.model != previous_model {
+        let text = instructions::base_instructions(&family, after.personality);
+        updates.push(instructions::model_switch_message(&text));
+    } else if after.personality_feature
+        && after.personality != before.personality
+        && let Some(section) = instructions::personality_text(&family, after.personality)
+    {
+        updates.push(instructions::personality_message(section));
+    }
+    updates
 }
 
 fn start_task(session: &Arc<Session>, turn_id: String, kind: TaskKind) {

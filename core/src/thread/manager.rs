@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use codex_config::ConfigService;
 use codex_config::ConfigToml;
 use codex_protocol::ThreadId;
+use codex_protocol::config_types::Personality;
 use codex_protocol::config_types::SandboxMode;
 use codex_protocol::dynamic_tools::DynamicToolSpec;
 use codex_protocol::models::ResponseItem;
@@ -124,6 +125,8 @@ pub struct StartThread {
     /// Who starts the thread (the client's name), for `session_meta`; the manager's own
     /// originator when `None`.
     pub originator: Option<String>,
+    /// The personality asked for at start, over the config's.
+    pub personality: Option<Personality>,
 }
 
 /// A thread just loaded, with its event stream (the only one there is).
@@ -431,6 +434,14 @@ impl ThreadManager {
             user_instructions,
             codex_skills::skills_section(skills.enabled()),
         );
+        // With the `personality` feature on, a thread is pragmatic unless told otherwise, as in
+        // the reference.
+        let personality_feature =
+            codex_config::features::is_enabled(&config.features, "personality");
+        let personality = params
+            .personality
+            .or(config.personality)
+            .or_else(|| personality_feature.then_some(Personality::Pragmatic));
         let base_instructions = match (&params.base_instructions, &config.model_instructions_file) {
             (Some(text), _) => text.clone(),
             (None, Some(file)) => std::fs::read_to_string(file.as_path()).map_err(|err| {
@@ -439,7 +450,7 @@ impl ThreadManager {
                     file.as_path().display()
                 ))
             })?,
-            (None, None) => instructions::base_instructions(family.instructions).to_owned(),
+            (None, None) => instructions::base_instructions(&family, personality),
         };
         let unified_exec = codex_config::features::is_enabled(&config.features, "unified_exec");
         let mut settings = ThreadSettings {
@@ -468,6 +479,9 @@ impl ThreadManager {
             ephemeral: params.ephemeral,
             dynamic_tools: Vec::new(),
             collaboration_mode: codex_protocol::config_types::ModeKind::Default,
+            collaboration_instructions: None,
+            personality,
+            personality_feature,
         };
         let offer = ToolOffer {
             unified_exec: settings.unified_exec,
@@ -579,8 +593,8 @@ fn without_meta(items: impl Iterator<Item = RolloutItem>) -> Vec<RolloutItem> {
         .collect()
 }
 
-/// The messages that open a new thread's history: permissions, developer instructions,
-/// AGENTS.md, environment.
+/// The messages that open a new thread's history: permissions, developer instructions, the
+/// personality when the base instructions do not carry it, AGENTS.md, environment.
 fn initial_context(settings: &ThreadSettings) -> Vec<ResponseItem> {
     let mut items = vec![instructions::permissions_message(
         &settings.sandbox_policy,
@@ -588,6 +602,14 @@ fn initial_context(settings: &ThreadSettings) -> Vec<ResponseItem> {
     )];
     if let Some(text) = &settings.developer_instructions {
         items.push(instructions::developer_message(text));
+    }
+    let family = ModelFamily::find(&settings.model);
+    if settings.personality_feature
+        && let Some(section) = instructions::personality_text(&family, settings.personality)
+        && settings.base_instructions
+            != instructions::base_instructions(&family, settings.personality)
+    {
+        items.push(instructions::personality_message(section));
     }
     if let Some(text) = &settings.user_instructions {
         items.push(instructions::user_instructions_message(&settings.cwd, text));

@@ -6,6 +6,7 @@
 mod compact;
 mod context;
 mod input;
+mod proposed_plan;
 mod sampling;
 
 pub(crate) use context::new_id;

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use codex_protocol::config_types::ModeKind;
 use codex_protocol::items::AgentMessageContent;
 use codex_protocol::items::AgentMessageItem;
+use codex_protocol::items::PlanItem;
 use codex_protocol::items::ReasoningItem;
 use codex_protocol::items::TurnItem;
 use codex_protocol::models::ContentItem;
@@ -22,6 +24,7 @@ use codex_protocol::protocol::AgentReasoningRawContentDeltaEvent;
 use codex_protocol::protocol::AgentReasoningSectionBreakEvent;
 use codex_protocol::protocol::CodexErrorInfo;
 use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::PlanDeltaEvent;
 use codex_protocol::protocol::ReasoningContentDeltaEvent;
 use codex_protocol::protocol::ReasoningRawContentDeltaEvent;
 use codex_protocol::protocol::StreamErrorEvent;
@@ -49,6 +52,10 @@ use super::context::emit_token_count;
 use super::context::new_id;
 use super::context::update_token_usage;
 use super::input::record_user_input;
+use super::proposed_plan::PlanSplitter;
+use super::proposed_plan::Segment;
+use super::proposed_plan::last_plan;
+use super::proposed_plan::without_plans;
 
 /// First wait before resending a broken stream; doubled on each further attempt.
 const RETRY_BASE_DELAY: Duration = Duration::from_millis(100);
@@ -150,14 +157,20 @@ pub(crate) fn record_turn_context(session: &Session, turn: &Turn) {
     extra.insert(
         "collaboration_mode".to_owned(),
         json!({
-            "mode": "default",
+            "mode": settings.collaboration_mode,
             "settings": {
                 "model": settings.model,
                 "reasoning_effort": settings.reasoning_effort,
-                "developer_instructions": settings.developer_instructions,
+                "developer_instructions": settings.collaboration_instructions,
             },
         }),
     );
+    if let Some(personality) = settings.personality {
+        extra.insert("personality".to_owned(), json!(personality));
+    }
+    if let Some(instructions) = &settings.developer_instructions {
+        extra.insert("developer_instructions".to_owned(), json!(instructions));
+    }
     let summary = reasoning(turn).and_then(|reasoning| reasoning.summary);
     if let Ok(summary) = serde_json::to_value(summary) {
         extra.insert("summary".to_owned(), summary);
@@ -220,12 +233,133 @@ enum Streaming {
     Message {
         id: String,
         text: String,
+        /// In plan mode: the message split from its plan blocks as it streams.
+        plan: Option<PlanMessage>,
     },
     Reasoning {
         id: String,
         summary: Vec<String>,
         raw: Vec<String>,
     },
+}
+
+/// A message streamed in plan mode. Its item starts only once text outside a plan block
+/// arrives, so an answer that is all plan shows no empty message.
+#[derive(Default)]
+struct PlanMessage {
+    splitter: PlanSplitter,
+    started: bool,
+    /// Whitespace before the message's first text, held until that text arrives.
+    leading: String,
+}
+
+/// The turn's plan item as one sample streams it (`<turn id>-plan`, as in the reference).
+struct PlanItemState {
+    id: String,
+    started: bool,
+    completed: bool,
+}
+
+impl PlanItemState {
+    fn new(turn: &Turn) -> Self {
+        Self {
+            id: format!("{}-plan", turn.id),
+            started: false,
+            completed: false,
+        }
+    }
+
+    async fn start(&mut self, session: &Session, turn: &Turn) {
+        if self.started || self.completed {
+            return;
+        }
+        self.started = true;
+        let item = TurnItem::Plan(PlanItem {
+            id: self.id.clone(),
+            text: String::new(),
+        });
+        emit_item_started(session, turn, item).await;
+    }
+
+    async fn delta(&mut self, session: &Session, turn: &Turn, delta: String) {
+        if self.completed || delta.is_empty() {
+            return;
+        }
+        self.start(session, turn).await;
+        let msg = EventMsg::PlanDelta(PlanDeltaEvent {
+            thread_id: session.id.to_string(),
+            turn_id: turn.id.clone(),
+            item_id: self.id.clone(),
+            delta,
+        });
+        session.emit(&turn.id, msg).await;
+    }
+
+    async fn complete(&mut self, session: &Session, turn: &Turn, text: String) {
+        if self.completed {
+            return;
+        }
+        self.start(session, turn).await;
+        self.completed = true;
+        let item = TurnItem::Plan(PlanItem {
+            id: self.id.clone(),
+            text,
+        });
+        emit_item_completed(session, turn, item).await;
+    }
+}
+
+/// Sends a plan-mode message's segments: its own text as message deltas (starting the item
+/// on the first text that is not whitespace), plan text as plan deltas.
+async fn emit_plan_segments(
+    session: &Session,
+    turn: &Turn,
+    id: &str,
+    message: &mut PlanMessage,
+    plan_item: &mut PlanItemState,
+    segments: Vec<Segment>,
+) {
+    for segment in segments {
+        match segment {
+            Segment::Message(text) => {
+                if !message.started && text.trim().is_empty() {
+                    message.leading.push_str(&text);
+                    continue;
+                }
+                let delta = if message.started {
+                    text
+                } else {
+                    message.started = true;
+                    let started = TurnItem::AgentMessage(AgentMessageItem {
+                        id: id.to_owned(),
+                        content: Vec::new(),
+                        phase: None,
+                    });
+                    emit_item_started(session, turn, started).await;
+                    std::mem::take(&mut message.leading) + &text
+                };
+                emit_message_delta(session, turn, id, delta).await;
+            }
+            Segment::PlanStart => plan_item.start(session, turn).await,
+            Segment::Plan(text) => plan_item.delta(session, turn, text).await,
+            Segment::PlanEnd => {}
+        }
+    }
+}
+
+async fn emit_message_delta(session: &Session, turn: &Turn, id: &str, delta: String) {
+    emit_pair(
+        session,
+        turn,
+        EventMsg::AgentMessageContentDelta(AgentMessageContentDeltaEvent {
+            thread_id: session.id.to_string(),
+            turn_id: turn.id.clone(),
+            item_id: id.to_owned(),
+            delta: delta.clone(),
+        }),
+        EventMsg::AgentMessageDelta(AgentMessageDeltaEvent { delta }),
+    )
+    .await;
 }
 
 /// Appends `delta` to part `index` of `parts`, adding parts up to it as needed.
@@ -242,11 +376,23 @@ fn append_part(parts: &mut Vec<String>, index: i64, delta: &str) {
 async fn complete_cut_item(session: &Session, turn: &Turn, streaming: Option<Streaming>) {
     let item = match streaming {
         None => return,
-        Some(Streaming::Message { id, text }) => TurnItem::AgentMessage(AgentMessageItem {
-            id,
-            content: vec![AgentMessageContent::Text { text }],
-            phase: None,
-        }),
+        // A plan-mode message that never showed text was never started.
+        Some(Streaming::Message {
+            plan: Some(PlanMessage { started: false, .. }),
+            ..
+        }) => return,
+        Some(Streaming::Message { id, text, plan }) => {
+            let text = if plan.is_some() {
+                without_plans(&text)
+            } else {
+                text
+            };
+            TurnItem::AgentMessage(AgentMessageItem {
+                id,
+                content: vec![AgentMessageContent::Text { text }],
+                phase: None,
+            })
+        }
         Some(Streaming::Reasoning { id, summary, raw }) => TurnItem::Reasoning(ReasoningItem {
             id,
             summary_text: summary,
@@ -266,6 +412,7 @@ async fn sample_once(
     let mut calls = Vec::new();
     let mut last_agent_message = None;
     let mut completed = false;
+    let mut plan_item = PlanItemState::new(turn);
     let thread_id = session.id.to_string();
     while let Some(event) = stream.next().await {
         let event = match event {
@@ -281,20 +428,23 @@ async fn sample_once(
                 streaming = start_item(session, turn, &item).await;
             }
             ResponseEvent::OutputTextDelta(delta) => {
-                if let Some(Streaming::Message { id, text }) = &mut streaming {
+                if let Some(Streaming::Message { id, text, plan }) = &mut streaming {
                     text.push_str(&delta);
-                    emit_pair(
-                        session,
-                        turn,
-                        EventMsg::AgentMessageContentDelta(AgentMessageContentDeltaEvent {
-                            thread_id: thread_id.clone(),
-                            turn_id: turn.id.clone(),
-                            item_id: id.clone(),
-                            delta: delta.clone(),
-                        }),
-                        EventMsg::AgentMessageDelta(AgentMessageDeltaEvent { delta }),
-                    )
-                    .await;
+                    match plan {
+                        Some(message) => {
+                            let segments = message.splitter.push(&delta);
+                            emit_plan_segments(
+                                session,
+                                turn,
+                                id,
+                                message,
+                                &mut plan_item,
+                                segments,
+                            )
+                            .await;
+                        }
+                        None => emit_message_delta(session, turn, id, delta).await,
+                    }
                 }
             }
             ResponseEvent::ReasoningSummaryPartAdded { summary_index } => {
@@ -353,7 +503,9 @@ async fn sample_once(
             }
             ResponseEvent::OutputItemDone(item) => {
                 let started = streaming.take();
-                if let Some(text) = complete_item(session, turn, started, &item).await {
+                if let Some(text) =
+                    complete_item(session, turn, started, &item, &mut plan_item).await
+                {
                     last_agent_message = Some(text);
                 }
                 if let Some(call) = ToolCall::from_item(&item) {
@@ -425,10 +577,18 @@ fn is_assistant_message(item: &ResponseItem) -> bool {
 async fn start_item(session: &Session, turn: &Turn, item: &ResponseItem) -> Option<Streaming> {
     let id = item_id(item);
     let (streaming, started) = if is_assistant_message(item) {
+        if in_plan_mode(turn) {
+            return Some(Streaming::Message {
+                id,
+                text: String::new(),
+                plan: Some(PlanMessage::default()),
+            });
+        }
         (
             Streaming::Message {
                 id: id.clone(),
                 text: String::new(),
+                plan: None,
             },
             TurnItem::AgentMessage(AgentMessageItem {
                 id,
@@ -456,13 +616,85 @@ async fn start_item(session: &Session, turn: &Turn, item: &ResponseItem) -> Opti
     Some(streaming)
 }
 
+fn in_plan_mode(turn: &Turn) -> bool {
+    turn.settings.collaboration_mode == ModeKind::Plan
+}
+
+fn output_text(content: &[ContentItem]) -> String {
+    content
+        .iter()
+        .filter_map(|part| match part {
+            ContentItem::OutputText { text } => Some(text.as_str()),
+            ContentItem::InputText { .. } | ContentItem::InputImage { .. } => None,
+        })
+        .collect()
+}
+
+/// Ends a plan-mode message: the rest of its stream, its last plan block as the turn's plan
+/// item, and the message without its plans (none at all when nothing else is left). Returns
+/// that text.
+async fn complete_plan_message(
+    session: &Session,
+    turn: &Turn,
+    started: Option<Streaming>,
+    item: &ResponseItem,
+    plan_item: &mut PlanItemState,
+) -> Option<String> {
+    let (id, mut message) = match started {
+        Some(Streaming::Message {
+            id,
+            plan: Some(message),
+            ..
+        }) => (id, message),
+        _ => (item_id(item), PlanMessage::default()),
+    };
+    let rest = message.splitter.finish();
+    emit_plan_segments(session, turn, &id, &mut message, plan_item, rest).await;
+    let ResponseItem::Message { content, .. } = item else {
+        return None;
+    };
+    let full = output_text(content);
+    if let Some(plan) = last_plan(&full) {
+        plan_item.complete(session, turn, plan).await;
+    }
+    let text = without_plans(&full);
+    if text.trim().is_empty() {
+        return None;
+    }
+    if !message.started {
+        let empty = TurnItem::AgentMessage(AgentMessageItem {
+            id: id.clone(),
+            content: Vec::new(),
+            phase: None,
+        });
+        emit_item_started(session, turn, empty).await;
+    }
+    let done = TurnItem::AgentMessage(AgentMessageItem {
+        id,
+        content: vec![AgentMessageContent::Text { text: text.clone() }],
+        phase: None,
+    });
+    emit_item_completed(session, turn, done).await;
+    let legacy = EventMsg::AgentMessage(AgentMessageEvent {
+        message: text.clone(),
+    });
+    session.emit(&turn.id, legacy).await;
+    Some(text)
+}
+
 /// Emits the end of an output item and records it. Returns the text of an assistant message.
 async fn complete_item(
     session: &Session,
     turn: &Turn,
     started: Option<Streaming>,
     item: &ResponseItem,
+    plan_item: &mut PlanItemState,
 ) -> Option<String> {
+    if is_assistant_message(item) && in_plan_mode(turn) {
+        let text = complete_plan_message(session, turn, started, item, plan_item).await;
+        session.record_items(vec![item.clone()]);
+        return text;
+    }
     let mut message_text = None;
     match item {
         ResponseItem::Message { content, .. } if is_assistant_message(item) => {
@@ -479,13 +711,7 @@ async fn complete_item(
                     id
                 }
             };
-            let text: String = content
-                .iter()
-                .filter_map(|part| match part {
-                    ContentItem::OutputText { text } => Some(text.as_str()),
-                    ContentItem::InputText { .. } | ContentItem::InputImage { .. } => None,
-                })
-                .collect();
+            let text = output_text(content);
             let done = TurnItem::AgentMessage(AgentMessageItem {
                 id,
                 content: vec![AgentMessageContent::Text { text: text.clone() }],

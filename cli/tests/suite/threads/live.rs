@@ -73,15 +73,30 @@ impl Live {
 
     /// [`Live::serve`] with `extra` variables in the server's environment.
     pub(crate) async fn serve_with(&self, extra: &[(&str, &str)]) -> (Server, Client) {
+        self.serve_initialized(
+            extra,
+            json!({"clientInfo": {"name": "live", "version": "1"}}),
+        )
+        .await
+    }
+
+    /// [`Live::serve`] for a client of the experimental API.
+    pub(crate) async fn serve_experimental(&self) -> (Server, Client) {
+        let params = json!({
+            "clientInfo": {"name": "live", "version": "1"},
+            "capabilities": {"experimentalApi": true},
+        });
+        self.serve_initialized(&[], params).await
+    }
+
+    async fn serve_initialized(&self, extra: &[(&str, &str)], params: Value) -> (Server, Client) {
         let env = self.folders.env();
         let mut env: Vec<(&str, &str)> =
             env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         env.extend_from_slice(extra);
         let (server, mut client) = Server::stdio(&env);
         let answer = client
-            .request(&json!({"id": 0, "method": "initialize", "params": {
-                "clientInfo": {"name": "live", "version": "1"},
-            }}))
+            .request(&json!({"id": 0, "method": "initialize", "params": params}))
             .await;
         assert!(answer.get("result").is_some(), "{}", client.report());
         client.send(&json!({"method": "initialized"})).await;

@@ -6,6 +6,7 @@
 
 mod client_tools;
 pub(crate) mod live;
+mod modes;
 mod resilience;
 mod skills;
 mod stored;
