@@ -37,4 +37,6 @@ pub struct ThreadSettings {
     pub dynamic_tools: Vec<DynamicTool>,
     /// The collaboration mode of the latest turn (plan or default).
     pub collaboration_mode: ModeKind,
+    /// Whether and how turns offer hosted web search.
+    pub web_search: crate::web_search::WebSearchSettings,
 }

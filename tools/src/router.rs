@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::path::PathBuf;
 
+use codex_protocol::config_types::WebSearchMode;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::ViewImageToolCallEvent;
@@ -224,12 +225,12 @@ impl CodexTools {
 
 impl ToolRouter for CodexTools {
     fn specs(&self, family: &ModelFamily) -> Vec<serde_json::Value> {
-        // `unified_exec` is on by default.
-        spec::specs(family, true)
+        // `unified_exec` is on by default, and so is web search with cached results.
+        spec::specs(family, true, WebSearchMode::Cached)
     }
 
     fn specs_for(&self, family: &ModelFamily, offer: ToolOffer<'_>) -> Vec<serde_json::Value> {
-        let mut specs = spec::specs(family, offer.unified_exec);
+        let mut specs = spec::specs(family, offer.unified_exec, offer.web_search);
         // The servers' tools follow the built-in ones, by name so that the prompt stays
         // cacheable; the client's come last.
         let mut mcp_tools: Vec<&McpTool> = offer.mcp_tools.iter().collect();

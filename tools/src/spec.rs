@@ -3,6 +3,7 @@
 
 use codex_apply_patch::tool::freeform_tool;
 use codex_apply_patch::tool::function_tool;
+use codex_protocol::config_types::WebSearchMode;
 use serde_json::Value;
 use serde_json::json;
 
@@ -10,13 +11,32 @@ use crate::model_family::ApplyPatchKind;
 use crate::model_family::ModelFamily;
 use crate::model_family::ToolName;
 
-/// The definitions for `family`, in the reference's order.
-pub(crate) fn specs(family: &ModelFamily, unified_exec: bool) -> Vec<Value> {
+/// The definitions for `family`, in the reference's order. Hosted web search is left out when
+/// `web_search` is disabled.
+pub(crate) fn specs(
+    family: &ModelFamily,
+    unified_exec: bool,
+    web_search: WebSearchMode,
+) -> Vec<Value> {
     family
         .tools(unified_exec)
         .into_iter()
-        .map(|name| spec(name, family))
+        .filter_map(|name| match name {
+            ToolName::WebSearch => web_search_spec(web_search),
+            name => Some(spec(name, family)),
+        })
         .collect()
+}
+
+/// The hosted `web_search` tool: the model searches and the API runs the search, with live
+/// pages or only cached results.
+fn web_search_spec(mode: WebSearchMode) -> Option<Value> {
+    let live = match mode {
+        WebSearchMode::Disabled => return None,
+        WebSearchMode::Cached => false,
+        WebSearchMode::Live => true,
+    };
+    Some(json!({"type": "web_search", "external_web_access": live}))
 }
 
 fn spec(name: ToolName, family: &ModelFamily) -> Value {
@@ -160,7 +180,8 @@ fn spec(name: ToolName, family: &ModelFamily) -> Value {
             Some(ApplyPatchKind::Function) => function_tool(),
             Some(ApplyPatchKind::Freeform) | None => freeform_tool(),
         },
-        ToolName::WebSearch => json!({"type": "web_search", "external_web_access": true}),
+        // Offered by `specs` as the turn's mode says.
+        ToolName::WebSearch => Value::Null,
         ToolName::ViewImage => function(
             name,
             "Attaches a local image file to the conversation so you can look at it.",
@@ -223,4 +244,36 @@ fn function(name: ToolName, description: &str, parameters: Value) -> Value {
         "strict": false,
         "parameters": parameters,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    #[test]
+    fn web_search_is_offered_as_the_turn_mode_says() {
+        let family = ModelFamily::find("gpt-5.1-codex");
+        let web_search = |mode| {
+            specs(&family, true, mode)
+                .into_iter()
+                .filter(|spec| spec["type"] == "web_search")
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(web_search(WebSearchMode::Disabled), Vec::<Value>::new());
+        assert_eq!(
+            web_search(WebSearchMode::Cached),
+            [json!({"type": "web_search", "external_web_access": false})]
+        );
+        assert_eq!(
+            web_search(WebSearchMode::Live),
+            [json!({"type": "web_search", "external_web_access": true})]
+        );
+        assert!(
+            specs(&family, true, WebSearchMode::Live)
+                .iter()
+                .all(|spec| !spec.is_null())
+        );
+    }
 }

@@ -39,6 +39,7 @@ use crate::session::output::EventStream;
 use crate::session::output::ThreadOutput;
 use crate::session::recorder::Recorder;
 use crate::settings::ThreadSettings;
+use crate::web_search::WebSearchSettings;
 use codex_login::AuthManager;
 use codex_model_client::auth::RequestCredentials;
 use codex_model_client::client::model_client;
@@ -393,6 +394,8 @@ impl ThreadManager {
             .resolve()
             .map_err(|err| ThreadError::Config(err.to_string()))?;
         let config = resolved.config;
+        let (exec_policy, rules_file) = crate::exec_policy::load(&self.codex_home, &stack)
+            .map_err(|err| ThreadError::Config(format!("failed to load rules: {err}")))?;
         let mcp_servers = self.mcp.servers_for(&config);
 
         let model = params
@@ -468,9 +471,14 @@ impl ThreadManager {
             ephemeral: params.ephemeral,
             dynamic_tools: Vec::new(),
             collaboration_mode: codex_protocol::config_types::ModeKind::Default,
+            web_search: WebSearchSettings::from_config(
+                &config,
+                stack.requirements().web_search_modes(),
+            ),
         };
         let offer = ToolOffer {
             unified_exec: settings.unified_exec,
+            web_search: settings.web_search.mode_for_turn(&settings.sandbox_policy),
             dynamic_tools: &settings.dynamic_tools,
             mcp_tools: &[],
         };
@@ -564,6 +572,9 @@ impl ThreadManager {
             (self.mcp.clone(), mcp_servers),
         );
         session.record_items(initial_context);
+        session
+            .tool_state
+            .install_exec_policy(exec_policy, rules_file);
         let thread = CodexThread::spawn(session);
         self.threads().insert(id, thread.clone());
         Ok(NewThread {
