@@ -247,3 +247,70 @@ pub(crate) async fn request(context: &ToolContext, id: &str, request: EventMsg) 
     context.emit(request).await;
     waiter.answer().await.unwrap_or(ReviewDecision::Abort)
 }
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+    use crate::exec_policy::Policy;
+    use crate::exec_policy::parse_rules;
+
+    fn words(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| (*item).to_owned()).collect()
+    }
+
+    fn view(rules: &str, argv: &[String]) -> PolicyView {
+        let policy = Policy::new(parse_rules(rules).unwrap());
+        let commands = commands_for_policy(argv);
+        let matches = commands
+            .iter()
+            .map(|command| policy.matches(command))
+            .collect();
+        PolicyView { commands, matches }
+    }
+
+    #[test]
+    fn scripts_of_plain_commands_are_judged_command_by_command() {
+        let script = words(&["/bin/bash", "-lc", "git status && touch a.txt | wc -l"]);
+        assert_eq!(
+            commands_for_policy(&script),
+            vec![
+                words(&["git", "status"]),
+                words(&["touch", "a.txt"]),
+                words(&["wc", "-l"])
+            ]
+        );
+        let substitution = words(&["bash", "-c", "echo $(date)"]);
+        assert_eq!(
+            commands_for_policy(&substitution),
+            vec![substitution.clone()]
+        );
+        let plain = words(&["ls", "-la"]);
+        assert_eq!(commands_for_policy(&plain), vec![plain.clone()]);
+    }
+
+    #[test]
+    fn reasons_name_the_most_specific_rule_as_the_reference_words_them() {
+        let argv = words(&["/bin/bash", "-lc", "git push origin && rm -rf out"]);
+        let rules = "prefix_rule(pattern=[\"rm\"], decision=\"forbidden\")\n\
+                     prefix_rule(pattern=[\"git\"], decision=\"prompt\")\n\
+                     prefix_rule(pattern=[\"git\", \"push\"], decision=\"prompt\", justification=\"ask first\")";
+        let view = view(rules, &argv);
+        assert_eq!(
+            forbidden_reason(&argv, &view),
+            "`/bin/bash -lc 'git push origin && rm -rf out'` rejected: policy forbids commands \
+             starting with `rm`"
+        );
+        assert_eq!(
+            prompt_reason(&argv, &view).as_deref(),
+            Some("`/bin/bash -lc 'git push origin && rm -rf out'` requires approval: ask first")
+        );
+        assert_eq!(view.retry_amendment(), None);
+
+        let argv = words(&["make", "all"]);
+        let unmatched = super::tests::view("", &argv);
+        assert_eq!(prompt_reason(&argv, &unmatched), None);
+        assert_eq!(unmatched.retry_amendment(), Some(argv.clone()));
+    }
+}

@@ -349,6 +349,23 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     #[test]
+    fn policy_rejections_read_like_the_reference_for_each_tool() {
+        let reason =
+            "`/bin/bash -lc 'rm -rf zz'` rejected: policy forbids commands starting with `rm`";
+        let args: ExecCommandArgs =
+            serde_json::from_value(serde_json::json!({"cmd": "rm -rf zz"})).unwrap();
+        assert_eq!(
+            rejected_by_policy(&Mode::Unified(&args), reason),
+            r#"exec_command failed: CreateProcess { message: "Rejected(\"`/bin/bash -lc 'rm -rf zz'` rejected: policy forbids commands starting with `rm`\")" }"#
+        );
+        let shell = Mode::Shell {
+            timeout_ms: None,
+            framing: ShellFraming::Text,
+        };
+        assert_eq!(rejected_by_policy(&shell, reason), reason);
+    }
+
+    #[test]
     fn spawn_errors_read_like_the_reference() {
         let err = SpawnError::Io(std::io::Error::from_raw_os_error(2));
         assert_eq!(
