@@ -39,4 +39,6 @@ pub struct ThreadSettings {
     pub collaboration_mode: ModeKind,
     /// Whether and how turns offer hosted web search.
     pub web_search: crate::web_search::WebSearchSettings,
+    /// The `request_rule` feature: the model may propose a prefix rule with a command.
+    pub request_rule: bool,
 }

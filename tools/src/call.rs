@@ -105,6 +105,8 @@ pub struct ToolOffer<'a> {
     /// The turn's hosted web search: not offered when disabled, else with live or cached
     /// results.
     pub web_search: WebSearchMode,
+    /// The `request_rule` feature: the command tools take a `prefix_rule` argument.
+    pub request_rule: bool,
     /// The tools the client declared for the thread; it runs them.
     pub dynamic_tools: &'a [DynamicToolSpec],
     /// The tools of the thread's MCP servers for this turn.

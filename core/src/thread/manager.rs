@@ -475,10 +475,12 @@ impl ThreadManager {
                 &config,
                 stack.requirements().web_search_modes(),
             ),
+            request_rule: codex_config::features::is_enabled(&config.features, "request_rule"),
         };
         let offer = ToolOffer {
             unified_exec: settings.unified_exec,
             web_search: settings.web_search.mode_for_turn(&settings.sandbox_policy),
+            request_rule: settings.request_rule,
             dynamic_tools: &settings.dynamic_tools,
             mcp_tools: &[],
         };

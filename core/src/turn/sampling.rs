@@ -206,6 +206,7 @@ pub(crate) fn build_prompt(session: &Session, turn: &Turn, with_tools: bool) -> 
                     .settings
                     .web_search
                     .mode_for_turn(&turn.settings.sandbox_policy),
+                request_rule: turn.settings.request_rule,
                 dynamic_tools: &turn.settings.dynamic_tools,
                 mcp_tools: &turn.mcp_tools,
             };
@@ -601,6 +602,7 @@ async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
         approval_policy: turn.settings.approval_policy,
         sandbox_policy: turn.settings.sandbox_policy.clone(),
         collaboration_mode: turn.settings.collaboration_mode,
+        request_rule: turn.settings.request_rule,
         dynamic_tools: turn.settings.dynamic_tools.clone(),
         family: turn.family.clone(),
         mcp: session.mcp.clone(),

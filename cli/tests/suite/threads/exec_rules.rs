@@ -226,3 +226,41 @@ async fn a_rules_file_that_does_not_parse_applies_no_custom_rules() {
         json!(["touch", "asked.txt"])
     );
 }
+
+#[tokio::test]
+async fn without_request_rule_the_model_cannot_propose_a_rule() {
+    let live = Live::new().await;
+    live.model.enqueue_all([
+        exec("call_1", "resp-1", "touch x.txt", Some(&["touch"])),
+        text("resp-2", "Done."),
+    ]);
+    let (_server, mut client) = live.serve().await;
+    let started = live
+        .start_thread(
+            &mut client,
+            1,
+            json!({"approvalPolicy": "untrusted", "config": {"features.request_rule": false}}),
+        )
+        .await;
+    let thread = started["thread"]["id"].as_str().unwrap().to_owned();
+    let asked = turn_requests(&mut client, 2, &thread, |_| json!({"decision": "accept"})).await;
+    assert_eq!(asked.len(), 1, "{}", client.report());
+    // The proposal is the command itself, not the model's `["touch"]`.
+    assert_eq!(
+        asked[0]["params"]["proposedExecpolicyAmendment"],
+        json!(["touch", "x.txt"])
+    );
+    let requests = live.model.requests();
+    let tools = requests[0].json.clone().unwrap()["tools"].clone();
+    let exec_command = tools
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|tool| tool["name"] == "exec_command")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        exec_command["parameters"]["properties"].get("prefix_rule"),
+        None
+    );
+}
