@@ -12,6 +12,7 @@ use serde_json::Value;
 use serde_json::json;
 
 use super::live::Live;
+use super::live::next_notification;
 use super::live::start_turn;
 use super::live::until_notification;
 use super::tools::text;
@@ -218,6 +219,23 @@ async fn a_rules_file_that_does_not_parse_applies_no_custom_rules() {
         text("resp-2", "Done."),
     ]);
     let (_server, mut client) = live.serve().await;
+    // The server says so once a client has initialized, as the reference does.
+    let warning = next_notification(&mut client).await;
+    let path = dir.join("default.rules").display().to_string();
+    assert_eq!(
+        warning,
+        json!({"method": "configWarning", "params": {
+            "summary": "Error parsing rules; custom rules not applied.",
+            "details": format!(
+                "failed to parse rules file {path}: 2:1: only prefix_rule(...) is supported, \
+                 found `allow_everything`"
+            ),
+            "path": path,
+            "range": {"start": {"line": 2, "column": 1}, "end": {"line": 2, "column": 2}},
+        }}),
+        "{}",
+        client.report()
+    );
     let thread = untrusted_thread(&live, &mut client, 1).await;
     let asked = turn_requests(&mut client, 2, &thread, |_| json!({"decision": "accept"})).await;
     assert_eq!(asked.len(), 1, "{}", client.report());
