@@ -50,6 +50,13 @@ impl WarningLedger {
         fresh
     }
 
+    /// Adds a warning found once, at startup, about a file no config load looks at (a rules
+    /// file that does not parse): it stays for the server's life, as in the reference.
+    pub(crate) fn record_lasting(&self, warning: ConfigWarning) {
+        let file = warning.path.clone().unwrap_or_default();
+        lock(&self.by_file).entry(file).or_default().push(warning);
+    }
+
     /// Every warning that still applies, for a client that just connected.
     pub(crate) fn current(&self) -> Vec<ConfigWarning> {
         lock(&self.by_file).values().flatten().cloned().collect()

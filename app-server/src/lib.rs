@@ -201,6 +201,7 @@ async fn start_config(
     let cwd = AbsolutePathBuf::from_absolute_path(&cwd)
         .context("failed to read the current directory")?;
     let paths = ConfigPaths::from_env(&cwd)?;
+    let codex_home = paths.codex_home.clone();
     let flags = SessionFlags::new(overrides, &cwd)?;
     let service = Arc::new(ConfigService::new(paths, flags)?);
     // Before the first load, like the reference: a workspace's requirements apply from the start.
@@ -213,7 +214,13 @@ async fn start_config(
             .context("failed to load the configuration")?
     };
     let warnings = WarningLedger::default();
-    for warning in warnings.record(&stack) {
+    let mut found = warnings.record(&stack);
+    // Rules files are read by each thread; like the reference, a broken one is announced once.
+    if let Some(warning) = codex_core::rules_warning(codex_home.as_path(), &stack) {
+        warnings.record_lasting(warning.clone());
+        found.push(warning);
+    }
+    for warning in found {
         tracing::warn!(
             details = warning.details.as_deref().unwrap_or_default(),
             "{}",

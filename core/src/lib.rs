@@ -9,6 +9,7 @@
 //! servers ([`McpRuntime`] is what they share).
 
 pub mod collaboration_modes;
+mod exec_policy;
 pub mod git_diff;
 mod git_info;
 mod history;
@@ -19,7 +20,10 @@ mod settings;
 pub mod skills;
 pub mod thread;
 mod turn;
+mod web_search;
 
+pub use exec_policy::rules_warning;
 pub use mcp::McpRuntime;
 pub use mcp::McpServerSet;
 pub use settings::ThreadSettings;
+pub use web_search::WebSearchSettings;

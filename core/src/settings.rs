@@ -44,4 +44,8 @@ pub struct ThreadSettings {
     pub personality: Option<Personality>,
     /// The `personality` feature: without it the setting is ignored, as in the reference.
     pub personality_feature: bool,
+    /// Whether and how turns offer hosted web search.
+    pub web_search: crate::web_search::WebSearchSettings,
+    /// The `request_rule` feature: the model may propose a prefix rule with a command.
+    pub request_rule: bool,
 }

@@ -295,6 +295,17 @@ pub mod item {
         json!({ "type": "function_call", "name": name, "call_id": call_id, "arguments": arguments })
     }
 
+    /// A hosted web search the model ran: `status` is `in_progress` when it is announced
+    /// (usually without an action), then `completed` or `failed`; `action` is the
+    /// `{"type": "search" | "open_page" | "find_in_page", ...}` object, if any.
+    pub fn web_search_call(id: &str, status: &str, action: Option<Value>) -> Value {
+        let mut item = json!({ "type": "web_search_call", "id": id, "status": status });
+        if let Some(action) = action {
+            item["action"] = action;
+        }
+        item
+    }
+
     /// A call of the freeform tool `name` (`apply_patch`), with its raw `input`.
     pub fn custom_tool_call(call_id: &str, name: &str, input: &str) -> Value {
         json!({ "type": "custom_tool_call", "name": name, "call_id": call_id, "input": input })
@@ -396,6 +407,33 @@ impl Turn {
         self.events.push(item_done(
             index,
             item::function_call(call_id, name, arguments),
+        ));
+        self
+    }
+
+    /// A hosted web search: announced in progress without an action, then done with
+    /// `action` and `status`. The id is `ws_<response>_<index>`.
+    pub fn web_search(mut self, action: Value, status: &str) -> Self {
+        let index = self.next_index();
+        let id = self.item_id("ws", index);
+        self.events.push(item_added(
+            index,
+            item::web_search_call(&id, "in_progress", None),
+        ));
+        self.events.push(item_done(
+            index,
+            item::web_search_call(&id, status, Some(action)),
+        ));
+        self
+    }
+
+    /// A hosted web search announced only when done (`response.output_item.done` alone), as
+    /// the API sends some of them.
+    pub fn web_search_done(mut self, id: &str, action: Value, status: &str) -> Self {
+        let index = self.next_index();
+        self.events.push(item_done(
+            index,
+            item::web_search_call(id, status, Some(action)),
         ));
         self
     }

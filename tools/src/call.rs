@@ -1,5 +1,6 @@
 //! A tool call, its answer, and the [`ToolRouter`] that turns one into the other.
 
+use codex_protocol::config_types::WebSearchMode;
 use codex_protocol::dynamic_tools::DynamicToolSpec;
 use codex_protocol::models::FunctionCallOutputBody;
 use codex_protocol::models::FunctionCallOutputPayload;
@@ -101,6 +102,11 @@ impl ToolCall {
 pub struct ToolOffer<'a> {
     /// The `unified_exec` feature: commands through `exec_command`/`write_stdin`.
     pub unified_exec: bool,
+    /// The turn's hosted web search: not offered when disabled, else with live or cached
+    /// results.
+    pub web_search: WebSearchMode,
+    /// The `request_rule` feature: the command tools take a `prefix_rule` argument.
+    pub request_rule: bool,
     /// The tools the client declared for the thread; it runs them.
     pub dynamic_tools: &'a [DynamicToolSpec],
     /// The tools of the thread's MCP servers for this turn.

@@ -29,6 +29,9 @@ pub struct ToolContext {
     pub sandbox_policy: SandboxPolicy,
     /// The turn's collaboration mode: `request_user_input` works in plan mode only.
     pub collaboration_mode: ModeKind,
+    /// The `request_rule` feature: a command's `prefix_rule` is read (and proposed to the
+    /// user); without it the argument is ignored.
+    pub request_rule: bool,
     /// The tools the client declared for the thread; it runs them.
     pub dynamic_tools: Vec<DynamicToolSpec>,
     /// The turn's model family: how long outputs are cut, how command output is framed.

@@ -20,6 +20,7 @@ mod client;
 mod context;
 mod events;
 mod exec;
+pub mod exec_policy;
 mod framing;
 mod image;
 mod mcp;

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::path::PathBuf;
 
+use codex_protocol::config_types::WebSearchMode;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::ViewImageToolCallEvent;
@@ -30,6 +31,7 @@ use crate::shell::CommandCall;
 use crate::shell::Mode;
 use crate::shell::ShellFraming;
 use crate::spec;
+use crate::spec::SpecOptions;
 use crate::truncate;
 use crate::unified_exec;
 use crate::unified_exec::ExecCommandArgs;
@@ -87,6 +89,7 @@ impl CodexTools {
             argv,
             cwd: workdir(context, options.workdir.as_deref()),
             escalation: escalation(
+                context,
                 options.sandbox_permissions.as_deref(),
                 options.justification,
                 options.prefix_rule,
@@ -138,6 +141,7 @@ impl CodexTools {
                     argv,
                     cwd: workdir(context, args.workdir.as_deref()),
                     escalation: escalation(
+                        context,
                         args.sandbox_permissions.as_deref(),
                         args.justification.clone(),
                         args.prefix_rule.clone(),
@@ -224,12 +228,25 @@ impl CodexTools {
 
 impl ToolRouter for CodexTools {
     fn specs(&self, family: &ModelFamily) -> Vec<serde_json::Value> {
-        // `unified_exec` is on by default.
-        spec::specs(family, true)
+        // `unified_exec` and `request_rule` are on by default, and so is web search with
+        // cached results.
+        let options = SpecOptions {
+            unified_exec: true,
+            web_search: WebSearchMode::Cached,
+            request_rule: true,
+        };
+        spec::specs(family, options)
     }
 
     fn specs_for(&self, family: &ModelFamily, offer: ToolOffer<'_>) -> Vec<serde_json::Value> {
-        let mut specs = spec::specs(family, offer.unified_exec);
+        let mut specs = spec::specs(
+            family,
+            SpecOptions {
+                unified_exec: offer.unified_exec,
+                web_search: offer.web_search,
+                request_rule: offer.request_rule,
+            },
+        );
         // The servers' tools follow the built-in ones, by name so that the prompt stays
         // cacheable; the client's come last.
         let mut mcp_tools: Vec<&McpTool> = offer.mcp_tools.iter().collect();
@@ -284,7 +301,10 @@ fn workdir(context: &ToolContext, workdir: Option<&str>) -> PathBuf {
     }
 }
 
+/// What a command call says about escalation; its `prefix_rule` counts only with the
+/// `request_rule` feature.
 fn escalation(
+    context: &ToolContext,
     sandbox_permissions: Option<&str>,
     justification: Option<String>,
     prefix_rule: Option<Vec<String>>,
@@ -292,7 +312,7 @@ fn escalation(
     Escalation {
         requested: sandbox_permissions == Some("require_escalated"),
         justification,
-        prefix_rule,
+        prefix_rule: prefix_rule.filter(|_| context.request_rule),
     }
 }
 

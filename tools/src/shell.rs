@@ -11,22 +11,28 @@ use std::time::Instant;
 use codex_apply_patch::PatchCommand;
 use codex_protocol::approvals::ExecApprovalRequestEvent;
 use codex_protocol::approvals::ExecPolicyAmendment;
+use codex_protocol::models::ContentItem;
+use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::ExecCommandSource;
 use codex_protocol::protocol::ReviewDecision;
 use codex_protocol::protocol::SandboxPolicy;
+use codex_protocol::protocol::WarningEvent;
+use codex_utils_lock::lock;
 
 use crate::apply_patch;
 use crate::approval;
 use crate::approval::Escalation;
 use crate::approval::ExecPlan;
+use crate::approval::PolicyView;
 use crate::approval::plan_exec;
 use crate::context::ToolContext;
 use crate::exec::ExecRequest;
 use crate::exec::SpawnError;
 use crate::exec::looks_sandbox_denied;
 use crate::exec::spawn;
+use crate::exec_policy::render_prefix;
 use crate::framing::frame_exec_output;
 use crate::framing::frame_exec_output_json;
 use crate::parse_command::parse_command;
@@ -111,11 +117,17 @@ pub(crate) async fn run(
         }
         PatchCommand::NotApplyPatch => {}
     }
-    let sandboxed = match plan_exec(context, &call.argv, &call.escalation) {
+    let view = PolicyView::of(context, &call.argv);
+    let sandboxed = match plan_exec(context, &call.argv, &call.escalation, &view) {
         ExecPlan::Refuse(message) => return (message, false),
+        ExecPlan::Reject(reason) => return (rejected_by_policy(&call.mode, &reason), false),
         ExecPlan::Run { sandboxed } => sandboxed,
-        ExecPlan::Ask { sandboxed, reason } => {
-            if !ask(context, &call, reason).await {
+        ExecPlan::Ask {
+            sandboxed,
+            reason,
+            amendment,
+        } => {
+            if !ask(context, &call, reason, amendment).await {
                 return (rejected_message(&call.mode).to_owned(), false);
             }
             sandboxed
@@ -134,7 +146,7 @@ pub(crate) async fn run(
             .is_some_and(|code| looks_sandbox_denied(code, &outcome.text));
     if retry {
         let reason = Some("command failed; retry without sandbox?".to_owned());
-        if ask(context, &call, reason).await {
+        if ask(context, &call, reason, view.retry_amendment()).await {
             let outcome = run_once(context, launcher, &call, false).await;
             return (outcome.text, outcome.success);
         }
@@ -142,20 +154,45 @@ pub(crate) async fn run(
     (outcome.text, outcome.success)
 }
 
-/// Asks the user about `call`; returns whether it may run.
-async fn ask(context: &ToolContext, call: &CommandCall<'_>, reason: Option<String>) -> bool {
+/// What the model is told when the execution policy refuses a command: the reason itself, or
+/// for `exec_command` the reference's error chain around it.
+fn rejected_by_policy(mode: &Mode<'_>, reason: &str) -> String {
+    match mode {
+        Mode::Unified(_) => {
+            let rejected = format!("Rejected({reason:?})");
+            format!("exec_command failed: CreateProcess {{ message: {rejected:?} }}")
+        }
+        Mode::Shell { .. } => reason.to_owned(),
+    }
+}
+
+/// Asks the user about `call`, offering `amendment` as the prefix to allow from now on;
+/// returns whether it may run. An accepted amendment is saved to the rules file (and put in
+/// force) before the command runs; if saving fails the command still runs, with a warning.
+async fn ask(
+    context: &ToolContext,
+    call: &CommandCall<'_>,
+    reason: Option<String>,
+    amendment: Option<Vec<String>>,
+) -> bool {
     let request = EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
         call_id: call.call_id.to_owned(),
         turn_id: context.turn_id.clone(),
         command: call.argv.clone(),
         cwd: call.cwd.display().to_string(),
         reason,
-        proposed_execpolicy_amendment: call.escalation.prefix_rule.clone().map(ExecPolicyAmendment),
+        proposed_execpolicy_amendment: amendment.map(ExecPolicyAmendment),
         parsed_cmd: parse_command(&call.argv),
     });
     let decision = approval::request(context, call.call_id, request).await;
     match decision {
-        ReviewDecision::Approved | ReviewDecision::ApprovedExecpolicyAmendment { .. } => true,
+        ReviewDecision::Approved => true,
+        ReviewDecision::ApprovedExecpolicyAmendment {
+            proposed_execpolicy_amendment,
+        } => {
+            save_amendment(context, &proposed_execpolicy_amendment.0).await;
+            true
+        }
         ReviewDecision::ApprovedForSession => {
             context
                 .state
@@ -167,6 +204,32 @@ async fn ask(context: &ToolContext, call: &CommandCall<'_>, reason: Option<Strin
         ReviewDecision::Abort => {
             context.turn_cancel.cancel();
             false
+        }
+    }
+}
+
+/// Saves an approved prefix and tells the model, or warns that it could not be saved.
+async fn save_amendment(context: &ToolContext, prefix: &[String]) {
+    match context.state.exec_policy.allow_prefix(prefix).await {
+        Ok(()) => {
+            let text = format!(
+                "Approved command prefix saved:\n- {}",
+                render_prefix(prefix)
+            );
+            lock(&context.state.notes).push(ResponseItem::Message {
+                id: None,
+                role: "developer".to_owned(),
+                content: vec![ContentItem::InputText { text }],
+                end_turn: None,
+                phase: None,
+            });
+        }
+        Err(err) => {
+            let message = format!("Failed to apply execpolicy amendment: {err}");
+            tracing::warn!("{message}");
+            context
+                .emit(EventMsg::Warning(WarningEvent { message }))
+                .await;
         }
     }
 }
@@ -284,6 +347,23 @@ fn shell_spawn_error(err: &SpawnError) -> String {
 mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
+
+    #[test]
+    fn policy_rejections_read_like_the_reference_for_each_tool() {
+        let reason =
+            "`/bin/bash -lc 'rm -rf zz'` rejected: policy forbids commands starting with `rm`";
+        let args: ExecCommandArgs =
+            serde_json::from_value(serde_json::json!({"cmd": "rm -rf zz"})).unwrap();
+        assert_eq!(
+            rejected_by_policy(&Mode::Unified(&args), reason),
+            r#"exec_command failed: CreateProcess { message: "Rejected(\"`/bin/bash -lc 'rm -rf zz'` rejected: policy forbids commands starting with `rm`\")" }"#
+        );
+        let shell = Mode::Shell {
+            timeout_ms: None,
+            framing: ShellFraming::Text,
+        };
+        assert_eq!(rejected_by_policy(&shell, reason), reason);
+    }
 
     #[test]
     fn spawn_errors_read_like_the_reference() {

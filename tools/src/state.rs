@@ -14,11 +14,14 @@ use std::sync::MutexGuard;
 
 use codex_apply_patch::diff::git_file_diff;
 use codex_protocol::models::FunctionCallOutputContentItem;
+use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::ReviewDecision;
 use codex_protocol::user_input::UserInput;
 use codex_utils_lock::lock;
 use rand::Rng;
 
+use crate::exec_policy::ExecPolicyState;
+use crate::exec_policy::Policy;
 use crate::pending::Pending;
 use crate::process::Process;
 
@@ -33,9 +36,29 @@ pub struct ThreadToolState {
     /// Input a tool adds to the conversation (an image it was asked to look at), sent after
     /// the tool outputs with the next model request.
     pub(crate) attached: Mutex<Vec<UserInput>>,
+    /// The thread's execution policy (prefix rules) and where approved prefixes are saved.
+    pub(crate) exec_policy: ExecPolicyState,
+    /// Messages for the model that a call produced besides its output (a saved approval),
+    /// which go into the history just before that output.
+    pub(crate) notes: Mutex<Vec<ResponseItem>>,
 }
 
 impl ThreadToolState {
+    /// Puts the thread's rules in force; approved prefixes are appended to `rules_file`.
+    pub fn install_exec_policy(&self, policy: Policy, rules_file: PathBuf) {
+        self.exec_policy.install(policy, rules_file);
+    }
+
+    /// The thread's rules as they stand (with the prefixes approved since it started).
+    pub fn exec_policy(&self) -> Arc<Policy> {
+        self.exec_policy.current()
+    }
+
+    /// Takes the messages calls left for the model; they belong before the calls' outputs.
+    pub fn take_notes(&self) -> Vec<ResponseItem> {
+        std::mem::take(&mut *lock(&self.notes))
+    }
+
     /// Takes the input tools attached since the last model request.
     pub fn take_attached(&self) -> Vec<UserInput> {
         std::mem::take(&mut *lock(&self.attached))

@@ -43,8 +43,10 @@ pub(crate) fn exec_approval(
             command: Some(tools::command_line(&request.command)),
             cwd: Some(request.cwd.clone()),
             command_actions: Some(tools::command_actions(&request.parsed_cmd)),
-            proposed_execpolicy_amendment: tools::proposed_amendment(request)
-                .map(v2::ExecPolicyAmendment),
+            proposed_execpolicy_amendment: request
+                .proposed_execpolicy_amendment
+                .as_ref()
+                .map(|amendment| v2::ExecPolicyAmendment(amendment.0.clone())),
         },
     )
 }

@@ -45,56 +45,6 @@ fn command_action(parsed: &ParsedCommand) -> v2::CommandAction {
     }
 }
 
-/// The script of `sh -c SCRIPT` / `bash -lc SCRIPT`.
-fn script(argv: &[String]) -> Option<&str> {
-    match argv {
-        [_, flag, script] if flag == "-lc" || flag == "-c" => Some(script),
-        _ => None,
-    }
-}
-
-/// The simple commands of a script, for the amendment a client may propose, or `None` when it
-/// holds more than simple commands (loops, substitutions, redirections, subshells).
-fn simple_commands(script: &str) -> Option<Vec<Vec<String>>> {
-    const OPERATORS: [&str; 4] = ["&&", "||", "|", ";"];
-    const KEYWORDS: [&str; 14] = [
-        "for", "while", "until", "if", "then", "else", "elif", "fi", "do", "done", "case", "esac",
-        "{", "}",
-    ];
-    let words = shlex::split(script)?;
-    let mut commands = vec![Vec::new()];
-    for word in words {
-        if OPERATORS.contains(&word.as_str()) {
-            commands.push(Vec::new());
-            continue;
-        }
-        let special = word
-            .chars()
-            .any(|c| matches!(c, ';' | '&' | '|' | '<' | '>' | '(' | ')' | '`'))
-            || word.contains("$(");
-        if special || KEYWORDS.contains(&word.as_str()) {
-            return None;
-        }
-        commands.last_mut()?.push(word);
-    }
-    if commands.iter().any(Vec::is_empty) {
-        return None;
-    }
-    Some(commands)
-}
-
-/// The rule the client may add to the execution policy to allow commands like this one: what
-/// the model proposed, else the first command's words.
-pub(crate) fn proposed_amendment(request: &ExecApprovalRequestEvent) -> Option<Vec<String>> {
-    if let Some(amendment) = &request.proposed_execpolicy_amendment {
-        return Some(amendment.0.clone());
-    }
-    match script(&request.command) {
-        Some(script) => simple_commands(script).and_then(|commands| commands.into_iter().next()),
-        None => Some(request.command.clone()).filter(|argv| !argv.is_empty()),
-    }
-}
-
 /// A command's item; the fields a running command has not produced yet are null.
 pub(crate) struct CommandItem<'a> {
     pub call_id: &'a str,
@@ -306,28 +256,5 @@ mod tests {
                 {"type": "unknown", "command": "make"},
             ])
         );
-    }
-
-    #[test]
-    fn the_proposed_amendment_is_the_first_command_unless_the_model_said() {
-        let request = |script: &str, proposed: Option<Vec<String>>| ExecApprovalRequestEvent {
-            call_id: "c".into(),
-            turn_id: "t".into(),
-            command: bash(script),
-            cwd: "/w".into(),
-            reason: None,
-            proposed_execpolicy_amendment: proposed
-                .map(codex_protocol::approvals::ExecPolicyAmendment),
-            parsed_cmd: Vec::new(),
-        };
-        assert_eq!(
-            proposed_amendment(&request("touch a.txt && echo ok", None)),
-            Some(vec!["touch".to_owned(), "a.txt".to_owned()])
-        );
-        assert_eq!(
-            proposed_amendment(&request("ls", Some(vec!["git".into(), "status".into()]))),
-            Some(vec!["git".to_owned(), "status".to_owned()])
-        );
-        assert_eq!(proposed_amendment(&request("echo $(date)", None)), None);
     }
 }

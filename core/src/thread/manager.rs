@@ -40,6 +40,7 @@ use crate::session::output::EventStream;
 use crate::session::output::ThreadOutput;
 use crate::session::recorder::Recorder;
 use crate::settings::ThreadSettings;
+use crate::web_search::WebSearchSettings;
 use codex_login::AuthManager;
 use codex_model_client::auth::RequestCredentials;
 use codex_model_client::client::model_client;
@@ -396,6 +397,8 @@ impl ThreadManager {
             .resolve()
             .map_err(|err| ThreadError::Config(err.to_string()))?;
         let config = resolved.config;
+        let (exec_policy, rules_file) = crate::exec_policy::load(&self.codex_home, &stack)
+            .map_err(|err| ThreadError::Config(format!("failed to load rules: {err}")))?;
         let mcp_servers = self.mcp.servers_for(&config);
 
         let model = params
@@ -482,9 +485,16 @@ impl ThreadManager {
             collaboration_instructions: None,
             personality,
             personality_feature,
+            web_search: WebSearchSettings::from_config(
+                &config,
+                stack.requirements().web_search_modes(),
+            ),
+            request_rule: codex_config::features::is_enabled(&config.features, "request_rule"),
         };
         let offer = ToolOffer {
             unified_exec: settings.unified_exec,
+            web_search: settings.web_search.mode_for_turn(&settings.sandbox_policy),
+            request_rule: settings.request_rule,
             dynamic_tools: &settings.dynamic_tools,
             mcp_tools: &[],
         };
@@ -578,6 +588,9 @@ impl ThreadManager {
             (self.mcp.clone(), mcp_servers),
         );
         session.record_items(initial_context);
+        session
+            .tool_state
+            .install_exec_policy(exec_policy, rules_file);
         let thread = CodexThread::spawn(session);
         self.threads().insert(id, thread.clone());
         Ok(NewThread {

@@ -11,6 +11,7 @@ use codex_protocol::items::AgentMessageItem;
 use codex_protocol::items::PlanItem;
 use codex_protocol::items::ReasoningItem;
 use codex_protocol::items::TurnItem;
+use codex_protocol::items::WebSearchItem;
 use codex_protocol::models::ContentItem;
 use codex_protocol::models::ReasoningItemContent;
 use codex_protocol::models::ReasoningItemReasoningSummary;
@@ -28,6 +29,8 @@ use codex_protocol::protocol::PlanDeltaEvent;
 use codex_protocol::protocol::ReasoningContentDeltaEvent;
 use codex_protocol::protocol::ReasoningRawContentDeltaEvent;
 use codex_protocol::protocol::StreamErrorEvent;
+use codex_protocol::protocol::WebSearchBeginEvent;
+use codex_protocol::protocol::WebSearchEndEvent;
 use codex_protocol::user_input::UserInput;
 use codex_rollout::RolloutItem;
 use codex_rollout::TurnContextItem;
@@ -39,6 +42,7 @@ use futures::StreamExt;
 use serde_json::json;
 
 use crate::session::Session;
+use crate::web_search::web_search_item;
 use codex_model_client::model::ModelError;
 use codex_model_client::model::Prompt;
 use codex_model_client::model::ReasoningSettings;
@@ -211,6 +215,11 @@ pub(crate) fn build_prompt(session: &Session, turn: &Turn, with_tools: bool) -> 
         tools: if with_tools {
             let offer = ToolOffer {
                 unified_exec: turn.settings.unified_exec,
+                web_search: turn
+                    .settings
+                    .web_search
+                    .mode_for_turn(&turn.settings.sandbox_policy),
+                request_rule: turn.settings.request_rule,
                 dynamic_tools: &turn.settings.dynamic_tools,
                 mcp_tools: &turn.mcp_tools,
             };
@@ -241,6 +250,8 @@ enum Streaming {
         summary: Vec<String>,
         raw: Vec<String>,
     },
+    /// A hosted web search, as it read when it started.
+    WebSearch(WebSearchItem),
 }
 
 /// A message streamed in plan mode. Its item starts only once text outside a plan block
@@ -398,6 +409,7 @@ async fn complete_cut_item(session: &Session, turn: &Turn, streaming: Option<Str
             summary_text: summary,
             raw_content: raw,
         }),
+        Some(Streaming::WebSearch(search)) => TurnItem::WebSearch(search),
     };
     emit_item_completed(session, turn, item).await;
 }
@@ -575,6 +587,10 @@ fn is_assistant_message(item: &ResponseItem) -> bool {
 }
 
 async fn start_item(session: &Session, turn: &Turn, item: &ResponseItem) -> Option<Streaming> {
+    if let Some(search) = web_search_item(item, &new_id()) {
+        start_web_search(session, turn, search.clone()).await;
+        return Some(Streaming::WebSearch(search));
+    }
     let id = item_id(item);
     let (streaming, started) = if is_assistant_message(item) {
         if in_plan_mode(turn) {
@@ -767,10 +783,38 @@ async fn complete_item(
                     .await;
             }
         }
+        ResponseItem::WebSearchCall { .. } => {
+            let started = match started {
+                Some(Streaming::WebSearch(search)) => Some(search.id),
+                _ => None,
+            };
+            let fallback_id = started.clone().unwrap_or_else(new_id);
+            if let Some(search) = web_search_item(item, &fallback_id) {
+                if started.is_none() {
+                    start_web_search(session, turn, search.clone()).await;
+                }
+                let legacy = EventMsg::WebSearchEnd(WebSearchEndEvent {
+                    call_id: search.id.clone(),
+                    query: search.query.clone(),
+                    action: search.action.clone(),
+                });
+                emit_item_completed(session, turn, TurnItem::WebSearch(search)).await;
+                session.emit(&turn.id, legacy).await;
+            }
+        }
         _ => {}
     }
     session.record_items(vec![item.clone()]);
     message_text
+}
+
+/// The start of a hosted web search: its item, then the legacy begin event.
+async fn start_web_search(session: &Session, turn: &Turn, search: WebSearchItem) {
+    let legacy = EventMsg::WebSearchBegin(WebSearchBeginEvent {
+        call_id: search.id.clone(),
+    });
+    emit_item_started(session, turn, TurnItem::WebSearch(search)).await;
+    session.emit(&turn.id, legacy).await;
 }
 
 async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
@@ -784,6 +828,7 @@ async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
         approval_policy: turn.settings.approval_policy,
         sandbox_policy: turn.settings.sandbox_policy.clone(),
         collaboration_mode: turn.settings.collaboration_mode,
+        request_rule: turn.settings.request_rule,
         dynamic_tools: turn.settings.dynamic_tools.clone(),
         family: turn.family.clone(),
         mcp: session.mcp.clone(),
@@ -794,6 +839,10 @@ async fn run_tool_calls(session: &Session, turn: &Turn, calls: Vec<ToolCall>) {
     };
     for call in calls {
         let output = session.tools.dispatch(call, &context).await;
-        session.record_items(vec![output]);
+        // What the call left for the model (a saved approval) comes before its output, as the
+        // reference records it while the call waits.
+        let mut items = session.tool_state.take_notes();
+        items.push(output);
+        session.record_items(items);
     }
 }

@@ -18,6 +18,7 @@ use codex_protocol::parse_command::ParsedCommand;
 use self::command::classify;
 use self::command::is_formatting_helper;
 use self::command::join;
+pub(crate) use self::script::plain_commands;
 
 /// What `argv` does, command by command, in the order they run; consecutive duplicates appear
 /// once.

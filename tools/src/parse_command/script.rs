@@ -9,7 +9,7 @@
 /// The plain commands of `script` in source order, each as its words; `None` when the script
 /// holds anything but plain commands. Quoted words lose their quotes but keep their backslashes,
 /// the way the reference reads them.
-pub(super) fn plain_commands(script: &str) -> Option<Vec<Vec<String>>> {
+pub(crate) fn plain_commands(script: &str) -> Option<Vec<Vec<String>>> {
     let mut reader = Reader {
         chars: script.chars().collect(),
         at: 0,

@@ -368,6 +368,8 @@ fn server_tools_follow_the_built_in_ones_by_name_and_precede_the_client_tools() 
     }];
     let offer = ToolOffer {
         unified_exec: true,
+        web_search: codex_protocol::config_types::WebSearchMode::Cached,
+        request_rule: true,
         dynamic_tools: &dynamic,
         mcp_tools: &tools,
     };

@@ -41,6 +41,7 @@ pub(crate) fn context(
         approval_policy,
         sandbox_policy: SandboxPolicy::DangerFullAccess,
         collaboration_mode: ModeKind::Default,
+        request_rule: true,
         dynamic_tools: Vec::new(),
         family: ModelFamily::find("gpt-5.1-codex"),
         mcp: Arc::new(NoMcpServers),

@@ -5,6 +5,7 @@
 //! Each test gets a temporary CODEX_HOME and talks to the server with the client of `serve`.
 
 mod client_tools;
+mod exec_rules;
 pub(crate) mod live;
 mod modes;
 mod resilience;
@@ -13,6 +14,7 @@ mod stored;
 pub(crate) mod tools;
 mod two_servers;
 mod v1;
+mod web_search;
 
 use std::path::Path;
 use std::path::PathBuf;
