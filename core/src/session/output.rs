@@ -35,6 +35,11 @@ impl EventStream {
     pub async fn recv(&mut self) -> Option<Event> {
         self.0.recv().await
     }
+
+    /// The next event if one is waiting.
+    pub(crate) fn try_recv(&mut self) -> Option<Event> {
+        self.0.try_recv().ok()
+    }
 }
 
 /// Events of the legacy stream that the reference writes to the rollout.
@@ -51,6 +56,8 @@ fn is_persisted(msg: &EventMsg) -> bool {
             | EventMsg::ContextCompacted(_)
             | EventMsg::ThreadRolledBack(_)
             | EventMsg::TurnAborted(_)
+            | EventMsg::EnteredReviewMode(_)
+            | EventMsg::ExitedReviewMode(_)
     )
 }
 
