@@ -45,14 +45,6 @@ pub(crate) fn method_not_found(method: &str) -> JSONRPCErrorError {
     error(METHOD_NOT_FOUND, format!("Method not found: {method}"))
 }
 
-/// A method of the protocol that this build does not serve yet.
-pub(crate) fn not_implemented(method: &str) -> JSONRPCErrorError {
-    error(
-        METHOD_NOT_FOUND,
-        format!("{method} is not implemented by this server yet"),
-    )
-}
-
 pub(crate) fn invalid_params(detail: impl std::fmt::Display) -> JSONRPCErrorError {
     error(INVALID_PARAMS, format!("Invalid params: {detail}"))
 }

@@ -16,9 +16,11 @@ use codex_protocol::ThreadId;
 use codex_protocol::parse_command::ParsedCommand;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::McpInvocation;
+use codex_protocol::protocol::ReviewRequest;
 use codex_utils_elapsed::format_duration;
 
 use crate::wire::event;
+use crate::wire::review;
 use crate::wire::tools;
 use crate::wire::tools::CommandItem;
 use crate::wire::tools::McpCallState;
@@ -35,6 +37,8 @@ pub(crate) struct ThreadEventMapper {
     patches: HashMap<String, String>,
     /// MCP tool calls whose item started and has not completed, by call id.
     mcp_calls: HashMap<String, OpenMcpCall>,
+    /// A review whose turn is about to start: the core enters review mode just before it.
+    entering_review: Option<ReviewRequest>,
 }
 
 #[derive(Debug)]
@@ -94,6 +98,7 @@ impl ThreadEventMapper {
             commands: HashMap::new(),
             patches: HashMap::new(),
             mcp_calls: HashMap::new(),
+            entering_review: None,
         }
     }
 
@@ -116,12 +121,42 @@ impl ThreadEventMapper {
                     diff: None,
                     started: Instant::now(),
                 });
-                vec![ServerNotification::TurnStarted(
+                // A review turn starts showing its hint, as `review/start` answered, and then
+                // enters review mode.
+                let Some(request) = self.entering_review.take() else {
+                    return vec![ServerNotification::TurnStarted(
+                        v2::TurnStartedNotification {
+                            thread_id,
+                            turn: turn(started.turn_id.clone(), v2::TurnStatus::InProgress, None),
+                        },
+                    )];
+                };
+                let turn = review::review_turn(started.turn_id.clone(), &review::hint(&request));
+                let mut notifications = vec![ServerNotification::TurnStarted(
                     v2::TurnStartedNotification {
-                        thread_id,
-                        turn: turn(started.turn_id.clone(), v2::TurnStatus::InProgress, None),
+                        thread_id: thread_id.clone(),
+                        turn,
                     },
-                )]
+                )];
+                let item = review::entered_item(&started.turn_id, &request);
+                notifications.extend(self.started_and_completed(&started.turn_id, item));
+                notifications
+            }
+            EventMsg::EnteredReviewMode(request) => match &self.turn {
+                Some(running) => {
+                    let turn_id = running.id.clone();
+                    let item = review::entered_item(&turn_id, request);
+                    self.started_and_completed(&turn_id, item)
+                }
+                None => {
+                    self.entering_review = Some(request.clone());
+                    Vec::new()
+                }
+            },
+            EventMsg::ExitedReviewMode(exited) => {
+                let turn_id = self.turn_id();
+                let item = review::exited_item(&turn_id, exited.review_output.as_ref());
+                self.started_and_completed(&turn_id, item)
             }
             EventMsg::TaskComplete(complete) => {
                 let running = self.turn.take().filter(|turn| turn.id == complete.turn_id);
@@ -525,7 +560,7 @@ impl ThreadEventMapper {
             | EventMsg::McpStartupUpdate(_)
             | EventMsg::McpStartupComplete(_)
             // Answers to ops this server never submits, and the work whose v2 items come with
-            // later features (undo, review, skills, collaborating agents).
+            // later features (undo, skills, collaborating agents).
             | EventMsg::UndoStarted(_)
             | EventMsg::UndoCompleted(_)
             | EventMsg::GetHistoryEntryResponse(_)
@@ -535,8 +570,6 @@ impl ThreadEventMapper {
             | EventMsg::ListRemoteSkillsResponse(_)
             | EventMsg::RemoteSkillDownloaded(_)
             | EventMsg::SkillsUpdateAvailable
-            | EventMsg::EnteredReviewMode(_)
-            | EventMsg::ExitedReviewMode(_)
             | EventMsg::CollabAgentSpawnBegin(_)
             | EventMsg::CollabAgentSpawnEnd(_)
             | EventMsg::CollabAgentInteractionBegin(_)
@@ -600,6 +633,26 @@ impl ThreadEventMapper {
             turn_id,
             diff,
         })
+    }
+
+    /// An item that starts and completes at once.
+    fn started_and_completed(
+        &self,
+        turn_id: &str,
+        item: v2::ThreadItem,
+    ) -> Vec<ServerNotification> {
+        vec![
+            ServerNotification::ItemStarted(v2::ItemStartedNotification {
+                item: item.clone(),
+                thread_id: self.thread_id.clone(),
+                turn_id: turn_id.to_owned(),
+            }),
+            ServerNotification::ItemCompleted(v2::ItemCompletedNotification {
+                item,
+                thread_id: self.thread_id.clone(),
+                turn_id: turn_id.to_owned(),
+            }),
+        ]
     }
 
     fn completed(
@@ -726,6 +779,64 @@ mod tests {
     }
 
     const LIMITS: &str = r#"{"limitId": "codex", "limitName": null, "primary": null, "secondary": null, "credits": null, "planType": null}"#;
+
+    #[test]
+    fn a_review_turn_shows_its_hint_and_enters_and_leaves_review_mode() {
+        let request = ReviewRequest {
+            target: ReviewTarget::UncommittedChanges,
+            user_facing_hint: Some("current changes".into()),
+        };
+        let exited =
+            |review_output| EventMsg::ExitedReviewMode(ExitedReviewModeEvent { review_output });
+        let review =
+            |id: &str, kind: &str, text: &str| json!({"type": kind, "id": id, "review": text});
+        let item_pair = |item: Value| {
+            vec![
+                n(
+                    "item/started",
+                    json!({"item": item, "threadId": thread().to_string(), "turnId": TURN}),
+                ),
+                n(
+                    "item/completed",
+                    json!({"item": item, "threadId": thread().to_string(), "turnId": TURN}),
+                ),
+            ]
+        };
+        let mut expected = vec![n(
+            "turn/started",
+            json!({"threadId": thread().to_string(), "turn": {
+                "id": TURN,
+                "items": [{"type": "userMessage", "id": TURN, "content": [
+                    {"type": "text", "text": "current changes", "text_elements": []}
+                ]}],
+                "status": "inProgress",
+                "error": null,
+            }}),
+        )];
+        expected.extend(item_pair(review(
+            TURN,
+            "enteredReviewMode",
+            "current changes",
+        )));
+        expected.extend(item_pair(review(
+            TURN,
+            "exitedReviewMode",
+            "Reviewer failed to output a response.",
+        )));
+        expected.push(n(
+            "turn/completed",
+            json!({"threadId": thread().to_string(), "turn": {"id": TURN, "items": [], "status": "completed", "error": null}}),
+        ));
+        check(
+            vec![
+                EventMsg::EnteredReviewMode(request),
+                started(),
+                exited(None),
+                complete(),
+            ],
+            Value::Array(expected),
+        );
+    }
 
     #[test]
     fn a_text_turn() {

@@ -15,6 +15,7 @@ mod git_info;
 mod history;
 pub mod instructions;
 mod mcp;
+pub mod review;
 mod session;
 mod settings;
 pub mod skills;

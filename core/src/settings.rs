@@ -15,6 +15,8 @@ use codex_tools::DynamicTool;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThreadSettings {
     pub model: String,
+    /// The model reviews run with (`review_model`); the thread's own model when `None`.
+    pub review_model: Option<String>,
     pub model_provider: String,
     pub cwd: PathBuf,
     pub approval_policy: AskForApproval,

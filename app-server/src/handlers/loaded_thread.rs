@@ -58,7 +58,7 @@ pub(crate) fn ephemeral(state: &ServerState, id: ThreadId) -> Option<Arc<CodexTh
 
 /// Serves a thread just loaded: its requester follows it and its events flow once the
 /// returned guard is dropped.
-fn follow_and_pump(
+pub(crate) fn follow_and_pump(
     context: &RequestContext,
     new: NewThread,
 ) -> (Arc<CodexThread>, Option<OwnedMutexGuard<GatedTurns>>) {

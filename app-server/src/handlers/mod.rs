@@ -35,12 +35,12 @@ mod login;
 mod mcp;
 mod models;
 mod rate_limits;
+mod review;
 mod skills;
 mod stored_thread;
 mod v1;
 
 pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
-    let method = request.method();
     match request {
         ClientRequest::Initialize { params, .. } => initialize(context, params).await,
         ClientRequest::GetUserAgent { .. } => {
@@ -179,9 +179,7 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         }
         ClientRequest::FeedbackUpload { params, .. } => feedback::upload(context, params).await,
         ClientRequest::GitDiffToRemote { params, .. } => git::diff_to_remote(context, params).await,
-        ClientRequest::ReviewStart { .. } => {
-            context.responder.fail(error::not_implemented(method)).await;
-        }
+        ClientRequest::ReviewStart { params, .. } => review::start(context, params).await,
     }
 }
 

@@ -8,7 +8,7 @@
 //! core's events; `tools`: command, file-change and plan items; `history`: a stored thread's
 //! turns rebuilt from its rollout; `requests`: the server's requests to clients (approvals,
 //! client tools) and their answers; `skills`: `skills/list` entries; `config`: the config
-//! methods' answers; `command`: one-off commands and their output; `models`: `model/list`
+//! methods' answers; `review`: review targets, the review turn and review items; `command`: one-off commands and their output; `models`: `model/list`
 //! entries; `apps`: `app/list` entries.
 
 pub(crate) mod apps;
@@ -20,6 +20,7 @@ pub(crate) mod input;
 pub(crate) mod models;
 pub(crate) mod policy;
 pub(crate) mod requests;
+pub(crate) mod review;
 pub(crate) mod skills;
 pub(crate) mod thread;
 pub(crate) mod tools;

@@ -24,10 +24,7 @@ use crate::suite::threads::tools::tool_output;
 
 /// Methods that may still answer -32601 while other work lands; each entry says whose work it
 /// waits for. The lead shrinks this list as that work is merged; it must end up empty.
-const STILL_MISSING: &[&str] = &[
-    // review/start: inline and detached reviews are being built separately.
-    "review/start",
-];
+const STILL_MISSING: &[&str] = &[];
 
 /// A loopback address where nothing listens: connections to it are refused at once, so every
 /// request that would go to a backend fails fast instead of reaching the network.

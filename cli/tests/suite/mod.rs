@@ -16,6 +16,7 @@ mod mcp_server;
 mod methods;
 mod models;
 mod reference_ts_client;
+mod review;
 mod sandbox;
 mod sandbox_policy;
 mod serve;

@@ -109,6 +109,34 @@ impl Session {
         }
     }
 
+    /// A session for a reviewer working inside `parent`'s turn: its own history, settings and
+    /// tool state, and the parent's MCP servers (already started, so none start twice).
+    pub(crate) fn reviewer(
+        parent: &Session,
+        output: ThreadOutput,
+        tools: Arc<dyn ToolRouter>,
+        settings: ThreadSettings,
+        history: Vec<ResponseItem>,
+    ) -> Session {
+        let previous_model = settings.model.clone();
+        Session {
+            id: ThreadId::new(),
+            model: parent.model.clone(),
+            tools,
+            tool_state: Arc::new(ThreadToolState::default()),
+            output: Arc::new(output),
+            mcp: parent.mcp.clone(),
+            state: Mutex::new(State {
+                settings,
+                history,
+                token_info: None,
+                rate_limits: None,
+                active: None,
+                previous_model,
+            }),
+        }
+    }
+
     /// The shared state. The lock is never held across an await.
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         // A panic while the lock was held leaves plain data that is still usable.

@@ -36,6 +36,11 @@ impl EventStream {
     pub async fn recv(&mut self) -> Option<Event> {
         self.0.recv().await
     }
+
+    /// The next event if one is waiting.
+    pub(crate) fn try_recv(&mut self) -> Option<Event> {
+        self.0.try_recv().ok()
+    }
 }
 
 /// Events of the legacy stream that the reference writes to the rollout.
@@ -52,6 +57,8 @@ fn is_persisted(msg: &EventMsg) -> bool {
             | EventMsg::ContextCompacted(_)
             | EventMsg::ThreadRolledBack(_)
             | EventMsg::TurnAborted(_)
+            | EventMsg::EnteredReviewMode(_)
+            | EventMsg::ExitedReviewMode(_)
     ) || matches!(
         // Plans exist only as items (they are cut from the model's messages), so their
         // completion is kept to show them again.

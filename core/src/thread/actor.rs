@@ -13,6 +13,7 @@ use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::ReviewDecision;
+use codex_protocol::protocol::ReviewRequest;
 use codex_protocol::protocol::SandboxPolicy;
 use codex_protocol::protocol::ThreadRolledBackEvent;
 use codex_protocol::user_input::UserInput;
@@ -49,6 +50,8 @@ pub enum Op {
     Interrupt,
     /// Replaces the history with a summary the model writes.
     Compact,
+    /// Reviews the changes `request` names, as a turn of its own (a running turn stops first).
+    Review { request: ReviewRequest },
     /// Drops the last `num_turns` turns from the history.
     Rollback { num_turns: u32 },
     /// Ends the thread; its event stream closes.
@@ -155,7 +158,7 @@ impl CodexThread {
     }
 
     /// Submits an op and waits until it is accepted. Returns the id of the turn concerned: the
-    /// new turn for [`Op::UserTurn`] and [`Op::Compact`], the running one for [`Op::Steer`]
+    /// new turn for [`Op::UserTurn`], [`Op::Compact`] and [`Op::Review`], the running one for [`Op::Steer`]
     /// and [`Op::Interrupt`] (which return once the turn has stopped), empty otherwise.
     pub async fn submit(&self, op: Op) -> Result<String, ThreadError> {
         self.submit_with_id(new_id(), op).await
@@ -292,6 +295,12 @@ async fn handle_op(session: &Arc<Session>, id: String, op: Op) -> Result<String,
                 return Err(ThreadError::Busy);
             }
             start_task(session, id.clone(), TaskKind::Compact);
+            Ok(id)
+        }
+        Op::Review { request } => {
+            // As in the reference, a review replaces whatever turn was running.
+            interrupt(session).await;
+            start_task(session, id.clone(), TaskKind::Review(request));
             Ok(id)
         }
         Op::Rollback { num_turns } => {

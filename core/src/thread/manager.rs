@@ -458,6 +458,7 @@ impl ThreadManager {
         let unified_exec = codex_config::features::is_enabled(&config.features, "unified_exec");
         let mut settings = ThreadSettings {
             model,
+            review_model: config.review_model.clone(),
             model_provider: params
                 .model_provider
                 .clone()
@@ -608,7 +609,7 @@ fn without_meta(items: impl Iterator<Item = RolloutItem>) -> Vec<RolloutItem> {
 
 /// The messages that open a new thread's history: permissions, developer instructions, the
 /// personality when the base instructions do not carry it, AGENTS.md, environment.
-fn initial_context(settings: &ThreadSettings) -> Vec<ResponseItem> {
+pub(crate) fn initial_context(settings: &ThreadSettings) -> Vec<ResponseItem> {
     let mut items = vec![instructions::permissions_message(
         &settings.sandbox_policy,
         settings.approval_policy,

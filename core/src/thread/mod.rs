@@ -27,6 +27,7 @@ pub use manager::StartThread;
 pub use manager::ThreadManager;
 pub use manager::ThreadManagerOptions;
 pub use manager::configured_model_clients;
+pub(crate) use manager::initial_context;
 pub use manager::sandbox_policy;
 
 pub use crate::session::output::Event;

@@ -7,6 +7,7 @@ mod compact;
 mod context;
 mod input;
 mod proposed_plan;
+mod review;
 mod sampling;
 
 pub(crate) use context::new_id;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use codex_protocol::config_types::ModeKind;
 use codex_protocol::protocol::ErrorEvent;
 use codex_protocol::protocol::EventMsg;
+use codex_protocol::protocol::ReviewRequest;
 use codex_protocol::protocol::TurnAbortReason;
 use codex_protocol::protocol::TurnAbortedEvent;
 use codex_protocol::protocol::TurnCompleteEvent;
@@ -36,13 +38,14 @@ const TURN_ABORTED_MESSAGE: &str = "<turn_aborted>\nThe user stopped the previou
 purpose. Tools that were running were stopped and may have done part of their work; check the \
 current state before repeating anything.\n</turn_aborted>";
 
-/// What a task does: a regular turn with the user's input, or a compaction.
+/// What a task does: a regular turn with the user's input, a compaction, or a review.
 pub(crate) enum TaskKind {
     Regular {
         input: Vec<UserInput>,
         output_schema: Option<serde_json::Value>,
     },
     Compact,
+    Review(ReviewRequest),
 }
 
 /// Tells the client how full the context is after history changed outside a turn (a
@@ -72,8 +75,9 @@ pub(crate) async fn run_task(
     let settings = session.state().settings.clone();
     let output_schema = match &kind {
         TaskKind::Regular { output_schema, .. } => output_schema.clone(),
-        TaskKind::Compact => None,
+        TaskKind::Compact | TaskKind::Review(_) => None,
     };
+    let review = matches!(kind, TaskKind::Review(_));
     let turn = Turn {
         id: turn_id,
         family: ModelFamily::find(&settings.model),
@@ -82,6 +86,13 @@ pub(crate) async fn run_task(
         output_schema,
         cancel: cancel.clone(),
     };
+    // Review mode is entered before the turn starts, as the reference orders them; the client
+    // hears of it with the turn's start.
+    if let TaskKind::Review(request) = &kind {
+        session
+            .emit(&turn.id, EventMsg::EnteredReviewMode(request.clone()))
+            .await;
+    }
     session
         .emit(
             &turn.id,
@@ -109,6 +120,15 @@ pub(crate) async fn run_task(
                 sampling::run_sampling_loop(&session, &turn).await
             }
             TaskKind::Compact => compact::run_compact(&session, &turn).await,
+            TaskKind::Review(request) => {
+                session.mcp.apply_reload();
+                let turn = Turn {
+                    mcp_tools: session.mcp.tools().await.into(),
+                    ..turn.clone()
+                };
+                review::run_review(&session, &turn, request).await;
+                Outcome::Completed(None)
+            }
         }
     };
     // Dropping `work` on cancellation drops the model stream and any running tool at once.
@@ -134,6 +154,10 @@ pub(crate) async fn run_task(
             finish(&session, &turn, None).await;
         }
         None => {
+            if review {
+                // The review stopped without an answer; the thread still leaves review mode.
+                review::exit_review(&session, &turn, None).await;
+            }
             session.record_items(vec![text_message("user", TURN_ABORTED_MESSAGE.to_owned())]);
             session
                 .emit(
