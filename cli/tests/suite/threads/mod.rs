@@ -5,6 +5,7 @@
 //! Each test gets a temporary CODEX_HOME and talks to the server with the client of `serve`.
 
 mod client_tools;
+mod faults;
 pub(crate) mod live;
 mod resilience;
 mod skills;
