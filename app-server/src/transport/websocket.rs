@@ -6,7 +6,8 @@
 //! token as `Authorization: Bearer <token>`.
 //!
 //! Messages travel in text frames only: a binary frame closes the connection with code 1003
-//! (unsupported data), since its bytes were never meant as JSON-RPC.
+//! (unsupported data), since its bytes were never meant as JSON-RPC. A connection that has not
+//! sent its whole upgrade request within 10 s is closed (`head_deadline`).
 
 use std::io;
 use std::net::SocketAddr;
@@ -39,6 +40,8 @@ use futures::stream::SplitStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::head_deadline::HEAD_DEADLINE;
+use super::head_deadline::HeadDeadline;
 use crate::WebSocketAuth;
 use crate::connection_loop::FrameSink;
 use crate::connection_loop::FrameSource;
@@ -108,6 +111,11 @@ pub(crate) async fn serve(
             tracing::debug!("failed to set TCP_NODELAY: {err}");
         }
     });
+    // A client that never finishes its upgrade request is dropped (slow-loris).
+    let socket = HeadDeadline {
+        inner: socket,
+        deadline: HEAD_DEADLINE,
+    };
     axum::serve(socket, app)
         .with_graceful_shutdown(async move {
             stopping.cancelled().await;
