@@ -150,9 +150,9 @@ mod tests {
         // The end of the head split across two writes.
         client.write_all(b"GET / HTTP/1.1\r\n\r").await.unwrap();
         let mut buf = [0u8; 64];
-        server.read(&mut buf).await.unwrap();
+        assert_eq!(server.read(&mut buf).await.unwrap(), 17);
         client.write_all(b"\n").await.unwrap();
-        server.read(&mut buf).await.unwrap();
+        assert_eq!(server.read(&mut buf).await.unwrap(), 1);
         tokio::time::sleep(Duration::from_secs(60)).await;
         client.write_all(b"later").await.unwrap();
         let read = server.read(&mut buf).await.unwrap();
