@@ -82,6 +82,8 @@ pub use service::WriteRequest;
 pub use session::SessionFlags;
 pub use stack::ConfigLayerStack;
 pub use stack::ResolvedConfig;
+pub use tree::KeyPathError;
+pub use tree::MAX_KEY_PATH_PARTS;
 pub use types::*;
 
 /// Why configuration could not be set up, or a thread's overrides were refused.

@@ -213,11 +213,13 @@ impl ConfigService {
                 .edits
                 .iter()
                 .map(|edit| {
-                    if edit.key_path.trim().is_empty() {
-                        return Err(WriteError::Validation(
-                            "keyPath must not be empty".to_owned(),
-                        ));
-                    }
+                    let path =
+                        tree::parse_key_path(&edit.key_path).map_err(|error| match error {
+                            tree::KeyPathError::Empty => {
+                                WriteError::Validation("keyPath must not be empty".to_owned())
+                            }
+                            other => WriteError::Validation(format!("invalid keyPath: {other}")),
+                        })?;
                     let value = match &edit.value {
                         serde_json::Value::Null => None,
                         value => Some(
@@ -227,7 +229,7 @@ impl ConfigService {
                         ),
                     };
                     Ok(Edit {
-                        path: tree::split_key_path(&edit.key_path),
+                        path,
                         value,
                         merge_strategy: edit.merge_strategy,
                         missing_ok: false,
@@ -429,6 +431,15 @@ impl ConfigService {
         })?;
 
         let new_text = doc.to_string();
+        // The loader must read the file back, or every setting in it would be ignored: a value
+        // nested deep under a long key path passes the checks above but not a TOML parser's
+        // nesting limit.
+        if let Err(error) = toml::from_str::<toml::Table>(&new_text) {
+            return Err(WriteError::invalid(format!(
+                "the written file would not load again: {}",
+                error.message()
+            )));
+        }
         if new_text != text {
             write_atomically(&target, &new_text).map_err(io_error)?;
         }

@@ -20,6 +20,15 @@ impl SessionFlags {
         overrides: impl IntoIterator<Item = (String, toml::Value)>,
         base: &Path,
     ) -> Result<Self, ConfigError> {
+        // Checked before any table is built: a path of thousands of parts would nest tables so
+        // deep that dropping them overflows the stack.
+        let overrides = overrides
+            .into_iter()
+            .map(|(key, value)| match tree::parse_key_path(&key) {
+                Ok(_) => Ok((key, value)),
+                Err(error) => Err(ConfigError::InvalidOverride(error.to_string())),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut root = toml::Value::Table(toml::Table::new());
         codex_utils_cli::apply_overrides(&mut root, overrides);
         let toml::Value::Table(table) = root else {
@@ -90,6 +99,22 @@ mod tests {
             error.to_string(),
             "invalid config override: unknown variant `sometimes`, expected one of `untrusted`, \
              `on-failure`, `on-request`, `never`\nin `approval_policy`\n"
+        );
+    }
+
+    #[test]
+    fn key_paths_too_deep_or_with_empty_parts_are_refused() {
+        let deep = vec!["a"; 5000].join(".");
+        let error =
+            SessionFlags::new(vec![(deep, toml::Value::Integer(1))], Path::new("/")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid config override: key path has more than 32 parts"
+        );
+        let error = SessionFlags::new(pairs(&[("a..b", "1")]), Path::new("/")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid config override: key path has an empty part"
         );
     }
 }

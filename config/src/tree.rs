@@ -84,7 +84,40 @@ pub(crate) fn remove(table: &mut toml::Table, path: &[String]) -> Result<bool, (
     Ok(current.remove(last).is_some())
 }
 
-/// Splits a dotted key path. Segments are taken as written: `a..b` names the key `""` inside `a`.
+/// The most dotted parts a key path that a client writes or overrides may have. TOML parsers
+/// refuse files nested deeper than 80 levels ("recursion limit"), and the loader then ignores the
+/// whole file; 32 leaves room for the value written at the end of the path.
+pub const MAX_KEY_PATH_PARTS: usize = 32;
+
+/// Why a client's key path is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum KeyPathError {
+    #[error("key path must not be empty")]
+    Empty,
+    #[error("key path has an empty part")]
+    EmptyPart,
+    #[error("key path has more than {MAX_KEY_PATH_PARTS} parts")]
+    TooDeep,
+}
+
+/// Splits a dotted key path that a client sent, refusing empty parts (`a..b`, `../`) and paths of
+/// more than [`MAX_KEY_PATH_PARTS`] parts before anything is built from them.
+pub(crate) fn parse_key_path(path: &str) -> Result<Vec<String>, KeyPathError> {
+    if path.trim().is_empty() {
+        return Err(KeyPathError::Empty);
+    }
+    if path.split('.').nth(MAX_KEY_PATH_PARTS).is_some() {
+        return Err(KeyPathError::TooDeep);
+    }
+    let parts: Vec<String> = path.split('.').map(str::to_owned).collect();
+    if parts.iter().any(String::is_empty) {
+        return Err(KeyPathError::EmptyPart);
+    }
+    Ok(parts)
+}
+
+/// Splits a dotted key path as written, for tests.
+#[cfg(test)]
 pub(crate) fn split_key_path(path: &str) -> Vec<String> {
     path.split('.').map(str::to_owned).collect()
 }
@@ -143,6 +176,27 @@ mod tests {
             Err(())
         );
         assert_eq!(config, table("a = 1\n[t.u]\nv = 2"));
+    }
+
+    #[test]
+    fn key_paths_are_limited_and_have_no_empty_parts() {
+        let at_limit = vec!["a"; MAX_KEY_PATH_PARTS].join(".");
+        assert_eq!(
+            parse_key_path(&at_limit).map(|parts| parts.len()),
+            Ok(MAX_KEY_PATH_PARTS)
+        );
+        let over = vec!["a"; MAX_KEY_PATH_PARTS + 1].join(".");
+        assert_eq!(parse_key_path(&over), Err(KeyPathError::TooDeep));
+        let huge = vec!["a"; 5000].join(".");
+        assert_eq!(parse_key_path(&huge), Err(KeyPathError::TooDeep));
+        assert_eq!(parse_key_path("a..b"), Err(KeyPathError::EmptyPart));
+        assert_eq!(parse_key_path("../"), Err(KeyPathError::EmptyPart));
+        assert_eq!(parse_key_path("model."), Err(KeyPathError::EmptyPart));
+        assert_eq!(parse_key_path(" "), Err(KeyPathError::Empty));
+        assert_eq!(
+            parse_key_path("tools.web_search"),
+            Ok(vec!["tools".to_owned(), "web_search".to_owned()])
+        );
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! process) and are fsynced only when the caller asks with [`RolloutWriter::sync`], for example
 //! at the end of a turn, because an fsync per streamed event would cost far more than it saves.
 //!
+//! A write that fails (a full disk) is cut back off the file, so the file always ends with a
+//! whole line and the next line written after space comes back does not land on a fragment.
+//!
 //! Ephemeral threads simply never create a writer.
 
 use std::fs::File;
@@ -45,6 +48,8 @@ pub struct RolloutWriter {
     file: File,
     path: PathBuf,
     index: Index,
+    /// The length of the file up to its last whole line, which a failed write is cut back to.
+    len: u64,
 }
 
 impl RolloutWriter {
@@ -61,7 +66,12 @@ impl RolloutWriter {
             .create_new(true)
             .open(&path)
             .map_err(io(&path))?;
-        let mut writer = RolloutWriter { file, path, index };
+        let mut writer = RolloutWriter {
+            file,
+            path,
+            index,
+            len: 0,
+        };
         writer.write_line(meta_line)?;
         writer.sync()?;
         // The new directory entry is only durable once its folder is synced too.
@@ -91,7 +101,13 @@ impl RolloutWriter {
             file.write_all(b"\n").map_err(io(&path))?;
             file.sync_data().map_err(io(&path))?;
         }
-        Ok(RolloutWriter { file, path, index })
+        let len = file.metadata().map_err(io(&path))?.len();
+        Ok(RolloutWriter {
+            file,
+            path,
+            index,
+            len,
+        })
     }
 
     /// Appends an item stamped with the current time.
@@ -121,10 +137,23 @@ impl RolloutWriter {
     fn write_line(&mut self, line: &RolloutLine) -> Result<(), RolloutError> {
         let mut bytes = serde_json::to_vec(line).map_err(RolloutError::Serialize)?;
         bytes.push(b'\n');
-        self.file.write_all(&bytes).map_err(io(&self.path))?;
-        self.file.flush().map_err(io(&self.path))?;
+        if let Err(err) = self.file.write_all(&bytes) {
+            self.cut_back();
+            return Err(io(&self.path)(err));
+        }
+        self.len += bytes.len() as u64;
         self.index.note_append(&self.path, line);
         Ok(())
+    }
+
+    /// Cuts off what a failed write left after the last whole line.
+    fn cut_back(&mut self) {
+        if let Err(err) = self.file.set_len(self.len) {
+            tracing::error!(
+                "cannot cut the torn last line off {}: {err}",
+                self.path.display()
+            );
+        }
     }
 }
 

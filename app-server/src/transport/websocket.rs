@@ -4,10 +4,15 @@
 //! Browsers must never reach the server: any request that carries an `Origin` header is refused
 //! with 403 before anything else. Off loopback, the handshake must also present the capability
 //! token as `Authorization: Bearer <token>`.
+//!
+//! Messages travel in text frames only: a binary frame closes the connection with code 1003
+//! (unsupported data), since its bytes were never meant as JSON-RPC. A connection that has not
+//! sent its whole upgrade request within 10 s is closed (`head_deadline`).
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering;
 
@@ -16,8 +21,10 @@ use axum::Router;
 use axum::extract::Request;
 use axum::extract::State;
 use axum::extract::WebSocketUpgrade;
+use axum::extract::ws::CloseFrame;
 use axum::extract::ws::Message;
 use axum::extract::ws::WebSocket;
+use axum::extract::ws::close_code;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header;
@@ -33,17 +40,24 @@ use futures::stream::SplitStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::head_deadline::HEAD_DEADLINE;
+use super::head_deadline::HeadDeadline;
 use crate::WebSocketAuth;
 use crate::connection_loop::FrameSink;
 use crate::connection_loop::FrameSource;
 use crate::connection_loop::InboundFrame;
 use crate::connection_loop::serve_connection;
-use crate::error;
 use crate::outbound::Frame;
 use crate::state::ServerState;
 
 /// The largest message a client may send in one frame.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The reason sent with close code 1003 after a binary frame.
+const BINARY_REFUSED: &str = "binary frames are not supported; send JSON-RPC in text frames";
+
+/// The close frame the sink says goodbye with, set by the source when it refuses the client.
+type CloseReason = Arc<Mutex<Option<CloseFrame>>>;
 
 #[derive(Clone)]
 struct Listener {
@@ -97,6 +111,11 @@ pub(crate) async fn serve(
             tracing::debug!("failed to set TCP_NODELAY: {err}");
         }
     });
+    // A client that never finishes its upgrade request is dropped (slow-loris).
+    let socket = HeadDeadline {
+        inner: socket,
+        deadline: HEAD_DEADLINE,
+    };
     axum::serve(socket, app)
         .with_graceful_shutdown(async move {
             stopping.cancelled().await;
@@ -171,10 +190,11 @@ async fn upgrade(
         .on_upgrade(move |socket| {
             connections.track_future(async move {
                 let (sink, stream) = socket.split();
+                let close = CloseReason::default();
                 serve_connection(
                     listener.state,
-                    WebSocketSource(stream),
-                    WebSocketSink(sink),
+                    WebSocketSource(stream, Arc::clone(&close)),
+                    WebSocketSink(sink, close),
                     listener.shutdown,
                 )
                 .await;
@@ -182,7 +202,7 @@ async fn upgrade(
         })
 }
 
-struct WebSocketSource(SplitStream<WebSocket>);
+struct WebSocketSource(SplitStream<WebSocket>, CloseReason);
 
 impl FrameSource for WebSocketSource {
     async fn next_frame(&mut self) -> Option<InboundFrame> {
@@ -190,10 +210,15 @@ impl FrameSource for WebSocketSource {
             match self.0.next().await? {
                 Ok(Message::Text(text)) => return Some(InboundFrame::Text(text.to_string())),
                 Ok(Message::Binary(bytes)) => {
-                    return Some(match String::from_utf8(bytes.to_vec()) {
-                        Ok(text) => InboundFrame::Text(text),
-                        Err(err) => InboundFrame::Unreadable(error::parse_error(err)),
+                    tracing::debug!(
+                        "closing a connection that sent a binary frame of {} bytes",
+                        bytes.len()
+                    );
+                    *codex_utils_lock::lock(&self.1) = Some(CloseFrame {
+                        code: close_code::UNSUPPORTED,
+                        reason: BINARY_REFUSED.into(),
                     });
+                    return None;
                 }
                 // Pings are answered by the websocket layer itself.
                 Ok(Message::Ping(_) | Message::Pong(_)) => continue,
@@ -207,7 +232,7 @@ impl FrameSource for WebSocketSource {
     }
 }
 
-struct WebSocketSink(SplitSink<WebSocket, Message>);
+struct WebSocketSink(SplitSink<WebSocket, Message>, CloseReason);
 
 impl FrameSink for WebSocketSink {
     async fn write_batch(&mut self, frames: &[Frame]) -> io::Result<()> {
@@ -221,7 +246,8 @@ impl FrameSink for WebSocketSink {
     }
 
     async fn finish(mut self) {
-        let _ = self.0.send(Message::Close(None)).await;
+        let reason = codex_utils_lock::lock(&self.1).take();
+        let _ = self.0.send(Message::Close(reason)).await;
         let _ = self.0.close().await;
     }
 }

@@ -145,6 +145,62 @@ fn skills_are_turned_off_with_sections_and_back_on_by_removing_them() {
     run_case("skills");
 }
 
+/// Key paths of thousands of parts once overflowed the stack, paths of about 100 parts were
+/// written and then made the loader ignore the whole file ("recursion limit"), and `a..b`
+/// wrote empty keys. All are refused now, and the file keeps loading.
+#[test]
+fn hostile_key_paths_are_refused_and_the_file_keeps_loading() {
+    let fixture = Fixture::new();
+    fixture.write("home/config.toml", "model = 'o3'\n");
+    let service = fixture.service();
+    let write = |key_path: String, value: Value| {
+        service.write(WriteRequest {
+            edits: vec![ConfigEdit {
+                key_path,
+                value,
+                merge_strategy: MergeStrategy::Replace,
+            }],
+            ..WriteRequest::default()
+        })
+    };
+    let too_deep = "invalid keyPath: key path has more than 32 parts";
+    let empty_part = "invalid keyPath: key path has an empty part";
+    let mut deep_value = json!(1);
+    for _ in 0..60 {
+        deep_value = json!({ "k": deep_value });
+    }
+    let cases = [
+        (vec!["a"; 5000].join("."), json!(1), too_deep.to_owned()),
+        (vec!["a"; 100].join("."), json!(1), too_deep.to_owned()),
+        ("a..b".to_owned(), json!(1), empty_part.to_owned()),
+        ("../".to_owned(), json!(1), empty_part.to_owned()),
+        (
+            vec!["a"; 30].join("."),
+            deep_value,
+            "Invalid configuration: the written file would not load again: recursion limit"
+                .to_owned(),
+        ),
+    ];
+    for (key_path, value, message) in cases {
+        let parts = key_path.split('.').count();
+        let error = write(key_path, value).unwrap_err();
+        assert_eq!(
+            (error.to_string(), error.code()),
+            (
+                message,
+                Some(codex_config::WriteErrorCode::ConfigValidationError)
+            ),
+            "a key path of {parts} parts"
+        );
+    }
+    assert_eq!(fixture.user_config(), "model = 'o3'\n");
+    let written = write(vec!["a"; 32].join("."), json!(1)).unwrap();
+    assert_eq!(
+        written.stack.effective().get("model"),
+        Some(&toml::Value::String("o3".to_owned()))
+    );
+}
+
 #[test]
 fn every_case_folder_has_a_test() {
     let mut cases: Vec<String> = std::fs::read_dir(golden_dir().join("writes"))

@@ -162,4 +162,14 @@ impl Session {
     pub(crate) async fn flush(&self) {
         self.output.flush().await;
     }
+
+    /// Waits until everything recorded so far is saved; `Err` says why some of it was not.
+    pub(crate) async fn saved(&self) -> Result<(), String> {
+        self.output.saved().await
+    }
+
+    /// Clears a save failure once it is reported, so the next turn writes again.
+    pub(crate) async fn take_save_failure(&self) {
+        self.output.take_save_failure().await;
+    }
 }

@@ -137,6 +137,25 @@ impl ThreadOutput {
     }
 }
 
+impl ThreadOutput {
+    /// Waits until everything recorded so far is saved; `Err` says why some of it was not.
+    pub(crate) async fn saved(&self) -> Result<(), String> {
+        match &self.recorder {
+            Some(recorder) => recorder.flush().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Clears a save failure once it is reported, so the next turn writes again.
+    pub(crate) async fn take_save_failure(&self) {
+        if let Some(recorder) = &self.recorder
+            && let Some(why) = recorder.take_failure().await
+        {
+            tracing::warn!("rollout lines were lost: {why}");
+        }
+    }
+}
+
 impl EventSink for ThreadOutput {
     fn emit<'a>(&'a self, turn_id: &'a str, msg: EventMsg) -> BoxFuture<'a, ()> {
         Box::pin(ThreadOutput::emit(self, turn_id, msg))

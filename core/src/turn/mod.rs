@@ -15,6 +15,7 @@ pub(crate) use context::new_id;
 use std::sync::Arc;
 
 use codex_protocol::config_types::ModeKind;
+use codex_protocol::protocol::CodexErrorInfo;
 use codex_protocol::protocol::ErrorEvent;
 use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::ReviewRequest;
@@ -139,6 +140,7 @@ pub(crate) async fn run_task(
     };
     match outcome {
         Some(Outcome::Completed(last_agent_message)) => {
+            report_save_failure(&session, &turn).await;
             finish(&session, &turn, last_agent_message).await;
         }
         Some(Outcome::Failed(error)) => {
@@ -151,6 +153,7 @@ pub(crate) async fn run_task(
                     }),
                 )
                 .await;
+            report_save_failure(&session, &turn).await;
             finish(&session, &turn, None).await;
         }
         None => {
@@ -171,7 +174,26 @@ pub(crate) async fn run_task(
             clear_active(&session, &turn.id);
         }
     }
+    // A failure is reported once; the next turn writes again.
+    session.take_save_failure().await;
     session.flush().await;
+}
+
+/// A turn whose lines did not all reach the rollout ends failed, with an error saying so: it
+/// would be lost, or torn, on resume. Its end is not written either, so it reads back as cut
+/// off rather than complete.
+async fn report_save_failure(session: &Session, turn: &Turn) {
+    if let Err(why) = session.saved().await {
+        session
+            .emit(
+                &turn.id,
+                EventMsg::Error(ErrorEvent {
+                    message: format!("this thread could not be saved: {why}"),
+                    codex_error_info: Some(CodexErrorInfo::Other),
+                }),
+            )
+            .await;
+    }
 }
 
 async fn finish(session: &Session, turn: &Turn, last_agent_message: Option<String>) {

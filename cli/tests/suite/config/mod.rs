@@ -7,6 +7,7 @@
 
 mod concurrent;
 mod flags;
+mod key_paths;
 mod warnings;
 
 use std::path::PathBuf;

@@ -188,18 +188,22 @@ impl Server {
 
     /// A stdio server and the client on its stdin and stdout.
     pub fn stdio(env: &[(&str, &str)]) -> (Self, Client) {
-        let mut server = Self::codex(&[], env);
-        let stdin = server.child.stdin.take().expect("stdin is piped");
-        let stdout = server.child.stdout.take().expect("stdout is piped");
+        Self::codex(&[], env).with_stdio_client()
+    }
+
+    /// The client on a started server's stdin and stdout.
+    pub fn with_stdio_client(mut self) -> (Self, Client) {
+        let stdin = self.child.stdin.take().expect("stdin is piped");
+        let stdout = self.child.stdout.take().expect("stdout is piped");
         let client = Client::new(
             "stdio",
             Wire::Stdio {
                 stdin: Some(stdin),
                 stdout: BufReader::new(stdout),
             },
-            server.stderr.clone(),
+            self.stderr.clone(),
         );
-        (server, client)
+        (self, client)
     }
 
     /// A WebSocket server listening on `listen`, once it has printed its banner.

@@ -262,3 +262,64 @@ async fn pings_are_answered_and_a_close_frame_ends_the_connection() {
     other.initialize(false).await;
     check_healthy(&server).await;
 }
+
+/// A binary frame is not read as JSON: the connection is closed with 1003 (unsupported data)
+/// and the reason, and the server carries on for everyone else.
+#[tokio::test]
+async fn a_binary_frame_closes_the_connection_with_1003() {
+    let server = Server::websocket(LOOPBACK, &[], &[]).await;
+    let mut client = server.connect().await;
+    client.initialize(false).await;
+    client.note("sending a binary frame");
+    let request = echo(1, "binary").to_string();
+    let sent = client
+        .websocket()
+        .send(Message::Binary(request.into_bytes().into()))
+        .await;
+    assert!(sent.is_ok(), "{sent:?}\n{}", client.report());
+    let mut frames = Vec::new();
+    while let Some(frame) = client.next_frame().await {
+        frames.push(frame);
+    }
+    assert_eq!(
+        frames,
+        [Message::Close(Some(CloseFrame {
+            code: CloseCode::Unsupported,
+            reason: "binary frames are not supported; send JSON-RPC in text frames".into(),
+        }))],
+        "{}",
+        client.report()
+    );
+    let mut other = server.connect().await;
+    other.initialize(true).await;
+    other.check(echo(2, "text"), echoed(2, "text")).await;
+}
+
+/// A client that opens a connection and never finishes its upgrade request (slow-loris) is
+/// dropped once the server's 10 s for the request head are over.
+#[tokio::test]
+async fn a_connection_that_never_finishes_its_upgrade_is_closed() {
+    use tokio::io::AsyncReadExt;
+    use tokio::io::AsyncWriteExt;
+
+    let server = Server::websocket(LOOPBACK, &[], &[]).await;
+    let mut stream = tokio::net::TcpStream::connect(server.address())
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), stream.read(&mut buf))
+        .await
+        .expect("the server kept the connection open for 30 s");
+    assert!(
+        matches!(read, Ok(0) | Err(_)),
+        "{read:?}: {}",
+        String::from_utf8_lossy(&buf)
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_secs(9));
+    check_healthy(&server).await;
+}

@@ -6,6 +6,7 @@
 
 mod client_tools;
 mod exec_rules;
+mod faults;
 pub(crate) mod live;
 mod modes;
 mod resilience;
