@@ -5,7 +5,9 @@
 //! Each test gets a temporary CODEX_HOME and talks to the server with the client of `serve`.
 
 mod client_tools;
+mod listing;
 pub(crate) mod live;
+mod long_history;
 mod resilience;
 mod skills;
 mod stored;
