@@ -211,15 +211,16 @@ impl ThreadsState {
         &self.mcp
     }
 
-    /// Opens the rollout store of `codex_home` (on the blocking pool: opening repairs the
-    /// index) and the threads state around it.
+    /// Opens the rollout store of `codex_home` (on the blocking pool: opening checks the index
+    /// file; the index catches up with the rollouts in the background) and the threads state
+    /// around it.
     pub(crate) async fn open(
         codex_home: PathBuf,
         config: ConfigService,
         auth: Arc<AuthManager>,
     ) -> anyhow::Result<Self> {
         let home = codex_home.clone();
-        let store = tokio::task::spawn_blocking(move || RolloutStore::open(&home))
+        let store = tokio::task::spawn_blocking(move || RolloutStore::open_in_background(&home))
             .await
             .context("the thread store task failed")?
             .with_context(|| format!("cannot open the thread store in {}", codex_home.display()))?;

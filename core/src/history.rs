@@ -94,15 +94,39 @@ fn is_turn_aborted(item: &ResponseItem) -> bool {
 
 /// Rebuilds the history from a rollout's items.
 pub(crate) fn rebuild<'a>(items: impl IntoIterator<Item = &'a RolloutItem>) -> Vec<ResponseItem> {
-    let mut history = Vec::new();
+    let mut rebuilt = Rebuilt::default();
     for item in items {
         match item {
-            RolloutItem::ResponseItem(item) => history.push(item.clone()),
+            RolloutItem::ResponseItem(item) => rebuilt.push(item.clone()),
+            other => rebuilt.apply(other),
+        }
+    }
+    rebuilt.into_history()
+}
+
+/// The history rebuilt one rollout item at a time, as a rollout is read: the model's items are
+/// moved in, and a compaction drops what came before it as soon as it is read, so a long
+/// rollout is never held whole.
+#[derive(Debug, Default)]
+pub(crate) struct Rebuilt {
+    history: Vec<ResponseItem>,
+}
+
+impl Rebuilt {
+    /// One of the model's items, next in the history.
+    pub(crate) fn push(&mut self, item: ResponseItem) {
+        self.history.push(item);
+    }
+
+    /// Any other rollout item: compactions and rollbacks change the history.
+    pub(crate) fn apply(&mut self, item: &RolloutItem) {
+        match item {
+            RolloutItem::ResponseItem(item) => self.history.push(item.clone()),
             RolloutItem::Compacted(compaction) => {
-                history = compacted(&history, &compaction.message);
+                self.history = compacted(&self.history, &compaction.message);
             }
             RolloutItem::EventMsg(EventMsg::ThreadRolledBack(event)) => {
-                rollback(&mut history, event.num_turns);
+                rollback(&mut self.history, event.num_turns);
             }
             RolloutItem::SessionMeta(_)
             | RolloutItem::EventMsg(_)
@@ -110,7 +134,10 @@ pub(crate) fn rebuild<'a>(items: impl IntoIterator<Item = &'a RolloutItem>) -> V
             | RolloutItem::Unknown { .. } => {}
         }
     }
-    history
+
+    pub(crate) fn into_history(self) -> Vec<ResponseItem> {
+        self.history
+    }
 }
 
 #[cfg(test)]

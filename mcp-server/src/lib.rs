@@ -165,7 +165,7 @@ async fn start_agent(
         }
     };
     let home = codex_home.clone();
-    let store = tokio::task::spawn_blocking(move || RolloutStore::open(&home))
+    let store = tokio::task::spawn_blocking(move || RolloutStore::open_in_background(&home))
         .await
         .context("the thread store task failed")?
         .with_context(|| format!("cannot open the thread store in {}", codex_home.display()))?;

@@ -4,18 +4,26 @@
 //! The rollouts are the truth and the index is only a cache of them:
 //! - On open, a missing, corrupt or older-schema index is deleted and rebuilt from a scan; if
 //!   even that fails (a read-only `$CODEX_HOME`), an in-memory index is used.
-//! - Then, and on every [`crate::RolloutStore::repair`], a full repair pass walks the session
-//!   folders, stats each file, re-reads only files whose size or mtime changed, and drops rows
-//!   whose file vanished.
+//! - Then it catches up with the rollouts: at once ([`Index::open`]), or on a background thread
+//!   ([`Index::open_in_background`], what the servers use), lists meanwhile being answered from
+//!   the newest rollout files when a few of them give the page ([`newest`]), and waiting for
+//!   the index otherwise. The index remembers every folder's mtime as of the last look of any
+//!   process (the `folders` table), so a new process re-lists only the folders changed since.
+//! - A full repair pass (a sweep) walks the session folders, stats each file, re-reads only
+//!   files whose size or mtime changed, and drops rows whose file vanished: after the first
+//!   catch-up, on [`crate::RolloutStore::repair`], and in the background every
+//!   [`refresh::SWEEP_EVERY`].
 //! - Every list (and a lookup miss) first catches up with what other processes (the reference,
 //!   or a second server on the same `$CODEX_HOME`) did since the last look, re-listing only the
-//!   folders whose mtime changed; [`refresh`] says how, and what it cannot see at once.
+//!   folders whose mtime changed and the files the kernel saw modified; [`refresh`] says how,
+//!   and what it cannot see at once.
 //! - Our own writers update their row as they append, so a repair finds nothing to do for them.
 //! - Several processes may hold the index open: SQLite locks the file, every connection waits
 //!   out another's write lock (a busy timeout), writes that follow reads take the lock up front,
 //!   and a busy index is never mistaken for a corrupt one (which would be deleted).
 //!
-//! Per file it stores the thread id, path, archived flag, `created_at` (the `session_meta`
+//! Per file it stores the thread id, path, archived flag, the start time its name carries
+//! (creation order, as the reference sorts: by file name), `created_at` (the `session_meta`
 //! timestamp), `updated_at` (the file's mtime, in seconds, as the reference's `thread/list`
 //! shows), model provider, source, cwd, cli version, git info, preview (the first user message
 //! event, which leaves out the injected AGENTS.md and environment context messages) and size +
@@ -28,6 +36,7 @@ use std::io::BufReader;
 use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::Condvar;
 use std::sync::Mutex;
 use std::sync::MutexGuard;
 use std::time::Duration;
@@ -55,13 +64,15 @@ use crate::line::RolloutLine;
 use crate::line::SessionMeta;
 use crate::paths;
 
+mod newest;
 mod refresh;
+mod watch;
 
 /// The index's file name in `$CODEX_HOME`.
 pub const INDEX_FILE_NAME: &str = "threads-index.sqlite";
 
 /// Bumped whenever the table changes; an index with another version is rebuilt.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -83,9 +94,15 @@ CREATE TABLE IF NOT EXISTS files (
     cli_version TEXT,
     git TEXT,
     preview TEXT NOT NULL DEFAULT '',
-    has_user_message INTEGER NOT NULL DEFAULT 0
+    has_user_message INTEGER NOT NULL DEFAULT 0,
+    file_stamp INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS files_by_created ON files(archived, created_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS folders (
+    path TEXT PRIMARY KEY,
+    mtime_ns INTEGER,
+    subfolders TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_stamp ON files(archived, file_stamp DESC, id DESC);
 CREATE INDEX IF NOT EXISTS files_by_updated ON files(archived, updated_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS files_by_id ON files(id);
 CREATE INDEX IF NOT EXISTS files_by_folder ON files(folder);
@@ -201,6 +218,8 @@ pub struct IndexCounts {
 #[derive(Debug, Clone)]
 pub(crate) struct Index {
     inner: Arc<Mutex<State>>,
+    progress: Arc<Progress>,
+    codex_home: Arc<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -211,7 +230,66 @@ struct State {
     folders: refresh::Folders,
     /// When the last full repair ran; `None` before the first one succeeded.
     last_sweep: Option<Instant>,
+    /// Changes may have been missed (the watcher's queue overflowed): sweep at the next list.
+    sweep_soon: bool,
+    watcher: watch::Watcher,
     counts: IndexCounts,
+}
+
+/// Where the background work on the index stands.
+#[derive(Debug, Default)]
+struct Progress {
+    flags: Mutex<Flags>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Flags {
+    /// The index has caught up with the rollouts at least once since it was opened.
+    ready: bool,
+    /// A full sweep runs on a background thread.
+    sweeping: bool,
+}
+
+impl Progress {
+    fn flags(&self) -> Flags {
+        *codex_utils_lock::lock(&self.flags)
+    }
+
+    fn update(&self, change: impl FnOnce(&mut Flags)) {
+        change(&mut codex_utils_lock::lock(&self.flags));
+        self.changed.notify_all();
+    }
+
+    /// Waits until `done` holds.
+    fn wait(&self, done: impl Fn(Flags) -> bool) {
+        let mut flags = codex_utils_lock::lock(&self.flags);
+        while !done(*flags) {
+            flags = match self.changed.wait(flags) {
+                Ok(flags) => flags,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+        }
+    }
+}
+
+/// Marks the index ready when dropped, so a background build that panics never leaves a list
+/// waiting for it.
+struct ReadyOnDrop(Arc<Progress>);
+
+impl Drop for ReadyOnDrop {
+    fn drop(&mut self) {
+        self.0.update(|flags| flags.ready = true);
+    }
+}
+
+/// Ends a background sweep when dropped, however it ends.
+struct SweptOnDrop(Arc<Progress>);
+
+impl Drop for SweptOnDrop {
+    fn drop(&mut self) {
+        self.0.update(|flags| flags.sweeping = false);
+    }
 }
 
 /// A file's size and mtime, which say whether its row is stale.
@@ -257,33 +335,135 @@ impl Index {
     /// Opens (or rebuilds) the index and brings it up to date. A broken index file is not an
     /// error; this fails only when SQLite cannot even make an in-memory database.
     pub(crate) fn open(codex_home: &Path) -> Result<Index, RolloutError> {
+        let index = Index::connect(codex_home)?;
+        index.repair();
+        index.progress.update(|flags| flags.ready = true);
+        Ok(index)
+    }
+
+    /// Opens the index without waiting for it to catch up with the rollouts: a background
+    /// thread does that (then a full sweep), and lists meanwhile are answered from the newest
+    /// rollout files when they can be (see [`newest`]).
+    pub(crate) fn open_in_background(codex_home: &Path) -> Result<Index, RolloutError> {
+        let index = Index::connect(codex_home)?;
+        let worker = index.clone();
+        let spawned = std::thread::Builder::new()
+            .name("thread-index".to_string())
+            .spawn(move || worker.build());
+        if let Err(err) = spawned {
+            tracing::warn!("cannot start the thread index worker, indexing now: {err}");
+            index.build();
+        }
+        Ok(index)
+    }
+
+    fn connect(codex_home: &Path) -> Result<Index, RolloutError> {
         let conn = open_connection(codex_home).map_err(RolloutError::Index)?;
-        let index = Index {
+        let folders = refresh::Folders::load(&conn);
+        Ok(Index {
             inner: Arc::new(Mutex::new(State {
                 conn,
                 codex_home: codex_home.to_path_buf(),
-                folders: refresh::Folders::default(),
+                folders,
                 last_sweep: None,
+                sweep_soon: false,
+                watcher: watch::Watcher::default(),
                 counts: IndexCounts::default(),
             })),
-        };
-        index.repair();
-        Ok(index)
+            progress: Arc::new(Progress::default()),
+            codex_home: Arc::new(codex_home.to_path_buf()),
+        })
+    }
+
+    /// The background build: catch up from what the index remembers (its folders as of the
+    /// last look of any process), say it is ready, then sweep unless catching up already looked
+    /// at every file.
+    fn build(&self) {
+        let ready = ReadyOnDrop(Arc::clone(&self.progress));
+        self.progress.update(|flags| flags.sweeping = true);
+        let swept = SweptOnDrop(Arc::clone(&self.progress));
+        // Another process holding the index's write lock for long must not make this one
+        // answer from a half-built index: wait it out a while (each try waits the busy timeout).
+        let mut covered = None;
+        for _ in 0..BUILD_TRIES {
+            covered = catch_up_once(self);
+            if covered.is_some() {
+                break;
+            }
+        }
+        let covered = covered.unwrap_or(false);
+        drop(ready);
+        if covered {
+            self.lock().last_sweep = Some(Instant::now());
+        } else {
+            up_to_date(self, true);
+        }
+        drop(swept);
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         codex_utils_lock::lock(&self.inner)
     }
 
+    /// Whether the index has caught up with the rollouts since it was opened.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.progress.flags().ready
+    }
+
+    /// Waits for the index to catch up with the rollouts once since it was opened.
+    pub(crate) fn wait_ready(&self) {
+        self.progress.wait(|flags| flags.ready);
+    }
+
+    /// Waits for a background sweep, if one runs, to end.
+    pub(crate) fn wait_swept(&self) {
+        self.progress.wait(|flags| !flags.sweeping);
+    }
+
     /// Stats every rollout: re-reads changed files, adds new ones, drops vanished ones.
     pub(crate) fn repair(&self) {
-        up_to_date(&mut self.lock(), true);
+        up_to_date(self, true);
     }
 
     /// Catches up with what other processes did since the last look, looking only at the
     /// folders that changed and the files being written now.
     pub(crate) fn catch_up(&self) {
-        up_to_date(&mut self.lock(), false);
+        up_to_date(self, false);
+    }
+
+    /// Starts a full sweep on a background thread when the last one is
+    /// [`refresh::SWEEP_EVERY`] old and none runs.
+    fn sweep_if_due(&self) {
+        let due = {
+            let state = self.lock();
+            state.sweep_soon
+                || state
+                    .last_sweep
+                    .is_some_and(|at| at.elapsed() >= refresh::SWEEP_EVERY)
+        };
+        if !due {
+            return;
+        }
+        let mut start = false;
+        self.progress.update(|flags| {
+            start = flags.ready && !flags.sweeping;
+            flags.sweeping |= start;
+        });
+        if !start {
+            return;
+        }
+        let worker = self.clone();
+        let sweep = move || {
+            let _swept = SweptOnDrop(Arc::clone(&worker.progress));
+            up_to_date(&worker, true);
+        };
+        if let Err(err) = std::thread::Builder::new()
+            .name("thread-index-sweep".to_string())
+            .spawn(sweep)
+        {
+            tracing::warn!("cannot start a thread index sweep: {err}");
+            self.progress.update(|flags| flags.sweeping = false);
+        }
     }
 
     /// What the index has done to stay up to date so far.
@@ -326,45 +506,74 @@ impl Index {
         }
     }
 
-    /// One page, after catching up with other processes (a full repair when the last one is
-    /// [`refresh::SWEEP_EVERY`] old). An index that breaks while in use (its file corrupted or
-    /// deleted under us) is rebuilt from the rollouts and asked again, so the caller never sees
-    /// it.
+    /// One page. Until the index has caught up once, a page is read from the newest rollout
+    /// files if that is cheap ([`newest::page`]), else the list waits for the index. From the
+    /// index, the list first catches up with other processes; a full sweep runs in the
+    /// background when the last one is [`refresh::SWEEP_EVERY`] old. An index that breaks while
+    /// in use (its file corrupted or deleted under us) is rebuilt from the rollouts and asked
+    /// again, so the caller never sees it.
     pub(crate) fn list(&self, query: &ListQuery) -> Result<Page, RolloutError> {
-        let mut state = self.lock();
-        let sweep = state
-            .last_sweep
-            .is_none_or(|at| at.elapsed() >= refresh::SWEEP_EVERY);
-        up_to_date(&mut state, sweep);
-        match list(&state.conn, query) {
+        if !self.is_ready() {
+            if let Some(page) = newest::page(&self.codex_home, query)? {
+                return Ok(page);
+            }
+            self.wait_ready();
+        }
+        up_to_date(self, false);
+        self.sweep_if_due();
+        let answer = list(&self.lock().conn, query);
+        match answer {
             Err(RolloutError::Index(err)) if !is_busy(&err) => {
                 tracing::warn!("thread index failed while listing, rebuilding it: {err}");
-                state.conn = rebuild_connection(&state.codex_home).map_err(RolloutError::Index)?;
-                refresh::refresh(&mut state, true).map_err(RolloutError::Index)?;
-                list(&state.conn, query)
+                self.lock().conn =
+                    rebuild_connection(&self.codex_home).map_err(RolloutError::Index)?;
+                refresh::refresh(self, true).map_err(RolloutError::Index)?;
+                list(&self.lock().conn, query)
             }
             other => other,
         }
     }
 }
 
-/// Refreshes the index (see [`refresh`]). A broken index is rebuilt; a busy one (another process
-/// writing for longer than the busy timeout) is left as it is, to catch up at the next look.
-fn up_to_date(state: &mut State, full: bool) {
-    let Err(err) = refresh::refresh(state, full) else {
-        return;
+/// How many times a background build tries to catch up while another process keeps the
+/// index busy, before it answers from what the index holds.
+const BUILD_TRIES: usize = 12;
+
+/// Catches up, like [`up_to_date`], or `None` when the index stayed busy.
+fn catch_up_once(index: &Index) -> Option<bool> {
+    match refresh::refresh(index, false) {
+        Ok(covered) => Some(covered),
+        Err(err) if is_busy(&err) => {
+            tracing::warn!("thread index busy while catching up, trying again: {err}");
+            None
+        }
+        Err(_) => Some(up_to_date(index, false)),
+    }
+}
+
+/// Refreshes the index (see [`refresh`]); says whether every rollout folder was looked at. A
+/// broken index is rebuilt; a busy one (another process writing for longer than the busy
+/// timeout) is left as it is, to catch up at the next look.
+fn up_to_date(index: &Index, full: bool) -> bool {
+    let err = match refresh::refresh(index, full) {
+        Ok(covered) => return covered,
+        Err(err) => err,
     };
     if is_busy(&err) {
         tracing::warn!("thread index busy, answering from what it holds: {err}");
-        return;
+        return false;
     }
     tracing::warn!("thread index refresh failed, rebuilding it: {err}");
-    match rebuild_connection(&state.codex_home) {
-        Ok(conn) => state.conn = conn,
+    match rebuild_connection(&index.codex_home) {
+        Ok(conn) => index.lock().conn = conn,
         Err(err) => tracing::warn!("thread index rebuild failed: {err}"),
     }
-    if let Err(err) = refresh::refresh(state, true) {
-        tracing::warn!("thread index rebuild failed: {err}");
+    match refresh::refresh(index, true) {
+        Ok(covered) => covered,
+        Err(err) => {
+            tracing::warn!("thread index rebuild failed: {err}");
+            false
+        }
     }
 }
 
@@ -556,25 +765,35 @@ fn upsert(
     scanned: Option<&Scanned>,
 ) -> Result<(), rusqlite::Error> {
     let folder = folder_text(Path::new(path));
+    let named = Path::new(path)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(paths::parse_file_name);
+    let file_stamp = named.map_or(0, |(at, _)| at.assume_utc().unix_timestamp());
     let Some(scanned) = scanned else {
         // The id from the file name still lets `find` report what is wrong with the file.
-        let id = Path::new(path)
-            .file_name()
-            .and_then(|name| name.to_str())
-            .and_then(paths::parse_file_name)
-            .map(|(_, id)| id.to_string());
+        let id = named.map(|(_, id)| id.to_string());
         conn.execute(
-            "INSERT OR REPLACE INTO files (path, folder, archived, file_size, file_mtime_ns, id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![path, folder, archived, stamp.size, stamp.mtime_ns, id],
+            "INSERT OR REPLACE INTO files (path, folder, archived, file_size, file_mtime_ns, id,
+                 file_stamp)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                path,
+                folder,
+                archived,
+                stamp.size,
+                stamp.mtime_ns,
+                id,
+                file_stamp
+            ],
         )?;
         return Ok(());
     };
     conn.execute(
         "INSERT OR REPLACE INTO files (path, folder, archived, file_size, file_mtime_ns, id,
              created_at, updated_at, model_provider, source_kind, source, cwd, cli_version, git,
-             preview, has_user_message)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             preview, has_user_message, file_stamp)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             path,
             folder,
@@ -592,6 +811,7 @@ fn upsert(
             scanned.git,
             scanned.preview.as_deref().unwrap_or_default(),
             scanned.preview.is_some(),
+            file_stamp,
         ],
     )?;
     Ok(())
@@ -657,7 +877,9 @@ fn decode_cursor(cursor: &str) -> Result<(i64, String), RolloutError> {
 
 fn list(conn: &Connection, query: &ListQuery) -> Result<Page, RolloutError> {
     let column = match query.sort_key {
-        SortKey::CreatedAt => "created_at",
+        // Like the reference, creation order is the order of the file names: the start time
+        // they carry, then the thread id.
+        SortKey::CreatedAt => "file_stamp",
         SortKey::UpdatedAt => "updated_at",
     };
     let mut sql = format!(

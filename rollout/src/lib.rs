@@ -51,6 +51,7 @@ pub use reader::ScannedRollout;
 pub use reader::read_rollout;
 pub use reader::read_session_meta;
 pub use reader::scan_rollout;
+pub use reader::scan_rollout_events;
 pub use store::RolloutStore;
 pub use writer::RolloutWriter;
 pub use writer::format_timestamp;

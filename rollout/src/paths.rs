@@ -78,6 +78,35 @@ pub(crate) fn rollout_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         .collect())
 }
 
+/// The rollout of thread `id` by its file name, live ones first, walking the folders (newest
+/// day first) without the index.
+pub(crate) fn find_by_id(codex_home: &Path, id: ThreadId) -> Option<PathBuf> {
+    let suffix = format!("-{id}.jsonl");
+    let named = |dir: &Path| {
+        let files = rollout_files(dir).ok()?;
+        files.into_iter().find(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.ends_with(&suffix))
+        })
+    };
+    let newest_first = |dir: &Path| {
+        let mut found = subfolders(dir).unwrap_or_default();
+        found.sort_by(|a, b| b.cmp(a));
+        found
+    };
+    for year in newest_first(&codex_home.join(SESSIONS_DIR)) {
+        for month in newest_first(&year) {
+            for day in newest_first(&month) {
+                if let Some(path) = named(&day) {
+                    return Some(path);
+                }
+            }
+        }
+    }
+    named(&codex_home.join(ARCHIVED_DIR))
+}
+
 fn entries(dir: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
     match std::fs::read_dir(dir) {
         // Entries that vanish while being listed are simply not there.
@@ -87,7 +116,7 @@ fn entries(dir: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
     }
 }
 
-fn is_rollout_name(path: &Path) -> bool {
+pub(crate) fn is_rollout_name(path: &Path) -> bool {
     path.file_name()
         .and_then(|name| name.to_str())
         .is_some_and(|name| parse_file_name(name).is_some())

@@ -39,6 +39,26 @@ impl RolloutStore {
         Ok(RolloutStore { codex_home, index })
     }
 
+    /// Opens the store without waiting for the index: it catches up with the rollouts (a
+    /// first build, or what other processes did since any process last looked) on a background
+    /// thread, then sweeps. Lists meanwhile read the newest rollout files when a page can be had
+    /// from a few of them, and wait for the index otherwise; lookups by id walk the folders.
+    pub fn open_in_background(codex_home: impl Into<PathBuf>) -> Result<Self, RolloutError> {
+        let codex_home = codex_home.into();
+        let index = Index::open_in_background(&codex_home)?;
+        Ok(RolloutStore { codex_home, index })
+    }
+
+    /// Waits until the index has caught up with the rollouts once since the store was opened.
+    pub fn wait_for_index(&self) {
+        self.index.wait_ready();
+    }
+
+    /// Waits until no full sweep of the index runs in the background.
+    pub fn wait_for_sweep(&self) {
+        self.index.wait_swept();
+    }
+
     /// Brings the index up to date with files changed behind its back (by another program).
     pub fn repair(&self) {
         self.index.repair();
@@ -83,6 +103,10 @@ impl RolloutStore {
             && path.exists()
         {
             return Ok(path);
+        }
+        if !self.index.is_ready() {
+            // Still catching up: the file is wherever its name says.
+            return paths::find_by_id(&self.codex_home, id).ok_or(RolloutError::ThreadNotFound(id));
         }
         // The index may not know a file written behind its back yet, or point at a moved one;
         // either changed a folder, which is what catching up looks at.

@@ -90,7 +90,8 @@ pub(crate) fn scan_thread(
 ) -> Result<(SessionMeta, v2::Thread), RolloutError> {
     let mut preview = None;
     let mut builder = include_turns.then(history::HistoryBuilder::default);
-    let scanned = codex_rollout::scan_rollout(path, |line| {
+    // Turns and the preview come from events: the model's items are skipped unparsed.
+    let scanned = codex_rollout::scan_rollout_events(path, |line| {
         if preview.is_none() {
             preview = wire::thread::preview_of(&line.item);
         }

@@ -73,8 +73,16 @@ pub(crate) struct ThreadOutput {
     events: mpsc::Sender<Event>,
     /// `None` for an ephemeral thread.
     recorder: Option<Recorder>,
-    /// Every rollout item recorded, in order; what `thread/read` shows of ephemeral threads.
+    /// The rollout items recorded, in order: every one for an ephemeral thread (what
+    /// `thread/read` and forks see of it), and all but the model's items for a thread with a
+    /// rollout, which holds those (the history keeps what the model is sent, so a long session
+    /// does not hold its tool outputs twice).
     recorded: Mutex<Vec<RolloutItem>>,
+}
+
+/// Whether a thread keeps `item` in memory besides recording it (see `ThreadOutput::recorded`).
+fn kept_in_memory(item: &RolloutItem, has_rollout: bool) -> bool {
+    !has_rollout || !matches!(item, RolloutItem::ResponseItem(_))
 }
 
 impl ThreadOutput {
@@ -85,6 +93,9 @@ impl ThreadOutput {
         recorded: Vec<RolloutItem>,
     ) -> (ThreadOutput, EventStream) {
         let (events, stream) = mpsc::channel(EVENT_CAPACITY);
+        let has_rollout = recorder.is_some();
+        let mut recorded = recorded;
+        recorded.retain(|item| kept_in_memory(item, has_rollout));
         let output = ThreadOutput {
             events,
             recorder,
@@ -97,7 +108,8 @@ impl ThreadOutput {
         self.recorder.as_ref()
     }
 
-    /// The rollout items recorded so far. The lock is never held across an await.
+    /// The rollout items kept in memory (see the field). The lock is never held across an
+    /// await.
     pub(crate) fn recorded(&self) -> MutexGuard<'_, Vec<RolloutItem>> {
         codex_utils_lock::lock(&self.recorded)
     }
@@ -107,7 +119,13 @@ impl ThreadOutput {
         if items.is_empty() {
             return;
         }
-        self.recorded().extend(items.iter().cloned());
+        let has_rollout = self.recorder.is_some();
+        self.recorded().extend(
+            items
+                .iter()
+                .filter(|item| kept_in_memory(item, has_rollout))
+                .cloned(),
+        );
         if let Some(recorder) = &self.recorder {
             recorder.record(items);
         }

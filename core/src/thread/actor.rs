@@ -200,13 +200,15 @@ impl CodexThread {
             .map(|recorder| recorder.path().clone())
     }
 
-    /// Every rollout item recorded so far (after the `session_meta` line), kept in memory for
-    /// ephemeral threads too.
+    /// The rollout items recorded so far (after the `session_meta` line) that the thread keeps
+    /// in memory: all of them for an ephemeral thread; for a thread with a rollout, all but the
+    /// model's items, which only the rollout (and the history) holds.
     pub fn recorded_items(&self) -> Vec<RolloutItem> {
         self.session.output.recorded().clone()
     }
 
-    /// Runs `read` on the rollout items recorded so far without copying them: a long thread's
+    /// Runs `read` on the rollout items kept in memory (see [`Self::recorded_items`]) without
+    /// copying them: a long thread's
     /// items are large. The thread's own work waits meanwhile, so `read` should be brief and must
     /// not call back into the thread.
     pub fn with_recorded_items<R>(&self, read: impl FnOnce(&[RolloutItem]) -> R) -> R {

@@ -155,7 +155,10 @@ pub struct ThreadManager {
 enum Origin {
     New,
     Resumed {
-        items: Vec<RolloutItem>,
+        /// What the model is sent, rebuilt from the rollout.
+        history: Vec<ResponseItem>,
+        /// The rollout's other items (and the model's too for an ephemeral continuation).
+        recorded: Vec<RolloutItem>,
         inherited_tools: Vec<DynamicToolSpec>,
     },
     Forked {
@@ -244,29 +247,51 @@ impl ThreadManager {
         if self.threads().contains_key(&id) {
             return Err(ThreadError::AlreadyLoaded(id));
         }
-        let rollout = self.store.read(id).map_err(|err| match err {
+        let not_found = |err| match err {
             RolloutError::ThreadNotFound(_) | RolloutError::FileNotFound(_) => {
                 ThreadError::NoRollout(id)
             }
             other => ThreadError::Rollout(other),
-        })?;
-        if rollout.skipped > 0 {
+        };
+        let path = self.store.find(id).map_err(not_found)?;
+        // One pass over the rollout: the model's items move into the history as they are read
+        // (a compaction drops the ones before it at once), the rest is kept as recorded. An
+        // ephemeral continuation has no rollout to read the model's items back from, so it
+        // keeps them as recorded too.
+        let keep_all = params.ephemeral;
+        let mut rebuilt = history::Rebuilt::default();
+        let mut recorded = Vec::new();
+        let scanned = codex_rollout::scan_rollout(&path, |line| match line.item {
+            RolloutItem::SessionMeta(_) => {}
+            RolloutItem::ResponseItem(item) => {
+                if keep_all {
+                    recorded.push(RolloutItem::ResponseItem(item.clone()));
+                }
+                rebuilt.push(item);
+            }
+            other => {
+                rebuilt.apply(&other);
+                recorded.push(other);
+            }
+        })
+        .map_err(not_found)?;
+        if scanned.skipped > 0 {
             tracing::warn!(
                 "resuming {id}: skipped {} unreadable line(s)",
-                rollout.skipped
+                scanned.skipped
             );
         }
         let mut params = params;
         if params.base_instructions.is_none() {
-            params.base_instructions = rollout.meta.base_instructions.map(|base| base.text);
+            params.base_instructions = scanned.meta.base_instructions.map(|base| base.text);
         }
-        let inherited_tools = rollout.meta.dynamic_tools.unwrap_or_default();
-        let items = without_meta(rollout.lines.into_iter().map(|line| line.item));
+        let inherited_tools = scanned.meta.dynamic_tools.unwrap_or_default();
         self.load(
             id,
             params,
             Origin::Resumed {
-                items,
+                history: rebuilt.into_history(),
+                recorded,
                 inherited_tools,
             },
         )
@@ -280,11 +305,20 @@ impl ThreadManager {
         params: StartThread,
     ) -> Result<NewThread, ThreadError> {
         let loaded = self.threads().get(&source).cloned();
-        let (items, inherited_tools) = match loaded {
+        // A loaded thread with a rollout keeps only part of it in memory (see
+        // `CodexThread::recorded_items`): its copy is read from the rollout, once flushed.
+        let in_memory = match &loaded {
             Some(thread) => {
                 thread.flush().await;
-                (thread.recorded_items(), thread.settings().dynamic_tools)
+                thread
+                    .rollout_path()
+                    .is_none()
+                    .then(|| (thread.recorded_items(), thread.settings().dynamic_tools))
             }
+            None => None,
+        };
+        let (items, inherited_tools) = match in_memory {
+            Some(found) => found,
             None => {
                 let rollout = self.store.read(source).map_err(|err| match err {
                     RolloutError::ThreadNotFound(_) | RolloutError::FileNotFound(_) => {
@@ -371,12 +405,13 @@ impl ThreadManager {
     ) -> Result<NewThread, ThreadError> {
         let last_context = match &origin {
             Origin::New => None,
-            Origin::Resumed { items, .. } | Origin::Forked { items, .. } => {
-                items.iter().rev().find_map(|item| match item {
-                    RolloutItem::TurnContext(context) => Some(context.clone()),
-                    _ => None,
-                })
+            Origin::Resumed {
+                recorded: items, ..
             }
+            | Origin::Forked { items, .. } => items.iter().rev().find_map(|item| match item {
+                RolloutItem::TurnContext(context) => Some(context.clone()),
+                _ => None,
+            }),
         };
         let cwd = params
             .cwd
@@ -570,11 +605,16 @@ impl ThreadManager {
             }
         };
         // The loaded items move into the session: a long rollout is held once, not twice.
-        let recorded = match origin {
-            Origin::New => Vec::new(),
-            Origin::Resumed { items, .. } | Origin::Forked { items, .. } => items,
+        let (recorded, history) = match origin {
+            Origin::New => (Vec::new(), Vec::new()),
+            Origin::Resumed {
+                history, recorded, ..
+            } => (recorded, history),
+            Origin::Forked { items, .. } => {
+                let history = history::rebuild(items.iter());
+                (items, history)
+            }
         };
-        let history = history::rebuild(recorded.iter());
         // A resumed or forked thread gets the context again, after its history: the sandbox,
         // the instructions or the skills may have changed since, and the reference does the same.
         let initial_context = initial_context(&settings);

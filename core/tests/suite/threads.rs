@@ -817,9 +817,16 @@ async fn fork_copies_the_history_into_a_new_thread() {
         .unwrap();
     assert_ne!(fork.id(), thread.id());
     // The copied history, then the context again (permissions, instructions, environment).
+    // The copy is read from the rollout, as the reference forks, so it is what the model was
+    // sent (item ids are never sent, nor written).
     let original_history = thread.history();
     let fork_history = fork.history();
-    assert_eq!(fork_history[..original_history.len()], original_history[..]);
+    let sent =
+        |items: &[codex_protocol::models::ResponseItem]| serde_json::to_value(items).unwrap();
+    assert_eq!(
+        sent(&fork_history[..original_history.len()]),
+        sent(&original_history)
+    );
     assert_eq!(fork_history.len(), original_history.len() + 3);
     fork.flush().await;
     let copy = h.store.read(fork.id()).unwrap();

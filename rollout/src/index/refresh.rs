@@ -13,15 +13,18 @@
 //!
 //! Appending to a file changes no folder's mtime. Appends are caught by:
 //! - our own writers, in any process, which update the shared index file as they append;
+//! - the kernel, which reports every write to a file of a watched folder ([`super::watch`]);
+//!   every folder that holds rollouts is watched from this process's first look at it;
 //! - stat'ing, on every refresh, the files modified within the last [`HOT_WINDOW`]: the threads
 //!   being written now, such as one another program just started;
 //! - a full sweep (every folder listed, every file stat'ed) at open, on
 //!   [`crate::RolloutStore::repair`], and on a list when the last sweep is [`SWEEP_EVERY`] old.
 //!
-//! The limit: a rollout idle for longer than [`HOT_WINDOW`] and then appended to by another
-//! program (the reference resuming an old thread) shows its new `updated_at` only after the next
-//! sweep, so up to [`SWEEP_EVERY`] late. Its preview does not change (it is the first user
-//! message), unless it had none yet.
+//! The limit: where folders cannot be watched (another OS, the kernel's watch limit reached, its
+//! event queue overflowed), a rollout idle for longer than [`HOT_WINDOW`] and then appended to
+//! by another program (the reference resuming an old thread) shows its new `updated_at` only
+//! after the next sweep, so up to [`SWEEP_EVERY`] late (an overflow asks for that sweep at
+//! once). Its preview does not change (it is the first user message), unless it had none yet.
 //!
 //! A folder modified within [`RACY`] of a look is listed again at the next one: a file added in
 //! the same tick of the file system's clock could leave the folder's mtime as remembered.
@@ -39,6 +42,7 @@ use rusqlite::Connection;
 use rusqlite::TransactionBehavior;
 use rusqlite::params;
 
+use super::Index;
 use super::IndexCounts;
 use super::Scanned;
 use super::Stamp;
@@ -95,7 +99,60 @@ struct Look {
     reshaped: bool,
 }
 
+/// A remembered folder as the `folders` table holds it: its inner folders joined by newlines.
+pub(super) struct FolderRow {
+    path: String,
+    mtime_ns: Option<i64>,
+    subfolders: String,
+}
+
 impl Folders {
+    /// The folders as the last process to look remembered them in the index, so that a new
+    /// process re-lists only the folders changed since, not the whole tree. An unreadable table
+    /// remembers nothing.
+    pub(super) fn load(conn: &Connection) -> Folders {
+        let read = || -> Result<HashMap<PathBuf, Seen>, rusqlite::Error> {
+            let mut stmt = conn.prepare("SELECT path, mtime_ns, subfolders FROM folders")?;
+            let rows = stmt.query_map([], |row| {
+                let subfolders: String = row.get(2)?;
+                let seen = Seen {
+                    mtime_ns: row.get(1)?,
+                    subfolders: subfolders
+                        .lines()
+                        .filter(|line| !line.is_empty())
+                        .map(PathBuf::from)
+                        .collect(),
+                };
+                Ok((PathBuf::from(row.get::<_, String>(0)?), seen))
+            })?;
+            rows.collect()
+        };
+        match read() {
+            Ok(seen) => Folders { seen },
+            Err(err) => {
+                tracing::warn!("cannot read the remembered rollout folders: {err}");
+                Folders::default()
+            }
+        }
+    }
+
+    /// What to write to the `folders` table.
+    fn rows(&self) -> Vec<FolderRow> {
+        self.seen
+            .iter()
+            .map(|(path, seen)| FolderRow {
+                path: path_text(path),
+                mtime_ns: seen.mtime_ns,
+                subfolders: seen
+                    .subfolders
+                    .iter()
+                    .map(|dir| path_text(dir))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            })
+            .collect()
+    }
+
     /// Stats every remembered folder and lists the inner ones whose mtime moved.
     fn look(&mut self, codex_home: &Path, now_ns: i64, counts: &mut IndexCounts) -> Look {
         let mut leaves = Vec::new();
@@ -215,6 +272,13 @@ enum Change {
     DeleteFolder {
         folder: String,
     },
+    /// A rollout folder whose files the index now holds as of this mtime.
+    Folder {
+        folder: String,
+        mtime_ns: Option<i64>,
+    },
+    /// Every folder of the tree as this process knows it, replacing what was remembered.
+    Folders(Vec<FolderRow>),
 }
 
 /// A row, as far as its staleness goes.
@@ -226,49 +290,102 @@ struct Known {
 }
 
 /// Brings the index up to date: everything when `full`, else only what changed since the last
-/// look (see the module docs).
-pub(super) fn refresh(state: &mut State, full: bool) -> Result<(), rusqlite::Error> {
-    let before = state.counts;
+/// look (see the module docs). Says whether every rollout folder was listed and checked, as a
+/// full sweep does. The index is locked only for moments: a folder's files are stat'ed and read
+/// unlocked, and each folder's rows are written in a transaction of their own, with the
+/// folder's mtime, so a build cut short keeps what it did and a list waits for at most one
+/// folder.
+pub(super) fn refresh(index: &Index, full: bool) -> Result<bool, rusqlite::Error> {
     let now_ns = now_ns();
-    if full {
-        state.folders = Folders::default();
+    let mut counts = IndexCounts::default();
+    let mut fresh = full.then(Folders::default);
+    let Look { leaves, reshaped } = {
+        let mut state = index.lock();
+        let State {
+            folders,
+            codex_home,
+            ..
+        } = &mut *state;
+        fresh
+            .as_mut()
+            .unwrap_or(folders)
+            .look(codex_home, now_ns, &mut counts)
+    };
+    {
+        // Watched before their files are checked, so no later change goes unreported.
+        let mut state = index.lock();
+        for leaf in &leaves {
+            state.watcher.watch(&leaf.dir);
+        }
     }
-    let Look { leaves, reshaped } =
-        state
-            .folders
-            .look(&state.codex_home, now_ns, &mut state.counts);
-    let mut changes = Vec::new();
+    let mut changed: Vec<&Leaf> = leaves.iter().filter(|leaf| leaf.changed).collect();
+    // Newest first, where lists look.
+    changed.sort_by(|a, b| b.dir.cmp(&a.dir));
+    let mut covered = changed.len() == leaves.len();
     let mut checked = Vec::new();
-    for leaf in leaves.iter().filter(|leaf| leaf.changed) {
+    for leaf in changed {
         // Rows before files: a row whose file was created before the rows were read is then
         // surely listed, so it is not taken for vanished.
-        let mut known = known_rows(&state.conn, "folder = ?1", path_text(&leaf.dir))?;
+        let folder = path_text(&leaf.dir);
+        let mut known = known_rows(&index.lock().conn, "folder = ?1", &folder)?;
         let files = match paths::rollout_files(&leaf.dir) {
             Ok(files) => files,
             Err(err) => {
                 tracing::warn!("cannot read {}: {err}", leaf.dir.display());
+                covered = false;
                 continue;
             }
         };
-        state.counts.folders_listed += 1;
+        counts.folders_listed += 1;
+        let mut changes = Vec::new();
         for path in files {
             let row = known.remove(&path_text(&path));
-            changes.extend(check(&mut state.counts, &path, leaf.archived, row));
+            changes.extend(check(&mut counts, &path, leaf.archived, row));
         }
         changes.extend(known.into_keys().map(|path| Change::Delete { path }));
+        let mtime_ns = settled(leaf.mtime_ns, now_ns);
+        changes.push(Change::Folder { folder, mtime_ns });
+        let mut state = index.lock();
+        apply(&mut state.conn, changes)?;
+        state.folders.remember(leaf, now_ns);
+        if let Some(fresh) = &mut fresh {
+            fresh.remember(leaf, now_ns);
+        }
         checked.push(leaf);
     }
 
+    let mut state = index.lock();
     // The files being written now, unless their folder's files were all just checked.
     let listed: HashSet<&Path> = checked.iter().map(|leaf| leaf.dir.as_path()).collect();
     let cutoff = now_ns - HOT_WINDOW.as_nanos() as i64;
     let hot = known_rows(&state.conn, "file_mtime_ns >= ?1", cutoff)?;
+    let mut changes = Vec::new();
+    let mut looked = HashSet::new();
     for (key, row) in hot {
         let path = PathBuf::from(key);
         if path.parent().is_some_and(|dir| listed.contains(dir)) {
             continue;
         }
-        changes.extend(check(&mut state.counts, &path, row.archived, Some(row)));
+        changes.extend(check(&mut counts, &path, row.archived, Some(row)));
+        looked.insert(path);
+    }
+    // And the files the kernel saw modified, however old they were.
+    let watched = state.watcher.changes();
+    if watched.missed {
+        state.sweep_soon = true;
+    }
+    for path in watched.files {
+        let in_listed = path.parent().is_some_and(|dir| listed.contains(dir));
+        if in_listed || looked.contains(&path) || !paths::is_rollout_name(&path) {
+            continue;
+        }
+        let archived = path
+            .parent()
+            .and_then(|dir| dir.file_name())
+            .is_some_and(|name| name == paths::ARCHIVED_DIR);
+        let mut row = known_rows(&state.conn, "path = ?1", path_text(&path))?;
+        let row = row.remove(&path_text(&path));
+        changes.extend(check(&mut counts, &path, archived, row));
     }
 
     // A folder can only vanish from a folder that changed, so a quiet tree skips this query.
@@ -283,23 +400,30 @@ pub(super) fn refresh(state: &mut State, full: bool) -> Result<(), rusqlite::Err
             }
         }
     }
-
-    apply(&mut state.conn, changes)?;
-    for leaf in checked {
-        state.folders.remember(leaf, now_ns);
+    if let Some(fresh) = fresh {
+        state.folders = fresh;
     }
+    if reshaped || full {
+        // The tree's shape moved: remember it whole, for the next process to start from.
+        changes.push(Change::Folders(state.folders.rows()));
+    }
+    apply(&mut state.conn, changes)?;
     if full {
         state.last_sweep = Some(Instant::now());
+        state.sweep_soon = false;
     }
-    let counts = state.counts;
+    let total = &mut state.counts;
+    total.folders_listed += counts.folders_listed;
+    total.files_checked += counts.files_checked;
+    total.files_read += counts.files_read;
     tracing::debug!(
         full,
-        folders_listed = counts.folders_listed - before.folders_listed,
-        files_checked = counts.files_checked - before.files_checked,
-        files_read = counts.files_read - before.files_read,
+        folders_listed = counts.folders_listed,
+        files_checked = counts.files_checked,
+        files_read = counts.files_read,
         "thread index refreshed"
     );
-    Ok(())
+    Ok(covered)
 }
 
 /// The rows matching `filter` (with one parameter), by path.
@@ -385,6 +509,22 @@ fn apply(conn: &mut Connection, changes: Vec<Change>) -> Result<(), rusqlite::Er
             Change::DeleteFolder { folder } => {
                 tx.execute("DELETE FROM files WHERE folder = ?1", params![folder])?;
             }
+            Change::Folder { folder, mtime_ns } => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO folders (path, mtime_ns, subfolders)
+                     VALUES (?1, ?2, '')",
+                    params![folder, mtime_ns],
+                )?;
+            }
+            Change::Folders(rows) => {
+                tx.execute("DELETE FROM folders", [])?;
+                for row in rows {
+                    tx.execute(
+                        "INSERT INTO folders (path, mtime_ns, subfolders) VALUES (?1, ?2, ?3)",
+                        params![row.path, row.mtime_ns, row.subfolders],
+                    )?;
+                }
+            }
         }
     }
     tx.commit()
@@ -396,6 +536,7 @@ mod tests {
     use crate::ListQuery;
     use crate::index::INDEX_FILE_NAME;
     use crate::index::Index;
+    use crate::index::watch;
     use pretty_assertions::assert_eq;
 
     const ID: &str = "01a20b3d-9c0b-7013-ad7f-e4e60e59123d";
@@ -440,32 +581,71 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn an_idle_rollout_appended_by_another_program_shows_at_the_next_sweep() {
+    /// A home with one rollout of thread [`ID`], its file and folders untouched for years.
+    fn idle_home() -> (tempfile::TempDir, PathBuf) {
         let home = tempfile::tempdir().unwrap();
         let path = write(home.path(), ID, 1);
-        let long_ago = 1_600_000_000;
-        set_mtime(&path, long_ago);
+        set_mtime(&path, LONG_AGO);
         for dir in [
             "sessions/2020/09/13",
             "sessions/2020/09",
             "sessions/2020",
             "sessions",
         ] {
-            set_mtime(&home.path().join(dir), long_ago);
+            set_mtime(&home.path().join(dir), LONG_AGO);
         }
+        (home, path)
+    }
+
+    const LONG_AGO: u64 = 1_600_000_000;
+
+    /// Appends a line as another program would, and sets the file's mtime to `at`.
+    fn append_line(path: &Path, at: u64) {
+        let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        let line = r#"{"timestamp":"2020-09-13T12:26:42.000Z","type":"event_msg","payload":{"type":"agent_message","message":"later"}}"#;
+        std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes()).unwrap();
+        file.set_modified(UNIX_EPOCH + Duration::from_secs(at))
+            .unwrap();
+    }
+
+    #[test]
+    fn an_idle_rollout_appended_by_another_program_shows_at_the_next_list() {
+        let (home, path) = idle_home();
         let index = Index::open(home.path()).unwrap();
-        assert_eq!(listed(&index), [(ID.to_string(), long_ago as i64)]);
+        assert_eq!(listed(&index), [(ID.to_string(), LONG_AGO as i64)]);
 
-        // Still long before the hot window: neither its folder nor its recent writes give it
-        // away, so it keeps its old updated_at until a sweep (the limit the module docs name).
-        std::fs::write(&path, rollout_text(ID, 2)).unwrap();
-        set_mtime(&path, long_ago + 1000);
+        // Long before the hot window, and no folder changed: the kernel's report gives it away.
+        append_line(&path, LONG_AGO + 1000);
+        let before = index.counts();
+        assert_eq!(listed(&index), [(ID.to_string(), LONG_AGO as i64 + 1000)]);
+        let after = index.counts();
+        assert_eq!(after.files_checked - before.files_checked, 1);
+        assert_eq!(
+            after.files_read, before.files_read,
+            "grown, so only restamped"
+        );
+    }
+
+    #[test]
+    fn an_append_the_watcher_missed_shows_at_the_next_sweep() {
+        let (home, path) = idle_home();
+        let index = Index::open(home.path()).unwrap();
+        assert_eq!(listed(&index), [(ID.to_string(), LONG_AGO as i64)]);
+        // A watcher that watches nothing, as where watching is not possible.
+        index.lock().watcher = watch::Watcher::default();
+
+        // Neither its folder nor its recent writes give it away, so it keeps its old updated_at
+        // until a sweep (the limit the module docs name).
+        append_line(&path, LONG_AGO + 1000);
         index.catch_up();
-        assert_eq!(listed(&index), [(ID.to_string(), long_ago as i64)]);
+        assert_eq!(listed(&index), [(ID.to_string(), LONG_AGO as i64)]);
 
+        // A list finds the sweep due and starts it in the background; the list after it shows
+        // what it found.
         index.lock().last_sweep = Instant::now().checked_sub(SWEEP_EVERY);
-        assert_eq!(listed(&index), [(ID.to_string(), long_ago as i64 + 1000)]);
+        listed(&index);
+        index.wait_swept();
+        assert_eq!(listed(&index), [(ID.to_string(), LONG_AGO as i64 + 1000)]);
         assert_eq!(index.counts().files_read, 1, "grown, so only restamped");
     }
 

@@ -7,7 +7,9 @@
 mod client_tools;
 mod exec_rules;
 mod faults;
+mod listing;
 pub(crate) mod live;
+mod long_history;
 mod modes;
 mod resilience;
 mod skills;

@@ -1,0 +1,376 @@
+//! Pages read straight from the newest rollout files, for lists made while the index is still
+//! catching up (a first start over a large `$CODEX_HOME`, or an index deleted or left far behind).
+//!
+//! Creation order is the order of the file names (start time, then thread id), and a rollout
+//! lives in the day folder its name gives, so walking the day folders newest first and each
+//! folder's names in reverse meets the threads in exactly the index's order: a page from here is
+//! the page the index would give, and its cursor is good for either. Only a few files are read,
+//! so this works while few are skipped: a filter that matches rarely, or the `updated_at` order
+//! (which only the index knows without a stat of every file), falls back to waiting for the
+//! index.
+
+use std::path::Path;
+use std::path::PathBuf;
+
+use codex_protocol::protocol::SessionSource;
+
+use super::ListQuery;
+use super::Page;
+use super::Scanned;
+use super::SortKey;
+use super::Stamp;
+use super::ThreadSummary;
+use super::decode_cursor;
+use super::encode_cursor;
+use super::path_text;
+use super::scan;
+use crate::RolloutError;
+use crate::paths;
+
+/// How many rollouts a page may read beyond its own size before the index is the cheaper way.
+const SPARE_READS: usize = 200;
+
+/// A rollout named by its file: the sort key of creation order.
+struct Named {
+    stamp: i64,
+    id: String,
+    path: PathBuf,
+}
+
+/// The page `query` asks for, read from the newest files, or `None` when that would read more
+/// than a page and [`SPARE_READS`] files.
+pub(super) fn page(codex_home: &Path, query: &ListQuery) -> Result<Option<Page>, RolloutError> {
+    if query.sort_key != SortKey::CreatedAt {
+        return Ok(None);
+    }
+    let after = match &query.cursor {
+        Some(cursor) => Some(decode_cursor(cursor)?),
+        None => None,
+    };
+    let limit = query.limit.max(1);
+    let mut budget = limit + 1 + SPARE_READS;
+    let mut found: Vec<(Named, ThreadSummary)> = Vec::new();
+    for dir in folders(
+        codex_home,
+        query.archived,
+        after.as_ref().map(|(key, _)| *key),
+    ) {
+        for named in newest_first(&dir) {
+            if let Some((key, id)) = &after
+                && (named.stamp, &named.id) >= (*key, id)
+            {
+                continue;
+            }
+            if budget == 0 {
+                return Ok(None);
+            }
+            budget -= 1;
+            let Some(summary) = summary(&named.path, query) else {
+                continue;
+            };
+            found.push((named, summary));
+            if found.len() > limit {
+                found.truncate(limit);
+                let next_cursor = found
+                    .last()
+                    .map(|(named, _)| encode_cursor(named.stamp, &named.id));
+                let items = found.into_iter().map(|(_, summary)| summary).collect();
+                return Ok(Some(Page { items, next_cursor }));
+            }
+        }
+    }
+    let items = found.into_iter().map(|(_, summary)| summary).collect();
+    Ok(Some(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// The folders that hold the threads asked for, newest first: `archived_sessions/`, or the day
+/// folders from the newest down, leaving out days after the one `before` (unix seconds of a
+/// cursor) falls on, which hold only threads before the cursor.
+fn folders(codex_home: &Path, archived: bool, before: Option<i64>) -> Vec<PathBuf> {
+    if archived {
+        return vec![codex_home.join(paths::ARCHIVED_DIR)];
+    }
+    let last_day = before
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .map(|at| {
+            (
+                at.year() as u32,
+                u32::from(u8::from(at.month())),
+                u32::from(at.day()),
+            )
+        });
+    let mut days = Vec::new();
+    for (year, year_dir) in numbered(&codex_home.join(paths::SESSIONS_DIR)) {
+        for (month, month_dir) in numbered(&year_dir) {
+            for (day, day_dir) in numbered(&month_dir) {
+                if last_day.is_none_or(|last| (year, month, day) <= last) {
+                    days.push(day_dir);
+                }
+            }
+        }
+    }
+    days
+}
+
+/// The folders inside `dir` named by a number, highest first. Listing the year and month
+/// folders is cheap: there are a few dozen even after years of use.
+fn numbered(dir: &Path) -> Vec<(u32, PathBuf)> {
+    let found = paths::subfolders(dir).unwrap_or_else(|err| {
+        tracing::warn!("cannot read {}: {err}", dir.display());
+        Vec::new()
+    });
+    let mut numbered: Vec<(u32, PathBuf)> = found
+        .into_iter()
+        .filter_map(|path| {
+            let number = path.file_name()?.to_str()?.parse().ok()?;
+            Some((number, path))
+        })
+        .collect();
+    numbered.sort_by_key(|(number, _)| std::cmp::Reverse(*number));
+    numbered
+}
+
+/// The rollouts of one folder, newest name first.
+fn newest_first(dir: &Path) -> Vec<Named> {
+    let files = paths::rollout_files(dir).unwrap_or_else(|err| {
+        tracing::warn!("cannot read {}: {err}", dir.display());
+        Vec::new()
+    });
+    let mut named: Vec<Named> = files
+        .into_iter()
+        .filter_map(|path| {
+            let (at, id) = paths::parse_file_name(path.file_name()?.to_str()?)?;
+            Some(Named {
+                stamp: at.assume_utc().unix_timestamp(),
+                id: id.to_string(),
+                path,
+            })
+        })
+        .collect();
+    named.sort_by(|a, b| (b.stamp, &b.id).cmp(&(a.stamp, &a.id)));
+    named
+}
+
+/// What the index would list for this file under `query`: nothing for a file without a
+/// `session_meta` or a user message, or one the filters leave out.
+fn summary(path: &Path, query: &ListQuery) -> Option<ThreadSummary> {
+    let scanned = scan(path)?;
+    let preview = scanned.preview.clone()?;
+    if !matches(&scanned, query) {
+        return None;
+    }
+    let stamp = Stamp::of(path).ok()?;
+    summary_of(scanned, path, query.archived, stamp, preview)
+}
+
+fn matches(scanned: &Scanned, query: &ListQuery) -> bool {
+    let providers = query.model_providers.as_deref().unwrap_or_default();
+    let kinds = query.source_kinds.as_deref().unwrap_or_default();
+    (providers.is_empty()
+        || scanned
+            .model_provider
+            .as_ref()
+            .is_some_and(|provider| providers.contains(provider)))
+        && (kinds.is_empty()
+            || kinds
+                .iter()
+                .any(|kind| kind.as_str() == scanned.source_kind))
+        && query
+            .cwd
+            .as_ref()
+            .is_none_or(|cwd| path_text(cwd) == scanned.cwd)
+}
+
+/// A scanned head as the index's row would give it back.
+fn summary_of(
+    scanned: Scanned,
+    path: &Path,
+    archived: bool,
+    stamp: Stamp,
+    preview: String,
+) -> Option<ThreadSummary> {
+    Some(ThreadSummary {
+        id: scanned.id.parse().ok()?,
+        path: path.to_path_buf(),
+        archived,
+        created_at: scanned.created_at,
+        updated_at: stamp.mtime_secs(),
+        model_provider: scanned.model_provider,
+        source: serde_json::from_str(&scanned.source).unwrap_or(SessionSource::Unknown),
+        cwd: PathBuf::from(scanned.cwd),
+        cli_version: scanned.cli_version,
+        git: scanned
+            .git
+            .and_then(|text| serde_json::from_str(&text).ok()),
+        preview,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::index::Index;
+    use pretty_assertions::assert_eq;
+
+    /// Writes a rollout another program could have written: named by `at` (unix seconds), with
+    /// a user message unless `message` is `None`.
+    fn write(home: &Path, at: i64, n: u32, provider: &str, message: Option<&str>) -> String {
+        let start = time::OffsetDateTime::from_unix_timestamp(at).unwrap();
+        let id = format!("01a20b3d-9c0b-7013-ad7f-{n:012x}");
+        let path = crate::paths::rollout_path(home, id.parse().unwrap(), start);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let stamp = crate::writer::format_timestamp(start);
+        let mut text = format!(
+            r#"{{"timestamp":"{stamp}","type":"session_meta","payload":{{"id":"{id}","timestamp":"{stamp}","cwd":"/w","originator":"t","cli_version":"0.101.0","model_provider":"{provider}"}}}}"#
+        );
+        text.push('\n');
+        if let Some(message) = message {
+            text.push_str(&format!(
+                r#"{{"timestamp":"{stamp}","type":"event_msg","payload":{{"type":"user_message","message":"{message}","images":[]}}}}"#
+            ));
+            text.push('\n');
+        }
+        std::fs::write(&path, text).unwrap();
+        id
+    }
+
+    /// 120 threads over 4 days, some sharing a second, some never used, a few with a rare
+    /// provider.
+    fn home() -> tempfile::TempDir {
+        let home = tempfile::tempdir().unwrap();
+        for n in 0..120 {
+            let at = 1_700_000_000 + i64::from(n % 4) * 86_400 + i64::from(n / 3);
+            let provider = if n % 40 == 9 { "rare" } else { "mock" };
+            let message = (n % 11 != 5).then_some("hello");
+            write(home.path(), at, n, provider, message);
+        }
+        home
+    }
+
+    fn ids(page: &Page) -> Vec<String> {
+        page.items.iter().map(|t| t.id.to_string()).collect()
+    }
+
+    /// Every page of `query`, each asked with the previous page's cursor.
+    fn pages(mut query: ListQuery, mut ask: impl FnMut(&ListQuery) -> Option<Page>) -> Vec<Page> {
+        let mut pages = Vec::new();
+        while let Some(page) = ask(&query) {
+            let next = page.next_cursor.clone();
+            pages.push(page);
+            match next {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => break,
+            }
+        }
+        pages
+    }
+
+    #[test]
+    fn pages_from_the_files_are_the_pages_of_the_index() {
+        let home = home();
+        let query = ListQuery {
+            limit: 7,
+            ..ListQuery::default()
+        };
+        let from_files = pages(query.clone(), |query| page(home.path(), query).unwrap());
+        let index = Index::open(home.path()).unwrap();
+        let from_index = pages(query.clone(), |query| Some(index.list(query).unwrap()));
+        assert_eq!(from_files, from_index);
+        let listed: usize = from_files.iter().map(|page| page.items.len()).sum();
+        assert_eq!(listed, 120 - 11, "the threads never used are left out");
+
+        // A cursor from either side is good for the other.
+        let second = ListQuery {
+            cursor: from_index[0].next_cursor.clone(),
+            ..query.clone()
+        };
+        assert_eq!(page(home.path(), &second).unwrap().unwrap(), from_index[1]);
+
+        // Filters read what the index holds.
+        let rare = ListQuery {
+            limit: 2,
+            model_providers: Some(vec!["rare".to_string()]),
+            ..ListQuery::default()
+        };
+        let from_files = pages(rare.clone(), |query| page(home.path(), query).unwrap());
+        let from_index = pages(rare, |query| Some(index.list(query).unwrap()));
+        assert_eq!(from_files, from_index);
+        // Of the three rare threads, one was never used.
+        assert_eq!(from_files.iter().flat_map(ids).count(), 2);
+    }
+
+    #[test]
+    fn a_page_that_would_read_too_many_files_is_left_to_the_index() {
+        let home = home();
+        for n in 200..(200 + SPARE_READS as u32 + 20) {
+            write(home.path(), 1_800_000_000 + i64::from(n), n, "mock", None);
+        }
+        let unused_first = ListQuery {
+            limit: 5,
+            ..ListQuery::default()
+        };
+        assert_eq!(page(home.path(), &unused_first).unwrap(), None);
+        let by_update = ListQuery {
+            limit: 5,
+            sort_key: SortKey::UpdatedAt,
+            ..ListQuery::default()
+        };
+        assert_eq!(page(home.path(), &by_update).unwrap(), None);
+    }
+
+    #[test]
+    fn lists_before_the_index_caught_up_are_answered_right() {
+        let home = home();
+        let expected = {
+            let built = Index::open(home.path()).unwrap();
+            let query = ListQuery {
+                limit: 10,
+                model_providers: Some(vec!["rare".to_string()]),
+                ..ListQuery::default()
+            };
+            (
+                built
+                    .list(&ListQuery {
+                        limit: 10,
+                        ..ListQuery::default()
+                    })
+                    .unwrap(),
+                built.list(&query).unwrap(),
+            )
+        };
+        std::fs::remove_file(home.path().join(crate::INDEX_FILE_NAME)).unwrap();
+
+        // An index that has not caught up (its build not even started): the first page comes
+        // from the files at once...
+        let index = Index::connect(home.path()).unwrap();
+        assert!(!index.is_ready());
+        let (sent, answered) = mpsc::channel();
+        let listing = index.clone();
+        std::thread::spawn(move || {
+            let first = listing.list(&ListQuery {
+                limit: 10,
+                ..ListQuery::default()
+            });
+            sent.send(first.unwrap()).unwrap();
+            // ...and a sparse filter waits for the index.
+            let rare = listing.list(&ListQuery {
+                limit: 10,
+                model_providers: Some(vec!["rare".to_string()]),
+                ..ListQuery::default()
+            });
+            sent.send(rare.unwrap()).unwrap();
+        });
+        let first = answered.recv_timeout(Duration::from_secs(20)).unwrap();
+        assert_eq!(first, expected.0);
+        assert!(!index.is_ready());
+        index.build();
+        let rare = answered.recv_timeout(Duration::from_secs(20)).unwrap();
+        assert_eq!(rare, expected.1);
+    }
+}
