@@ -7,7 +7,8 @@
 //! errors) is pushed without waiting ([`OutboundQueue::push`]), so one stalled client never holds
 //! up the producers that serve the others. Nothing queued is ever dropped while the connection
 //! lives: a queue that stays at capacity past [`STALL_LIMIT`], or grows past a hard limit, closes
-//! the connection instead.
+//! the connection instead. Capacity and limit count bytes as well as messages, since one answer
+//! may be megabytes.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -24,6 +25,13 @@ pub(crate) const OUTBOUND_CAPACITY: usize = 256;
 /// Messages a connection may have queued at all; past this the client is not keeping up with
 /// what it asked for and the connection is closed rather than buffering without end.
 const HARD_LIMIT: usize = 64 * OUTBOUND_CAPACITY;
+
+/// Bytes a connection may have queued before request handling waits for the writer: a few
+/// large answers (`command/exec` output) fill the queue as surely as many small messages.
+pub(crate) const OUTBOUND_BYTE_CAPACITY: usize = 8 << 20;
+
+/// Bytes a connection may have queued at all; past this the connection is closed.
+const BYTE_HARD_LIMIT: usize = 64 << 20;
 
 /// How long the queue may stay full before the connection is given up on.
 pub(crate) const STALL_LIMIT: Duration = Duration::from_secs(30);
@@ -45,11 +53,15 @@ pub(crate) struct OutboundQueue {
     writable: Notify,
     capacity: usize,
     hard_limit: usize,
+    byte_capacity: usize,
+    byte_hard_limit: usize,
 }
 
 #[derive(Debug, Default)]
 struct State {
     frames: VecDeque<Frame>,
+    /// The bytes of `frames`.
+    bytes: usize,
     closed: bool,
     /// When the queue last reached capacity, while it stays there.
     full_since: Option<Instant>,
@@ -61,13 +73,34 @@ impl OutboundQueue {
     }
 
     pub(crate) fn with_limits(capacity: usize, hard_limit: usize) -> Self {
+        Self::with_byte_limits(
+            capacity,
+            hard_limit,
+            OUTBOUND_BYTE_CAPACITY,
+            BYTE_HARD_LIMIT,
+        )
+    }
+
+    fn with_byte_limits(
+        capacity: usize,
+        hard_limit: usize,
+        byte_capacity: usize,
+        byte_hard_limit: usize,
+    ) -> Self {
         Self {
             state: Mutex::new(State::default()),
             readable: Notify::new(),
             writable: Notify::new(),
             capacity,
             hard_limit,
+            byte_capacity,
+            byte_hard_limit,
         }
+    }
+
+    /// Whether the queue is at capacity, by count or by bytes.
+    fn is_full(&self, state: &State) -> bool {
+        state.frames.len() >= self.capacity || state.bytes >= self.byte_capacity
     }
 
     /// Queues a frame without waiting. Past the hard limit the queue closes instead.
@@ -76,9 +109,10 @@ impl OutboundQueue {
         if state.closed {
             return Err(Closed);
         }
-        if state.frames.len() >= self.hard_limit {
+        if state.frames.len() >= self.hard_limit || state.bytes >= self.byte_hard_limit {
             tracing::warn!(
                 queued = state.frames.len(),
+                bytes = state.bytes,
                 "closing a connection whose client is not reading its messages"
             );
             drop(state);
@@ -102,7 +136,7 @@ impl OutboundQueue {
                 if state.closed {
                     return Err(Closed);
                 }
-                if state.frames.len() < self.capacity {
+                if !self.is_full(&state) {
                     self.enqueue(&mut state, frame);
                     return Ok(());
                 }
@@ -112,8 +146,9 @@ impl OutboundQueue {
     }
 
     fn enqueue(&self, state: &mut State, frame: Frame) {
+        state.bytes += frame.len();
         state.frames.push_back(frame);
-        if state.frames.len() >= self.capacity && state.full_since.is_none() {
+        if self.is_full(state) && state.full_since.is_none() {
             state.full_since = Some(Instant::now());
         }
         self.readable.notify_one();
@@ -130,6 +165,7 @@ impl OutboundQueue {
                 let mut state = lock(&self.state);
                 if !state.frames.is_empty() {
                     batch.extend(state.frames.drain(..));
+                    state.bytes = 0;
                     state.full_since = None;
                     self.writable.notify_waiters();
                     return true;
@@ -163,6 +199,7 @@ impl OutboundQueue {
             let mut state = lock(&self.state);
             state.closed = true;
             state.frames.clear();
+            state.bytes = 0;
         }
         self.readable.notify_one();
         self.writable.notify_waiters();
@@ -190,6 +227,26 @@ mod tests {
         let mut batch = Vec::new();
         queue.next_batch(&mut batch).await;
         batch.iter().map(|frame| frame.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn large_frames_fill_the_queue_by_their_bytes() {
+        let queue = Arc::new(OutboundQueue::with_byte_limits(100, 1000, 10, 20));
+        queue.push_waiting(frame("0123456789")).await.unwrap();
+        // Ten bytes fill it: request handling waits for the writer now.
+        let waiting = {
+            let queue = queue.clone();
+            tokio::spawn(async move { queue.push_waiting(frame("next")).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        assert_eq!(drain(&queue).await, vec!["0123456789"]);
+        waiting.await.unwrap().unwrap();
+        // Notifications still go in, up to the hard limit in bytes, which closes it.
+        queue.push(frame("abcdefghij")).unwrap();
+        queue.push(frame("abcdefghij")).unwrap();
+        assert_eq!(queue.push(frame("x")), Err(Closed));
+        assert!(queue.is_closed());
     }
 
     #[tokio::test]
