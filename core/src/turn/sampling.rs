@@ -677,7 +677,14 @@ async fn complete_plan_message(
     if text.trim().is_empty() {
         return None;
     }
-    if !message.started {
+    finish_message(session, turn, id, message.started, text.clone()).await;
+    Some(text)
+}
+
+/// Ends an agent message with `text`, starting its item first unless that happened already,
+/// and sends the legacy stream's copy.
+async fn finish_message(session: &Session, turn: &Turn, id: String, started: bool, text: String) {
+    if !started {
         let empty = TurnItem::AgentMessage(AgentMessageItem {
             id: id.clone(),
             content: Vec::new(),
@@ -691,11 +698,8 @@ async fn complete_plan_message(
         phase: None,
     });
     emit_item_completed(session, turn, done).await;
-    let legacy = EventMsg::AgentMessage(AgentMessageEvent {
-        message: text.clone(),
-    });
+    let legacy = EventMsg::AgentMessage(AgentMessageEvent { message: text });
     session.emit(&turn.id, legacy).await;
-    Some(text)
 }
 
 /// Emits the end of an output item and records it. Returns the text of an assistant message.
@@ -714,30 +718,12 @@ async fn complete_item(
     let mut message_text = None;
     match item {
         ResponseItem::Message { content, .. } if is_assistant_message(item) => {
-            let id = match started {
-                Some(Streaming::Message { id, .. }) => id,
-                _ => {
-                    let id = item_id(item);
-                    let empty = TurnItem::AgentMessage(AgentMessageItem {
-                        id: id.clone(),
-                        content: Vec::new(),
-                        phase: None,
-                    });
-                    emit_item_started(session, turn, empty).await;
-                    id
-                }
+            let (id, started) = match started {
+                Some(Streaming::Message { id, .. }) => (id, true),
+                _ => (item_id(item), false),
             };
             let text = output_text(content);
-            let done = TurnItem::AgentMessage(AgentMessageItem {
-                id,
-                content: vec![AgentMessageContent::Text { text: text.clone() }],
-                phase: None,
-            });
-            emit_item_completed(session, turn, done).await;
-            let legacy = EventMsg::AgentMessage(AgentMessageEvent {
-                message: text.clone(),
-            });
-            session.emit(&turn.id, legacy).await;
+            finish_message(session, turn, id, started, text.clone()).await;
             message_text = Some(text);
         }
         ResponseItem::Reasoning {
