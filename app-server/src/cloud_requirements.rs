@@ -28,8 +28,9 @@ const ATTEMPTS: u32 = 5;
 const FIRST_PAUSE: Duration = Duration::from_millis(200);
 
 /// Fetches the account's cloud requirements and sets them on `service` (every clone sees
-/// them). Never fails: problems are logged.
-pub(crate) async fn apply(service: &ConfigService, user_agent: &str) {
+/// them). Never fails: problems are logged. The user agent is asked for only when a request is
+/// made, which most accounts never need.
+pub(crate) async fn apply(service: &ConfigService, user_agent: impl FnOnce() -> String) {
     let requirements = match tokio::time::timeout(TIMEOUT, fetch(service, user_agent)).await {
         Ok(requirements) => requirements,
         Err(_) => {
@@ -43,7 +44,10 @@ pub(crate) async fn apply(service: &ConfigService, user_agent: &str) {
     service.set_cloud_requirements(requirements);
 }
 
-async fn fetch(service: &ConfigService, user_agent: &str) -> Option<CloudRequirements> {
+async fn fetch(
+    service: &ConfigService,
+    user_agent: impl FnOnce() -> String,
+) -> Option<CloudRequirements> {
     let codex_home = service.paths().codex_home.to_path_buf();
     let credentials = tokio::task::spawn_blocking(move || backend::stored_credentials(&codex_home))
         .await
@@ -84,7 +88,7 @@ async fn fetch(service: &ConfigService, user_agent: &str) -> Option<CloudRequire
         .resolve()
         .ok()
         .and_then(|resolved| resolved.config.chatgpt_base_url);
-    let client = BackendClient::new(base_url.as_deref(), account.credentials, user_agent)
+    let client = BackendClient::new(base_url.as_deref(), account.credentials, &user_agent())
         .inspect_err(|err| tracing::warn!("cloud requirements: {err}"))
         .ok()?;
     let mut pause = FIRST_PAUSE;

@@ -129,8 +129,12 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
         transport,
         config_overrides,
     } = options;
-    let platform = Platform::detect();
-    let config = start_config(config_overrides, &platform).await?;
+    let cwd = std::env::current_dir().context("failed to read the current directory")?;
+    let cwd = AbsolutePathBuf::from_absolute_path(&cwd)
+        .context("failed to read the current directory")?;
+    let paths = ConfigPaths::from_env(&cwd)?;
+    Platform::start_detecting(paths.codex_home.as_path());
+    let config = start_config(paths, cwd, config_overrides).await?;
     let shutdown = CancellationToken::new();
     shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
     let auth = start_auth(&config.service).await?;
@@ -140,6 +144,7 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
         auth,
     )
     .await?;
+    let platform = Platform::current().clone();
     let state = Arc::new(ServerState::with_config(platform, config, threads));
     state
         .auth
@@ -194,18 +199,15 @@ async fn start_auth(service: &Arc<ConfigService>) -> anyhow::Result<Arc<codex_lo
 /// Sets up configuration and loads it once, so that problems are logged at startup and told to
 /// each client after its `initialize`.
 async fn start_config(
+    paths: ConfigPaths,
+    cwd: AbsolutePathBuf,
     overrides: Vec<(String, toml::Value)>,
-    platform: &Platform,
 ) -> anyhow::Result<ConfigState> {
-    let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    let cwd = AbsolutePathBuf::from_absolute_path(&cwd)
-        .context("failed to read the current directory")?;
-    let paths = ConfigPaths::from_env(&cwd)?;
     let codex_home = paths.codex_home.clone();
     let flags = SessionFlags::new(overrides, &cwd)?;
     let service = Arc::new(ConfigService::new(paths, flags)?);
     // Before the first load, like the reference: a workspace's requirements apply from the start.
-    cloud_requirements::apply(&service, &backend::server_user_agent(platform)).await;
+    cloud_requirements::apply(&service, || backend::server_user_agent(Platform::current())).await;
     let stack = {
         let service = Arc::clone(&service);
         let cwd = cwd.clone();

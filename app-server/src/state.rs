@@ -237,7 +237,7 @@ impl ThreadsState {
                     models: watching_models_etag(
                         configured_model_clients(Arc::clone(&self.auth)),
                         Arc::clone(&self.models),
-                        crate::backend::server_user_agent(&Platform::detect()),
+                        crate::backend::server_user_agent(Platform::current()),
                     ),
                     codex_home: self.codex_home.clone(),
                     store: self.store.clone(),

@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::OnceLock;
 use std::sync::RwLock;
 
 use codex_protocol::account::PlanType;
@@ -138,7 +139,9 @@ pub enum ExternalAuthError {
 pub struct AuthManager {
     store: CredentialStore,
     refresh_url: String,
-    http: reqwest::Client,
+    /// Built on the first refresh: building a client reads the system's root certificates,
+    /// which costs milliseconds at a start-up that may never need it.
+    http: OnceLock<reqwest::Client>,
     cached: RwLock<Option<Auth>>,
     external_plan: Mutex<Option<String>>,
     external_refresher: RwLock<Option<Arc<dyn ExternalAuthRefresher>>>,
@@ -189,7 +192,7 @@ impl AuthManager {
         let manager = Arc::new(Self {
             store,
             refresh_url,
-            http: reqwest::Client::new(),
+            http: OnceLock::new(),
             cached: RwLock::new(None),
             external_plan: Mutex::new(None),
             external_refresher: RwLock::new(None),
@@ -314,7 +317,12 @@ impl AuthManager {
             .and_then(|auth| auth.stored.tokens)
             .ok_or_else(transient)?
             .refresh_token;
-        let refreshed = request_refresh(&self.http, &self.refresh_url, &refresh_token).await?;
+        let refreshed = request_refresh(
+            self.http.get_or_init(reqwest::Client::new),
+            &self.refresh_url,
+            &refresh_token,
+        )
+        .await?;
         // The store is read again (another process may have written it since) and written
         // off the async workers: a keyring answers over D-Bus.
         let store = self.store.clone();

@@ -61,6 +61,7 @@ pub async fn run(options: McpServerOptions) -> anyhow::Result<()> {
     let cwd = AbsolutePathBuf::from_absolute_path(&cwd)
         .context("failed to read the current directory")?;
     let paths = ConfigPaths::from_env(&cwd)?;
+    Platform::start_detecting(paths.codex_home.as_path());
     let flags = SessionFlags::new(options.config_overrides, &cwd)?;
     let config = ConfigService::new(paths, flags)?;
     let codex_home = config.paths().codex_home.to_path_buf();
@@ -79,7 +80,7 @@ pub async fn run(options: McpServerOptions) -> anyhow::Result<()> {
             tokio::io::stdin(),
             tokio::io::stdout(),
         ),
-        Platform::detect(),
+        Platform::current().clone(),
         calls,
     );
     let served = match Gate(server).serve(transport).await {

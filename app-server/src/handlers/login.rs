@@ -183,8 +183,10 @@ async fn watch(state: Arc<ServerState>, mut server: LoginServer, watch: Watch) {
     if success {
         // A new account may belong to a workspace with requirements of its own (bounded; a
         // failure only logs), as the reference reloads them before telling of the account.
-        let user_agent = crate::backend::server_user_agent(&state.platform);
-        crate::cloud_requirements::apply(&state.config.service, &user_agent).await;
+        crate::cloud_requirements::apply(&state.config.service, || {
+            crate::backend::server_user_agent(&state.platform)
+        })
+        .await;
         announce_account(&state, watch.api);
     }
     watch.announced.cancel();

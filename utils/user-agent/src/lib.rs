@@ -6,43 +6,9 @@
 //! Clients log it and pass it on as an HTTP header, so anything a header cannot carry is
 //! replaced.
 
-/// Facts about where the server runs, gathered once.
-#[derive(Debug, Clone)]
-pub struct Platform {
-    pub os: String,
-    pub os_version: String,
-    pub arch: String,
-    pub terminal: String,
-}
+mod platform;
 
-impl Platform {
-    pub fn detect() -> Self {
-        let info = os_info::get();
-        Self {
-            os: info.os_type().to_string(),
-            os_version: info.version().to_string(),
-            arch: info
-                .architecture()
-                .unwrap_or(std::env::consts::ARCH)
-                .to_string(),
-            terminal: detect_terminal(),
-        }
-    }
-}
-
-/// The terminal the server was started from, as far as the environment tells: the program a
-/// terminal announces itself as, else `TERM`, else `unknown`.
-fn detect_terminal() -> String {
-    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-    match (var("TERM_PROGRAM"), var("TERM")) {
-        (Some(program), _) => match var("TERM_PROGRAM_VERSION") {
-            Some(version) => format!("{program}/{version}"),
-            None => program,
-        },
-        (None, Some(term)) => term,
-        (None, None) => "unknown".to_string(),
-    }
-}
+pub use platform::Platform;
 
 /// Who a user agent names.
 #[derive(Debug, Clone, Copy)]
