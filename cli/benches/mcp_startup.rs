@@ -16,28 +16,19 @@
     reason = "a bench binary reports its table on stdout"
 )]
 
+mod support;
+
 use std::path::Path;
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 use std::time::Instant;
 
 use anyhow::Context;
 use anyhow::Result;
-use anyhow::bail;
 use codex_test_support::MockModelServer;
 use codex_test_support::Reply;
 use codex_test_support::sse;
-use serde_json::Value;
 use serde_json::json;
-use tokio::io::AsyncBufReadExt;
-use tokio::io::AsyncWriteExt;
-use tokio::io::BufReader;
-use tokio::io::Lines;
-use tokio::process::Child;
-use tokio::process::ChildStdin;
-use tokio::process::ChildStdout;
-use tokio::process::Command;
+use support::Server;
 
 const SERVERS: usize = 5;
 /// How long each MCP server takes to answer `initialize`: long enough that a `thread/start`
@@ -51,13 +42,7 @@ fn main() -> Result<()> {
     let full = std::env::args().any(|arg| arg == "--bench");
     let runs = if full { FULL_RUNS } else { 1 };
     let mcp_server = codex_utils_cargo_bin::cargo_bin("test-mcp-server")?;
-    let mut binaries = vec![(
-        "codex".to_owned(),
-        codex_utils_cargo_bin::cargo_bin("codex")?,
-    )];
-    if let Some(reference) = std::env::var_os("CODEX_BENCH_REFERENCE") {
-        binaries.push(("reference".to_owned(), PathBuf::from(reference)));
-    }
+    let binaries = support::binaries()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -102,7 +87,9 @@ async fn measure(binary: &Path, mcp_server: &Path) -> Result<Sample> {
         config(&model.base_url(), mcp_server),
     )?;
 
-    let mut server = Server::spawn(binary, home.path())?;
+    let mut command = support::command(binary, home.path());
+    command.arg("app-server");
+    let mut server = Server::spawn(command, STEP_LIMIT)?;
     server
         .call(json!({"id": 1, "method": "initialize", "params": {
             "clientInfo": {"name": "bench", "version": "1"},
@@ -126,10 +113,11 @@ async fn measure(binary: &Path, mcp_server: &Path) -> Result<Sample> {
             "threadId": thread, "input": [{"type": "text", "text": "hello"}],
         }}))
         .await?;
-    server.wait_for("turn/completed").await?;
+    while server.next().await?["method"] != "turn/completed" {}
     let first_turn = started.elapsed();
     let rss_mib = resident_kib(server.pid)? as f64 / 1024.0;
-    server.stop().await;
+    // A server slow to exit does not spoil what was measured.
+    let _ = server.stop(Duration::from_secs(5)).await;
     Ok(Sample {
         thread_start_ms: thread_start.as_secs_f64() * 1000.0,
         first_turn_ms: first_turn.as_secs_f64() * 1000.0,
@@ -138,12 +126,7 @@ async fn measure(binary: &Path, mcp_server: &Path) -> Result<Sample> {
 }
 
 fn config(model_url: &str, mcp_server: &Path) -> String {
-    let mut config = format!(
-        "model = \"gpt-5.1-codex\"\nmodel_provider = \"mock\"\napproval_policy = \"never\"\n\
-         sandbox_mode = \"danger-full-access\"\n\n[model_providers.mock]\nname = \"mock\"\n\
-         base_url = \"{model_url}\"\nwire_api = \"responses\"\nrequest_max_retries = 0\n\
-         stream_max_retries = 0\n"
-    );
+    let mut config = support::mock_config(model_url);
     let delay = SERVER_STARTUP.as_millis();
     for index in 0..SERVERS {
         config.push_str(&format!(
@@ -163,83 +146,4 @@ fn resident_kib(pid: u32) -> Result<u64> {
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
         .context("no VmRSS in /proc status")
-}
-
-/// A `codex app-server` over stdio, with its own CODEX_HOME and a cleared environment.
-struct Server {
-    child: Child,
-    pid: u32,
-    stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl Server {
-    fn spawn(binary: &Path, home: &Path) -> Result<Self> {
-        let mut child = Command::new(binary)
-            .arg("app-server")
-            .env_clear()
-            .env("CODEX_HOME", home)
-            .env("HOME", home)
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("cannot start {}", binary.display()))?;
-        let pid = child.id().context("the server exited at once")?;
-        let stdin = child.stdin.take().context("no stdin")?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        Ok(Self {
-            child,
-            pid,
-            stdin,
-            lines: BufReader::new(stdout).lines(),
-        })
-    }
-
-    async fn send(&mut self, message: Value) -> Result<()> {
-        let mut line = serde_json::to_vec(&message)?;
-        line.push(b'\n');
-        self.stdin.write_all(&line).await?;
-        Ok(())
-    }
-
-    /// Sends a request and waits for its answer, skipping notifications and refusing errors.
-    async fn call(&mut self, request: Value) -> Result<Value> {
-        let id = request["id"].clone();
-        self.send(request).await?;
-        loop {
-            let message = self.next().await?;
-            if message.get("id") == Some(&id) && message.get("method").is_none() {
-                if message.get("error").is_some() {
-                    bail!("request {id} failed: {message}");
-                }
-                return Ok(message);
-            }
-        }
-    }
-
-    async fn wait_for(&mut self, method: &str) -> Result<()> {
-        while self.next().await?["method"] != method {}
-        Ok(())
-    }
-
-    async fn next(&mut self) -> Result<Value> {
-        let line = tokio::time::timeout(STEP_LIMIT, self.lines.next_line())
-            .await
-            .context("the server went silent")??
-            .context("the server closed its output")?;
-        Ok(serde_json::from_str(&line)?)
-    }
-
-    async fn stop(mut self) {
-        drop(self.stdin);
-        if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
-            .await
-            .is_err()
-        {
-            let _ = self.child.kill().await;
-        }
-    }
 }

@@ -1,6 +1,7 @@
 //! Sending one model request: headers, retries with backoff, and HTTP errors in the terms a
 //! client is told.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use codex_protocol::protocol::CodexErrorInfo;
@@ -23,6 +24,29 @@ pub(crate) struct Transport {
     credentials: RequestCredentials,
 }
 
+/// The HTTP client of every model request of the process, one for plaintext providers and one
+/// for TLS. Building a client reads and parses the system's root certificates, milliseconds
+/// that each new thread would otherwise spend; a client is a handle to a shared pool.
+fn shared_http_client(plaintext: bool) -> Result<reqwest::Client, reqwest::Error> {
+    static PLAINTEXT: OnceLock<reqwest::Client> = OnceLock::new();
+    static TLS: OnceLock<reqwest::Client> = OnceLock::new();
+    let shared = if plaintext { &PLAINTEXT } else { &TLS };
+    if let Some(client) = shared.get() {
+        return Ok(client.clone());
+    }
+    codex_utils_rustls_provider::ensure_rustls_crypto_provider();
+    let mut builder = reqwest::Client::builder();
+    if plaintext {
+        // A plaintext provider is a local server: a fresh connection per request costs next
+        // to nothing there, while a kept one can stall each response by the kernel's delayed
+        // ACK (~40 ms) when the server writes headers and body separately without
+        // TCP_NODELAY, as simple HTTP servers do. Over TLS, reusing connections wins.
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    let client = builder.build()?;
+    Ok(shared.get_or_init(|| client).clone())
+}
+
 /// How one attempt ended, when it did not succeed.
 enum Failure {
     /// Worth another attempt, after `delay` if the server named one.
@@ -40,16 +64,7 @@ impl Transport {
         provider: ModelProviderInfo,
         credentials: RequestCredentials,
     ) -> Result<Self, reqwest::Error> {
-        codex_utils_rustls_provider::ensure_rustls_crypto_provider();
-        let mut builder = reqwest::Client::builder();
-        if !provider.base_url.starts_with("https://") {
-            // A plaintext provider is a local server: a fresh connection per request costs next
-            // to nothing there, while a kept one can stall each response by the kernel's delayed
-            // ACK (~40 ms) when the server writes headers and body separately without
-            // TCP_NODELAY, as simple HTTP servers do. Over TLS, reusing connections wins.
-            builder = builder.pool_max_idle_per_host(0);
-        }
-        let http = builder.build()?;
+        let http = shared_http_client(!provider.base_url.starts_with("https://"))?;
         Ok(Self {
             http,
             provider,
