@@ -31,12 +31,14 @@ pub(crate) fn spawn(
     gate: Arc<ThreadGate>,
     mut events: EventStream,
 ) {
+    let journal = state.registry.open_journal(id);
     tokio::spawn(async move {
         let mut mapper = ThreadEventMapper::new(id);
         while let Some(event) = events.recv().await {
             deliver(&state, id, &gate, &mut mapper, &event).await;
         }
         state.threads.remove_gate(id);
+        state.registry.close_journal(id, &journal);
         tracing::debug!(thread = %id, "thread events ended");
     });
 }
