@@ -94,7 +94,7 @@ pub(crate) async fn serve_connection(
     // The client can no longer answer anything we ask it; requests about threads wait for
     // another client to resume them.
     connection.cancel_server_requests();
-    state.requests.orphan(connection.id);
+    state.requests.orphan(&state.registry, connection.id);
     drop(ingress);
     // One deadline for handling and writing together, so a client that stopped reading holds
     // up the end of its connection (and of the server) for the drain limit, not twice that.

@@ -118,15 +118,29 @@ impl ThreadRequests {
         true
     }
 
-    /// Orphans every request waiting on a connection that went away.
-    pub(crate) fn orphan(&self, connection: ConnectionId) {
-        let ids: Vec<RequestId> = lock(&self.waiting)
+    /// Orphans every request waiting on a connection that went away. A thread that another
+    /// client already resumed hands its requests to that client at once.
+    pub(crate) fn orphan(&self, registry: &Registry, connection: ConnectionId) {
+        let orphans: Vec<(RequestId, ThreadId)> = lock(&self.waiting)
             .iter()
             .filter(|(_, request)| request.asked == Some(connection))
-            .map(|(id, _)| id.clone())
+            .map(|(id, request)| (id.clone(), request.thread))
             .collect();
-        for id in ids {
+        let mut threads: Vec<ThreadId> = Vec::new();
+        for (id, thread) in orphans {
             self.orphan_one(&id);
+            if !threads.contains(&thread) {
+                threads.push(thread);
+            }
+        }
+        for thread in threads {
+            let heir = registry
+                .subscribers(thread)
+                .into_iter()
+                .find(|other| other.id != connection && !other.is_closing());
+            if let Some(heir) = heir {
+                self.adopt(thread, &heir);
+            }
         }
     }
 
@@ -251,7 +265,7 @@ mod tests {
 
         // The first client goes; the second answers in its place, but only once it resumed.
         first.close();
-        requests.orphan(first.id);
+        requests.orphan(&registry, first.id);
         assert!(!requests.settle(first.id, &id, ClientReply::Result(json!({}))));
         assert!(!requests.settle(second.id, &id, ClientReply::Result(json!({}))));
         tokio::time::advance(Duration::from_secs(59)).await;
