@@ -22,6 +22,7 @@ use crate::client_tools;
 use crate::client_tools::ClientCall;
 use crate::codec;
 use crate::event_mapper::ThreadEventMapper;
+use crate::registry::ActivityChange;
 use crate::state::ServerState;
 use crate::state::ThreadGate;
 
@@ -61,6 +62,15 @@ async fn deliver(
             continue;
         }
         state.registry.notify_thread(id, &notification);
+        match &notification {
+            ServerNotification::TurnStarted(_) => state
+                .registry
+                .thread_activity(id, ActivityChange::TurnStarted),
+            ServerNotification::TurnCompleted(_) => state
+                .registry
+                .thread_activity(id, ActivityChange::TurnEnded),
+            _ => {}
+        }
     }
     if matches!(
         event.msg,

@@ -17,7 +17,9 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 
+use codex_app_server_protocol::RequestId;
 use codex_app_server_protocol::ServerNotification;
+use codex_app_server_protocol::v2;
 use codex_protocol::ThreadId;
 use codex_utils_lock::lock;
 
@@ -38,6 +40,41 @@ pub(crate) struct Registry {
     /// so a replay taken under the same lock neither misses nor repeats a notification. Lock
     /// order: a journal, then `state`.
     journals: Mutex<HashMap<ThreadId, Arc<Mutex<Journal>>>>,
+    /// What each loaded thread is doing, for `thread/status/changed`.
+    activity: Mutex<HashMap<ThreadId, Activity>>,
+}
+
+/// A thread's running turn and the server requests it waits on.
+#[derive(Debug, Default)]
+struct Activity {
+    running: bool,
+    waiting: Vec<(RequestId, v2::ThreadActiveFlag)>,
+    /// The status last announced.
+    announced: Option<v2::ThreadStatus>,
+}
+
+impl Activity {
+    fn status(&self) -> v2::ThreadStatus {
+        if !self.running && self.waiting.is_empty() {
+            return v2::ThreadStatus::Idle;
+        }
+        let mut active_flags: Vec<v2::ThreadActiveFlag> = Vec::new();
+        for (_, flag) in &self.waiting {
+            if !active_flags.contains(flag) {
+                active_flags.push(*flag);
+            }
+        }
+        v2::ThreadStatus::Active { active_flags }
+    }
+}
+
+/// A change in what a thread is doing.
+#[derive(Debug, Clone)]
+pub(crate) enum ActivityChange {
+    TurnStarted,
+    TurnEnded,
+    Waiting(RequestId, v2::ThreadActiveFlag),
+    Resolved(RequestId),
 }
 
 #[derive(Debug, Default)]
@@ -76,11 +113,40 @@ impl Registry {
             .is_some_and(|current| Arc::ptr_eq(current, journal))
         {
             journals.remove(&thread);
+            lock(&self.activity).remove(&thread);
         }
     }
 
     fn journal(&self, thread: ThreadId) -> Option<Arc<Mutex<Journal>>> {
         lock(&self.journals).get(&thread).cloned()
+    }
+
+    /// Records a change in what `thread` is doing and, when its status differs from the one
+    /// last announced, tells its (experimental) followers with `thread/status/changed`.
+    pub(crate) fn thread_activity(&self, thread: ThreadId, change: ActivityChange) {
+        let status = {
+            let mut activities = lock(&self.activity);
+            let activity = activities.entry(thread).or_default();
+            match change {
+                ActivityChange::TurnStarted => activity.running = true,
+                ActivityChange::TurnEnded => activity.running = false,
+                ActivityChange::Waiting(id, flag) => activity.waiting.push((id, flag)),
+                ActivityChange::Resolved(id) => activity.waiting.retain(|(other, _)| *other != id),
+            }
+            let status = activity.status();
+            if activity.announced.as_ref() == Some(&status) {
+                return;
+            }
+            activity.announced = Some(status.clone());
+            status
+        };
+        self.notify_thread(
+            thread,
+            &ServerNotification::ThreadStatusChanged(v2::ThreadStatusChangedNotification {
+                thread_id: thread.to_string(),
+                status,
+            }),
+        );
     }
 
     /// The id of the journal of this load of `thread`, for experimental clients' answers.

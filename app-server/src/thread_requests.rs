@@ -29,6 +29,7 @@ use crate::connection::Connection;
 use crate::connection::ConnectionId;
 use crate::connection::next_request_id;
 use crate::outbound::Frame;
+use crate::registry::ActivityChange;
 use crate::registry::Registry;
 
 #[derive(Debug)]
@@ -67,6 +68,22 @@ impl ThreadRequests {
         payload: ServerRequestPayload,
     ) -> Result<ClientReply, Cancelled> {
         let id = next_request_id();
+        let flag = match &payload {
+            ServerRequestPayload::CommandExecutionRequestApproval(_)
+            | ServerRequestPayload::FileChangeRequestApproval(_)
+            | ServerRequestPayload::ExecCommandApproval(_)
+            | ServerRequestPayload::ApplyPatchApproval(_) => {
+                Some(v2::ThreadActiveFlag::WaitingOnApproval)
+            }
+            ServerRequestPayload::ToolRequestUserInput(_) => {
+                Some(v2::ThreadActiveFlag::WaitingOnUserInput)
+            }
+            ServerRequestPayload::DynamicToolCall(_)
+            | ServerRequestPayload::ChatgptAuthTokensRefresh(_) => None,
+        };
+        if let Some(flag) = flag {
+            registry.thread_activity(thread, ActivityChange::Waiting(id.clone(), flag));
+        }
         let frame = codec::message(&payload.into_request(id.clone()));
         let (sender, receiver) = oneshot::channel();
         let delivered = {
@@ -89,6 +106,9 @@ impl ThreadRequests {
             self.orphan_one(&id);
         }
         let reply = receiver.await.map_err(|_| Cancelled);
+        if flag.is_some() {
+            registry.thread_activity(thread, ActivityChange::Resolved(id.clone()));
+        }
         registry.notify_thread(
             thread,
             &ServerNotification::ServerRequestResolved(v2::ServerRequestResolvedNotification {

@@ -364,6 +364,56 @@ async fn the_client_that_did_not_answer_hears_the_request_resolved() {
     );
     // `b` was never asked.
     assert!(seen_b.iter().all(is_notification), "{}", b.report());
+    // And it followed what the thread was doing.
+    let statuses: Vec<&Value> = seen_b
+        .iter()
+        .filter(|message| message["method"] == "thread/status/changed")
+        .map(|message| &message["params"]["status"])
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            &json!({"type": "active", "activeFlags": []}),
+            &json!({"type": "active", "activeFlags": ["waitingOnApproval"]}),
+            &json!({"type": "active", "activeFlags": []}),
+            &json!({"type": "idle"}),
+        ],
+        "{}",
+        b.report()
+    );
+}
+
+#[tokio::test]
+async fn the_last_client_to_unsubscribe_closes_the_thread() {
+    let live = Live::new().await;
+    let server = websocket(&live, &[]).await;
+    let mut a = join(&server, true).await;
+    let (thread, _) = start_thread(&live, &mut a, json!({})).await;
+    let mut b = join(&server, true).await;
+    resume(&mut b, 1, json!({"threadId": thread})).await;
+    let unsubscribe =
+        |id: u64| json!({"id": id, "method": "thread/unsubscribe", "params": {"threadId": thread}});
+
+    let answer = b.request(&unsubscribe(2)).await;
+    assert_eq!(answer["result"], json!({"status": "unsubscribed"}));
+    let answer = b.request(&unsubscribe(3)).await;
+    assert_eq!(answer["result"], json!({"status": "notSubscribed"}));
+    let answer = a.request(&unsubscribe(4)).await;
+    assert_eq!(answer["result"], json!({"status": "unsubscribed"}));
+    let closed = loop {
+        let message = a.next().await;
+        if message["method"] == "thread/closed" {
+            break message;
+        }
+    };
+    assert_eq!(closed["params"], json!({"threadId": thread}));
+    let answer = a.request(&unsubscribe(5)).await;
+    assert_eq!(answer["result"], json!({"status": "notLoaded"}));
+
+    // A stable client may not call it.
+    let mut stable = join(&server, false).await;
+    let answer = stable.request(&unsubscribe(1)).await;
+    assert_eq!(answer["error"]["code"], -32600, "{}", stable.report());
 }
 
 /// A few clients, each on a thread of its own, dropping and resuming several times during long
