@@ -6,8 +6,9 @@
 //! The client asked is the one that started the running turn if it still follows the thread,
 //! else the first subscriber. v2 clients get `item/commandExecution/requestApproval` /
 //! `item/fileChange/requestApproval`; connections that listen to the v1 event stream get
-//! `execCommandApproval` / `applyPatchApproval`. A connection that goes away answers `abort`,
-//! and no client to ask at all means `abort` too: nothing runs unapproved.
+//! `execCommandApproval` / `applyPatchApproval`. A request whose client goes away, or that had
+//! no client to ask, waits for a client to resume the thread (`thread_requests`); when none
+//! does within the grace, the answer is `abort`: nothing runs unapproved.
 
 use std::sync::Arc;
 
@@ -44,14 +45,10 @@ pub(crate) fn spawn(
     approval: Approval,
 ) {
     tokio::spawn(async move {
-        // v1 listeners are asked too, in v1 terms (see `ask`).
-        let decision = match whom_to_ask(state.registry.followers(thread_id), &gate) {
-            Some(connection) => ask(&state, &connection, thread_id, &approval).await,
-            None => {
-                tracing::warn!(thread = %thread_id, "no client to ask for approval; aborting");
-                ReviewDecision::Abort
-            }
-        };
+        // v1 listeners are asked too, in v1 terms (see `ask`). With no client to ask, the
+        // request waits for one to resume the thread (`thread_requests`).
+        let asked = whom_to_ask(state.registry.followers(thread_id), &gate);
+        let decision = ask(&state, asked.as_deref(), thread_id, &approval).await;
         if matches!(decision, ReviewDecision::Denied | ReviewDecision::Abort) {
             // Sent before the core hears the decision, so it precedes what the turn does next.
             let (item, turn_id) = match &approval {
@@ -115,17 +112,22 @@ pub(crate) fn whom_to_ask(
 
 async fn ask(
     state: &ServerState,
-    connection: &Connection,
+    connection: Option<&Connection>,
     thread_id: ThreadId,
     approval: &Approval,
 ) -> ReviewDecision {
-    let v1 = state.registry.listens_legacy(connection.id, thread_id);
+    let v1 = connection
+        .is_some_and(|connection| state.registry.listens_legacy(connection.id, thread_id));
     let payload = match approval {
         Approval::Exec(request) => requests::exec_approval(thread_id, request, v1),
         Approval::Patch(request) => requests::patch_approval(thread_id, request, v1),
     };
     let method = payload.method();
-    let result = match connection.request(payload).await {
+    let asked = state
+        .requests
+        .ask(&state.registry, thread_id, connection, payload)
+        .await;
+    let result = match asked {
         Ok(ClientReply::Result(result)) => result,
         Ok(ClientReply::Error(error)) => {
             tracing::info!(

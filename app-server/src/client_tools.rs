@@ -3,8 +3,9 @@
 //! client asked about approvals too (the turn's starter, else the first subscriber) and hand its
 //! answer back as `Op::DynamicToolResponse` / `Op::UserInputAnswer`.
 //!
-//! Each call runs in a task of its own, so the event pump never waits on the client. No client,
-//! a closed connection, an error answer or one we cannot read all reach the model as a failed
+//! Each call runs in a task of its own, so the event pump never waits on the client. A call
+//! whose client goes away waits for another to resume the thread (`thread_requests`); no client
+//! within the grace, an error answer or one we cannot read all reach the model as a failed
 //! output.
 
 use std::sync::Arc;
@@ -46,12 +47,14 @@ pub(crate) fn spawn(
         let op = match call {
             ClientCall::Dynamic(request) => {
                 let payload = requests::dynamic_tool_call(thread_id, &request);
-                let answer = match &connection {
-                    Some(connection) => ask::<v2::DynamicToolCallResponse>(connection, payload)
-                        .await
-                        .map(requests::dynamic_tool_output),
-                    None => Err("no client to run the tool".to_owned()),
-                };
+                let answer = ask::<v2::DynamicToolCallResponse>(
+                    &state,
+                    thread_id,
+                    connection.as_deref(),
+                    payload,
+                )
+                .await
+                .map(requests::dynamic_tool_output);
                 Op::DynamicToolResponse {
                     id: request.call_id,
                     output: answer.unwrap_or_else(|err| DynamicToolOutput {
@@ -64,12 +67,13 @@ pub(crate) fn spawn(
             }
             ClientCall::UserInput(request) => {
                 let payload = requests::user_input(thread_id, &request);
-                let answers = match &connection {
-                    Some(connection) => {
-                        ask::<v2::ToolRequestUserInputResponse>(connection, payload).await
-                    }
-                    None => Err("no client to ask".to_owned()),
-                };
+                let answers = ask::<v2::ToolRequestUserInputResponse>(
+                    &state,
+                    thread_id,
+                    connection.as_deref(),
+                    payload,
+                )
+                .await;
                 let answers = match answers {
                     Ok(response) => Some(requests::user_input_answers(response)),
                     Err(err) => {
@@ -91,14 +95,20 @@ pub(crate) fn spawn(
 }
 
 async fn ask<T: DeserializeOwned>(
-    connection: &crate::connection::Connection,
+    state: &ServerState,
+    thread_id: ThreadId,
+    connection: Option<&crate::connection::Connection>,
     payload: ServerRequestPayload,
 ) -> Result<T, String> {
     let method = payload.method();
-    match connection.request(payload).await {
+    let asked = state
+        .requests
+        .ask(&state.registry, thread_id, connection, payload)
+        .await;
+    match asked {
         Ok(ClientReply::Result(result)) => serde_json::from_value(result)
             .map_err(|err| format!("unreadable answer to {method}: {err}")),
         Ok(ClientReply::Error(error)) => Err(format!("{method} failed: {}", error.message)),
-        Err(_closed) => Err("the client went away".to_owned()),
+        Err(_cancelled) => Err("no client answered".to_owned()),
     }
 }

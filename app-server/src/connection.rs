@@ -14,6 +14,7 @@ use std::sync::atomic::Ordering;
 
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::RequestId;
+use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::ServerRequestPayload;
 use codex_utils_lock::lock;
 use serde_json::Value;
@@ -54,6 +55,11 @@ pub(crate) struct Cancelled;
 /// Ids of server requests are unique across connections, which keeps logs unambiguous; the
 /// first is 0, as in the reference.
 static NEXT_SERVER_REQUEST_ID: AtomicI64 = AtomicI64::new(0);
+
+/// The id of a new server request.
+pub(crate) fn next_request_id() -> RequestId {
+    RequestId::Integer(NEXT_SERVER_REQUEST_ID.fetch_add(1, Ordering::Relaxed))
+}
 
 #[derive(Debug)]
 pub(crate) struct Connection {
@@ -117,6 +123,17 @@ impl Connection {
             .map(|handshake| handshake.client_name.clone())
     }
 
+    /// Whether the client opted into the experimental API at `initialize`.
+    pub(crate) fn is_experimental(&self) -> bool {
+        self.handshake()
+            .is_some_and(|handshake| handshake.experimental_api)
+    }
+
+    /// Whether the connection is ending: the client can answer nothing more.
+    pub(crate) fn is_closing(&self) -> bool {
+        lock(&self.pending).closed
+    }
+
     /// Records the handshake; fails if it already happened.
     pub(crate) fn initialize(&self, handshake: Handshake) -> Result<(), Handshake> {
         self.handshake.set(handshake)
@@ -132,6 +149,9 @@ impl Connection {
         if handshake.opted_out.contains(method) {
             return;
         }
+        if !handshake.experimental_api && ServerNotification::is_experimental_method(method) {
+            return;
+        }
         // A closed queue means the connection is on its way out; nothing is left to tell.
         let _ = self.outbound.push(Frame::clone(frame));
     }
@@ -142,7 +162,7 @@ impl Connection {
         &self,
         payload: ServerRequestPayload,
     ) -> Result<ClientReply, Cancelled> {
-        let id = RequestId::Integer(NEXT_SERVER_REQUEST_ID.fetch_add(1, Ordering::Relaxed));
+        let id = next_request_id();
         let (sender, receiver) = oneshot::channel();
         {
             let mut pending = lock(&self.pending);

@@ -86,13 +86,15 @@ pub(crate) async fn serve_connection(
             () = connection.closed() => break,
         };
         let Some(frame) = frame else { break };
-        if !on_frame(&connection, &ingress, frame) {
+        if !on_frame(&state, &connection, &ingress, frame) {
             break;
         }
     }
 
-    // The client can no longer answer anything we ask it.
+    // The client can no longer answer anything we ask it; requests about threads wait for
+    // another client to resume them.
     connection.cancel_server_requests();
+    state.requests.orphan(&state.registry, connection.id);
     drop(ingress);
     // One deadline for handling and writing together, so a client that stopped reading holds
     // up the end of its connection (and of the server) for the drain limit, not twice that.
@@ -116,6 +118,7 @@ pub(crate) async fn serve_connection(
 
 /// Acts on one frame. Returns `false` when the connection should stop reading.
 fn on_frame(
+    state: &ServerState,
     connection: &Arc<Connection>,
     ingress: &mpsc::Sender<PendingRequest>,
     frame: InboundFrame,
@@ -144,14 +147,20 @@ fn on_frame(
             true
         }
         Ok(Incoming::Response { id, result }) => {
-            if !connection.settle(&id, ClientReply::Result(result)) {
+            let reply = ClientReply::Result(result);
+            if !connection.settle(&id, reply.clone())
+                && !state.requests.settle(connection.id, &id, reply)
+            {
                 // Debug, not warn: a client must not be able to fill our stderr at will.
                 tracing::debug!(%id, "ignoring a response to no pending request");
             }
             true
         }
         Ok(Incoming::Error { id, error }) => {
-            if !connection.settle(&id, ClientReply::Error(error)) {
+            let reply = ClientReply::Error(error);
+            if !connection.settle(&id, reply.clone())
+                && !state.requests.settle(connection.id, &id, reply)
+            {
                 tracing::debug!(%id, "ignoring an error response to no pending request");
             }
             true

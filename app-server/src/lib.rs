@@ -23,6 +23,7 @@ mod error;
 mod event_mapper;
 mod external_auth;
 mod handlers;
+mod journal;
 mod login_flow;
 mod model_catalogue;
 mod outbound;
@@ -32,6 +33,7 @@ mod registry;
 mod responder;
 mod shutdown;
 mod state;
+mod thread_requests;
 mod transport;
 mod wire;
 
@@ -229,10 +231,18 @@ async fn start_config(
             warning.summary
         );
     }
+    let replay = journal::ReplaySettings::from_config(
+        stack
+            .resolve()
+            .ok()
+            .and_then(|resolved| resolved.config.app_server)
+            .as_ref(),
+    );
     Ok(ConfigState {
         service,
         cwd,
         warnings,
+        replay,
     })
 }
 

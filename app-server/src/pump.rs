@@ -22,6 +22,7 @@ use crate::client_tools;
 use crate::client_tools::ClientCall;
 use crate::codec;
 use crate::event_mapper::ThreadEventMapper;
+use crate::registry::ActivityChange;
 use crate::state::ServerState;
 use crate::state::ThreadGate;
 
@@ -31,12 +32,14 @@ pub(crate) fn spawn(
     gate: Arc<ThreadGate>,
     mut events: EventStream,
 ) {
+    let journal = state.registry.open_journal(id);
     tokio::spawn(async move {
         let mut mapper = ThreadEventMapper::new(id);
         while let Some(event) = events.recv().await {
             deliver(&state, id, &gate, &mut mapper, &event).await;
         }
         state.threads.remove_gate(id);
+        state.registry.close_journal(id, &journal);
         tracing::debug!(thread = %id, "thread events ended");
     });
 }
@@ -59,6 +62,15 @@ async fn deliver(
             continue;
         }
         state.registry.notify_thread(id, &notification);
+        match &notification {
+            ServerNotification::TurnStarted(_) => state
+                .registry
+                .thread_activity(id, ActivityChange::TurnStarted),
+            ServerNotification::TurnCompleted(_) => state
+                .registry
+                .thread_activity(id, ActivityChange::TurnEnded),
+            _ => {}
+        }
     }
     if matches!(
         event.msg,

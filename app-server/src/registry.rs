@@ -17,19 +17,64 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 
+use codex_app_server_protocol::RequestId;
 use codex_app_server_protocol::ServerNotification;
+use codex_app_server_protocol::v2;
 use codex_protocol::ThreadId;
 use codex_utils_lock::lock;
 
 use crate::codec;
 use crate::connection::Connection;
 use crate::connection::ConnectionId;
+use crate::journal::Journal;
+use crate::journal::NotHeld;
+use crate::journal::ReplaySettings;
 use crate::outbound::Frame;
 
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
     next_id: AtomicU64,
     state: Mutex<State>,
+    settings: ReplaySettings,
+    /// The journal of each loaded thread. A thread's fan-out happens under its journal's lock,
+    /// so a replay taken under the same lock neither misses nor repeats a notification. Lock
+    /// order: a journal, then `state`.
+    journals: Mutex<HashMap<ThreadId, Arc<Mutex<Journal>>>>,
+    /// What each loaded thread is doing, for `thread/status/changed`.
+    activity: Mutex<HashMap<ThreadId, Activity>>,
+}
+
+/// A thread's running turn and the server requests it waits on.
+#[derive(Debug, Default)]
+struct Activity {
+    running: bool,
+    waiting: Vec<(RequestId, v2::ThreadActiveFlag)>,
+    /// The status last announced.
+    announced: Option<v2::ThreadStatus>,
+}
+
+impl Activity {
+    fn status(&self) -> v2::ThreadStatus {
+        if !self.running && self.waiting.is_empty() {
+            return v2::ThreadStatus::Idle;
+        }
+        let mut active_flags: Vec<v2::ThreadActiveFlag> = Vec::new();
+        for (_, flag) in &self.waiting {
+            if !active_flags.contains(flag) {
+                active_flags.push(*flag);
+            }
+        }
+        v2::ThreadStatus::Active { active_flags }
+    }
+}
+
+/// A change in what a thread is doing.
+#[derive(Debug, Clone)]
+pub(crate) enum ActivityChange {
+    TurnStarted,
+    TurnEnded,
+    Waiting(RequestId, v2::ThreadActiveFlag),
+    Resolved(RequestId),
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +90,109 @@ struct State {
 }
 
 impl Registry {
+    pub(crate) fn new(settings: ReplaySettings) -> Self {
+        Self {
+            settings,
+            ..Self::default()
+        }
+    }
+
+    /// Starts numbering a thread just loaded, in a journal of its own. Returns the journal, for
+    /// [`Registry::close_journal`].
+    pub(crate) fn open_journal(&self, thread: ThreadId) -> Arc<Mutex<Journal>> {
+        let journal = Arc::new(Mutex::new(Journal::new(&self.settings)));
+        lock(&self.journals).insert(thread, Arc::clone(&journal));
+        journal
+    }
+
+    /// Forgets a thread's journal when its load ends, unless a later load replaced it.
+    pub(crate) fn close_journal(&self, thread: ThreadId, journal: &Arc<Mutex<Journal>>) {
+        let mut journals = lock(&self.journals);
+        if journals
+            .get(&thread)
+            .is_some_and(|current| Arc::ptr_eq(current, journal))
+        {
+            journals.remove(&thread);
+            lock(&self.activity).remove(&thread);
+        }
+    }
+
+    fn journal(&self, thread: ThreadId) -> Option<Arc<Mutex<Journal>>> {
+        lock(&self.journals).get(&thread).cloned()
+    }
+
+    /// Records a change in what `thread` is doing and, when its status differs from the one
+    /// last announced, tells its (experimental) followers with `thread/status/changed`.
+    pub(crate) fn thread_activity(&self, thread: ThreadId, change: ActivityChange) {
+        let status = {
+            let mut activities = lock(&self.activity);
+            let activity = activities.entry(thread).or_default();
+            match change {
+                ActivityChange::TurnStarted => activity.running = true,
+                ActivityChange::TurnEnded => activity.running = false,
+                ActivityChange::Waiting(id, flag) => activity.waiting.push((id, flag)),
+                ActivityChange::Resolved(id) => activity.waiting.retain(|(other, _)| *other != id),
+            }
+            let status = activity.status();
+            if activity.announced.as_ref() == Some(&status) {
+                return;
+            }
+            activity.announced = Some(status.clone());
+            status
+        };
+        self.notify_thread(
+            thread,
+            &ServerNotification::ThreadStatusChanged(v2::ThreadStatusChangedNotification {
+                thread_id: thread.to_string(),
+                status,
+            }),
+        );
+    }
+
+    /// The id of the journal of this load of `thread`, for experimental clients' answers.
+    pub(crate) fn journal_id(&self, thread: ThreadId) -> Option<String> {
+        self.journal(thread)
+            .map(|journal| lock(&journal).id().to_owned())
+    }
+
+    /// Subscribes `connection` to `thread` and calls `answer` with the journal's id (it queues
+    /// the request's answer), then queues the journaled notifications after `after` (a `seq`, and the
+    /// journal it counts in), all before any later notification of the thread. When the
+    /// journal no longer holds them, nothing happens and the error says what it holds.
+    pub(crate) fn subscribe_and_replay(
+        &self,
+        connection: &Connection,
+        thread: ThreadId,
+        after: Option<(u64, Option<&str>)>,
+        answer: impl FnOnce(Option<&str>),
+    ) -> Result<(), NotHeld> {
+        let Some(journal) = self.journal(thread) else {
+            if after.is_some() {
+                return Err(NotHeld { oldest_seq: 1 });
+            }
+            self.subscribe(connection.id, thread);
+            answer(None);
+            return Ok(());
+        };
+        let mut journal = lock(&journal);
+        let replay: Vec<(Box<str>, Frame)> = match after {
+            Some((seq, journal_id)) => journal
+                .after(seq, journal_id)?
+                .map(|entry| (entry.method.clone(), Frame::clone(&entry.frame)))
+                .collect(),
+            None => Vec::new(),
+        };
+        self.add(connection.id, thread, |state| &mut state.subscribers);
+        if connection.is_experimental() {
+            journal.keep();
+        }
+        answer(Some(journal.id()));
+        for (method, frame) in &replay {
+            connection.notify_frame(method, frame);
+        }
+        Ok(())
+    }
+
     /// Creates and registers a new connection.
     pub(crate) fn open(&self) -> Arc<Connection> {
         let id = ConnectionId(self.next_id.fetch_add(1, Ordering::Relaxed));
@@ -84,6 +232,13 @@ impl Registry {
     /// same as once.
     pub(crate) fn subscribe(&self, connection: ConnectionId, thread: ThreadId) {
         self.add(connection, thread, |state| &mut state.subscribers);
+        let experimental = lock(&self.state)
+            .connections
+            .get(&connection)
+            .is_some_and(|connection| connection.is_experimental());
+        if experimental && let Some(journal) = self.journal(thread) {
+            lock(&journal).keep();
+        }
     }
 
     /// Adds an open connection to one of the per-thread sets.
@@ -116,21 +271,24 @@ impl Registry {
         })
     }
 
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "thread unsubscribe and unload use it in the core issue"
-        )
-    )]
-    pub(crate) fn unsubscribe(&self, connection: ConnectionId, thread: ThreadId) {
+    /// Stops sending `thread`'s notifications to `connection`. Returns whether it was
+    /// subscribed.
+    pub(crate) fn unsubscribe(&self, connection: ConnectionId, thread: ThreadId) -> bool {
         let mut state = lock(&self.state);
-        if let Some(subscribers) = state.subscribers.get_mut(&thread) {
-            subscribers.remove(&connection);
-            if subscribers.is_empty() {
-                state.subscribers.remove(&thread);
-            }
+        let Some(subscribers) = state.subscribers.get_mut(&thread) else {
+            return false;
+        };
+        let was = subscribers.remove(&connection);
+        if subscribers.is_empty() {
+            state.subscribers.remove(&thread);
         }
+        was
+    }
+
+    /// Whether anyone follows `thread`, as a subscriber or a legacy listener.
+    pub(crate) fn is_followed(&self, thread: ThreadId) -> bool {
+        let state = lock(&self.state);
+        state.subscribers.contains_key(&thread) || state.legacy_listeners.contains_key(&thread)
     }
 
     /// Whether `connection` listens to `thread`'s legacy stream: a v1 client, asked in v1 terms.
@@ -144,7 +302,30 @@ impl Registry {
     /// Sends a notification about `thread` to everyone following it: v2 subscribers and v1
     /// listeners alike, as the reference does.
     pub(crate) fn notify_thread(&self, thread: ThreadId, notification: &ServerNotification) {
-        Self::fan_out(&self.followers(thread), notification);
+        self.notify_thread_frame(thread, notification.method(), &codec::message(notification));
+    }
+
+    /// Numbers one notification about `thread` in its journal (when the thread is loaded) and
+    /// sends it to everyone following the thread: experimental clients with its `seq`.
+    fn notify_thread_frame(&self, thread: ThreadId, method: &str, frame: &Frame) {
+        let Some(journal) = self.journal(thread) else {
+            for connection in self.followers(thread) {
+                connection.notify_frame(method, frame);
+            }
+            return;
+        };
+        let mut journal = lock(&journal);
+        let followers = self.followers(thread);
+        let experimental = followers.iter().any(|follower| follower.is_experimental());
+        let (_, sequenced) = journal.record(method, frame, experimental);
+        for connection in followers {
+            match &sequenced {
+                Some(sequenced) if connection.is_experimental() => {
+                    connection.notify_frame(method, sequenced);
+                }
+                _ => connection.notify_frame(method, frame),
+            }
+        }
     }
 
     /// The v2 subscribers of `thread`, in the order they arrived.
@@ -212,9 +393,7 @@ impl Registry {
     /// everyone following the thread, v2 subscribers included, as the reference does (a client
     /// that does not want them opts out of their methods).
     pub(crate) fn notify_thread_legacy(&self, thread: ThreadId, method: &str, frame: &Frame) {
-        for connection in self.followers(thread) {
-            connection.notify_frame(method, frame);
-        }
+        self.notify_thread_frame(thread, method, frame);
     }
 
     /// Sends a notification to every connection that finished its handshake.

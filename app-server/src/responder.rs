@@ -49,20 +49,38 @@ impl Responder {
             took = %format_duration(self.received.elapsed()),
             "answered"
         );
-        let frame = match result.map(|value| codec::response(&id, &value)) {
-            Ok(Ok(frame)) => frame,
-            Ok(Err(err)) => codec::error_response(
-                Some(&id),
-                &error::internal_error(format!("failed to serialise the result: {err}")),
-            ),
-            Err(error) => codec::error_response(Some(&id), &error),
-        };
+        let frame = answer_frame(&id, result);
         // A closed queue means the client is gone; there is no one left to answer.
         let _ = self.connection.outbound.push_waiting(frame).await;
     }
 
+    /// Sends the answer without waiting for room, for an answer that must be queued before
+    /// what follows it (a replay, under the thread's journal lock).
+    pub(crate) fn respond_now<T: Serialize>(mut self, result: Result<T, JSONRPCErrorError>) {
+        let Some(id) = self.id.take() else {
+            return;
+        };
+        tracing::debug!(method = %self.method, %id, ok = result.is_ok(), "answered");
+        let _ = self.connection.outbound.push(answer_frame(&id, result));
+    }
+
     pub(crate) async fn fail(self, error: JSONRPCErrorError) {
         self.respond::<()>(Err(error)).await;
+    }
+}
+
+/// The answer to request `id`.
+fn answer_frame<T: Serialize>(
+    id: &RequestId,
+    result: Result<T, JSONRPCErrorError>,
+) -> crate::outbound::Frame {
+    match result.map(|value| codec::response(id, &value)) {
+        Ok(Ok(frame)) => frame,
+        Ok(Err(err)) => codec::error_response(
+            Some(id),
+            &error::internal_error(format!("failed to serialise the result: {err}")),
+        ),
+        Err(error) => codec::error_response(Some(id), &error),
     }
 }
 

@@ -29,15 +29,19 @@ use tokio::sync::OwnedMutexGuard;
 use crate::config_warnings::WarningLedger;
 use crate::connection::ConnectionId;
 use crate::error;
+use crate::journal::ReplaySettings;
 use crate::login_flow::ActiveLogins;
 use crate::model_catalogue::RemoteCatalogue;
 use crate::model_catalogue::watching_models_etag;
 use crate::registry::Registry;
+use crate::thread_requests::ThreadRequests;
 use codex_utils_user_agent::Platform;
 
 #[derive(Debug)]
 pub(crate) struct ServerState {
     pub registry: Registry,
+    /// Server requests about threads, which outlive the connection they were sent on.
+    pub requests: ThreadRequests,
     /// The account's credentials: the one cache every handler and model request reads.
     pub auth: Arc<AuthManager>,
     pub platform: Platform,
@@ -56,6 +60,8 @@ pub(crate) struct ConfigState {
     /// The server's working directory: where relative paths in requests point.
     pub cwd: AbsolutePathBuf,
     pub warnings: WarningLedger,
+    /// What is kept for clients that reconnect (`[app_server]`), read at startup.
+    pub replay: ReplaySettings,
 }
 
 impl ServerState {
@@ -65,7 +71,8 @@ impl ServerState {
         threads: ThreadsState,
     ) -> Self {
         Self {
-            registry: Registry::default(),
+            registry: Registry::new(config.replay),
+            requests: ThreadRequests::new(config.replay.request_grace),
             auth: Arc::clone(&threads.auth),
             platform,
             config,
@@ -93,6 +100,7 @@ impl ServerState {
                 service: Arc::new(service),
                 cwd: dir("cwd"),
                 warnings: WarningLedger::default(),
+                replay: ReplaySettings::default(),
             },
             ThreadsState::new(
                 root.join("home"),

@@ -80,6 +80,19 @@ pub struct ConfigToml {
     pub skills: Option<SkillsToml>,
     /// Settings of `codex mcp-server`.
     pub mcp_server: Option<McpServerCommandToml>,
+    /// Settings of `codex app-server`.
+    pub app_server: Option<AppServerToml>,
+}
+
+/// `[app_server]`: what `codex app-server` keeps for clients that reconnect.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct AppServerToml {
+    /// Notifications each thread's journal keeps for replay (`thread/resume` with `afterSeq`).
+    pub event_replay_capacity: Option<u64>,
+    /// Bytes each thread's journal keeps, at most.
+    pub event_replay_max_bytes: Option<u64>,
+    /// Seconds a server request whose client went away waits for a client to resume its thread.
+    pub request_reconnect_grace_sec: Option<f64>,
 }
 
 /// `[mcp_server]`: how `codex mcp-server` treats the MCP host that drives it.

@@ -106,11 +106,20 @@ pub fn generate_json(out_dir: &Path, experimental: bool) -> io::Result<()> {
         .filter(|info| info.experimental)
         .map(|info| info.method)
         .collect();
+    let experimental_notifications: Vec<&str> = ServerNotification::METHODS
+        .iter()
+        .filter(|info| info.experimental)
+        .map(|info| info.method)
+        .collect();
     for file in &mut collector.files {
         if !experimental {
             strip_experimental_fields(&mut file.schema);
             if file.name == "ClientRequest" {
                 strip_methods(&mut file.schema, &experimental_methods);
+            }
+            if file.name == "ServerNotification" {
+                strip_methods(&mut file.schema, &experimental_notifications);
+                drop_unreferenced_definitions(&mut file.schema);
             }
         }
     }
@@ -184,6 +193,33 @@ fn strip_methods(schema: &mut Value, methods: &[&str]) {
     if let Some(Value::Object(definitions)) = schema.get_mut("definitions") {
         for name in removed_params {
             definitions.remove(&name);
+        }
+    }
+}
+
+/// Removes the definitions nothing in the document refers to any more, until none is left:
+/// the types only experimental notifications used.
+fn drop_unreferenced_definitions(schema: &mut Value) {
+    loop {
+        let Some(Value::Object(definitions)) = schema.get("definitions") else {
+            return;
+        };
+        let text = schema.to_string();
+        let unused: Vec<String> = definitions
+            .keys()
+            .filter(|name| {
+                let reference = format!("\"#/definitions/{name}\"");
+                !text.contains(&reference)
+            })
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        if let Some(Value::Object(definitions)) = schema.get_mut("definitions") {
+            for name in unused {
+                definitions.remove(&name);
+            }
         }
     }
 }

@@ -44,21 +44,58 @@ impl ProtocolTypeVisitor for Exporter<'_> {
     }
 }
 
-/// Collects the files of experimental methods' params and response types.
-struct ExperimentalFiles(Vec<PathBuf>);
+/// Collects the files experimental methods and notifications need: their params and response
+/// types and everything those refer to. Files stable types also refer to are kept.
+#[derive(Default)]
+struct ExperimentalFiles {
+    experimental: Reachable,
+    stable: Reachable,
+}
+
+/// The files a set of types and their dependencies are written to.
+#[derive(Default)]
+struct Reachable {
+    seen: std::collections::HashSet<std::any::TypeId>,
+    paths: BTreeSet<PathBuf>,
+}
+
+impl ts_rs::TypeVisitor for Reachable {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        if !self.seen.insert(std::any::TypeId::of::<T>()) {
+            return;
+        }
+        if let Some(path) = T::output_path() {
+            self.paths.insert(path);
+        }
+        T::visit_dependencies(self);
+        T::visit_generics(self);
+    }
+}
 
 impl ProtocolTypeVisitor for ExperimentalFiles {
     fn visit<T: TS + JsonSchema + 'static>(&mut self, _folder: SchemaFolder, experimental: bool) {
-        if experimental && let Some(path) = T::output_path() {
-            self.0.push(path);
-        }
+        let reachable = if experimental {
+            &mut self.experimental
+        } else {
+            &mut self.stable
+        };
+        ts_rs::TypeVisitor::visit::<T>(reachable);
     }
 }
 
 fn remove_experimental_method_files(out_dir: &Path) -> io::Result<()> {
-    let mut files = ExperimentalFiles(Vec::new());
+    let mut files = ExperimentalFiles::default();
     ClientRequest::visit_types(&mut files);
-    for path in files.0 {
+    ServerRequest::visit_types(&mut files);
+    ServerNotification::visit_types(&mut files);
+    ts_rs::TypeVisitor::visit::<EventMsg>(&mut files.stable);
+    ts_rs::TypeVisitor::visit::<crate::v1::V1TextElement>(&mut files.stable);
+    ts_rs::TypeVisitor::visit::<crate::RequestId>(&mut files.stable);
+    // The reference's stable bindings keep this one, which only experimental types use.
+    ts_rs::TypeVisitor::visit::<codex_protocol::config_types::CollaborationModeMask>(
+        &mut files.stable,
+    );
+    for path in files.experimental.paths.difference(&files.stable.paths) {
         match std::fs::remove_file(out_dir.join(path)) {
             Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
             _ => {}
@@ -171,13 +208,13 @@ fn strip_experimental(file: &Path, text: String) -> String {
         return text;
     };
     let mut text = text;
-    if type_name == "ClientRequest" {
-        for info in ClientRequest::METHODS
-            .iter()
-            .filter(|info| info.experimental)
-        {
-            text = remove_union_member(&text, &format!("{{ \"method\": \"{}\"", info.method));
-        }
+    let methods = match type_name {
+        "ClientRequest" => ClientRequest::METHODS,
+        "ServerNotification" => ServerNotification::METHODS,
+        _ => &[],
+    };
+    for info in methods.iter().filter(|info| info.experimental) {
+        text = remove_union_member(&text, &format!("{{ \"method\": \"{}\"", info.method));
     }
     for field in EXPERIMENTAL_FIELDS
         .iter()

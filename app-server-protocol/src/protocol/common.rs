@@ -214,7 +214,7 @@ macro_rules! server_requests {
 
 macro_rules! server_notifications {
     ($(
-        $variant:ident $folder:ident $method:literal ($params:ty);
+        $variant:ident $folder:ident $(#[$flag:ident])? $method:literal ($params:ty);
     )*) => {
         /// A notification from the server, tagged by its method.
         #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema, TS)]
@@ -228,8 +228,15 @@ macro_rules! server_notifications {
 
         impl ServerNotification {
             pub const METHODS: &'static [MethodInfo] = &[
-                $(MethodInfo { method: $method, experimental: false },)*
+                $(MethodInfo { method: $method, experimental: experimental_flag!($($flag)?) },)*
             ];
+
+            /// Whether `method` is a notification only experimental clients hear.
+            pub fn is_experimental_method(method: &str) -> bool {
+                Self::METHODS
+                    .iter()
+                    .any(|info| info.experimental && info.method == method)
+            }
 
             pub fn method(&self) -> &'static str {
                 match self {
@@ -239,11 +246,11 @@ macro_rules! server_notifications {
 
             /// Visits each notification's params type; the response type is `()`.
             pub fn visit_methods(visitor: &mut impl MethodVisitor) {
-                $(visitor.visit::<$params, ()>($method, false);)*
+                $(visitor.visit::<$params, ()>($method, experimental_flag!($($flag)?));)*
             }
 
             pub fn visit_types(visitor: &mut impl ProtocolTypeVisitor) {
-                $(visitor.visit::<$params>(SchemaFolder::$folder, false);)*
+                $(visitor.visit::<$params>(SchemaFolder::$folder, experimental_flag!($($flag)?));)*
             }
         }
     };
@@ -255,6 +262,7 @@ client_requests! {
     ThreadResume V2 "thread/resume" (v2::ThreadResumeParams) -> v2::ThreadResumeResponse;
     ThreadFork V2 "thread/fork" (v2::ThreadForkParams) -> v2::ThreadForkResponse;
     ThreadArchive V2 "thread/archive" (v2::ThreadArchiveParams) -> v2::ThreadArchiveResponse;
+    ThreadUnsubscribe V2 #[experimental] "thread/unsubscribe" (v2::ThreadUnsubscribeParams) -> v2::ThreadUnsubscribeResponse;
     ThreadSetName V2 "thread/name/set" (v2::ThreadSetNameParams) -> v2::ThreadSetNameResponse;
     ThreadUnarchive V2 "thread/unarchive" (v2::ThreadUnarchiveParams) -> v2::ThreadUnarchiveResponse;
     ThreadCompactStart V2 "thread/compact/start" (v2::ThreadCompactStartParams) -> v2::ThreadCompactStartResponse;
@@ -329,6 +337,9 @@ server_notifications! {
     Error V2 "error" (v2::ErrorNotification);
     ThreadStarted V2 "thread/started" (v2::ThreadStartedNotification);
     ThreadNameUpdated V2 "thread/name/updated" (v2::ThreadNameUpdatedNotification);
+    ThreadStatusChanged V2 #[experimental] "thread/status/changed" (v2::ThreadStatusChangedNotification);
+    ThreadClosed V2 #[experimental] "thread/closed" (v2::ThreadClosedNotification);
+    ServerRequestResolved V2 #[experimental] "serverRequest/resolved" (v2::ServerRequestResolvedNotification);
     ThreadTokenUsageUpdated V2 "thread/tokenUsage/updated" (v2::ThreadTokenUsageUpdatedNotification);
     TurnStarted V2 "turn/started" (v2::TurnStartedNotification);
     TurnCompleted V2 "turn/completed" (v2::TurnCompletedNotification);

@@ -243,13 +243,30 @@ fn check_request(report: &mut Report, context: &str, method: &Method, params: &V
     }
 }
 
+/// serde's list of the methods it expected, without the experimental methods the reference
+/// does not have (upstream's later ones).
+fn without_later_methods(ours: &str, reference: &str) -> String {
+    ours.split(", ")
+        .filter(|part| {
+            let later = part.starts_with('`')
+                && part.ends_with('`')
+                && ClientRequest::METHODS
+                    .iter()
+                    .any(|info| info.experimental && *part == format!("`{}`", info.method))
+                && !reference.contains(*part);
+            !later
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The reference refused the request while parsing it, with serde's `message`: we refuse it
 /// with the same message, as a `ClientRequest` and through `from_parts`.
 fn check_refused(report: &mut Report, context: &str, method: &str, params: &Value, message: &str) {
     let envelope = json!({"id": 1, "method": method, "params": params});
     match serde_json::from_value::<ClientRequest>(envelope.clone()) {
         Ok(request) => report.fail(context, format!("ClientRequest accepts it: {request:?}")),
-        Err(err) if err.to_string() != message => report.fail(
+        Err(err) if without_later_methods(&err.to_string(), message) != message => report.fail(
             context,
             format!(
                 "ClientRequest refuses it with another message\n{}",

@@ -210,6 +210,9 @@ fn check_table(table: Table, source: Source) {
                         // Methods without params have none: the reference exports no schema for
                         // their params, and `NoParams` is tested in the crate.
                         None if title == "NoParams" => continue,
+                        // Experimental methods the reference does not have (upstream's later
+                        // ones) have no schema there; their own round trip checks them.
+                        None if method.experimental => continue,
                         None => {
                             failures.push(format!("{context}: the reference exports no {title}"));
                             continue;

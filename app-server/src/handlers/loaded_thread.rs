@@ -62,11 +62,21 @@ pub(crate) fn follow_and_pump(
     context: &RequestContext,
     new: NewThread,
 ) -> (Arc<CodexThread>, Option<OwnedMutexGuard<GatedTurns>>) {
-    context
-        .state
-        .registry
-        .subscribe(context.connection.id, new.thread.id());
-    pump_held(&context.state, new)
+    let id = new.thread.id();
+    // The pump opens the thread's journal; the subscription comes after, so that an
+    // experimental client's has it keep notifications from the first.
+    let pumped = pump_held(&context.state, new);
+    context.state.registry.subscribe(context.connection.id, id);
+    pumped
+}
+
+/// The journal id an answer that loaded or joined `thread` carries: experimental clients only.
+fn journal_id(context: &RequestContext, thread: ThreadId) -> Option<String> {
+    if context.connection.is_experimental() {
+        context.state.registry.journal_id(thread)
+    } else {
+        None
+    }
 }
 
 /// Starts a thread's event pump, for whoever follows it (v2) or listens to it (v1).
@@ -107,7 +117,8 @@ pub(crate) async fn start(context: RequestContext, mut params: v2::ThreadStartPa
     };
     let (thread, held) = follow_and_pump(&context, new);
     let wire = wire::thread::loaded_thread(&thread, false);
-    let response = loaded_response!(ThreadStartResponse, thread, wire.clone());
+    let mut response = loaded_response!(ThreadStartResponse, thread, wire.clone());
+    response.journal_id = journal_id(&context, thread.id());
     answer_then_announce(context, response, wire).await;
     drop(held);
 }
@@ -129,11 +140,24 @@ async fn answer_then_announce(
     }
 }
 
-pub(crate) async fn resume(context: RequestContext, params: v2::ThreadResumeParams) {
+pub(crate) async fn resume(context: RequestContext, mut params: v2::ThreadResumeParams) {
     let id = match parse_thread_id(&params.thread_id) {
         Ok(id) => id,
         Err(err) => return context.responder.fail(err).await,
     };
+    let after = params.after_seq.map(|seq| (seq, params.journal_id.take()));
+    let running = context
+        .state
+        .threads
+        .running()
+        .and_then(|manager| manager.get(id).ok());
+    if let Some(thread) = running {
+        return join(context, id, thread, after);
+    }
+    if let Some((after_seq, _)) = after {
+        // Not loaded: no journal holds anything of it.
+        return context.responder.fail(not_held(after_seq, 1)).await;
+    }
     let personality = params.personality;
     let overrides = overrides!(params, false);
     let resumed = async {
@@ -142,29 +166,133 @@ pub(crate) async fn resume(context: RequestContext, params: v2::ThreadResumePara
         start.personality = personality;
         let manager = context.state.threads.manager().await?;
         match manager.resume_thread(id, start).await {
-            Ok(new) => Ok(follow_and_pump(&context, new).0),
-            // Already running here: the client joins it as it is.
-            Err(ThreadError::AlreadyLoaded(_)) => {
-                let thread = manager.get(id).map_err(thread_error)?;
-                context.state.registry.subscribe(context.connection.id, id);
-                Ok(thread)
-            }
+            Ok(new) => Ok(Some(follow_and_pump(&context, new).0)),
+            // Loaded meanwhile: the client joins it as it is.
+            Err(ThreadError::AlreadyLoaded(_)) => Ok(None),
             Err(err) => Err(thread_error(err)),
         }
     }
     .await;
-    let thread = match resumed {
-        Ok(thread) => thread,
+    match resumed {
+        Ok(Some(thread)) => {
+            let mut response = loaded_response!(
+                ThreadResumeResponse,
+                thread,
+                wire::thread::reloaded_thread(&thread, true)
+            );
+            response.journal_id = journal_id(&context, id);
+            context.responder.respond(Ok(response)).await;
+        }
+        Ok(None) => match context
+            .state
+            .threads
+            .running()
+            .map(|manager| manager.get(id))
+        {
+            Some(Ok(thread)) => join(context, id, thread, None),
+            Some(Err(err)) => context.responder.fail(thread_error(err)).await,
+            None => context.responder.fail(error::thread_not_found(id)).await,
+        },
+        Err(err) => context.responder.fail(err).await,
+    }
+}
+
+/// `thread/resume` of a thread running here: the client subscribes and gets the answer, then
+/// the journaled notifications after `after` when it asked for them, then the server requests
+/// about the thread that wait for a client, then the live notifications.
+fn join(
+    context: RequestContext,
+    id: ThreadId,
+    thread: Arc<CodexThread>,
+    after: Option<(u64, Option<String>)>,
+) {
+    let RequestContext {
+        state,
+        connection,
+        responder,
+    } = context;
+    let experimental = connection.is_experimental();
+    let mut response = loaded_response!(
+        ThreadResumeResponse,
+        thread,
+        wire::thread::reloaded_thread(&thread, true)
+    );
+    let after_ref = after
+        .as_ref()
+        .map(|(seq, journal_id)| (*seq, journal_id.as_deref()));
+    let mut responder = Some(responder);
+    let joined = state
+        .registry
+        .subscribe_and_replay(&connection, id, after_ref, |journal_id| {
+            if experimental {
+                response.journal_id = journal_id.map(str::to_owned);
+            }
+            if let Some(responder) = responder.take() {
+                responder.respond_now(Ok(response));
+            }
+        });
+    match (joined, responder) {
+        (Ok(()), _) => {
+            let resent = state.requests.adopt(id, &connection);
+            if resent > 0 {
+                tracing::debug!(thread = %id, resent, "server requests sent again to a resuming client");
+            }
+        }
+        (Err(not), Some(responder)) => {
+            let after_seq = after.map_or(0, |(seq, _)| seq);
+            responder.respond_now::<()>(Err(not_held(after_seq, not.oldest_seq)));
+        }
+        (Err(_), None) => {}
+    }
+}
+
+/// `thread/unsubscribe` (experimental): the connection stops following a loaded thread. When
+/// nobody follows it any more, the thread is unloaded (a running turn is interrupted) and the
+/// connection hears `thread/closed`, as upstream's later server does.
+pub(crate) async fn unsubscribe(context: RequestContext, params: v2::ThreadUnsubscribeParams) {
+    let id = match parse_thread_id(&params.thread_id) {
+        Ok(id) => id,
         Err(err) => return context.responder.fail(err).await,
+    };
+    let state = Arc::clone(&context.state);
+    let connection = Arc::clone(&context.connection);
+    let manager = state
+        .threads
+        .running()
+        .filter(|manager| manager.get(id).is_ok());
+    let status = match &manager {
+        None => v2::ThreadUnsubscribeStatus::NotLoaded,
+        Some(_) if state.registry.unsubscribe(connection.id, id) => {
+            v2::ThreadUnsubscribeStatus::Unsubscribed
+        }
+        Some(_) => v2::ThreadUnsubscribeStatus::NotSubscribed,
     };
     context
         .responder
-        .respond(Ok(loaded_response!(
-            ThreadResumeResponse,
-            thread,
-            wire::thread::reloaded_thread(&thread, true)
-        )))
+        .respond(Ok(v2::ThreadUnsubscribeResponse { status }))
         .await;
+    if let Some(manager) = manager
+        && status == v2::ThreadUnsubscribeStatus::Unsubscribed
+        && !state.registry.is_followed(id)
+    {
+        if let Err(err) = manager.unload(id).await {
+            tracing::warn!(thread = %id, "cannot unload a thread nobody follows: {err}");
+            return;
+        }
+        let closed = ServerNotification::ThreadClosed(v2::ThreadClosedNotification {
+            thread_id: id.to_string(),
+        });
+        connection.notify_frame(closed.method(), &crate::codec::message(&closed));
+    }
+}
+
+/// The refusal of an `afterSeq` the journal no longer holds.
+fn not_held(after_seq: u64, oldest_seq: u64) -> JSONRPCErrorError {
+    let mut error = error::invalid_request(format!(
+        "events after seq {after_seq} are no longer held; read the thread instead"
+    ));
+    error.data = Some(serde_json::json!({ "oldestSeq": oldest_seq }));
+    error
 }
 
 pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) {
@@ -189,7 +317,8 @@ pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) 
     };
     let (thread, held) = follow_and_pump(&context, new);
     let wire = wire::thread::reloaded_thread(&thread, true);
-    let response = loaded_response!(ThreadForkResponse, thread, wire.clone());
+    let mut response = loaded_response!(ThreadForkResponse, thread, wire.clone());
+    response.journal_id = journal_id(&context, thread.id());
     answer_then_announce(context, response, wire).await;
     drop(held);
 }

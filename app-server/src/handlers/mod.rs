@@ -97,6 +97,9 @@ pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
         }
         ClientRequest::ThreadStart { params, .. } => loaded_thread::start(context, params).await,
         ClientRequest::ThreadResume { params, .. } => loaded_thread::resume(context, params).await,
+        ClientRequest::ThreadUnsubscribe { params, .. } => {
+            loaded_thread::unsubscribe(context, params).await;
+        }
         ClientRequest::ThreadFork { params, .. } => loaded_thread::fork(context, params).await,
         ClientRequest::ThreadCompactStart { params, .. } => {
             loaded_thread::compact_start(context, params).await;

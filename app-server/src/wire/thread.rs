@@ -87,6 +87,7 @@ macro_rules! loaded_response {
             approval_policy: $crate::wire::policy::approval_to_wire(settings.approval_policy),
             sandbox: $crate::wire::policy::sandbox_to_wire(&settings.sandbox_policy),
             reasoning_effort: settings.reasoning_effort,
+            journal_id: None,
         }
     }};
 }

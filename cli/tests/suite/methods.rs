@@ -197,6 +197,7 @@ fn every_request(thread: &str, work: &str) -> Vec<(&'static str, Option<Value>)>
         ("loginApiKey", Some(json!({"apiKey": "sk-test"}))),
         ("loginChatGpt", None),
         ("cancelLoginChatGpt", Some(json!({"loginId": nil}))),
+        ("thread/unsubscribe", Some(json!({"threadId": thread}))),
         ("account/logout", None),
         ("logoutChatGpt", None),
         ("thread/archive", Some(json!({"threadId": thread}))),

@@ -11,6 +11,7 @@ mod listing;
 pub(crate) mod live;
 mod long_history;
 mod modes;
+mod reconnect;
 mod resilience;
 mod skills;
 mod stored;
