@@ -141,13 +141,19 @@ async fn pages_from_an_allowed_origin_connect_and_every_other_origin_is_refused(
         "--ws-allow-origin",
         "https://app.example",
     ];
-    let server = Server::websocket(LOOPBACK, &args, &[]).await;
-    assert!(
-        server.stderr().ends_with(
-            "  note: web pages may connect from: http://127.0.0.1:8123, https://app.example\n"
-        ),
-        "{}",
-        server.stderr()
+    let mut server = Server::websocket(LOOPBACK, &args, &[]).await;
+    // The banner's last line names the allowed origins.
+    let banner = server
+        .wait_for_stderr(|text| text.contains("web pages may connect from"))
+        .await;
+    assert_eq!(
+        banner,
+        format!(
+            "codex app-server (WebSockets)\n  listening on: ws://{}\n  note: binds localhost \
+             only (use SSH port-forwarding for remote access)\n  note: web pages may connect \
+             from: http://127.0.0.1:8123, https://app.example\n",
+            server.address()
+        )
     );
     for origin in [allowed, "https://app.example"] {
         let connected = server.connect_with(&[("Origin", origin)]).await;
