@@ -128,6 +128,8 @@ export class CodexClient {
   private readonly followed = new Map<string, Followed>();
   private initializeParams: InitializeParams | null = null;
   private closedReason: string | null = null;
+  /** Whether a reconnect loop runs: a connection it opens that drops is its business alone. */
+  private reconnecting = false;
   private readonly reconnect: Required<ReconnectOptions> | null;
 
   private constructor(
@@ -472,25 +474,44 @@ export class CodexClient {
     for (const id of [...this.pending.keys()]) {
       this.settle(id)?.reject(new ConnectionClosedError(info.reason));
     }
+    if (this.reconnecting) {
+      // A connection the loop opened dropped during its handshake or resumes: the rejected
+      // requests above make the loop try again.
+      return;
+    }
     if (info.expected || this.reconnect === null || this.closedReason !== null) {
       this.finish(info.reason);
       return;
     }
     this.emit("disconnected", { reason: info.reason, reconnecting: true });
+    this.reconnecting = true;
     void this.reconnectLoop(info.reason);
   }
 
+  /** Connects again with backoff until a connection is initialized and resumed, or gives up. */
   private async reconnectLoop(lastReason: string): Promise<void> {
+    const outcome = await this.tryReconnecting(lastReason);
+    // Cleared before anyone hears the outcome, so a drop right after is handled afresh.
+    this.reconnecting = false;
+    if (typeof outcome === "number") {
+      this.emit("reconnected", { attempt: outcome });
+    } else if (outcome !== null) {
+      this.finish(outcome);
+    }
+  }
+
+  /** The attempt that succeeded, why it gave up, or null when the client was closed meanwhile. */
+  private async tryReconnecting(lastReason: string): Promise<number | string | null> {
     const policy = this.reconnect;
     if (policy === null) {
-      return;
+      return lastReason;
     }
     let delay = policy.initialDelayMs;
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
       await sleep(delay);
       delay = Math.min(delay * 2, policy.maxDelayMs);
       if (this.closedReason !== null) {
-        return;
+        return null;
       }
       let transport: Transport;
       try {
@@ -501,7 +522,7 @@ export class CodexClient {
       }
       if (this.closedReason !== null) {
         transport.close();
-        return;
+        return null;
       }
       this.attach(transport);
       try {
@@ -517,10 +538,9 @@ export class CodexClient {
         }
         continue;
       }
-      this.emit("reconnected", { attempt });
-      return;
+      return attempt;
     }
-    this.finish(`gave up reconnecting after ${policy.maxAttempts} attempts: ${lastReason}`);
+    return `gave up reconnecting after ${policy.maxAttempts} attempts: ${lastReason}`;
   }
 
   /** Resumes every followed thread from its last `seq`; a lost replay is reported, not fatal. */

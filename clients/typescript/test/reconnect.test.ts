@@ -221,6 +221,42 @@ test("when the server no longer holds the events, the app is told and the thread
   client.close();
 });
 
+test("a connection that drops during the re-handshake is retried by the same reconnect", async () => {
+  const { client, peer, events } = await connect();
+  const starting = client.request("thread/start", { experimentalRawEvents: false });
+  const start = await peer.expect("thread/start");
+  peer.send({ id: start.id, result: thread("t3") });
+  await starting;
+  peer.delta("t3", 1);
+  await until(() => client.lastSeq("t3") === 1);
+  peer.socket.terminate();
+
+  // The first new connection dies before answering initialize.
+  const flaky = await server.accept();
+  await flaky.expect("initialize");
+  flaky.socket.terminate();
+
+  const again = await server.accept();
+  await again.handshake();
+  const resume = await again.expect("thread/resume");
+  assert.deepEqual(resume.params, { threadId: "t3", afterSeq: 1, journalId: "journal-t3" });
+  again.send({ id: resume.id, result: thread("t3") });
+  await until(() => events.some(([name]) => name === "reconnected"));
+  assert.deepEqual(
+    events.map(([name, event]) => [name, name === "reconnected" ? event : null]),
+    [
+      ["disconnected", null],
+      ["reconnected", { attempt: 2 }],
+    ],
+  );
+  // Still one client on one connection: a request is answered there.
+  const listing = client.request("thread/list", {});
+  const list = await again.expect("thread/list");
+  again.send({ id: list.id, result: { data: [], nextCursor: null } });
+  assert.deepEqual(await listing, { data: [], nextCursor: null });
+  client.close();
+});
+
 test("requests fail with the reason while disconnected, and the client gives up after its attempts", async () => {
   const lonely = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise<void>((resolve) => lonely.once("listening", () => resolve()));
