@@ -3,14 +3,17 @@
 //! Both trees come from the method tables in `protocol::common`: every params, response and
 //! notification type listed there is exported together with everything it refers to. Without
 //! `experimental`, experimental methods are left out and experimental fields are cut from the
-//! output, so the stable bindings only describe what every client may use.
+//! output, so the stable bindings only describe what every client may use. `generate_ts_client`
+//! adds the method map a typed client needs beside a bindings tree.
 
+mod client_methods;
 mod json;
 mod typescript;
 
 use std::io;
 use std::path::Path;
 
+pub use client_methods::generate_ts_client;
 pub use json::generate_json;
 pub use typescript::generate_ts;
 

@@ -10,6 +10,7 @@ mod protocol;
 pub use experimental::experimental_feature_used;
 pub use export::generate_json;
 pub use export::generate_ts;
+pub use export::generate_ts_client;
 pub use jsonrpc::*;
 pub use protocol::common::*;
 pub use protocol::fuzzy_file_search::*;

@@ -65,6 +65,8 @@ pub enum Transport {
     WebSocket {
         address: SocketAddr,
         auth: Option<WebSocketAuth>,
+        /// Web pages (by `Origin`) that may connect; any other request with `Origin` gets 403.
+        allowed_origins: AllowedOrigins,
     },
     /// No client transport; the server idles until it is told to stop.
     Off,
@@ -110,6 +112,63 @@ impl WebSocketAuth {
                 self.token.as_bytes(),
             )
     }
+}
+
+/// The web origins (`--ws-allow-origin`) whose pages may connect over WebSocket.
+///
+/// Browsers send `Origin` with every WebSocket handshake, and nothing else stops a page from any
+/// site from driving a server on localhost; so a request with `Origin` is refused unless its
+/// value is, byte for byte, one of these. Requests without `Origin` (programs, not pages) are
+/// not affected.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedOrigins(Vec<String>);
+
+impl AllowedOrigins {
+    /// Checks that each entry is a serialized origin (`http://host[:port]` or
+    /// `https://host[:port]`, as browsers send it) so a typo does not silently admit nothing,
+    /// and that none is the opaque `null` any sandboxed page or file sends.
+    pub fn new(origins: Vec<String>) -> anyhow::Result<Self> {
+        for origin in &origins {
+            check_origin(origin)?;
+        }
+        Ok(Self(origins))
+    }
+
+    /// Whether a request's `Origin` header names an allowed origin.
+    fn allows(&self, origin: &HeaderValue) -> bool {
+        self.0
+            .iter()
+            .any(|allowed| allowed.as_bytes() == origin.as_bytes())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+fn check_origin(origin: &str) -> anyhow::Result<()> {
+    let explain = "an origin is `http://HOST[:PORT]` or `https://HOST[:PORT]`, exactly as the \
+                   browser sends it in `Origin` (no path, no trailing slash)";
+    if origin == "null" {
+        anyhow::bail!(
+            "--ws-allow-origin null would admit every sandboxed page and local file; {explain}"
+        );
+    }
+    let Some(host) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        anyhow::bail!("--ws-allow-origin {origin}: {explain}");
+    };
+    let bad = |c: char| c.is_whitespace() || c.is_control() || "/?#@".contains(c);
+    if host.is_empty() || host.contains(bad) {
+        anyhow::bail!("--ws-allow-origin {origin}: {explain}");
+    }
+    Ok(())
 }
 
 /// How to run the server.
@@ -158,8 +217,19 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
             transport::stdio::serve(Arc::clone(&state), shutdown).await;
             Ok(())
         }
-        Transport::WebSocket { address, auth } => {
-            transport::websocket::serve(Arc::clone(&state), address, auth, shutdown).await
+        Transport::WebSocket {
+            address,
+            auth,
+            allowed_origins,
+        } => {
+            transport::websocket::serve(
+                Arc::clone(&state),
+                address,
+                auth,
+                allowed_origins,
+                shutdown,
+            )
+            .await
         }
         Transport::Off => {
             shutdown.cancelled().await;
@@ -277,5 +347,37 @@ mod tests {
         let err = WebSocketAuth::from_token_file(&file).unwrap_err();
         assert!(err.to_string().ends_with("is empty"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn allowed_origins_match_exactly_and_must_be_origins() {
+        let allowed = AllowedOrigins::new(vec![
+            "http://127.0.0.1:5173".into(),
+            "https://app.example".into(),
+        ])
+        .unwrap();
+        let check = |value: &str| allowed.allows(&HeaderValue::from_str(value).unwrap());
+        assert!(check("http://127.0.0.1:5173"));
+        assert!(check("https://app.example"));
+        assert!(!check("http://127.0.0.1:5174"));
+        assert!(!check("http://127.0.0.1:5173/"));
+        assert!(!check("HTTPS://app.example"));
+        assert!(!check("https://app.example.evil"));
+        assert!(!check("null"));
+        for bad in [
+            "null",
+            "*",
+            "127.0.0.1:5173",
+            "http://",
+            "http://host/",
+            "https://host/path",
+            "ws://host",
+        ] {
+            let err = AllowedOrigins::new(vec![bad.into()]).unwrap_err();
+            assert!(
+                err.to_string().contains("--ws-allow-origin"),
+                "{bad}: {err}"
+            );
+        }
     }
 }

@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use clap::Subcommand;
 use clap::ValueEnum;
+use codex_app_server::AllowedOrigins;
 use codex_app_server::ServerOptions;
 use codex_app_server::Transport;
 use codex_app_server::WebSocketAuth;
@@ -36,6 +37,11 @@ pub struct AppServerCommand {
     #[arg(long, value_name = "PATH", requires = "ws_auth")]
     ws_token_file: Option<PathBuf>,
 
+    /// A web origin (`http://HOST[:PORT]` or `https://HOST[:PORT]`) whose pages may connect
+    /// over WebSocket; repeatable, matched exactly. Any other request with `Origin` gets 403.
+    #[arg(long = "ws-allow-origin", value_name = "ORIGIN")]
+    ws_allow_origin: Vec<String>,
+
     #[command(subcommand)]
     generate: Option<GenerateCommand>,
 }
@@ -49,11 +55,19 @@ enum WebSocketAuthMode {
 #[derive(Debug, Subcommand)]
 enum GenerateCommand {
     /// Write TypeScript definitions of every protocol type into a directory.
-    GenerateTs(GenerateTsArgs),
+    #[command(name = "generate-ts")]
+    Ts(GenerateTsArgs),
+
+    /// Write what a typed TypeScript client builds on: the bindings in `DIR/protocol` (as
+    /// `generate-ts` writes them) and `DIR/methods.ts`, which pairs every method with its params
+    /// and result types.
+    #[command(name = "generate-ts-client")]
+    TsClient(GenerateTsArgs),
 
     /// Write a JSON Schema for every protocol type, and one bundle of all of them, into a
     /// directory.
-    GenerateJsonSchema(GenerateJsonSchemaArgs),
+    #[command(name = "generate-json-schema")]
+    JsonSchema(GenerateJsonSchemaArgs),
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +103,7 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<()> {
         listen,
         ws_auth,
         ws_token_file,
+        ws_allow_origin,
         generate,
     } = command;
 
@@ -100,7 +115,7 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<()> {
     overrides.extend(features.to_overrides());
 
     match generate {
-        Some(GenerateCommand::GenerateTs(args)) => {
+        Some(GenerateCommand::Ts(args)) => {
             codex_app_server_protocol::generate_ts(
                 &args.out,
                 args.prettier.as_deref(),
@@ -114,7 +129,21 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<()> {
             })?;
             Ok(())
         }
-        Some(GenerateCommand::GenerateJsonSchema(args)) => {
+        Some(GenerateCommand::TsClient(args)) => {
+            codex_app_server_protocol::generate_ts_client(
+                &args.out,
+                args.prettier.as_deref(),
+                args.experimental,
+            )
+            .with_context(|| {
+                format!(
+                    "failed to generate the TypeScript client's bindings in {}",
+                    args.out.display()
+                )
+            })?;
+            Ok(())
+        }
+        Some(GenerateCommand::JsonSchema(args)) => {
             codex_app_server_protocol::generate_json(&args.out, args.experimental).with_context(
                 || {
                     format!(
@@ -126,7 +155,7 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<()> {
             Ok(())
         }
         None => {
-            let transport = transport(listen, ws_auth, ws_token_file)?;
+            let transport = transport(listen, ws_auth, ws_token_file, ws_allow_origin)?;
             crate::serve::serve(codex_app_server::run(ServerOptions {
                 transport,
                 config_overrides: overrides,
@@ -139,6 +168,7 @@ fn transport(
     listen: ListenTarget,
     ws_auth: Option<WebSocketAuthMode>,
     ws_token_file: Option<PathBuf>,
+    ws_allow_origin: Vec<String>,
 ) -> anyhow::Result<Transport> {
     let auth = match (ws_auth, ws_token_file) {
         (Some(WebSocketAuthMode::CapabilityToken), Some(file)) => {
@@ -151,8 +181,15 @@ fn transport(
         ListenTarget::Stdio | ListenTarget::Off if auth.is_some() => {
             anyhow::bail!("--ws-auth applies to WebSocket listeners only, not to {listen}")
         }
+        ListenTarget::Stdio | ListenTarget::Off if !ws_allow_origin.is_empty() => {
+            anyhow::bail!("--ws-allow-origin applies to WebSocket listeners only, not to {listen}")
+        }
         ListenTarget::Stdio => Ok(Transport::Stdio),
         ListenTarget::Off => Ok(Transport::Off),
-        ListenTarget::WebSocket(address) => Ok(Transport::WebSocket { address, auth }),
+        ListenTarget::WebSocket(address) => Ok(Transport::WebSocket {
+            address,
+            auth,
+            allowed_origins: AllowedOrigins::new(ws_allow_origin)?,
+        }),
     }
 }

@@ -29,6 +29,7 @@
 pub mod chat;
 pub mod chatgpt;
 pub mod issuer;
+pub mod json_script;
 pub mod jwt;
 mod reference;
 mod reply;

@@ -1,8 +1,8 @@
 //! WebSocket clients on one socket address, one JSON-RPC message per text frame, with health
 //! endpoints beside them.
 //!
-//! Browsers must never reach the server: any request that carries an `Origin` header is refused
-//! with 403 before anything else. Off loopback, the handshake must also present the capability
+//! Web pages reach the server only from the origins it was told to allow (`--ws-allow-origin`):
+//! any request that carries another `Origin` header is refused with 403 before anything else. Off loopback, the handshake must also present the capability
 //! token as `Authorization: Bearer <token>`.
 //!
 //! Messages travel in text frames only: a binary frame closes the connection with code 1003
@@ -42,6 +42,7 @@ use tokio_util::task::TaskTracker;
 
 use super::head_deadline::HEAD_DEADLINE;
 use super::head_deadline::HeadDeadline;
+use crate::AllowedOrigins;
 use crate::WebSocketAuth;
 use crate::connection_loop::FrameSink;
 use crate::connection_loop::FrameSource;
@@ -63,6 +64,7 @@ type CloseReason = Arc<Mutex<Option<CloseFrame>>>;
 struct Listener {
     state: Arc<ServerState>,
     auth: Option<Arc<WebSocketAuth>>,
+    allowed_origins: Arc<AllowedOrigins>,
     shutdown: CancellationToken,
     connections: TaskTracker,
     accepting: Arc<AtomicBool>,
@@ -72,6 +74,7 @@ pub(crate) async fn serve(
     state: Arc<ServerState>,
     address: SocketAddr,
     auth: Option<WebSocketAuth>,
+    allowed_origins: AllowedOrigins,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     if !address.ip().is_loopback() && auth.is_none() {
@@ -86,11 +89,12 @@ pub(crate) async fn serve(
     let bound = socket
         .local_addr()
         .context("failed to read the listening address")?;
-    announce(bound, auth.is_some());
+    announce(bound, auth.is_some(), &allowed_origins);
 
     let listener = Listener {
         state,
         auth: auth.map(Arc::new),
+        allowed_origins: Arc::new(allowed_origins),
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),
         accepting: Arc::new(AtomicBool::new(true)),
@@ -99,7 +103,10 @@ pub(crate) async fn serve(
         .route("/readyz", get(readyz))
         .route("/healthz", get(healthz))
         .fallback(upgrade)
-        .layer(axum::middleware::from_fn(refuse_browsers))
+        .layer(axum::middleware::from_fn_with_state(
+            listener.clone(),
+            refuse_other_origins,
+        ))
         .with_state(listener.clone());
 
     let stopping = shutdown.clone();
@@ -135,7 +142,7 @@ pub(crate) async fn serve(
     reason = "the address is for the person or program that started the server, and clients \
               that bind port 0 read it from here"
 )]
-fn announce(address: SocketAddr, authenticated: bool) {
+fn announce(address: SocketAddr, authenticated: bool, allowed_origins: &AllowedOrigins) {
     eprintln!("codex app-server (WebSockets)");
     eprintln!("  listening on: ws://{address}");
     if address.ip().is_loopback() {
@@ -143,11 +150,24 @@ fn announce(address: SocketAddr, authenticated: bool) {
     } else if authenticated {
         eprintln!("  note: clients must send `Authorization: Bearer <token>`");
     }
+    if !allowed_origins.is_empty() {
+        eprintln!(
+            "  note: web pages may connect from: {}",
+            allowed_origins.as_slice().join(", ")
+        );
+    }
 }
 
-/// Any request from a web page carries `Origin`; none of them may reach the server.
-async fn refuse_browsers(request: Request, next: Next) -> Response {
-    if request.headers().contains_key(header::ORIGIN) {
+/// Any request from a web page carries `Origin`; only those from an allowed origin may reach the
+/// server.
+async fn refuse_other_origins(
+    State(listener): State<Listener>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(origin) = request.headers().get(header::ORIGIN)
+        && !listener.allowed_origins.allows(origin)
+    {
         return (
             StatusCode::FORBIDDEN,
             "cross-origin requests are not allowed\n",

@@ -1,4 +1,5 @@
-//! `codex app-server generate-ts` and `generate-json-schema` write their trees to disk.
+//! `codex app-server generate-ts`, `generate-ts-client` and `generate-json-schema` write their
+//! trees to disk.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -46,6 +47,53 @@ fn generate_ts_writes_the_typescript_tree() {
         &["ClientRequest.ts", "v2/index.ts", "serde_json/JsonValue.ts"],
     );
     assert_eq!(missing, Vec::<String>::new(), "{run}");
+}
+
+/// Every file under `root`, by path relative to it, with its text.
+fn read_tree(root: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().display().to_string();
+                out.insert(relative, std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn generate_ts_client_writes_the_same_bindings_and_a_method_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = codex_in(
+        dir.path(),
+        &["app-server", "generate-ts-client", "--out", "client"],
+    );
+    assert_eq!(run.status, Some(0), "{run}");
+    let run = codex_in(dir.path(), &["app-server", "generate-ts", "--out", "ts"]);
+    assert_eq!(run.status, Some(0), "{run}");
+    // The bindings beside the map are exactly what generate-ts writes.
+    let bindings = read_tree(&dir.path().join("client/protocol"));
+    assert!(
+        bindings == read_tree(&dir.path().join("ts")),
+        "the trees differ"
+    );
+    let methods = std::fs::read_to_string(dir.path().join("client/methods.ts")).unwrap();
+    assert!(
+        methods.contains(
+            "  \"turn/start\": { params: v2.TurnStartParams; result: v2.TurnStartResponse };"
+        ),
+        "{methods}"
+    );
+    assert!(
+        methods.contains("  \"item/commandExecution/requestApproval\": { params: v2.CommandExecutionRequestApprovalParams; result: v2.CommandExecutionRequestApprovalResponse };"),
+        "{methods}"
+    );
 }
 
 #[test]

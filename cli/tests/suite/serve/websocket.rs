@@ -132,6 +132,90 @@ async fn requests_from_web_pages_are_refused() {
     client.initialize(false).await;
 }
 
+#[tokio::test]
+async fn pages_from_an_allowed_origin_connect_and_every_other_origin_is_refused() {
+    let allowed = "http://127.0.0.1:8123";
+    let args = [
+        "--ws-allow-origin",
+        allowed,
+        "--ws-allow-origin",
+        "https://app.example",
+    ];
+    let mut server = Server::websocket(LOOPBACK, &args, &[]).await;
+    // The banner's last line names the allowed origins.
+    let banner = server
+        .wait_for_stderr(|text| text.contains("web pages may connect from"))
+        .await;
+    assert_eq!(
+        banner,
+        format!(
+            "codex app-server (WebSockets)\n  listening on: ws://{}\n  note: binds localhost \
+             only (use SSH port-forwarding for remote access)\n  note: web pages may connect \
+             from: http://127.0.0.1:8123, https://app.example\n",
+            server.address()
+        )
+    );
+    for origin in [allowed, "https://app.example"] {
+        let connected = server.connect_with(&[("Origin", origin)]).await;
+        let (mut client, _) = connected.unwrap_or_else(|error| {
+            panic!(
+                "origin {origin} was refused: {error}\nserver stderr:\n{}",
+                server.stderr()
+            )
+        });
+        client.initialize(true).await;
+        client.check(echo(1, origin), echoed(1, origin)).await;
+    }
+    let refused = (403, "cross-origin requests are not allowed\n".to_owned());
+    // Exact match only: no other port, scheme, subdomain, trailing slash or letter case.
+    for origin in [
+        "http://127.0.0.1:8124",
+        "https://127.0.0.1:8123",
+        "http://127.0.0.1:8123/",
+        "https://evil.app.example",
+        "HTTPS://APP.EXAMPLE",
+        "https://example.com",
+        "null",
+    ] {
+        assert_eq!(
+            server.refused(&[("Origin", origin)]).await,
+            refused,
+            "with `Origin: {origin}`"
+        );
+    }
+    assert_eq!(
+        server
+            .http_get("/healthz", &[("Origin", "https://example.com")])
+            .await,
+        refused
+    );
+    // Programs, which send no `Origin`, still connect.
+    let mut client = server.connect().await;
+    client.initialize(false).await;
+}
+
+#[tokio::test]
+async fn an_allowed_origin_must_be_an_origin_and_needs_a_websocket_listener() {
+    for (args, message) in [
+        (
+            vec!["--listen", LOOPBACK, "--ws-allow-origin", "null"],
+            "--ws-allow-origin null would admit every sandboxed page",
+        ),
+        (
+            vec!["--listen", LOOPBACK, "--ws-allow-origin", "http://host/"],
+            "--ws-allow-origin http://host/: an origin is",
+        ),
+        (
+            vec!["--ws-allow-origin", "http://127.0.0.1:1"],
+            "--ws-allow-origin applies to WebSocket listeners only",
+        ),
+    ] {
+        let (code, stderr) = Server::codex(&args, &[]).exit().await;
+        assert_eq!(code, Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
+
 /// A server started with the capability token `s3cret` upgrades only handshakes that present
 /// it, and answers health checks without it.
 async fn check_token_is_required(server: &Server) {
