@@ -17,15 +17,20 @@ use codex_core::thread::NewThread;
 use codex_core::thread::Op;
 use codex_core::thread::ThreadError;
 use codex_protocol::ThreadId;
+use codex_protocol::protocol::EventMsg;
+use codex_rollout::RolloutError;
 use codex_utils_lock::lock;
 use tokio::sync::OwnedMutexGuard;
 
+use super::stored_thread;
+use super::stored_thread::blocking;
 use crate::error;
 use crate::pump;
 use crate::responder::RequestContext;
 use crate::state::GatedTurns;
 use crate::state::ServerState;
 use crate::wire;
+use crate::wire::thread::SeenRollout;
 use crate::wire::thread::loaded_response;
 use crate::wire::thread::overrides;
 use crate::wire::thread::parse_thread_id;
@@ -141,30 +146,88 @@ pub(crate) async fn resume(context: RequestContext, params: v2::ThreadResumePara
             overrides.into_start(&context.state.config.cwd, context.connection.client_name())?;
         start.personality = personality;
         let manager = context.state.threads.manager().await?;
-        match manager.resume_thread(id, start).await {
-            Ok(new) => Ok(follow_and_pump(&context, new).0),
+        // The turns are rebuilt in the same pass over the rollout that loads the thread.
+        let mut seen = SeenRollout::turns();
+        match manager
+            .resume_thread_seeing(id, start, &mut |item| seen.see(item))
+            .await
+        {
+            Ok(new) => {
+                let thread = follow_and_pump(&context, new).0;
+                let wire = seen.into_thread(&thread);
+                Ok((thread, wire))
+            }
             // Already running here: the client joins it as it is.
             Err(ThreadError::AlreadyLoaded(_)) => {
                 let thread = manager.get(id).map_err(thread_error)?;
                 context.state.registry.subscribe(context.connection.id, id);
-                Ok(thread)
+                let base = wire::thread::reloaded_thread(&thread, false);
+                let wire = with_turns(&context.state, &thread, base).await?;
+                Ok((thread, wire))
             }
             Err(err) => Err(thread_error(err)),
         }
     }
     .await;
-    let thread = match resumed {
-        Ok(thread) => thread,
+    let (thread, wire) = match resumed {
+        Ok(resumed) => resumed,
         Err(err) => return context.responder.fail(err).await,
     };
     context
         .responder
-        .respond(Ok(loaded_response!(
-            ThreadResumeResponse,
-            thread,
-            wire::thread::reloaded_thread(&thread, true)
-        )))
+        .respond(Ok(loaded_response!(ThreadResumeResponse, thread, wire)))
         .await;
+}
+
+/// A loaded thread (described as `base`) with its preview and turns: read from its rollout
+/// once what it recorded is written, since a thread with a rollout keeps none of them in
+/// memory; an ephemeral thread's `base` already has them.
+async fn with_turns(
+    state: &ServerState,
+    thread: &CodexThread,
+    mut base: v2::Thread,
+) -> Result<v2::Thread, JSONRPCErrorError> {
+    let Some(path) = thread.rollout_path() else {
+        let memory = wire::thread::loaded_thread(thread, true);
+        base.preview = memory.preview;
+        base.turns = memory.turns;
+        return Ok(base);
+    };
+    let active_turn = thread.active_turn_id();
+    let stored = blocking(state, move |_| {
+        match stored_thread::scan_thread(&path, true, active_turn.as_deref()) {
+            Ok((_, stored)) => Ok(Some(stored)),
+            // Not written yet: nothing recorded.
+            Err(RolloutError::FileNotFound(_)) => Ok(None),
+            Err(err) => Err(wire::thread::store_error(err)),
+        }
+    })
+    .await?;
+    if let Some(stored) = stored {
+        base.preview = stored.preview;
+        base.turns = stored.turns;
+    }
+    Ok(base)
+}
+
+/// The events a loaded thread recorded (v1's `initialMessages`), read from its rollout once
+/// written, or from memory for an ephemeral thread.
+pub(crate) async fn recorded_events(
+    state: &ServerState,
+    thread: &CodexThread,
+) -> Result<Option<Vec<EventMsg>>, JSONRPCErrorError> {
+    let Some(path) = thread.rollout_path() else {
+        return Ok(wire::thread::initial_messages(thread));
+    };
+    blocking(state, move |_| {
+        let mut seen = SeenRollout::events();
+        match codex_rollout::scan_rollout_events(&path, |line| seen.see(&line.item)) {
+            Ok(_) => Ok(seen.into_initial_messages()),
+            Err(RolloutError::FileNotFound(_)) => Ok(None),
+            Err(err) => Err(wire::thread::store_error(err)),
+        }
+    })
+    .await
 }
 
 pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) {
@@ -177,18 +240,20 @@ pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) 
         let start =
             overrides.into_start(&context.state.config.cwd, context.connection.client_name())?;
         let manager = context.state.threads.manager().await?;
-        manager
-            .fork_thread(source, start)
+        let mut seen = SeenRollout::turns();
+        let new = manager
+            .fork_thread_seeing(source, start, &mut |item| seen.see(item))
             .await
-            .map_err(thread_error)
+            .map_err(thread_error)?;
+        Ok((new, seen))
     }
     .await;
-    let new = match forked {
-        Ok(new) => new,
+    let (new, seen) = match forked {
+        Ok(forked) => forked,
         Err(err) => return context.responder.fail(err).await,
     };
     let (thread, held) = follow_and_pump(&context, new);
-    let wire = wire::thread::reloaded_thread(&thread, true);
+    let wire = seen.into_thread(&thread);
     let response = loaded_response!(ThreadForkResponse, thread, wire.clone());
     answer_then_announce(context, response, wire).await;
     drop(held);
@@ -203,8 +268,9 @@ pub(crate) async fn rollback(context: RequestContext, params: v2::ThreadRollback
             })
             .await
             .map_err(thread_error)?;
+        let base = wire::thread::loaded_thread(&thread, false);
         Ok(v2::ThreadRollbackResponse {
-            thread: wire::thread::loaded_thread(&thread, true),
+            thread: with_turns(&context.state, &thread, base).await?,
         })
     }
     .await;
