@@ -17,9 +17,11 @@ use serde::Deserialize;
 use serde::Deserializer;
 use serde::Serialize;
 use serde::Serializer;
+use serde::de::Error as _;
 use serde::ser::SerializeStruct;
 use serde_json::Map;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// One line of a rollout file.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,22 +153,51 @@ impl Serialize for RolloutLine {
 
 impl<'de> Deserialize<'de> for RolloutLine {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // The payload is typed straight from its text, without a `Value` in between: long
+        // rollouts are read often (resume, read), and most of their bytes are payloads.
         #[derive(Deserialize)]
         struct Raw {
             timestamp: String,
             #[serde(rename = "type")]
             kind: String,
-            payload: Value,
+            payload: Box<RawValue>,
         }
         let raw = Raw::deserialize(deserializer)?;
+        let item = RolloutItem::from_raw(raw.kind, &raw.payload).map_err(D::Error::custom)?;
         Ok(RolloutLine {
             timestamp: raw.timestamp,
-            item: RolloutItem::from_parts(raw.kind, raw.payload),
+            item,
         })
     }
 }
 
 impl RolloutItem {
+    /// Types a payload's text by its line type, like [`RolloutItem::from_parts`], parsing it
+    /// into a `Value` only when it does not fit its type.
+    fn from_raw(kind: String, payload: &RawValue) -> Result<RolloutItem, serde_json::Error> {
+        fn typed<T: serde::de::DeserializeOwned>(
+            payload: &RawValue,
+            wrap: fn(T) -> RolloutItem,
+        ) -> Option<RolloutItem> {
+            serde_json::from_str(payload.get()).ok().map(wrap)
+        }
+        let item = match kind.as_str() {
+            "session_meta" => typed(payload, RolloutItem::SessionMeta),
+            "response_item" => typed(payload, RolloutItem::ResponseItem),
+            "event_msg" => typed(payload, RolloutItem::EventMsg),
+            "turn_context" => typed(payload, RolloutItem::TurnContext),
+            "compacted" => typed(payload, RolloutItem::Compacted),
+            _ => None,
+        };
+        match item {
+            Some(item) => Ok(item),
+            None => Ok(RolloutItem::from_parts(
+                kind,
+                serde_json::from_str(payload.get())?,
+            )),
+        }
+    }
+
     /// Types a payload by its line type, falling back to `Unknown` rather than failing: the line
     /// was whole JSON, so it is data worth keeping even when this build cannot read it.
     fn from_parts(kind: String, payload: Value) -> RolloutItem {

@@ -17,15 +17,20 @@ use codex_core::thread::NewThread;
 use codex_core::thread::Op;
 use codex_core::thread::ThreadError;
 use codex_protocol::ThreadId;
+use codex_protocol::protocol::EventMsg;
+use codex_rollout::RolloutError;
 use codex_utils_lock::lock;
 use tokio::sync::OwnedMutexGuard;
 
+use super::stored_thread;
+use super::stored_thread::blocking;
 use crate::error;
 use crate::pump;
 use crate::responder::RequestContext;
 use crate::state::GatedTurns;
 use crate::state::ServerState;
 use crate::wire;
+use crate::wire::thread::SeenRollout;
 use crate::wire::thread::loaded_response;
 use crate::wire::thread::overrides;
 use crate::wire::thread::parse_thread_id;
@@ -152,7 +157,7 @@ pub(crate) async fn resume(context: RequestContext, mut params: v2::ThreadResume
         .running()
         .and_then(|manager| manager.get(id).ok());
     if let Some(thread) = running {
-        return join(context, id, thread, after);
+        return join(context, id, thread, after).await;
     }
     if let Some((after_seq, _)) = after {
         // Not loaded: no journal holds anything of it.
@@ -165,8 +170,17 @@ pub(crate) async fn resume(context: RequestContext, mut params: v2::ThreadResume
             overrides.into_start(&context.state.config.cwd, context.connection.client_name())?;
         start.personality = personality;
         let manager = context.state.threads.manager().await?;
-        match manager.resume_thread(id, start).await {
-            Ok(new) => Ok(Some(follow_and_pump(&context, new).0)),
+        // The turns are rebuilt in the same pass over the rollout that loads the thread.
+        let mut seen = SeenRollout::turns();
+        match manager
+            .resume_thread_seeing(id, start, &mut |item| seen.see(item))
+            .await
+        {
+            Ok(new) => {
+                let thread = follow_and_pump(&context, new).0;
+                let wire = seen.into_thread(&thread);
+                Ok(Some((thread, wire)))
+            }
             // Loaded meanwhile: the client joins it as it is.
             Err(ThreadError::AlreadyLoaded(_)) => Ok(None),
             Err(err) => Err(thread_error(err)),
@@ -174,12 +188,8 @@ pub(crate) async fn resume(context: RequestContext, mut params: v2::ThreadResume
     }
     .await;
     match resumed {
-        Ok(Some(thread)) => {
-            let mut response = loaded_response!(
-                ThreadResumeResponse,
-                thread,
-                wire::thread::reloaded_thread(&thread, true)
-            );
+        Ok(Some((thread, wire))) => {
+            let mut response = loaded_response!(ThreadResumeResponse, thread, wire);
             response.journal_id = journal_id(&context, id);
             context.responder.respond(Ok(response)).await;
         }
@@ -189,7 +199,7 @@ pub(crate) async fn resume(context: RequestContext, mut params: v2::ThreadResume
             .running()
             .map(|manager| manager.get(id))
         {
-            Some(Ok(thread)) => join(context, id, thread, None),
+            Some(Ok(thread)) => join(context, id, thread, None).await,
             Some(Err(err)) => context.responder.fail(thread_error(err)).await,
             None => context.responder.fail(error::thread_not_found(id)).await,
         },
@@ -200,23 +210,26 @@ pub(crate) async fn resume(context: RequestContext, mut params: v2::ThreadResume
 /// `thread/resume` of a thread running here: the client subscribes and gets the answer, then
 /// the journaled notifications after `after` when it asked for them, then the server requests
 /// about the thread that wait for a client, then the live notifications.
-fn join(
+async fn join(
     context: RequestContext,
     id: ThreadId,
     thread: Arc<CodexThread>,
     after: Option<(u64, Option<String>)>,
 ) {
+    // Read before subscribing: the answer is sent at the moment of subscribing, ahead of the
+    // replayed and live notifications.
+    let base = wire::thread::reloaded_thread(&thread, false);
+    let wire = match with_turns(&context.state, &thread, base).await {
+        Ok(wire) => wire,
+        Err(err) => return context.responder.fail(err).await,
+    };
     let RequestContext {
         state,
         connection,
         responder,
     } = context;
     let experimental = connection.is_experimental();
-    let mut response = loaded_response!(
-        ThreadResumeResponse,
-        thread,
-        wire::thread::reloaded_thread(&thread, true)
-    );
+    let mut response = loaded_response!(ThreadResumeResponse, thread, wire);
     let after_ref = after
         .as_ref()
         .map(|(seq, journal_id)| (*seq, journal_id.as_deref()));
@@ -295,6 +308,57 @@ fn not_held(after_seq: u64, oldest_seq: u64) -> JSONRPCErrorError {
     error
 }
 
+/// A loaded thread (described as `base`) with its preview and turns: read from its rollout
+/// once what it recorded is written, since a thread with a rollout keeps none of them in
+/// memory; an ephemeral thread's `base` already has them.
+async fn with_turns(
+    state: &ServerState,
+    thread: &CodexThread,
+    mut base: v2::Thread,
+) -> Result<v2::Thread, JSONRPCErrorError> {
+    let Some(path) = thread.rollout_path() else {
+        let memory = wire::thread::loaded_thread(thread, true);
+        base.preview = memory.preview;
+        base.turns = memory.turns;
+        return Ok(base);
+    };
+    let active_turn = thread.active_turn_id();
+    let stored = blocking(state, move |_| {
+        match stored_thread::scan_thread(&path, true, active_turn.as_deref()) {
+            Ok((_, stored)) => Ok(Some(stored)),
+            // Not written yet: nothing recorded.
+            Err(RolloutError::FileNotFound(_)) => Ok(None),
+            Err(err) => Err(wire::thread::store_error(err)),
+        }
+    })
+    .await?;
+    if let Some(stored) = stored {
+        base.preview = stored.preview;
+        base.turns = stored.turns;
+    }
+    Ok(base)
+}
+
+/// The events a loaded thread recorded (v1's `initialMessages`), read from its rollout once
+/// written, or from memory for an ephemeral thread.
+pub(crate) async fn recorded_events(
+    state: &ServerState,
+    thread: &CodexThread,
+) -> Result<Option<Vec<EventMsg>>, JSONRPCErrorError> {
+    let Some(path) = thread.rollout_path() else {
+        return Ok(wire::thread::initial_messages(thread));
+    };
+    blocking(state, move |_| {
+        let mut seen = SeenRollout::events();
+        match codex_rollout::scan_rollout_events(&path, |line| seen.see(&line.item)) {
+            Ok(_) => Ok(seen.into_initial_messages()),
+            Err(RolloutError::FileNotFound(_)) => Ok(None),
+            Err(err) => Err(wire::thread::store_error(err)),
+        }
+    })
+    .await
+}
+
 pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) {
     let source = match parse_thread_id(&params.thread_id) {
         Ok(id) => id,
@@ -305,18 +369,20 @@ pub(crate) async fn fork(context: RequestContext, params: v2::ThreadForkParams) 
         let start =
             overrides.into_start(&context.state.config.cwd, context.connection.client_name())?;
         let manager = context.state.threads.manager().await?;
-        manager
-            .fork_thread(source, start)
+        let mut seen = SeenRollout::turns();
+        let new = manager
+            .fork_thread_seeing(source, start, &mut |item| seen.see(item))
             .await
-            .map_err(thread_error)
+            .map_err(thread_error)?;
+        Ok((new, seen))
     }
     .await;
-    let new = match forked {
-        Ok(new) => new,
+    let (new, seen) = match forked {
+        Ok(forked) => forked,
         Err(err) => return context.responder.fail(err).await,
     };
     let (thread, held) = follow_and_pump(&context, new);
-    let wire = wire::thread::reloaded_thread(&thread, true);
+    let wire = seen.into_thread(&thread);
     let mut response = loaded_response!(ThreadForkResponse, thread, wire.clone());
     response.journal_id = journal_id(&context, thread.id());
     answer_then_announce(context, response, wire).await;
@@ -332,8 +398,9 @@ pub(crate) async fn rollback(context: RequestContext, params: v2::ThreadRollback
             })
             .await
             .map_err(thread_error)?;
+        let base = wire::thread::loaded_thread(&thread, false);
         Ok(v2::ThreadRollbackResponse {
-            thread: wire::thread::loaded_thread(&thread, true),
+            thread: with_turns(&context.state, &thread, base).await?,
         })
     }
     .await;

@@ -24,6 +24,7 @@ use super::loaded_thread::loaded;
 use crate::error;
 use crate::responder::RequestContext;
 use crate::wire;
+use crate::wire::thread::SeenRollout;
 use crate::wire::thread::thread_error;
 
 pub(crate) async fn start(context: RequestContext, params: v2::ReviewStartParams) {
@@ -91,9 +92,12 @@ async fn detached(
     };
     let forked = async {
         let manager = context.state.threads.manager().await?;
+        // Only the preview is announced.
+        let mut seen = SeenRollout::default();
         manager
-            .fork_thread(source, start)
+            .fork_thread_seeing(source, start, &mut |item| seen.see(item))
             .await
+            .map(|new| (new, seen))
             .map_err(|err| match err {
                 ThreadError::NoRollout(_) | ThreadError::NotLoaded(_) => thread_error(err),
                 other => {
@@ -102,8 +106,8 @@ async fn detached(
             })
     }
     .await;
-    let new = match forked {
-        Ok(new) => new,
+    let (new, seen) = match forked {
+        Ok(forked) => forked,
         Err(err) => return context.responder.fail(err).await,
     };
     let (review_thread, held) = follow_and_pump(&context, new);
@@ -111,7 +115,7 @@ async fn detached(
     if let Some(gate) = context.state.threads.gate(review_id) {
         *lock(&gate.turn_owner) = Some(context.connection.id);
     }
-    let announced = wire::thread::reloaded_thread(&review_thread, false);
+    let announced = seen.into_thread(&review_thread);
     context.state.registry.notify_thread(
         review_id,
         &ServerNotification::ThreadStarted(v2::ThreadStartedNotification { thread: announced }),

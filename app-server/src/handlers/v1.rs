@@ -20,6 +20,7 @@ use codex_core::thread::Op;
 use codex_core::thread::ThreadError;
 use codex_core::thread::TurnOverrides;
 use codex_protocol::ThreadId;
+use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::TurnAbortReason;
 
 use super::loaded_thread;
@@ -30,6 +31,7 @@ use crate::error;
 use crate::responder::RequestContext;
 use crate::state::ServerState;
 use crate::wire;
+use crate::wire::thread::SeenRollout;
 
 /// How long `interruptConversation` waits for the turn to stop before answering anyway.
 const INTERRUPT_WAIT: Duration = Duration::from_secs(10);
@@ -71,11 +73,16 @@ pub(crate) async fn new_conversation(context: RequestContext, params: v1::NewCon
         reasoning_effort: settings.reasoning_effort,
         rollout_path: wire::thread::rollout_path(&thread),
     };
-    answer_then_configure(context, &thread, response).await;
+    // A new conversation has recorded no events yet.
+    answer_then_configure(context, &thread, response, None).await;
 }
 
 /// Tells the requester its conversation is configured, after the answer.
-fn notify_configured(connection: &Connection, thread: &CodexThread) {
+fn notify_configured(
+    connection: &Connection,
+    thread: &CodexThread,
+    initial_messages: Option<Vec<EventMsg>>,
+) {
     let settings = thread.settings();
     let notification = ServerNotification::SessionConfigured(v1::SessionConfiguredNotification {
         session_id: thread.id(),
@@ -83,7 +90,7 @@ fn notify_configured(connection: &Connection, thread: &CodexThread) {
         reasoning_effort: settings.reasoning_effort,
         history_log_id: 0,
         history_entry_count: 0,
-        initial_messages: wire::thread::initial_messages(thread),
+        initial_messages,
         rollout_path: wire::thread::rollout_path(thread),
     });
     connection.notify_frame(notification.method(), &codec::message(&notification));
@@ -290,27 +297,36 @@ pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversati
         let start = wire::thread::v1_overrides(params.overrides)
             .into_start(&context.state.config.cwd, context.connection.client_name())?;
         let manager = context.state.threads.manager().await?;
-        match manager.resume_thread(id, start).await {
-            Ok(new) => Ok(loaded_thread::pump_events(&context.state, new)),
+        let mut seen = SeenRollout::events();
+        match manager
+            .resume_thread_seeing(id, start, &mut |item| seen.see(item))
+            .await
+        {
+            Ok(new) => Ok((
+                loaded_thread::pump_events(&context.state, new),
+                seen.into_initial_messages(),
+            )),
             // Already running here: the client joins it as it is.
             Err(ThreadError::AlreadyLoaded(_)) => {
-                manager.get(id).map_err(wire::thread::thread_error)
+                let thread = manager.get(id).map_err(wire::thread::thread_error)?;
+                let messages = loaded_thread::recorded_events(&context.state, &thread).await?;
+                Ok((thread, messages))
             }
             Err(err) => Err(wire::thread::thread_error(err)),
         }
     }
     .await;
-    let thread = match resumed {
-        Ok(thread) => thread,
+    let (thread, initial_messages) = match resumed {
+        Ok(resumed) => resumed,
         Err(err) => return context.responder.fail(err).await,
     };
     let response = v1::ResumeConversationResponse {
         conversation_id: thread.id(),
         model: thread.settings().model,
-        initial_messages: wire::thread::initial_messages(&thread),
+        initial_messages: initial_messages.clone(),
         rollout_path: wire::thread::rollout_path(&thread),
     };
-    answer_then_configure(context, &thread, response).await;
+    answer_then_configure(context, &thread, response, initial_messages).await;
 }
 
 pub(crate) async fn fork(context: RequestContext, params: v1::ForkConversationParams) {
@@ -319,23 +335,25 @@ pub(crate) async fn fork(context: RequestContext, params: v1::ForkConversationPa
         let start = wire::thread::v1_overrides(params.overrides)
             .into_start(&context.state.config.cwd, context.connection.client_name())?;
         let manager = context.state.threads.manager().await?;
-        manager
-            .fork_thread(source, start)
+        let mut seen = SeenRollout::events();
+        let new = manager
+            .fork_thread_seeing(source, start, &mut |item| seen.see(item))
             .await
-            .map_err(wire::thread::thread_error)
+            .map_err(wire::thread::thread_error)?;
+        Ok((new, seen.into_initial_messages()))
     }
     .await;
-    let thread = match forked {
-        Ok(new) => loaded_thread::pump_events(&context.state, new),
+    let (thread, initial_messages) = match forked {
+        Ok((new, messages)) => (loaded_thread::pump_events(&context.state, new), messages),
         Err(err) => return context.responder.fail(err).await,
     };
     let response = v1::ForkConversationResponse {
         conversation_id: thread.id(),
         model: thread.settings().model,
-        initial_messages: wire::thread::initial_messages(&thread),
+        initial_messages: initial_messages.clone(),
         rollout_path: wire::thread::rollout_path(&thread),
     };
-    answer_then_configure(context, &thread, response).await;
+    answer_then_configure(context, &thread, response, initial_messages).await;
 }
 
 /// Answers a request that loaded a conversation, then sends `sessionConfigured`: the v1 order,
@@ -344,10 +362,11 @@ async fn answer_then_configure(
     context: RequestContext,
     thread: &CodexThread,
     response: impl serde::Serialize,
+    initial_messages: Option<Vec<EventMsg>>,
 ) {
     let connection = Arc::clone(&context.connection);
     context.responder.respond(Ok(response)).await;
-    notify_configured(&connection, thread);
+    notify_configured(&connection, thread, initial_messages);
 }
 
 pub(crate) async fn archive(context: RequestContext, params: v1::ArchiveConversationParams) {

@@ -450,6 +450,64 @@ pub(crate) fn loaded_thread(thread: &CodexThread, include_turns: bool) -> v2::Th
     }
 }
 
+/// What a resume or fork showed of the thread's rollout items as the core read them (see
+/// `ThreadManager::resume_thread_seeing`): its preview, and its turns or its events when asked
+/// for. A thread with a rollout keeps none of them in memory.
+#[derive(Debug, Default)]
+pub(crate) struct SeenRollout {
+    preview: Option<String>,
+    turns: Option<history::HistoryBuilder>,
+    events: Option<Vec<EventMsg>>,
+}
+
+impl SeenRollout {
+    /// Collects the preview and the turns (v2).
+    pub(crate) fn turns() -> Self {
+        SeenRollout {
+            turns: Some(history::HistoryBuilder::default()),
+            ..SeenRollout::default()
+        }
+    }
+
+    /// Collects the events, for v1's `initialMessages`.
+    pub(crate) fn events() -> Self {
+        SeenRollout {
+            events: Some(Vec::new()),
+            ..SeenRollout::default()
+        }
+    }
+
+    pub(crate) fn see(&mut self, item: &RolloutItem) {
+        if self.preview.is_none() {
+            self.preview = preview_of(item);
+        }
+        if let Some(turns) = &mut self.turns {
+            turns.item(item);
+        }
+        if let (Some(events), RolloutItem::EventMsg(event)) = (&mut self.events, item) {
+            events.push(event.clone());
+        }
+    }
+
+    /// The thread just loaded, as [`reloaded_thread`] describes it, with the preview and the
+    /// turns seen (when collected).
+    pub(crate) fn into_thread(self, thread: &CodexThread) -> v2::Thread {
+        let mut wire = reloaded_thread(thread, false);
+        if thread.rollout_path().is_some() {
+            wire.preview = self.preview.unwrap_or_default();
+        }
+        if let Some(turns) = self.turns {
+            wire.turns = turns.into_turns(thread.active_turn_id().as_deref());
+        }
+        wire
+    }
+
+    /// v1's `initialMessages`: the events seen, if any.
+    pub(crate) fn into_initial_messages(self) -> Option<Vec<EventMsg>> {
+        self.events.filter(|events| !events.is_empty())
+    }
+}
+
 /// A thread just loaded from its rollout (resumed or forked), as the reference describes it:
 /// its creation time, provider, version, source and git state are those its rollout's
 /// `session_meta` records, and its update time the file's. A rollout not written yet (a new

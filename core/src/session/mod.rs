@@ -16,11 +16,13 @@ use codex_protocol::protocol::RateLimitSnapshot;
 use codex_protocol::protocol::TokenUsageInfo;
 use codex_protocol::user_input::UserInput;
 use codex_rollout::RolloutItem;
+use codex_rollout::TurnContextItem;
 use codex_tools::ThreadToolState;
 use codex_tools::ToolRouter;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::history::HistoryItem;
 use crate::mcp::McpRuntime;
 use crate::mcp::McpServerSet;
 use crate::mcp::ThreadMcp;
@@ -42,12 +44,36 @@ pub(crate) struct Session {
 
 pub(crate) struct State {
     pub(crate) settings: ThreadSettings,
-    pub(crate) history: Vec<ResponseItem>,
+    pub(crate) history: Vec<HistoryItem>,
     pub(crate) token_info: Option<TokenUsageInfo>,
     pub(crate) rate_limits: Option<RateLimitSnapshot>,
     pub(crate) active: Option<ActiveTurn>,
     /// The model the last turn ran with (from the rollout, for a resumed thread).
     pub(crate) previous_model: String,
+}
+
+/// What a resumed or forked thread carries on from its rollout besides the history.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Carried {
+    /// The settings of its last model request.
+    pub(crate) last_context: Option<TurnContextItem>,
+    /// The last usage it reported.
+    pub(crate) token_info: Option<TokenUsageInfo>,
+}
+
+impl Carried {
+    /// Takes note of the rollout's next item.
+    pub(crate) fn observe(&mut self, item: &RolloutItem) {
+        match item {
+            RolloutItem::TurnContext(context) => self.last_context = Some(context.clone()),
+            RolloutItem::EventMsg(EventMsg::TokenCount(count)) => {
+                if let Some(info) = &count.info {
+                    self.token_info = Some(info.clone());
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 pub(crate) struct ActiveTurn {
@@ -65,23 +91,15 @@ impl Session {
         model: Arc<dyn ModelClient>,
         tools: Arc<dyn ToolRouter>,
         settings: ThreadSettings,
-        history: Vec<ResponseItem>,
+        (history, carried): (Vec<HistoryItem>, Carried),
         mcp: (McpRuntime, McpServerSet),
     ) -> Session {
-        // A resumed or forked thread counts on from the usage its rollout last reported.
-        let token_info = output.recorded().iter().rev().find_map(|item| match item {
-            RolloutItem::EventMsg(EventMsg::TokenCount(count)) => count.info.clone(),
-            _ => None,
-        });
-        // The model of the thread's last turn, which a turn on another model is told about.
-        let previous_model = output
-            .recorded()
-            .iter()
-            .rev()
-            .find_map(|item| match item {
-                RolloutItem::TurnContext(context) => Some(context.model.clone()),
-                _ => None,
-            })
+        // A resumed or forked thread counts on from the usage its rollout last reported, and
+        // a turn on another model than its last one is told about the switch.
+        let token_info = carried.token_info;
+        let previous_model = carried
+            .last_context
+            .map(|context| context.model)
             .unwrap_or_else(|| settings.model.clone());
         let output = Arc::new(output);
         let (mcp_runtime, mcp_servers) = mcp;
@@ -118,6 +136,7 @@ impl Session {
         settings: ThreadSettings,
         history: Vec<ResponseItem>,
     ) -> Session {
+        let history = history.into_iter().map(HistoryItem::from).collect();
         let previous_model = settings.model.clone();
         Session {
             id: ThreadId::new(),
@@ -150,7 +169,9 @@ impl Session {
 
     /// Adds items to the history and records them.
     pub(crate) fn record_items(&self, items: Vec<ResponseItem>) {
-        self.state().history.extend(items.iter().cloned());
+        self.state()
+            .history
+            .extend(items.iter().cloned().map(HistoryItem::from));
         self.record(items.into_iter().map(RolloutItem::ResponseItem).collect());
     }
 

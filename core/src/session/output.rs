@@ -73,16 +73,10 @@ pub(crate) struct ThreadOutput {
     events: mpsc::Sender<Event>,
     /// `None` for an ephemeral thread.
     recorder: Option<Recorder>,
-    /// The rollout items recorded, in order: every one for an ephemeral thread (what
-    /// `thread/read` and forks see of it), and all but the model's items for a thread with a
-    /// rollout, which holds those (the history keeps what the model is sent, so a long session
-    /// does not hold its tool outputs twice).
+    /// The rollout items recorded, in order, for an ephemeral thread (what `thread/read` and
+    /// forks see of it). A thread with a rollout keeps none: they are read from the rollout,
+    /// so a long session's memory does not grow with its events.
     recorded: Mutex<Vec<RolloutItem>>,
-}
-
-/// Whether a thread keeps `item` in memory besides recording it (see `ThreadOutput::recorded`).
-fn kept_in_memory(item: &RolloutItem, has_rollout: bool) -> bool {
-    !has_rollout || !matches!(item, RolloutItem::ResponseItem(_))
 }
 
 impl ThreadOutput {
@@ -93,9 +87,11 @@ impl ThreadOutput {
         recorded: Vec<RolloutItem>,
     ) -> (ThreadOutput, EventStream) {
         let (events, stream) = mpsc::channel(EVENT_CAPACITY);
-        let has_rollout = recorder.is_some();
-        let mut recorded = recorded;
-        recorded.retain(|item| kept_in_memory(item, has_rollout));
+        let recorded = if recorder.is_some() {
+            Vec::new()
+        } else {
+            recorded
+        };
         let output = ThreadOutput {
             events,
             recorder,
@@ -114,20 +110,14 @@ impl ThreadOutput {
         codex_utils_lock::lock(&self.recorded)
     }
 
-    /// Appends lines to the rollout (and the in-memory copy).
+    /// Appends lines to the rollout, or to the in-memory copy of a thread without one.
     pub(crate) fn record(&self, items: Vec<RolloutItem>) {
         if items.is_empty() {
             return;
         }
-        let has_rollout = self.recorder.is_some();
-        self.recorded().extend(
-            items
-                .iter()
-                .filter(|item| kept_in_memory(item, has_rollout))
-                .cloned(),
-        );
-        if let Some(recorder) = &self.recorder {
-            recorder.record(items);
+        match &self.recorder {
+            Some(recorder) => recorder.record(items),
+            None => self.recorded().extend(items),
         }
     }
 

@@ -201,23 +201,24 @@ impl CodexThread {
     }
 
     /// The rollout items recorded so far (after the `session_meta` line) that the thread keeps
-    /// in memory: all of them for an ephemeral thread; for a thread with a rollout, all but the
-    /// model's items, which only the rollout (and the history) holds.
+    /// in memory: all of them for an ephemeral thread, none for a thread with a rollout (read
+    /// that, after [`CodexThread::flush`]).
     pub fn recorded_items(&self) -> Vec<RolloutItem> {
         self.session.output.recorded().clone()
     }
 
     /// Runs `read` on the rollout items kept in memory (see [`Self::recorded_items`]) without
-    /// copying them: a long thread's
-    /// items are large. The thread's own work waits meanwhile, so `read` should be brief and must
+    /// copying them. The thread's own work waits meanwhile, so `read` should be brief and must
     /// not call back into the thread.
     pub fn with_recorded_items<R>(&self, read: impl FnOnce(&[RolloutItem]) -> R) -> R {
         read(&self.session.output.recorded())
     }
 
-    /// The history the next model request would carry.
-    pub fn history(&self) -> Vec<ResponseItem> {
-        self.session.state().history.clone()
+    /// The history the next model request would carry, read back from the rollout where it
+    /// stays there (a resumed thread's tool items).
+    pub fn history(&self) -> Result<Vec<ResponseItem>, ThreadError> {
+        let history = self.session.state().history.clone();
+        history::materialize(&history).map_err(ThreadError::Rollout)
     }
 
     /// The id of the running turn, if any.

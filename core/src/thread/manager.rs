@@ -18,7 +18,9 @@ use codex_protocol::protocol::SessionSource;
 use codex_rollout::BaseInstructions;
 use codex_rollout::RolloutError;
 use codex_rollout::RolloutItem;
+use codex_rollout::RolloutItems;
 use codex_rollout::RolloutStore;
+use codex_rollout::ScannedLine;
 use codex_rollout::SessionMeta;
 use codex_rollout::format_timestamp;
 use codex_tools::DynamicTool;
@@ -33,8 +35,10 @@ use super::actor::Op;
 use super::actor::ThreadError;
 use crate::git_info::collect_git_info;
 use crate::history;
+use crate::history::HistoryItem;
 use crate::instructions;
 use crate::mcp::McpRuntime;
+use crate::session::Carried;
 use crate::session::Session;
 use crate::session::output::EventStream;
 use crate::session::output::ThreadOutput;
@@ -156,9 +160,11 @@ enum Origin {
     New,
     Resumed {
         /// What the model is sent, rebuilt from the rollout.
-        history: Vec<ResponseItem>,
-        /// The rollout's other items (and the model's too for an ephemeral continuation).
+        history: Vec<HistoryItem>,
+        /// The rollout's items, for an ephemeral continuation only (which has no rollout to
+        /// read them from).
         recorded: Vec<RolloutItem>,
+        carried: Box<Carried>,
         inherited_tools: Vec<DynamicToolSpec>,
     },
     Forked {
@@ -244,6 +250,18 @@ impl ThreadManager {
         id: ThreadId,
         params: StartThread,
     ) -> Result<NewThread, ThreadError> {
+        self.resume_thread_seeing(id, params, &mut |_| {}).await
+    }
+
+    /// Like [`ThreadManager::resume_thread`], showing `see` every rollout item but the
+    /// `session_meta` and the model's items as the one pass over the rollout reads them (what a
+    /// caller rebuilds the thread's turns from).
+    pub async fn resume_thread_seeing(
+        &self,
+        id: ThreadId,
+        params: StartThread,
+        see: &mut (dyn FnMut(&RolloutItem) + Send),
+    ) -> Result<NewThread, ThreadError> {
         if self.threads().contains_key(&id) {
             return Err(ThreadError::AlreadyLoaded(id));
         }
@@ -254,27 +272,42 @@ impl ThreadManager {
             other => ThreadError::Rollout(other),
         };
         let path = self.store.find(id).map_err(not_found)?;
-        // One pass over the rollout: the model's items move into the history as they are read
-        // (a compaction drops the ones before it at once), the rest is kept as recorded. An
-        // ephemeral continuation has no rollout to read the model's items back from, so it
-        // keeps them as recorded too.
+        // One pass over the rollout: the model's items go into the history as they are read (a
+        // compaction drops the ones before it at once), all but messages as spans of the file,
+        // read back when a request is built. The other items are not kept: the rollout holds
+        // them. An ephemeral continuation has no rollout to read anything back from later, so
+        // it keeps everything in memory, as recorded.
         let keep_all = params.ephemeral;
+        let file = Arc::new(RolloutItems::open(&path).map_err(not_found)?);
         let mut rebuilt = history::Rebuilt::default();
         let mut recorded = Vec::new();
-        let scanned = codex_rollout::scan_rollout(&path, |line| match line.item {
-            RolloutItem::SessionMeta(_) => {}
-            RolloutItem::ResponseItem(item) => {
-                if keep_all {
-                    recorded.push(RolloutItem::ResponseItem(item.clone()));
-                }
-                rebuilt.push(item);
-            }
-            other => {
-                rebuilt.apply(&other);
-                recorded.push(other);
-            }
-        })
-        .map_err(not_found)?;
+        let mut carried = Carried::default();
+        let keep_in_file = |kind: &[u8]| !keep_all && history::stays_in_file(kind);
+        let scanned = file
+            .scan(keep_in_file, |line| match line {
+                ScannedLine::ModelItem(span) => rebuilt.push(HistoryItem::Stored {
+                    file: file.clone(),
+                    span,
+                }),
+                ScannedLine::Parsed(line) => match line.item {
+                    RolloutItem::SessionMeta(_) => {}
+                    RolloutItem::ResponseItem(item) => {
+                        if keep_all {
+                            recorded.push(RolloutItem::ResponseItem(item.clone()));
+                        }
+                        rebuilt.push(item.into());
+                    }
+                    other => {
+                        rebuilt.apply(&other);
+                        carried.observe(&other);
+                        see(&other);
+                        if keep_all {
+                            recorded.push(other);
+                        }
+                    }
+                },
+            })
+            .map_err(not_found)?;
         if scanned.skipped > 0 {
             tracing::warn!(
                 "resuming {id}: skipped {} unreadable line(s)",
@@ -292,6 +325,7 @@ impl ThreadManager {
             Origin::Resumed {
                 history: rebuilt.into_history(),
                 recorded,
+                carried: Box::new(carried),
                 inherited_tools,
             },
         )
@@ -303,6 +337,17 @@ impl ThreadManager {
         &self,
         source: ThreadId,
         params: StartThread,
+    ) -> Result<NewThread, ThreadError> {
+        self.fork_thread_seeing(source, params, &mut |_| {}).await
+    }
+
+    /// Like [`ThreadManager::fork_thread`], showing `see` every copied item but the model's
+    /// items (what a caller rebuilds the new thread's turns from).
+    pub async fn fork_thread_seeing(
+        &self,
+        source: ThreadId,
+        params: StartThread,
+        see: &mut (dyn FnMut(&RolloutItem) + Send),
     ) -> Result<NewThread, ThreadError> {
         let loaded = self.threads().get(&source).cloned();
         // A loaded thread with a rollout keeps only part of it in memory (see
@@ -333,6 +378,10 @@ impl ThreadManager {
                 )
             }
         };
+        items
+            .iter()
+            .filter(|item| !matches!(item, RolloutItem::ResponseItem(_)))
+            .for_each(&mut *see);
         self.load(
             ThreadId::new(),
             params,
@@ -403,16 +452,16 @@ impl ThreadManager {
         params: StartThread,
         origin: Origin,
     ) -> Result<NewThread, ThreadError> {
-        let last_context = match &origin {
-            Origin::New => None,
-            Origin::Resumed {
-                recorded: items, ..
+        let carried = match &origin {
+            Origin::New => Carried::default(),
+            Origin::Resumed { carried, .. } => Carried::clone(carried),
+            Origin::Forked { items, .. } => {
+                let mut carried = Carried::default();
+                items.iter().for_each(|item| carried.observe(item));
+                carried
             }
-            | Origin::Forked { items, .. } => items.iter().rev().find_map(|item| match item {
-                RolloutItem::TurnContext(context) => Some(context.clone()),
-                _ => None,
-            }),
         };
+        let last_context = carried.last_context.clone();
         let cwd = params
             .cwd
             .clone()
@@ -625,7 +674,7 @@ impl ThreadManager {
             model_client,
             self.tools.clone(),
             settings,
-            history,
+            (history, carried),
             (self.mcp.clone(), mcp_servers),
         );
         session.record_items(initial_context);

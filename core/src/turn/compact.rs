@@ -55,7 +55,7 @@ pub(super) async fn run_compact(session: &Arc<Session>, turn: &Turn) -> Outcome 
 /// Asks the model for the summary; its answer streams to no client, only its usage does.
 async fn summarise(session: &Arc<Session>, turn: &Turn) -> Result<String, ModelError> {
     super::sampling::record_turn_context(session, turn);
-    let mut prompt = super::sampling::build_prompt(session, turn, false);
+    let mut prompt = super::sampling::build_prompt(session, turn, false)?;
     let request = turn
         .settings
         .compact_prompt

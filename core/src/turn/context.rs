@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use codex_tools::McpTool;
 use codex_tools::model_family::ModelFamily;
 
+use crate::history::HistoryItem;
 use crate::session::Session;
 use crate::settings::ThreadSettings;
 use codex_model_client::model::ModelError;
@@ -97,12 +98,12 @@ pub(crate) fn update_token_usage(session: &Session, turn: &Turn, usage: TokenUsa
 /// Only a gauge for the client, set as the `last` usage as the reference does; the model's own
 /// count arrives with the next answer.
 pub(crate) fn estimate_context_usage(session: &Session, turn: &Turn) {
-    let prompt = super::sampling::build_prompt(session, turn, false);
-    let bytes = prompt.instructions.len()
-        + prompt
-            .input
+    let bytes = turn.settings.base_instructions.len()
+        + session
+            .state()
+            .history
             .iter()
-            .map(|item| serde_json::to_string(item).map_or(0, |text| text.len()))
+            .map(HistoryItem::size)
             .sum::<usize>();
     let estimate = i64::try_from(bytes.div_ceil(4)).unwrap_or(i64::MAX);
     let mut state = session.state();

@@ -131,7 +131,7 @@ pub(crate) async fn sample_with_retries(
     let mut retries = 0;
     loop {
         record_turn_context(session, turn);
-        let prompt = build_prompt(session, turn, with_tools);
+        let prompt = build_prompt(session, turn, with_tools)?;
         match sample_once(session, turn, &prompt).await {
             Ok(sample) => return Ok(sample),
             Err(error) if error.retryable && retries < max_retries => {
@@ -206,9 +206,20 @@ fn reasoning(turn: &Turn) -> Option<ReasoningSettings> {
     })
 }
 
-pub(crate) fn build_prompt(session: &Session, turn: &Turn, with_tools: bool) -> Prompt {
-    let input = session.state().history.clone();
-    Prompt {
+/// The next request. A resumed thread's history is read back from its rollout here; a rollout
+/// that cannot be read fails the request.
+pub(crate) fn build_prompt(
+    session: &Session,
+    turn: &Turn,
+    with_tools: bool,
+) -> Result<Prompt, ModelError> {
+    let history = session.state().history.clone();
+    let input = crate::history::materialize(&history).map_err(|err| ModelError {
+        message: format!("cannot read this thread's history from its rollout: {err}"),
+        info: CodexErrorInfo::Other,
+        retryable: false,
+    })?;
+    Ok(Prompt {
         model: turn.settings.model.clone(),
         instructions: turn.settings.base_instructions.clone(),
         input,
@@ -232,7 +243,7 @@ pub(crate) fn build_prompt(session: &Session, turn: &Turn, with_tools: bool) -> 
         verbosity: turn.settings.verbosity.or(turn.family.verbosity),
         output_schema: turn.output_schema.clone(),
         cache_key: Some(session.id.to_string()),
-    }
+    })
 }
 
 /// The item being streamed, so deltas and the final item share its id.

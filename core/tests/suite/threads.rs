@@ -774,7 +774,7 @@ async fn resume_after_a_crash_continues_the_history() {
         .await
         .unwrap();
     assert_eq!(
-        user_texts(&thread.history()),
+        user_texts(&thread.history().unwrap()),
         vec!["user: one", "assistant: one reply"]
     );
     assert_eq!(thread.settings().cwd, h.cwd.path().canonicalize().unwrap());
@@ -819,8 +819,8 @@ async fn fork_copies_the_history_into_a_new_thread() {
     // The copied history, then the context again (permissions, instructions, environment).
     // The copy is read from the rollout, as the reference forks, so it is what the model was
     // sent (item ids are never sent, nor written).
-    let original_history = thread.history();
-    let fork_history = fork.history();
+    let original_history = thread.history().unwrap();
+    let fork_history = fork.history().unwrap();
     let sent =
         |items: &[codex_protocol::models::ResponseItem]| serde_json::to_value(items).unwrap();
     assert_eq!(
@@ -868,7 +868,7 @@ async fn rollback_drops_turns_now_and_after_resume() {
         EventMsg::ThreadRolledBack(ref rolled) if rolled.num_turns == 1
     ));
     let expected = vec!["user: one", "assistant: one reply"];
-    assert_eq!(user_texts(&thread.history()), expected);
+    assert_eq!(user_texts(&thread.history().unwrap()), expected);
 
     let id = thread.id();
     h.manager.unload(id).await.unwrap();
@@ -877,7 +877,7 @@ async fn rollback_drops_turns_now_and_after_resume() {
         .resume_thread(id, StartThread::default())
         .await
         .unwrap();
-    assert_eq!(user_texts(&thread.history()), expected);
+    assert_eq!(user_texts(&thread.history().unwrap()), expected);
 }
 
 #[tokio::test]
@@ -909,7 +909,7 @@ async fn compact_replaces_the_history_with_a_summary() {
             "task_complete",
         ]
     );
-    let history = thread.history();
+    let history = thread.history().unwrap();
     let last = user_texts(&history);
     assert_eq!(last.first().map(String::as_str), Some("user: hello"));
     let summary = last.last().unwrap();
@@ -927,7 +927,7 @@ async fn compact_replaces_the_history_with_a_summary() {
         .await
         .unwrap();
     // The history as it was, then the context again.
-    assert_eq!(resumed.history()[..history.len()], history[..]);
+    assert_eq!(resumed.history().unwrap()[..history.len()], history[..]);
     let kinds_on_disk: Vec<String> = rollout_lines(&resumed.rollout_path().unwrap())
         .iter()
         .map(line_kind)

@@ -98,6 +98,7 @@ async fn start_turn(thread: &CodexThread) -> String {
 fn tool_output(thread: &CodexThread, call_id: &str) -> String {
     thread
         .history()
+        .unwrap()
         .into_iter()
         .find_map(|item| match item {
             ResponseItem::FunctionCallOutput {
@@ -783,7 +784,7 @@ async fn view_image_shows_the_model_the_image_after_the_tool_output() {
     assert_eq!(tool_output(&thread, "call-1"), "attached local image path");
 
     // The image comes right after the tool's output, as a user message with a data URL.
-    let history = thread.history();
+    let history = thread.history().unwrap();
     let output_at = history
         .iter()
         .position(|item| matches!(item, ResponseItem::FunctionCallOutput { call_id, .. } if call_id == "call-1"))

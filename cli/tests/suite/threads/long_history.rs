@@ -124,3 +124,70 @@ async fn a_history_longer_than_the_context_window_is_resumed_and_sent_whole() {
     }
     assert_eq!(sent.last().map(String::as_str), Some("last"));
 }
+
+/// A resumed thread leaves its tool calls, their outputs and its reasoning in the rollout
+/// until a request needs them: what it then sends is what the running thread sent, item for
+/// item.
+#[tokio::test]
+async fn a_resumed_thread_sends_the_tool_items_the_running_thread_sent() {
+    let live = Live::new().await;
+    let arguments =
+        json!({"cmd": "printf 'out\\nput \"quoted\" \\303\\274'", "yield_time_ms": 30_000})
+            .to_string();
+    live.model.enqueue_all([
+        Reply::sse(
+            sse::Turn::new("resp-1")
+                .reasoning(&["looking"])
+                .function_call("call-1", "exec_command", &arguments)
+                .events(),
+        ),
+        Reply::sse(sse::text_turn("resp-2", "ran it")),
+        Reply::sse(sse::text_turn("resp-3", "again")),
+    ]);
+    let (server, mut client) = live.serve().await;
+    let started = live.start_thread(&mut client, 1, json!({})).await;
+    let thread = thread_id(&started);
+    let path = started["thread"]["path"].as_str().unwrap().to_owned();
+    turn(&mut client, 2, &thread, "run it").await;
+    written(&path, "ran it").await;
+    drop((client, server));
+
+    let (_server, mut client) = live.serve().await;
+    let resumed = client
+        .request(&json!({"id": 1, "method": "thread/resume", "params": {"threadId": thread}}))
+        .await;
+    assert_eq!(
+        resumed["result"]["thread"]["turns"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{}",
+        client.report()
+    );
+    turn(&mut client, 2, &thread, "again").await;
+
+    let inputs: Vec<Vec<Value>> = live
+        .model
+        .requests()
+        .iter()
+        .filter(|request| request.path.ends_with("/responses"))
+        .map(|request| {
+            request.json.clone().unwrap()["input"]
+                .as_array()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    assert_eq!(inputs.len(), 3);
+    let (running, resumed) = (&inputs[1], &inputs[2]);
+    let kinds: Vec<&str> = running
+        .iter()
+        .filter_map(|item| item["type"].as_str())
+        .collect();
+    for kind in ["reasoning", "function_call", "function_call_output"] {
+        assert!(kinds.contains(&kind), "no {kind} in {kinds:?}");
+    }
+    // The running thread's last request, then its answer, then what the resume added.
+    assert_eq!(resumed[..running.len()], running[..]);
+    assert_eq!(resumed[running.len()]["content"][0]["text"], "ran it");
+}
