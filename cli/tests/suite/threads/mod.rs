@@ -7,12 +7,14 @@
 mod client_tools;
 mod exec_rules;
 mod faults;
+mod kill_loop;
 mod listing;
 pub(crate) mod live;
 mod long_history;
 mod modes;
 mod resilience;
 mod skills;
+mod slow_reader;
 mod stored;
 pub(crate) mod tools;
 mod two_servers;
