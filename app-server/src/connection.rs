@@ -25,6 +25,7 @@ use crate::codec;
 use crate::outbound::Closed;
 use crate::outbound::Frame;
 use crate::outbound::OutboundQueue;
+use crate::outbound::SlowReader;
 
 /// Identifies a connection for the life of the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,10 +82,10 @@ struct PendingRequests {
 }
 
 impl Connection {
-    pub(crate) fn new(id: ConnectionId) -> Self {
+    pub(crate) fn new(id: ConnectionId, slow_reader: SlowReader) -> Self {
         Self {
             id,
-            outbound: OutboundQueue::new(),
+            outbound: OutboundQueue::new(slow_reader),
             handshake: OnceLock::new(),
             pending: Mutex::new(PendingRequests::default()),
             closed: CancellationToken::new(),
@@ -229,7 +230,7 @@ mod tests {
 
     #[test]
     fn a_search_is_cancelled_by_the_next_with_its_token_and_forgotten_when_done() {
-        let connection = Connection::new(ConnectionId(0));
+        let connection = Connection::new(ConnectionId(0), SlowReader::Disconnect);
         let first = connection.start_search("t");
         let other = connection.start_search("u");
         let second = connection.start_search("t");
@@ -245,7 +246,7 @@ mod tests {
     }
 
     fn initialized(opted_out: &[&str]) -> Connection {
-        let connection = Connection::new(ConnectionId(1));
+        let connection = Connection::new(ConnectionId(1), SlowReader::Disconnect);
         connection
             .initialize(Handshake {
                 user_agent: "test".into(),
@@ -309,7 +310,7 @@ mod tests {
 
     #[tokio::test]
     async fn notifications_respect_the_handshake_and_opt_outs() {
-        let fresh = Connection::new(ConnectionId(2));
+        let fresh = Connection::new(ConnectionId(2), SlowReader::Disconnect);
         fresh.notify_frame("thread/started", &Frame::from("{}"));
         fresh.outbound.close();
         let mut batch = Vec::new();

@@ -26,6 +26,7 @@ use crate::dispatch::dispatch;
 use crate::error;
 use crate::outbound::Frame;
 use crate::outbound::STALL_LIMIT;
+use crate::outbound::SlowReader;
 use crate::state::ServerState;
 
 /// Requests a connection may have waiting for the dispatcher before new ones are refused.
@@ -66,9 +67,10 @@ pub(crate) async fn serve_connection(
     state: Arc<ServerState>,
     mut source: impl FrameSource,
     sink: impl FrameSink,
+    slow_reader: SlowReader,
     shutdown: CancellationToken,
 ) {
-    let connection = state.registry.open();
+    let connection = state.registry.open(slow_reader);
     tracing::debug!(connection = connection.id.0, "connection opened");
 
     let (ingress, requests) = mpsc::channel(INGRESS_CAPACITY);
@@ -80,8 +82,14 @@ pub(crate) async fn serve_connection(
     let writer = tokio::spawn(run_writer(Arc::clone(&connection), sink));
 
     loop {
+        // A client that waits to be read is itself not read past the hard limit: answers to
+        // its input could otherwise grow without bound.
+        let next = async {
+            connection.outbound.wait_below_hard_limit().await;
+            source.next_frame().await
+        };
         let frame = tokio::select! {
-            frame = source.next_frame() => frame,
+            frame = next => frame,
             () = shutdown.cancelled() => break,
             () = connection.closed() => break,
         };
@@ -206,13 +214,17 @@ async fn run_writer(connection: Arc<Connection>, mut sink: impl FrameSink) {
     sink.finish().await;
 }
 
-/// Writes a batch, giving up if the outbound queue stays full past the stall limit meanwhile.
+/// Writes a batch, giving up if the outbound queue stays full past the stall limit meanwhile,
+/// unless the connection waits for its client however long it takes.
 async fn write_watching_for_stall(
     connection: &Connection,
     sink: &mut impl FrameSink,
     batch: &[Frame],
 ) -> io::Result<()> {
     let write = sink.write_batch(batch);
+    if connection.outbound.slow_reader() == SlowReader::Wait {
+        return write.await;
+    }
     tokio::pin!(write);
     loop {
         tokio::select! {
@@ -234,8 +246,6 @@ async fn write_watching_for_stall(
 mod tests {
     //! The connection pipeline over an in-memory transport: no processes, no sockets.
 
-    use std::sync::Mutex;
-
     use pretty_assertions::assert_eq;
     use serde_json::Value;
     use serde_json::json;
@@ -255,18 +265,17 @@ mod tests {
         }
     }
 
-    /// A sink that either collects frames or, while `paused`, never finishes a write.
+    /// A sink that collects frames, or while `paused` is set does not finish a write: a client
+    /// that has stopped reading.
     #[derive(Clone)]
     struct ChannelSink {
         out: mpsc::UnboundedSender<Value>,
-        paused: Arc<Mutex<bool>>,
+        paused: tokio::sync::watch::Receiver<bool>,
     }
 
     impl FrameSink for ChannelSink {
         async fn write_batch(&mut self, frames: &[Frame]) -> io::Result<()> {
-            if *self.paused.lock().unwrap() {
-                std::future::pending::<()>().await;
-            }
+            let _ = self.paused.wait_for(|paused| !paused).await;
             for frame in frames {
                 let _ = self.out.send(serde_json::from_str(frame).unwrap());
             }
@@ -280,6 +289,8 @@ mod tests {
         input: mpsc::UnboundedSender<String>,
         output: mpsc::UnboundedReceiver<Value>,
         served: tokio::task::JoinHandle<()>,
+        /// Set to stop the client reading, cleared to let it read again.
+        paused: tokio::sync::watch::Sender<bool>,
         state: Arc<ServerState>,
         /// The server's config folders and `$CODEX_HOME` (`home`).
         root: tempfile::TempDir,
@@ -287,10 +298,10 @@ mod tests {
 
     impl Client {
         fn start(paused: bool) -> Self {
-            Self::start_in(tempfile::tempdir().unwrap(), paused)
+            Self::start_in(tempfile::tempdir().unwrap(), paused, SlowReader::Disconnect)
         }
 
-        fn start_in(root: tempfile::TempDir, paused: bool) -> Self {
+        fn start_in(root: tempfile::TempDir, paused: bool, slow_reader: SlowReader) -> Self {
             let platform = Platform {
                 os: "TestOS".into(),
                 os_version: "1".into(),
@@ -300,20 +311,23 @@ mod tests {
             let state = Arc::new(ServerState::new(platform, root.path()));
             let (input, source) = mpsc::unbounded_channel();
             let (out, output) = mpsc::unbounded_channel();
+            let (paused, paused_rx) = tokio::sync::watch::channel(paused);
             let sink = ChannelSink {
                 out,
-                paused: Arc::new(Mutex::new(paused)),
+                paused: paused_rx,
             };
             let served = tokio::spawn(serve_connection(
                 Arc::clone(&state),
                 ChannelSource(source),
                 sink,
+                slow_reader,
                 CancellationToken::new(),
             ));
             Self {
                 input,
                 output,
                 served,
+                paused,
                 state,
                 root,
             }
@@ -454,6 +468,42 @@ mod tests {
         assert!(client.output.recv().await.is_none());
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_waits_to_be_read_is_waited_for_however_long_it_takes() {
+        let mut client = Client::start_in(tempfile::tempdir().unwrap(), true, SlowReader::Wait);
+        client.send(json!({"id": 0, "method": "initialize", "params": {"clientInfo": {"name": "t", "version": "1"}, "capabilities": {"experimentalApi": true}}}));
+        let total = 10 * INGRESS_CAPACITY;
+        for id in 1..=total {
+            client.send(
+                json!({"id": id, "method": "mock/experimentalMethod", "params": {"value": "v"}}),
+            );
+        }
+        // Far past the limit after which a WebSocket client is dropped: still served.
+        tokio::time::sleep(STALL_LIMIT * 10).await;
+        assert!(!client.served.is_finished(), "the connection was closed");
+        client.paused.send(false).unwrap();
+        let mut answered = std::collections::BTreeSet::new();
+        for _ in 0..=total {
+            let answer = client.recv().await;
+            let id = answer["id"].as_u64().expect("an answer with an id");
+            let overloaded = answer["error"]["code"] == error::OVERLOADED;
+            assert!(
+                id == 0 || answer["result"]["echoed"] == "v" || overloaded,
+                "{answer}"
+            );
+            assert!(answered.insert(id), "{id} was answered twice");
+        }
+        assert_eq!(answered.len(), total + 1, "every request is answered once");
+        // And the connection carries on.
+        client.send(
+            json!({"id": "after", "method": "mock/experimentalMethod", "params": {"value": "w"}}),
+        );
+        assert_eq!(
+            client.recv().await,
+            json!({"id": "after", "result": {"echoed": "w"}})
+        );
+    }
+
     /// Writes a stored thread of `home` as another program would: a rollout with its
     /// `session_meta` and one user message.
     fn store_thread(home: &std::path::Path, id: ThreadId) {
@@ -497,7 +547,7 @@ mod tests {
         store_thread(&home, id);
         // A model provider that cannot be built: the stored-thread methods must not care.
         std::fs::write(home.join("config.toml"), "model_provider = \"nowhere\"\n").unwrap();
-        let mut client = Client::start_in(root, false);
+        let mut client = Client::start_in(root, false, SlowReader::Disconnect);
         client.initialize(false).await;
 
         let requests = [

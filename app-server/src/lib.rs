@@ -22,6 +22,8 @@ mod dispatch;
 mod error;
 mod event_mapper;
 mod external_auth;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod handlers;
 mod journal;
 mod login_flow;

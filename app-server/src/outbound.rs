@@ -4,11 +4,14 @@
 //! ([`OutboundQueue::push_waiting`]), so a client that reads slowly slows down only its own
 //! requests and, through the bounded ingress queue, gets "overloaded" errors instead of growing
 //! our memory. Everything else (notifications fanned out from threads, server requests, overload
-//! errors) is pushed without waiting ([`OutboundQueue::push`]), so one stalled client never holds
-//! up the producers that serve the others. Nothing queued is ever dropped while the connection
-//! lives: a queue that stays at capacity past [`STALL_LIMIT`], or grows past a hard limit, closes
-//! the connection instead. Capacity and limit count bytes as well as messages, since one answer
-//! may be megabytes.
+//! errors) is pushed without waiting ([`OutboundQueue::push`]). Nothing queued is ever dropped
+//! while the connection lives. What happens to a client that stops reading depends on its
+//! transport ([`SlowReader`]): one of many WebSocket clients must not hold up the producers that
+//! serve the others, so a queue that stays at capacity past [`STALL_LIMIT`], or grows past a
+//! hard limit, closes its connection; the stdio client owns the server, so its threads and its
+//! reader wait for it instead ([`OutboundQueue::wait_for_room`],
+//! [`OutboundQueue::wait_below_hard_limit`]). Capacity and limit count bytes as well as
+//! messages, since one answer may be megabytes.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -40,6 +43,19 @@ pub(crate) const STALL_LIMIT: Duration = Duration::from_secs(30);
 /// serialised once.
 pub(crate) type Frame = Arc<str>;
 
+/// What a connection does about a client that stops reading its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SlowReader {
+    /// Close the connection once its queue has stayed full for [`STALL_LIMIT`] or passes the
+    /// hard limit: a WebSocket client is one of many, and the server outlives it.
+    Disconnect,
+    /// Wait for the client for as long as it takes: its threads hold their events while the
+    /// queue is full, and its input is not read while the queue is past the hard limit. The
+    /// stdio client is the process that started the server (an IDE paused in a debugger, say);
+    /// dropping it would end the server and every running turn.
+    Wait,
+}
+
 /// The connection is closed; the message was not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Closed;
@@ -55,6 +71,7 @@ pub(crate) struct OutboundQueue {
     hard_limit: usize,
     byte_capacity: usize,
     byte_hard_limit: usize,
+    slow_reader: SlowReader,
 }
 
 #[derive(Debug, Default)]
@@ -68,16 +85,24 @@ struct State {
 }
 
 impl OutboundQueue {
-    pub(crate) fn new() -> Self {
-        Self::with_limits(OUTBOUND_CAPACITY, HARD_LIMIT)
+    pub(crate) fn new(slow_reader: SlowReader) -> Self {
+        Self::with_byte_limits(
+            OUTBOUND_CAPACITY,
+            HARD_LIMIT,
+            OUTBOUND_BYTE_CAPACITY,
+            BYTE_HARD_LIMIT,
+            slow_reader,
+        )
     }
 
+    #[cfg(test)]
     pub(crate) fn with_limits(capacity: usize, hard_limit: usize) -> Self {
         Self::with_byte_limits(
             capacity,
             hard_limit,
             OUTBOUND_BYTE_CAPACITY,
             BYTE_HARD_LIMIT,
+            SlowReader::Disconnect,
         )
     }
 
@@ -86,6 +111,7 @@ impl OutboundQueue {
         hard_limit: usize,
         byte_capacity: usize,
         byte_hard_limit: usize,
+        slow_reader: SlowReader,
     ) -> Self {
         Self {
             state: Mutex::new(State::default()),
@@ -95,7 +121,12 @@ impl OutboundQueue {
             hard_limit,
             byte_capacity,
             byte_hard_limit,
+            slow_reader,
         }
+    }
+
+    pub(crate) fn slow_reader(&self) -> SlowReader {
+        self.slow_reader
     }
 
     /// Whether the queue is at capacity, by count or by bytes.
@@ -103,13 +134,20 @@ impl OutboundQueue {
         state.frames.len() >= self.capacity || state.bytes >= self.byte_capacity
     }
 
-    /// Queues a frame without waiting. Past the hard limit the queue closes instead.
+    /// Whether the queue is at its hard limit, by count or by bytes.
+    fn is_past_hard_limit(&self, state: &State) -> bool {
+        state.frames.len() >= self.hard_limit || state.bytes >= self.byte_hard_limit
+    }
+
+    /// Queues a frame without waiting. Past the hard limit a [`SlowReader::Disconnect`] queue
+    /// closes instead; a [`SlowReader::Wait`] queue takes it, its producers being held back by
+    /// [`OutboundQueue::wait_for_room`] and [`OutboundQueue::wait_below_hard_limit`].
     pub(crate) fn push(&self, frame: Frame) -> Result<(), Closed> {
         let mut state = lock(&self.state);
         if state.closed {
             return Err(Closed);
         }
-        if state.frames.len() >= self.hard_limit || state.bytes >= self.byte_hard_limit {
+        if self.slow_reader == SlowReader::Disconnect && self.is_past_hard_limit(&state) {
             tracing::warn!(
                 queued = state.frames.len(),
                 bytes = state.bytes,
@@ -125,6 +163,36 @@ impl OutboundQueue {
 
     /// Queues a frame once the queue is below capacity.
     pub(crate) async fn push_waiting(&self, frame: Frame) -> Result<(), Closed> {
+        let mut state = self.wait_until(|state| !self.is_full(state)).await?;
+        self.enqueue(&mut state, frame);
+        Ok(())
+    }
+
+    /// For a [`SlowReader::Wait`] queue, returns once it is below capacity (or closed), so a
+    /// thread's events wait for the client rather than pile up; at once for any other queue.
+    pub(crate) async fn wait_for_room(&self) {
+        if self.slow_reader == SlowReader::Wait {
+            drop(self.wait_until(|state| !self.is_full(state)).await);
+        }
+    }
+
+    /// For a [`SlowReader::Wait`] queue, returns once it is below its hard limit (or closed):
+    /// the connection reads no more input from a client that is not reading its answers, which
+    /// bounds what answers to that input could take. At once for any other queue.
+    pub(crate) async fn wait_below_hard_limit(&self) {
+        if self.slow_reader == SlowReader::Wait {
+            drop(
+                self.wait_until(|state| !self.is_past_hard_limit(state))
+                    .await,
+            );
+        }
+    }
+
+    /// Waits until `ready` holds, returning the state still locked, or `Closed`.
+    async fn wait_until(
+        &self,
+        ready: impl Fn(&State) -> bool,
+    ) -> Result<std::sync::MutexGuard<'_, State>, Closed> {
         loop {
             // Register interest before looking, so a wake-up between the look and the wait is
             // not lost.
@@ -132,13 +200,12 @@ impl OutboundQueue {
             tokio::pin!(notified);
             notified.as_mut().enable();
             {
-                let mut state = lock(&self.state);
+                let state = lock(&self.state);
                 if state.closed {
                     return Err(Closed);
                 }
-                if !self.is_full(&state) {
-                    self.enqueue(&mut state, frame);
-                    return Ok(());
+                if ready(&state) {
+                    return Ok(state);
                 }
             }
             notified.await;
@@ -178,7 +245,8 @@ impl OutboundQueue {
         }
     }
 
-    /// Whether the queue has been full for longer than `limit`.
+    /// Whether the queue has been full for longer than `limit`. Only a
+    /// [`SlowReader::Disconnect`] queue is ever asked.
     pub(crate) fn stalled_for(&self, limit: Duration) -> bool {
         lock(&self.state)
             .full_since
@@ -231,7 +299,13 @@ mod tests {
 
     #[tokio::test]
     async fn large_frames_fill_the_queue_by_their_bytes() {
-        let queue = Arc::new(OutboundQueue::with_byte_limits(100, 1000, 10, 20));
+        let queue = Arc::new(OutboundQueue::with_byte_limits(
+            100,
+            1000,
+            10,
+            20,
+            SlowReader::Disconnect,
+        ));
         queue.push_waiting(frame("0123456789")).await.unwrap();
         // Ten bytes fill it: request handling waits for the writer now.
         let waiting = {
@@ -308,6 +382,52 @@ mod tests {
         assert_eq!(drain(&queue).await, ["a"]);
         let mut batch = Vec::new();
         assert!(!queue.next_batch(&mut batch).await);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_queue_never_closes_and_holds_its_producers_back() {
+        let queue = Arc::new(OutboundQueue::with_byte_limits(
+            2,
+            3,
+            1000,
+            2000,
+            SlowReader::Wait,
+        ));
+        for text in ["a", "b", "c", "d"] {
+            queue.push(frame(text)).unwrap();
+        }
+        // Past the hard limit and stalled for ages: still open, and nothing is lost.
+        tokio::time::advance(STALL_LIMIT * 100).await;
+        assert!(!queue.is_closed());
+        let room = tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move { queue.wait_for_room().await }
+        });
+        let reading = tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move { queue.wait_below_hard_limit().await }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(
+            !room.is_finished(),
+            "a thread must wait while the queue is full"
+        );
+        assert!(
+            !reading.is_finished(),
+            "input must wait past the hard limit"
+        );
+        assert_eq!(drain(&queue).await, ["a", "b", "c", "d"]);
+        room.await.unwrap();
+        reading.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_disconnecting_queue_never_holds_its_producers_back() {
+        let queue = OutboundQueue::with_limits(1, 8);
+        queue.push(frame("a")).unwrap();
+        queue.push(frame("b")).unwrap();
+        queue.wait_for_room().await;
+        queue.wait_below_hard_limit().await;
     }
 
     #[tokio::test]

@@ -36,6 +36,7 @@ pub(crate) fn spawn(
     tokio::spawn(async move {
         let mut mapper = ThreadEventMapper::new(id);
         while let Some(event) = events.recv().await {
+            state.registry.wait_for_room(id).await;
             deliver(&state, id, &gate, &mut mapper, &event).await;
         }
         state.threads.remove_gate(id);
@@ -159,7 +160,7 @@ mod tests {
     use codex_utils_user_agent::Platform;
 
     fn initialized(state: &ServerState) -> Arc<Connection> {
-        let connection = state.registry.open();
+        let connection = state.registry.open(crate::outbound::SlowReader::Disconnect);
         handshake(&connection);
         connection
     }

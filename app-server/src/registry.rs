@@ -30,6 +30,7 @@ use crate::journal::Journal;
 use crate::journal::NotHeld;
 use crate::journal::ReplaySettings;
 use crate::outbound::Frame;
+use crate::outbound::SlowReader;
 
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
@@ -194,9 +195,9 @@ impl Registry {
     }
 
     /// Creates and registers a new connection.
-    pub(crate) fn open(&self) -> Arc<Connection> {
+    pub(crate) fn open(&self, slow_reader: SlowReader) -> Arc<Connection> {
         let id = ConnectionId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        let connection = Arc::new(Connection::new(id));
+        let connection = Arc::new(Connection::new(id, slow_reader));
         lock(&self.state)
             .connections
             .insert(id, Arc::clone(&connection));
@@ -297,6 +298,16 @@ impl Registry {
             .legacy_listeners
             .get(&thread)
             .is_some_and(|listeners| listeners.contains(&connection))
+    }
+
+    /// Returns once every follower of `thread` that waits for a slow client has room in its
+    /// queue: a thread's pump calls this before each event, so a stdio client that stops
+    /// reading holds up its threads (and, through their bounded event channels, their turns)
+    /// instead of their notifications piling up.
+    pub(crate) async fn wait_for_room(&self, thread: ThreadId) {
+        for connection in self.followers(thread) {
+            connection.outbound.wait_for_room().await;
+        }
     }
 
     /// Sends a notification about `thread` to everyone following it: v2 subscribers and v1
@@ -455,7 +466,11 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn thread_notifications_reach_only_subscribers() {
         let registry = Registry::default();
-        let (a, b, fresh) = (registry.open(), registry.open(), registry.open());
+        let (a, b, fresh) = (
+            registry.open(SlowReader::Disconnect),
+            registry.open(SlowReader::Disconnect),
+            registry.open(SlowReader::Disconnect),
+        );
         handshake(&a);
         handshake(&b);
         let (one, two) = (ThreadId::new(), ThreadId::new());
@@ -478,10 +493,10 @@ pub(crate) mod tests {
     async fn every_follower_hears_everything_once() {
         let registry = Registry::default();
         let (v1, v2, both, other) = (
-            registry.open(),
-            registry.open(),
-            registry.open(),
-            registry.open(),
+            registry.open(SlowReader::Disconnect),
+            registry.open(SlowReader::Disconnect),
+            registry.open(SlowReader::Disconnect),
+            registry.open(SlowReader::Disconnect),
         );
         for connection in [&v1, &v2, &both, &other] {
             handshake(connection);
@@ -503,7 +518,10 @@ pub(crate) mod tests {
     #[test]
     fn subscribers_are_the_v2_followers() {
         let registry = Registry::default();
-        let (v1, v2) = (registry.open(), registry.open());
+        let (v1, v2) = (
+            registry.open(SlowReader::Disconnect),
+            registry.open(SlowReader::Disconnect),
+        );
         let thread = ThreadId::new();
         registry.listen_legacy(v1.id, thread);
         registry.subscribe(v2.id, thread);
@@ -517,7 +535,7 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn removing_a_connection_drops_its_subscriptions() {
         let registry = Registry::default();
-        let a = registry.open();
+        let a = registry.open(SlowReader::Disconnect);
         handshake(&a);
         let thread = ThreadId::new();
         registry.subscribe(a.id, thread);
@@ -534,8 +552,8 @@ pub(crate) mod tests {
     #[test]
     fn legacy_subscriptions_end_one_by_one_and_with_their_connection() {
         let registry = Registry::default();
-        let first = registry.open();
-        let second = registry.open();
+        let first = registry.open(SlowReader::Disconnect);
+        let second = registry.open(SlowReader::Disconnect);
         let thread = ThreadId::new();
         let a = registry.listen_legacy(first.id, thread).unwrap();
         let b = registry.listen_legacy(first.id, thread).unwrap();

@@ -19,6 +19,7 @@ use crate::connection_loop::InboundFrame;
 use crate::connection_loop::serve_connection;
 use crate::error;
 use crate::outbound::Frame;
+use crate::outbound::SlowReader;
 use crate::state::ServerState;
 
 /// The longest line accepted. Images travel inline as data URLs, so this is generous; past it
@@ -28,7 +29,8 @@ pub(crate) const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 pub(crate) async fn serve(state: Arc<ServerState>, shutdown: CancellationToken) {
     let source = LineSource::new(BufReader::new(tokio::io::stdin()), MAX_LINE_BYTES);
     let sink = LineSink(BufWriter::new(tokio::io::stdout()));
-    serve_connection(state, source, sink, shutdown).await;
+    // The one client is the process that started us: never give up on it.
+    serve_connection(state, source, sink, SlowReader::Wait, shutdown).await;
 }
 
 pub(crate) struct LineSource<R> {

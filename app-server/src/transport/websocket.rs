@@ -49,6 +49,7 @@ use crate::connection_loop::FrameSource;
 use crate::connection_loop::InboundFrame;
 use crate::connection_loop::serve_connection;
 use crate::outbound::Frame;
+use crate::outbound::SlowReader;
 use crate::state::ServerState;
 
 /// The largest message a client may send in one frame.
@@ -215,6 +216,7 @@ async fn upgrade(
                     listener.state,
                     WebSocketSource(stream, Arc::clone(&close)),
                     WebSocketSink(sink, close),
+                    SlowReader::Disconnect,
                     listener.shutdown,
                 )
                 .await;

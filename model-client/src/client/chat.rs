@@ -180,7 +180,7 @@ fn push_tool_call(messages: &mut Vec<Value>, call_id: &str, name: &str, argument
 
 /// Collects the chunks; the whole items come out when the answer ends.
 #[derive(Default)]
-struct ChatParser {
+pub(super) struct ChatParser {
     started: bool,
     id: String,
     text: String,

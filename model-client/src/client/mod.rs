@@ -5,6 +5,8 @@
 //! retries, HTTP errors) and `stream` (reading server-sent events with an idle timeout).
 
 mod chat;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod responses;
 mod stream;
 mod transport;

@@ -138,7 +138,7 @@ impl ModelClient for ResponsesClient {
     }
 }
 
-struct ResponsesParser;
+pub(super) struct ResponsesParser;
 
 impl EventParser for ResponsesParser {
     fn on_event(&mut self, event: &Event, out: &mut Output) -> bool {

@@ -40,6 +40,12 @@ async fn key_paths_too_deep_or_with_empty_parts_are_refused_and_the_server_lives
         .await;
     client
         .check(
+            write(30, "../", json!(1), None),
+            refused(30, "invalid keyPath: key path has an empty part"),
+        )
+        .await;
+    client
+        .check(
             json!({"id": 4, "method": "config/batchWrite", "params": {"edits": [
                 {"keyPath": "model", "value": "gpt-5", "mergeStrategy": "replace"},
                 {"keyPath": huge, "value": 1, "mergeStrategy": "replace"},

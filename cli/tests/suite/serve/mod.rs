@@ -278,6 +278,11 @@ impl Server {
         (status.code(), stderr)
     }
 
+    /// Whether the process has not exited yet.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Sends a signal (`TERM`, `KILL`) with the `kill` command.
     pub fn signal(&self, name: &str) {
         send_signal(self.pid(), name);

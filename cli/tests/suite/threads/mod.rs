@@ -7,6 +7,7 @@
 mod client_tools;
 mod exec_rules;
 mod faults;
+mod kill_loop;
 mod listing;
 pub(crate) mod live;
 mod long_history;
@@ -14,6 +15,7 @@ mod modes;
 mod reconnect;
 mod resilience;
 mod skills;
+mod slow_reader;
 mod stored;
 pub(crate) mod tools;
 mod two_servers;
