@@ -238,6 +238,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::outbound::SlowReader;
     use crate::registry::tests::handshake;
 
     fn payload() -> ServerRequestPayload {
@@ -264,7 +265,10 @@ mod tests {
     async fn an_orphan_is_sent_again_to_the_client_that_resumes_and_its_answer_counts() {
         let registry = Arc::new(Registry::default());
         let requests = Arc::new(ThreadRequests::new(Duration::from_secs(60)));
-        let (first, second) = (registry.open(), registry.open());
+        let (first, second) = (
+            registry.open(SlowReader::Disconnect),
+            registry.open(SlowReader::Disconnect),
+        );
         handshake(&first);
         handshake(&second);
         let thread = ThreadId::new();
