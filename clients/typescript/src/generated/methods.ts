@@ -10,6 +10,7 @@ export type ClientRequestMethods = {
   "thread/resume": { params: v2.ThreadResumeParams; result: v2.ThreadResumeResponse };
   "thread/fork": { params: v2.ThreadForkParams; result: v2.ThreadForkResponse };
   "thread/archive": { params: v2.ThreadArchiveParams; result: v2.ThreadArchiveResponse };
+  "thread/unsubscribe": { params: v2.ThreadUnsubscribeParams; result: v2.ThreadUnsubscribeResponse };
   "thread/name/set": { params: v2.ThreadSetNameParams; result: v2.ThreadSetNameResponse };
   "thread/unarchive": { params: v2.ThreadUnarchiveParams; result: v2.ThreadUnarchiveResponse };
   "thread/compact/start": { params: v2.ThreadCompactStartParams; result: v2.ThreadCompactStartResponse };
@@ -86,6 +87,9 @@ export type ServerNotificationMethods = {
   "error": v2.ErrorNotification;
   "thread/started": v2.ThreadStartedNotification;
   "thread/name/updated": v2.ThreadNameUpdatedNotification;
+  "thread/status/changed": v2.ThreadStatusChangedNotification;
+  "thread/closed": v2.ThreadClosedNotification;
+  "serverRequest/resolved": v2.ServerRequestResolvedNotification;
   "thread/tokenUsage/updated": v2.ThreadTokenUsageUpdatedNotification;
   "turn/started": v2.TurnStartedNotification;
   "turn/completed": v2.TurnCompletedNotification;
@@ -123,6 +127,7 @@ export const CLIENT_REQUEST_METHODS = [
   "thread/resume",
   "thread/fork",
   "thread/archive",
+  "thread/unsubscribe",
   "thread/name/set",
   "thread/unarchive",
   "thread/compact/start",
@@ -184,6 +189,7 @@ export const CLIENT_REQUEST_METHODS = [
 ] as const;
 
 export const EXPERIMENTAL_CLIENT_REQUEST_METHODS = [
+  "thread/unsubscribe",
   "thread/backgroundTerminals/clean",
   "collaborationMode/list",
   "mock/experimentalMethod",
@@ -203,6 +209,9 @@ export const SERVER_NOTIFICATION_METHODS = [
   "error",
   "thread/started",
   "thread/name/updated",
+  "thread/status/changed",
+  "thread/closed",
+  "serverRequest/resolved",
   "thread/tokenUsage/updated",
   "turn/started",
   "turn/completed",
