@@ -139,7 +139,8 @@ impl ThreadRequests {
     }
 
     /// Orphans every request waiting on a connection that went away. A thread that another
-    /// client already resumed hands its requests to that client at once.
+    /// client already follows (a v2 subscriber or a v1 listener) hands its requests to that
+    /// client at once.
     pub(crate) fn orphan(&self, registry: &Registry, connection: ConnectionId) {
         let orphans: Vec<(RequestId, ThreadId)> = lock(&self.waiting)
             .iter()
@@ -155,7 +156,7 @@ impl ThreadRequests {
         }
         for thread in threads {
             let heir = registry
-                .subscribers(thread)
+                .followers(thread)
                 .into_iter()
                 .find(|other| other.id != connection && !other.is_closing());
             if let Some(heir) = heir {

@@ -183,8 +183,9 @@ async fn a_client_that_resumes_after_seq_gets_the_rest_of_the_turn_once() {
     assert_eq!(deltas(&both), text);
 }
 
-#[tokio::test]
-async fn a_pending_approval_is_sent_again_to_the_client_that_resumes() {
+/// A thread whose turn waits on an approval (to touch `approved.txt`) asked of a client that
+/// then went away: the live home, the server, the thread's id and the request as it was sent.
+async fn approval_left_pending(experimental: bool) -> (Live, Server, String, Value) {
     let live = Live::new().await;
     let arguments = json!({"cmd": "touch approved.txt && echo approved", "yield_time_ms": 30_000});
     live.model.enqueue_all([
@@ -197,7 +198,7 @@ async fn a_pending_approval_is_sent_again_to_the_client_that_resumes() {
         Reply::sse(sse::text_turn("resp-2", "Done.")),
     ]);
     let server = websocket(&live, &[]).await;
-    let mut first = join(&server, true).await;
+    let mut first = join(&server, experimental).await;
     let (thread, _) = start_thread(&live, &mut first, json!({"approvalPolicy": "untrusted"})).await;
     start_turn(&mut first, 2, &thread, "go").await;
     let asked = loop {
@@ -207,6 +208,12 @@ async fn a_pending_approval_is_sent_again_to_the_client_that_resumes() {
         }
     };
     drop(first);
+    (live, server, thread, asked)
+}
+
+#[tokio::test]
+async fn a_pending_approval_is_sent_again_to_the_client_that_resumes() {
+    let (live, server, thread, asked) = approval_left_pending(true).await;
 
     // A client of any kind resuming the thread is asked the same question, with the same id.
     let mut second = join(&server, false).await;
@@ -246,6 +253,51 @@ async fn a_pending_approval_is_sent_again_to_the_client_that_resumes() {
     assert!(
         seen.iter()
             .all(|message| message["method"] != "serverRequest/resolved")
+    );
+}
+
+#[tokio::test]
+async fn a_pending_approval_is_sent_again_to_a_v1_client_that_resumes_the_conversation() {
+    let (live, server, thread, asked) = approval_left_pending(false).await;
+
+    // The v1 client hears the question after its answer and `sessionConfigured`, and listening
+    // to the conversation afterwards does not ask it twice.
+    let mut second = join(&server, false).await;
+    second
+        .send(&json!({"id": 1, "method": "resumeConversation", "params": {
+            "conversationId": thread,
+        }}))
+        .await;
+    let answer = second.next().await;
+    assert_eq!(answer["id"], 1, "{}", second.report());
+    assert_eq!(answer["result"]["conversationId"], thread.as_str());
+    assert_eq!(second.next().await["method"], "sessionConfigured");
+    assert_eq!(second.next().await, asked);
+    let listening = second
+        .request(
+            &json!({"id": 2, "method": "addConversationListener", "params": {
+                "conversationId": thread,
+            }}),
+        )
+        .await;
+    assert!(listening.get("result").is_some(), "{}", second.report());
+    second
+        .respond(&asked["id"], json!({"decision": "accept"}))
+        .await;
+    loop {
+        let message = second.next().await;
+        assert!(
+            message.get("id").is_none() || message.get("method").is_none(),
+            "asked again: {message}"
+        );
+        if message["method"] == "codex/event/task_complete" {
+            break;
+        }
+    }
+    assert!(
+        std::path::Path::new(&live.work)
+            .join("approved.txt")
+            .exists()
     );
 }
 
