@@ -218,6 +218,9 @@ impl ThreadRequests {
                 sent += 1;
             }
         }
+        if sent > 0 {
+            tracing::debug!(%thread, sent, "server requests sent again to a client that resumed");
+        }
         sent
     }
 }

@@ -246,10 +246,7 @@ async fn join(
         });
     match (joined, responder) {
         (Ok(()), _) => {
-            let resent = state.requests.adopt(id, &connection);
-            if resent > 0 {
-                tracing::debug!(thread = %id, resent, "server requests sent again to a resuming client");
-            }
+            state.requests.adopt(id, &connection);
         }
         (Err(not), Some(responder)) => {
             let after_seq = after.map_or(0, |(seq, _)| seq);

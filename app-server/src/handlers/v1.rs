@@ -120,16 +120,8 @@ pub(crate) async fn add_listener(
             subscription_id,
         }))
         .await;
-    adopt_orphans(&state, id, &connection);
-}
-
-/// Sends a v1 client that resumed or listens to a conversation the server requests that lost
-/// their client, with their ids, after its answer: the client is now the one that may answer.
-fn adopt_orphans(state: &ServerState, id: ThreadId, connection: &Connection) {
-    let resent = state.requests.adopt(id, connection);
-    if resent > 0 {
-        tracing::debug!(thread = %id, resent, "server requests sent again to a v1 client");
-    }
+    // After the answer: the client now knows the conversation it is asked about.
+    state.requests.adopt(id, &connection);
 }
 
 pub(crate) async fn remove_listener(
@@ -341,7 +333,7 @@ pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversati
     let state = Arc::clone(&context.state);
     let connection = Arc::clone(&context.connection);
     answer_then_configure(context, &thread, response, initial_messages).await;
-    adopt_orphans(&state, thread.id(), &connection);
+    state.requests.adopt(thread.id(), &connection);
 }
 
 pub(crate) async fn fork(context: RequestContext, params: v1::ForkConversationParams) {
