@@ -75,7 +75,7 @@ mod watch;
 pub const INDEX_FILE_NAME: &str = "threads-index.sqlite";
 
 /// Bumped whenever the table changes; an index with another version is rebuilt.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -109,7 +109,7 @@ CREATE TABLE IF NOT EXISTS folders (
 CREATE INDEX IF NOT EXISTS files_by_stamp ON files(archived, file_stamp DESC, id DESC);
 CREATE INDEX IF NOT EXISTS files_by_updated ON files(archived, updated_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS files_by_id ON files(id);
-CREATE INDEX IF NOT EXISTS files_by_folder ON files(folder);
+CREATE INDEX IF NOT EXISTS files_by_folder ON files(folder, file_mtime_ns);
 CREATE INDEX IF NOT EXISTS files_by_mtime ON files(file_mtime_ns);
 CREATE INDEX IF NOT EXISTS files_unread ON files(file_stamp DESC, id DESC) WHERE head_read = 0;
 ";

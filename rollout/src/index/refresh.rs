@@ -68,6 +68,9 @@ pub(super) const SWEEP_EVERY: Duration = Duration::from_secs(5 * 60);
 /// A folder modified this close to a look is not trusted to be unchanged at the next one.
 const RACY: Duration = Duration::from_secs(2);
 
+/// Up to this many folders not under watch have their hot files looked up one folder at a time.
+const FEW_FOLDERS: usize = 16;
+
 /// `sessions/YYYY/MM/DD`: the depth of the day folders below `sessions/`.
 const DAY_DEPTH: usize = 3;
 
@@ -366,7 +369,7 @@ pub(super) fn refresh(index: &Index, full: bool) -> Result<bool, rusqlite::Error
         // Rows before files: a row whose file was created before the rows were read is then
         // surely listed, so it is not taken for vanished.
         let folder = path_text(&leaf.dir);
-        let mut known = known_rows(&index.lock().conn, "folder = ?1", &folder)?;
+        let mut known = known_rows(&index.lock().conn, "folder = ?1", params![folder])?;
         let files = match paths::rollout_files(&leaf.dir) {
             Ok(files) => files,
             Err(err) => {
@@ -399,7 +402,26 @@ pub(super) fn refresh(index: &Index, full: bool) -> Result<bool, rusqlite::Error
     // the kernel reports every write to them.
     let listed: HashSet<&Path> = checked.iter().map(|leaf| leaf.dir.as_path()).collect();
     let cutoff = now_ns - HOT_WINDOW.as_nanos() as i64;
-    let hot = known_rows(&state.conn, "file_mtime_ns >= ?1", cutoff)?;
+    // Few folders left to look in (the usual case once every folder was listed under watch):
+    // ask for theirs only, rather than walk every hot row of the watched ones.
+    let unwatched: Vec<String> = leaves
+        .iter()
+        .filter(|leaf| !listed.contains(leaf.dir.as_path()) && !state.folders.is_clean(&leaf.dir))
+        .map(|leaf| path_text(&leaf.dir))
+        .collect();
+    let hot = if unwatched.len() <= FEW_FOLDERS {
+        let mut hot = HashMap::new();
+        for folder in unwatched {
+            hot.extend(known_rows(
+                &state.conn,
+                "folder = ?1 AND file_mtime_ns >= ?2",
+                params![folder, cutoff],
+            )?);
+        }
+        hot
+    } else {
+        known_rows(&state.conn, "file_mtime_ns >= ?1", params![cutoff])?
+    };
     let mut changes = Vec::new();
     let mut looked = HashSet::new();
     for (key, row) in hot {
@@ -421,7 +443,7 @@ pub(super) fn refresh(index: &Index, full: bool) -> Result<bool, rusqlite::Error
             .parent()
             .and_then(|dir| dir.file_name())
             .is_some_and(|name| name == paths::ARCHIVED_DIR);
-        let mut row = known_rows(&state.conn, "path = ?1", path_text(&path))?;
+        let mut row = known_rows(&state.conn, "path = ?1", params![path_text(&path)])?;
         let row = row.remove(&path_text(&path));
         changes.extend(check(&mut counts, &path, archived, row));
     }
@@ -464,18 +486,18 @@ pub(super) fn refresh(index: &Index, full: bool) -> Result<bool, rusqlite::Error
     Ok(covered)
 }
 
-/// The rows matching `filter` (with one parameter), by path.
+/// The rows matching `filter` (with `args`), by path.
 fn known_rows(
     conn: &Connection,
     filter: &str,
-    arg: impl rusqlite::ToSql,
+    args: impl rusqlite::Params,
 ) -> Result<HashMap<String, Known>, rusqlite::Error> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT path, file_size, file_mtime_ns, archived,
              head_read = 1 AND id IS NOT NULL AND has_user_message = 1
          FROM files WHERE {filter}"
     ))?;
-    let rows = stmt.query_map(params![arg], |row| {
+    let rows = stmt.query_map(args, |row| {
         let known = Known {
             stamp: Stamp {
                 size: row.get(1)?,
