@@ -75,7 +75,10 @@ mod watch;
 pub const INDEX_FILE_NAME: &str = "threads-index.sqlite";
 
 /// Bumped whenever the table changes; an index with another version is rebuilt.
-const SCHEMA_VERSION: i64 = 5;
+///
+/// The sorted indexes also hold what the filters of `thread/list` look at, so that a page
+/// walks past the rows a filter leaves out without reading them from the table.
+const SCHEMA_VERSION: i64 = 6;
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -106,8 +109,10 @@ CREATE TABLE IF NOT EXISTS folders (
     mtime_ns INTEGER,
     subfolders TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS files_by_stamp ON files(archived, file_stamp DESC, id DESC);
-CREATE INDEX IF NOT EXISTS files_by_updated ON files(archived, updated_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS files_by_stamp ON files(archived, file_stamp DESC, id DESC,
+    head_read, has_user_message, model_provider, source_kind);
+CREATE INDEX IF NOT EXISTS files_by_updated ON files(archived, updated_at DESC, id DESC,
+    head_read, has_user_message, model_provider, source_kind);
 CREATE INDEX IF NOT EXISTS files_by_id ON files(id);
 CREATE INDEX IF NOT EXISTS files_by_folder ON files(folder, file_mtime_ns);
 CREATE INDEX IF NOT EXISTS files_by_mtime ON files(file_mtime_ns);
