@@ -239,11 +239,17 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
         }
     };
     state.threads.shutdown(THREAD_SHUTDOWN_LIMIT).await;
+    // A little more indexing now saves the next server from doing it.
+    let store = state.threads.store();
+    let _ = tokio::task::spawn_blocking(move || store.wait_for_background(INDEX_EXIT_WAIT)).await;
     served
 }
 
 /// How long the server waits at exit for its threads to stop and write their rollouts.
 const THREAD_SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long the server waits at exit for the thread index's background work.
+const INDEX_EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The account's credentials, from the store `cli_auth_credentials_store` names, loaded once
 /// (on the blocking pool: a keyring answers over D-Bus).

@@ -5,34 +5,36 @@
 //! - On open, a missing, corrupt or older-schema index is deleted and rebuilt from a scan; if
 //!   even that fails (a read-only `$CODEX_HOME`), an in-memory index is used.
 //! - Then it catches up with the rollouts: at once ([`Index::open`]), or on a background thread
-//!   ([`Index::open_in_background`], what the servers use), lists meanwhile being answered from
-//!   the newest rollout files when a few of them give the page ([`newest`]), and waiting for
-//!   the index otherwise. The index remembers every folder's mtime as of the last look of any
-//!   process (the `folders` table), so a new process re-lists only the folders changed since.
-//! - A full repair pass (a sweep) walks the session folders, stats each file, re-reads only
-//!   files whose size or mtime changed, and drops rows whose file vanished: after the first
-//!   catch-up, on [`crate::RolloutStore::repair`], and in the background every
+//!   ([`Index::open_in_background`], what the servers use). Catching up only stats files, a
+//!   folder per transaction, newest first: a row's sort keys come from its file's name and
+//!   mtime, and its head (the `session_meta` fields and the first user message, see [`head`])
+//!   is read later, by a page that needs it ([`page`]) or by the background fill ([`fill`]).
+//!   Until the stats are done, lists are answered from the newest rollout files when a few of
+//!   them give the page ([`newest`]), and wait for the stats otherwise. The index remembers
+//!   every folder's mtime as of the last look of any process (the `folders` table), so a new
+//!   process re-lists only the folders changed since.
+//! - A full repair pass (a sweep) walks the session folders, stats each file, marks the head of
+//!   a file that changed other than by growing as unread, and drops rows whose file vanished:
+//!   after the first catch-up, on [`crate::RolloutStore::repair`], and in the background every
 //!   [`refresh::SWEEP_EVERY`].
 //! - Every list (and a lookup miss) first catches up with what other processes (the reference,
 //!   or a second server on the same `$CODEX_HOME`) did since the last look, re-listing only the
-//!   folders whose mtime changed and the files the kernel saw modified; [`refresh`] says how,
-//!   and what it cannot see at once.
+//!   folders whose entries changed and stat'ing only the files the kernel saw modified;
+//!   [`refresh`] says how, and what it cannot see at once.
 //! - Our own writers update their row as they append, so a repair finds nothing to do for them.
 //! - Several processes may hold the index open: SQLite locks the file, every connection waits
 //!   out another's write lock (a busy timeout), writes that follow reads take the lock up front,
 //!   and a busy index is never mistaken for a corrupt one (which would be deleted).
 //!
-//! Per file it stores the thread id, path, archived flag, the start time its name carries
-//! (creation order, as the reference sorts: by file name), `created_at` (the `session_meta`
-//! timestamp), `updated_at` (the file's mtime, in seconds, as the reference's `thread/list`
-//! shows), model provider, source, cwd, cli version, git info, preview (the first user message
-//! event, which leaves out the injected AGENTS.md and environment context messages) and size +
-//! mtime for staleness. A file without a readable `session_meta` gets a row too (with the id of
-//! its file name), so it is not re-read until it changes; it is never listed.
+//! Per file it stores the path, archived flag, size + mtime for staleness, the start time its
+//! name carries (creation order, as the reference sorts: by file name), `updated_at` (the file's
+//! mtime, in seconds, as the reference's `thread/list` shows) and the thread id (its name's,
+//! then its `session_meta`'s); once the head is read, `created_at` (the `session_meta`
+//! timestamp), model provider, source, cwd, cli version, git info and preview (the first user
+//! message event, which leaves out the injected AGENTS.md and environment context messages). A
+//! file without a readable `session_meta` keeps its row (with the id of its file name), so it
+//! is not re-read until it changes; it is never listed.
 
-use std::fs::File;
-use std::io::BufRead;
-use std::io::BufReader;
 use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,28 +53,32 @@ use rusqlite::ErrorCode;
 use rusqlite::OptionalExtension;
 use rusqlite::TransactionBehavior;
 use rusqlite::params;
-use rusqlite::types::Value as SqlValue;
-use serde::Deserialize;
 use time::OffsetDateTime;
 use time::PrimitiveDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::RolloutError;
 use crate::line::GitInfo;
 use crate::line::RolloutItem;
 use crate::line::RolloutLine;
-use crate::line::SessionMeta;
 use crate::paths;
 
+mod fill;
+mod head;
 mod newest;
+mod page;
 mod refresh;
+#[cfg(test)]
+mod test_rollouts;
 mod watch;
 
 /// The index's file name in `$CODEX_HOME`.
 pub const INDEX_FILE_NAME: &str = "threads-index.sqlite";
 
 /// Bumped whenever the table changes; an index with another version is rebuilt.
-const SCHEMA_VERSION: i64 = 3;
+///
+/// The sorted indexes also hold what the filters of `thread/list` look at, so that a page
+/// walks past the rows a filter leaves out without reading them from the table.
+const SCHEMA_VERSION: i64 = 6;
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -84,9 +90,11 @@ CREATE TABLE IF NOT EXISTS files (
     archived INTEGER NOT NULL,
     file_size INTEGER NOT NULL,
     file_mtime_ns INTEGER NOT NULL,
+    file_stamp INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
     id TEXT,
+    head_read INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL DEFAULT 0,
-    updated_at INTEGER NOT NULL DEFAULT 0,
     model_provider TEXT,
     source_kind TEXT,
     source TEXT,
@@ -94,22 +102,22 @@ CREATE TABLE IF NOT EXISTS files (
     cli_version TEXT,
     git TEXT,
     preview TEXT NOT NULL DEFAULT '',
-    has_user_message INTEGER NOT NULL DEFAULT 0,
-    file_stamp INTEGER NOT NULL DEFAULT 0
+    has_user_message INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS folders (
     path TEXT PRIMARY KEY,
     mtime_ns INTEGER,
     subfolders TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS files_by_stamp ON files(archived, file_stamp DESC, id DESC);
-CREATE INDEX IF NOT EXISTS files_by_updated ON files(archived, updated_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS files_by_stamp ON files(archived, file_stamp DESC, id DESC,
+    head_read, has_user_message, model_provider, source_kind);
+CREATE INDEX IF NOT EXISTS files_by_updated ON files(archived, updated_at DESC, id DESC,
+    head_read, has_user_message, model_provider, source_kind);
 CREATE INDEX IF NOT EXISTS files_by_id ON files(id);
-CREATE INDEX IF NOT EXISTS files_by_folder ON files(folder);
+CREATE INDEX IF NOT EXISTS files_by_folder ON files(folder, file_mtime_ns);
 CREATE INDEX IF NOT EXISTS files_by_mtime ON files(file_mtime_ns);
+CREATE INDEX IF NOT EXISTS files_unread ON files(file_stamp DESC, id DESC) WHERE head_read = 0;
 ";
-
-const SUMMARY_COLUMNS: &str = "id, path, archived, created_at, updated_at, model_provider, source, cwd, cli_version, git, preview";
 
 /// Which key a listing is sorted by (newest first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -245,10 +253,12 @@ struct Progress {
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Flags {
-    /// The index has caught up with the rollouts at least once since it was opened.
+    /// The index has caught up with the rollouts at least once since it was opened: every
+    /// file has its row, though not every row its head.
     ready: bool,
-    /// A full sweep runs on a background thread.
-    sweeping: bool,
+    /// Work runs on a background thread: the first build (catching up, reading the heads,
+    /// sweeping) or a later sweep.
+    working: bool,
 }
 
 impl Progress {
@@ -271,6 +281,22 @@ impl Progress {
             };
         }
     }
+
+    /// Waits until `done` holds or `limit` has passed; says whether it holds.
+    fn wait_for(&self, limit: Duration, done: impl Fn(Flags) -> bool) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut flags = codex_utils_lock::lock(&self.flags);
+        while !done(*flags) {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return false;
+            };
+            flags = match self.changed.wait_timeout(flags, left) {
+                Ok((flags, _)) => flags,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
+    }
 }
 
 /// Marks the index ready when dropped, so a background build that panics never leaves a list
@@ -283,12 +309,12 @@ impl Drop for ReadyOnDrop {
     }
 }
 
-/// Ends a background sweep when dropped, however it ends.
-struct SweptOnDrop(Arc<Progress>);
+/// Ends background work when dropped, however it ends.
+struct IdleOnDrop(Arc<Progress>);
 
-impl Drop for SweptOnDrop {
+impl Drop for IdleOnDrop {
     fn drop(&mut self) {
-        self.0.update(|flags| flags.sweeping = false);
+        self.0.update(|flags| flags.working = false);
     }
 }
 
@@ -337,13 +363,14 @@ impl Index {
     pub(crate) fn open(codex_home: &Path) -> Result<Index, RolloutError> {
         let index = Index::connect(codex_home)?;
         index.repair();
+        fill::fill(&index);
         index.progress.update(|flags| flags.ready = true);
         Ok(index)
     }
 
     /// Opens the index without waiting for it to catch up with the rollouts: a background
-    /// thread does that (then a full sweep), and lists meanwhile are answered from the newest
-    /// rollout files when they can be (see [`newest`]).
+    /// thread does that (then reads the heads, then a full sweep), and lists meanwhile are
+    /// answered from the newest rollout files when they can be (see [`newest`]).
     pub(crate) fn open_in_background(codex_home: &Path) -> Result<Index, RolloutError> {
         let index = Index::connect(codex_home)?;
         let worker = index.clone();
@@ -376,12 +403,12 @@ impl Index {
     }
 
     /// The background build: catch up from what the index remembers (its folders as of the
-    /// last look of any process), say it is ready, then sweep unless catching up already looked
-    /// at every file.
+    /// last look of any process), say it is ready, read the heads, then sweep unless catching
+    /// up already looked at every file.
     fn build(&self) {
         let ready = ReadyOnDrop(Arc::clone(&self.progress));
-        self.progress.update(|flags| flags.sweeping = true);
-        let swept = SweptOnDrop(Arc::clone(&self.progress));
+        self.progress.update(|flags| flags.working = true);
+        let idle = IdleOnDrop(Arc::clone(&self.progress));
         // Another process holding the index's write lock for long must not make this one
         // answer from a half-built index: wait it out a while (each try waits the busy timeout).
         let mut covered = None;
@@ -393,12 +420,14 @@ impl Index {
         }
         let covered = covered.unwrap_or(false);
         drop(ready);
+        fill::fill(self);
         if covered {
             self.lock().last_sweep = Some(Instant::now());
         } else {
             up_to_date(self, true);
+            fill::fill(self);
         }
-        drop(swept);
+        drop(idle);
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -415,9 +444,10 @@ impl Index {
         self.progress.wait(|flags| flags.ready);
     }
 
-    /// Waits for a background sweep, if one runs, to end.
-    pub(crate) fn wait_swept(&self) {
-        self.progress.wait(|flags| !flags.sweeping);
+    /// Waits for the background work, if any runs, to end, for at most `limit`; says whether
+    /// it ended.
+    pub(crate) fn wait_idle(&self, limit: Duration) -> bool {
+        self.progress.wait_for(limit, |flags| !flags.working)
     }
 
     /// Stats every rollout: re-reads changed files, adds new ones, drops vanished ones.
@@ -446,23 +476,24 @@ impl Index {
         }
         let mut start = false;
         self.progress.update(|flags| {
-            start = flags.ready && !flags.sweeping;
-            flags.sweeping |= start;
+            start = flags.ready && !flags.working;
+            flags.working |= start;
         });
         if !start {
             return;
         }
         let worker = self.clone();
         let sweep = move || {
-            let _swept = SweptOnDrop(Arc::clone(&worker.progress));
+            let _idle = IdleOnDrop(Arc::clone(&worker.progress));
             up_to_date(&worker, true);
+            fill::fill(&worker);
         };
         if let Err(err) = std::thread::Builder::new()
             .name("thread-index-sweep".to_string())
             .spawn(sweep)
         {
             tracing::warn!("cannot start a thread index sweep: {err}");
-            self.progress.update(|flags| flags.sweeping = false);
+            self.progress.update(|flags| flags.working = false);
         }
     }
 
@@ -508,10 +539,11 @@ impl Index {
 
     /// One page. Until the index has caught up once, a page is read from the newest rollout
     /// files if that is cheap ([`newest::page`]), else the list waits for the index. From the
-    /// index, the list first catches up with other processes; a full sweep runs in the
-    /// background when the last one is [`refresh::SWEEP_EVERY`] old. An index that breaks while
-    /// in use (its file corrupted or deleted under us) is rebuilt from the rollouts and asked
-    /// again, so the caller never sees it.
+    /// index, the list first catches up with other processes, then reads the heads it walks
+    /// past that are unread ([`page`]); a full sweep runs in the background when the last one
+    /// is [`refresh::SWEEP_EVERY`] old. An index that breaks while in use (its file corrupted
+    /// or deleted under us) is rebuilt from the rollouts and asked again, so the caller never
+    /// sees it.
     pub(crate) fn list(&self, query: &ListQuery) -> Result<Page, RolloutError> {
         if !self.is_ready() {
             if let Some(page) = newest::page(&self.codex_home, query)? {
@@ -521,14 +553,14 @@ impl Index {
         }
         up_to_date(self, false);
         self.sweep_if_due();
-        let answer = list(&self.lock().conn, query);
+        let answer = page::list(self, query);
         match answer {
             Err(RolloutError::Index(err)) if !is_busy(&err) => {
                 tracing::warn!("thread index failed while listing, rebuilding it: {err}");
                 self.lock().conn =
                     rebuild_connection(&self.codex_home).map_err(RolloutError::Index)?;
                 refresh::refresh(self, true).map_err(RolloutError::Index)?;
-                list(&self.lock().conn, query)
+                page::list(self, query)
             }
             other => other,
         }
@@ -660,163 +692,6 @@ fn folder_text(path: &Path) -> String {
     path.parent().map(path_text).unwrap_or_default()
 }
 
-/// What the index keeps of a rollout's head: its `session_meta` fields (without the long ones,
-/// such as the base instructions, so that many can be held before they are written) and its
-/// first user message.
-struct Scanned {
-    id: String,
-    created_at: i64,
-    model_provider: Option<String>,
-    source_kind: &'static str,
-    source: String,
-    cwd: String,
-    cli_version: String,
-    git: Option<String>,
-    /// The first user message; `None` while there is none.
-    preview: Option<String>,
-}
-
-impl Scanned {
-    fn new(meta: &SessionMeta, path: &Path, preview: Option<String>) -> Scanned {
-        Scanned {
-            id: meta.id.to_string(),
-            created_at: created_at(meta, path),
-            model_provider: meta.model_provider.clone(),
-            source_kind: SourceKind::from(&meta.source).as_str(),
-            source: serde_json::to_string(&meta.source).unwrap_or_default(),
-            cwd: path_text(&meta.cwd),
-            cli_version: meta.cli_version.clone(),
-            git: meta
-                .git
-                .as_ref()
-                .and_then(|git| serde_json::to_string(git).ok()),
-            preview,
-        }
-    }
-}
-
-/// Reads a rollout up to its first user message. Unreadable lines are skipped.
-fn scan(path: &Path) -> Option<Scanned> {
-    #[derive(Deserialize)]
-    struct Head {
-        #[serde(rename = "type")]
-        kind: String,
-        payload: HeadPayload,
-    }
-    #[derive(Deserialize)]
-    struct HeadPayload {
-        #[serde(rename = "type")]
-        kind: Option<String>,
-        message: Option<serde_json::Value>,
-    }
-
-    let file = File::open(path).ok()?;
-    let mut reader = BufReader::new(file);
-    let mut meta = None;
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        let Ok(head) = serde_json::from_slice::<Head>(&buf) else {
-            continue;
-        };
-        match (head.kind.as_str(), head.payload.kind.as_deref()) {
-            ("session_meta", _) if meta.is_none() => {
-                if let Ok(line) = serde_json::from_slice::<RolloutLine>(&buf)
-                    && let RolloutItem::SessionMeta(found) = line.item
-                {
-                    meta = Some(found);
-                }
-            }
-            ("event_msg", Some("user_message")) => {
-                let preview = match head.payload.message {
-                    Some(serde_json::Value::String(text)) => text,
-                    _ => String::new(),
-                };
-                return meta.map(|meta| Scanned::new(&meta, path, Some(preview)));
-            }
-            _ => {}
-        }
-    }
-    meta.map(|meta| Scanned::new(&meta, path, None))
-}
-
-fn created_at(meta: &SessionMeta, path: &Path) -> i64 {
-    if let Ok(at) = OffsetDateTime::parse(&meta.timestamp, &Rfc3339) {
-        return at.unix_timestamp();
-    }
-    path.file_name()
-        .and_then(|name| name.to_str())
-        .and_then(paths::parse_file_name)
-        .map(|(stamp, _)| stamp.assume_utc().unix_timestamp())
-        .unwrap_or(0)
-}
-
-/// Writes a file's row, replacing any it had, in one statement (so another process never sees
-/// the file without a row).
-fn upsert(
-    conn: &Connection,
-    path: &str,
-    archived: bool,
-    stamp: Stamp,
-    scanned: Option<&Scanned>,
-) -> Result<(), rusqlite::Error> {
-    let folder = folder_text(Path::new(path));
-    let named = Path::new(path)
-        .file_name()
-        .and_then(|name| name.to_str())
-        .and_then(paths::parse_file_name);
-    let file_stamp = named.map_or(0, |(at, _)| at.assume_utc().unix_timestamp());
-    let Some(scanned) = scanned else {
-        // The id from the file name still lets `find` report what is wrong with the file.
-        let id = named.map(|(_, id)| id.to_string());
-        conn.execute(
-            "INSERT OR REPLACE INTO files (path, folder, archived, file_size, file_mtime_ns, id,
-                 file_stamp)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                path,
-                folder,
-                archived,
-                stamp.size,
-                stamp.mtime_ns,
-                id,
-                file_stamp
-            ],
-        )?;
-        return Ok(());
-    };
-    conn.execute(
-        "INSERT OR REPLACE INTO files (path, folder, archived, file_size, file_mtime_ns, id,
-             created_at, updated_at, model_provider, source_kind, source, cwd, cli_version, git,
-             preview, has_user_message, file_stamp)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        params![
-            path,
-            folder,
-            archived,
-            stamp.size,
-            stamp.mtime_ns,
-            scanned.id,
-            scanned.created_at,
-            stamp.mtime_secs(),
-            scanned.model_provider,
-            scanned.source_kind,
-            scanned.source,
-            scanned.cwd,
-            scanned.cli_version,
-            scanned.git,
-            scanned.preview.as_deref().unwrap_or_default(),
-            scanned.preview.is_some(),
-            file_stamp,
-        ],
-    )?;
-    Ok(())
-}
-
 /// Moves a row's size, mtime and `updated_at` to the file's new ones.
 fn restamp(conn: &Connection, path: &str, stamp: Stamp) -> Result<(), rusqlite::Error> {
     conn.execute(
@@ -833,19 +708,12 @@ fn note_append(conn: &Connection, path: &Path, line: &RolloutLine) -> Result<(),
     };
     match &line.item {
         RolloutItem::SessionMeta(meta) => {
-            let exists: bool = conn.query_row(
-                "SELECT count(*) > 0 FROM files WHERE path = ?1 AND id IS NOT NULL",
-                params![key],
-                |row| row.get(0),
-            )?;
-            if !exists {
-                let archived = path
-                    .parent()
-                    .and_then(|dir| dir.file_name())
-                    .is_some_and(|name| name == paths::ARCHIVED_DIR);
-                let scanned = Scanned::new(meta, path, None);
-                return upsert(conn, &key, archived, stamp, Some(&scanned));
-            }
+            let archived = path
+                .parent()
+                .and_then(|dir| dir.file_name())
+                .is_some_and(|name| name == paths::ARCHIVED_DIR);
+            let scanned = head::Scanned::new(meta, path, None);
+            head::insert_known(conn, path, archived, stamp, &scanned)?;
         }
         RolloutItem::EventMsg(EventMsg::UserMessage(event)) => {
             conn.execute(
@@ -873,102 +741,4 @@ fn decode_cursor(cursor: &str) -> Result<(i64, String), RolloutError> {
     let stamp = PrimitiveDateTime::parse(stamp, paths::FILE_TIMESTAMP).map_err(|_| invalid())?;
     let id: ThreadId = id.parse().map_err(|_| invalid())?;
     Ok((stamp.assume_utc().unix_timestamp(), id.to_string()))
-}
-
-fn list(conn: &Connection, query: &ListQuery) -> Result<Page, RolloutError> {
-    let column = match query.sort_key {
-        // Like the reference, creation order is the order of the file names: the start time
-        // they carry, then the thread id.
-        SortKey::CreatedAt => "file_stamp",
-        SortKey::UpdatedAt => "updated_at",
-    };
-    let mut sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, {column} FROM files
-         WHERE id IS NOT NULL AND has_user_message = 1 AND archived = ?"
-    );
-    let mut args: Vec<SqlValue> = vec![SqlValue::Integer(i64::from(query.archived))];
-    let mut any_of = |sql: &mut String, column: &str, values: Vec<String>| {
-        if values.is_empty() {
-            return;
-        }
-        let marks = vec!["?"; values.len()].join(", ");
-        sql.push_str(&format!(" AND {column} IN ({marks})"));
-        args.extend(values.into_iter().map(SqlValue::Text));
-    };
-    if let Some(providers) = &query.model_providers {
-        any_of(&mut sql, "model_provider", providers.clone());
-    }
-    if let Some(kinds) = &query.source_kinds {
-        let kinds = kinds.iter().map(|kind| kind.as_str().to_string()).collect();
-        any_of(&mut sql, "source_kind", kinds);
-    }
-    if let Some(cwd) = &query.cwd {
-        sql.push_str(" AND cwd = ?");
-        args.push(SqlValue::Text(path_text(cwd)));
-    }
-    if let Some(cursor) = &query.cursor {
-        let (key, id) = decode_cursor(cursor)?;
-        sql.push_str(&format!(" AND ({column} < ? OR ({column} = ? AND id < ?))"));
-        args.extend([
-            SqlValue::Integer(key),
-            SqlValue::Integer(key),
-            SqlValue::Text(id),
-        ]);
-    }
-    let limit = query.limit.max(1);
-    sql.push_str(&format!(" ORDER BY {column} DESC, id DESC LIMIT ?"));
-    args.push(SqlValue::Integer(limit as i64 + 1));
-
-    let mut stmt = conn.prepare(&sql).map_err(RolloutError::Index)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(args), |row| {
-            Ok((summary_from_row(row)?, row.get::<_, i64>(11)?))
-        })
-        .map_err(RolloutError::Index)?;
-    let mut items = Vec::new();
-    let mut keys = Vec::new();
-    for row in rows {
-        let (summary, key) = row.map_err(RolloutError::Index)?;
-        if let Some(summary) = summary {
-            items.push(summary);
-            keys.push(key);
-        }
-    }
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items
-            .last()
-            .zip(keys.get(limit - 1))
-            .map(|(last, key)| encode_cursor(*key, &last.id.to_string()))
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
-}
-
-/// A row as a summary; `None` (and a warning) if the row holds something unreadable.
-fn summary_from_row(row: &rusqlite::Row<'_>) -> Result<Option<ThreadSummary>, rusqlite::Error> {
-    let id: String = row.get(0)?;
-    let Ok(id) = id.parse::<ThreadId>() else {
-        tracing::warn!("thread index holds an invalid id {id:?}");
-        return Ok(None);
-    };
-    let source: Option<String> = row.get(6)?;
-    let source = source
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or(SessionSource::Unknown);
-    let git: Option<String> = row.get(9)?;
-    Ok(Some(ThreadSummary {
-        id,
-        path: PathBuf::from(row.get::<_, String>(1)?),
-        archived: row.get(2)?,
-        created_at: row.get(3)?,
-        updated_at: row.get(4)?,
-        model_provider: row.get(5)?,
-        source,
-        cwd: PathBuf::from(row.get::<_, Option<String>>(7)?.unwrap_or_default()),
-        cli_version: row.get::<_, Option<String>>(8)?.unwrap_or_default(),
-        git: git.and_then(|text| serde_json::from_str(&text).ok()),
-        preview: row.get(10)?,
-    }))
 }

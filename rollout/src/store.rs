@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use codex_protocol::ThreadId;
 use time::OffsetDateTime;
@@ -54,9 +55,11 @@ impl RolloutStore {
         self.index.wait_ready();
     }
 
-    /// Waits until no full sweep of the index runs in the background.
-    pub fn wait_for_sweep(&self) {
-        self.index.wait_swept();
+    /// Waits, for at most `limit`, until the index's background work (its first build, reading
+    /// the heads, a sweep) is done; says whether it is. A process about to exit waits a little,
+    /// so that the next one starts from an index that is further along.
+    pub fn wait_for_background(&self, limit: Duration) -> bool {
+        self.index.wait_idle(limit)
     }
 
     /// Brings the index up to date with files changed behind its back (by another program).

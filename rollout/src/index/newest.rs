@@ -12,18 +12,14 @@
 use std::path::Path;
 use std::path::PathBuf;
 
-use codex_protocol::protocol::SessionSource;
-
 use super::ListQuery;
 use super::Page;
-use super::Scanned;
 use super::SortKey;
 use super::Stamp;
 use super::ThreadSummary;
 use super::decode_cursor;
 use super::encode_cursor;
-use super::path_text;
-use super::scan;
+use super::head;
 use crate::RolloutError;
 use crate::paths;
 
@@ -157,56 +153,8 @@ fn newest_first(dir: &Path) -> Vec<Named> {
 /// What the index would list for this file under `query`: nothing for a file without a
 /// `session_meta` or a user message, or one the filters leave out.
 fn summary(path: &Path, query: &ListQuery) -> Option<ThreadSummary> {
-    let scanned = scan(path)?;
-    let preview = scanned.preview.clone()?;
-    if !matches(&scanned, query) {
-        return None;
-    }
-    let stamp = Stamp::of(path).ok()?;
-    summary_of(scanned, path, query.archived, stamp, preview)
-}
-
-fn matches(scanned: &Scanned, query: &ListQuery) -> bool {
-    let providers = query.model_providers.as_deref().unwrap_or_default();
-    let kinds = query.source_kinds.as_deref().unwrap_or_default();
-    (providers.is_empty()
-        || scanned
-            .model_provider
-            .as_ref()
-            .is_some_and(|provider| providers.contains(provider)))
-        && (kinds.is_empty()
-            || kinds
-                .iter()
-                .any(|kind| kind.as_str() == scanned.source_kind))
-        && query
-            .cwd
-            .as_ref()
-            .is_none_or(|cwd| path_text(cwd) == scanned.cwd)
-}
-
-/// A scanned head as the index's row would give it back.
-fn summary_of(
-    scanned: Scanned,
-    path: &Path,
-    archived: bool,
-    stamp: Stamp,
-    preview: String,
-) -> Option<ThreadSummary> {
-    Some(ThreadSummary {
-        id: scanned.id.parse().ok()?,
-        path: path.to_path_buf(),
-        archived,
-        created_at: scanned.created_at,
-        updated_at: stamp.mtime_secs(),
-        model_provider: scanned.model_provider,
-        source: serde_json::from_str(&scanned.source).unwrap_or(SessionSource::Unknown),
-        cwd: PathBuf::from(scanned.cwd),
-        cli_version: scanned.cli_version,
-        git: scanned
-            .git
-            .and_then(|text| serde_json::from_str(&text).ok()),
-        preview,
-    })
+    let scanned = head::read(path)?;
+    scanned.listed(query, path, Stamp::of(path).ok()?)
 }
 
 #[cfg(test)]
@@ -218,26 +166,8 @@ mod tests {
     use crate::index::Index;
     use pretty_assertions::assert_eq;
 
-    /// Writes a rollout another program could have written: named by `at` (unix seconds), with
-    /// a user message unless `message` is `None`.
     fn write(home: &Path, at: i64, n: u32, provider: &str, message: Option<&str>) -> String {
-        let start = time::OffsetDateTime::from_unix_timestamp(at).unwrap();
-        let id = format!("01a20b3d-9c0b-7013-ad7f-{n:012x}");
-        let path = crate::paths::rollout_path(home, id.parse().unwrap(), start);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let stamp = crate::writer::format_timestamp(start);
-        let mut text = format!(
-            r#"{{"timestamp":"{stamp}","type":"session_meta","payload":{{"id":"{id}","timestamp":"{stamp}","cwd":"/w","originator":"t","cli_version":"0.101.0","model_provider":"{provider}"}}}}"#
-        );
-        text.push('\n');
-        if let Some(message) = message {
-            text.push_str(&format!(
-                r#"{{"timestamp":"{stamp}","type":"event_msg","payload":{{"type":"user_message","message":"{message}","images":[]}}}}"#
-            ));
-            text.push('\n');
-        }
-        std::fs::write(&path, text).unwrap();
-        id
+        crate::index::test_rollouts::write(home, at, n, provider, message).0
     }
 
     /// 120 threads over 4 days, some sharing a second, some never used, a few with a rare

@@ -7,8 +7,8 @@
 //! a file changes its folder's mtime, and a new day folder changes its month folder's, so a
 //! refresh stats each remembered folder (a few hundred after years of use), lists only those
 //! whose mtime moved, and checks only the files of changed day folders: a file whose size or
-//! mtime changed is re-read (or, if it only grew and its row is complete, just re-stamped), and
-//! rows of vanished files and folders are dropped. A rename by archive/unarchive changes both
+//! mtime changed gets its new stamp, and its head is read again (unless it only grew and its
+//! row is complete), and rows of vanished files and folders are dropped. A rename by archive/unarchive changes both
 //! folders, so it shows too.
 //!
 //! Appending to a file changes no folder's mtime. Appends are caught by:
@@ -19,6 +19,12 @@
 //!   being written now, such as one another program just started;
 //! - a full sweep (every folder listed, every file stat'ed) at open, on
 //!   [`crate::RolloutStore::repair`], and on a list when the last sweep is [`SWEEP_EVERY`] old.
+//!
+//! A folder that holds rollouts, listed while watched, is not listed again until the kernel
+//! reports an entry of it created, deleted or moved (or that it may have missed one), and its
+//! files are stat'ed only when reported written; without this, a folder modified within
+//! [`RACY`] of a look (the one a thread was just created in) would be listed, and every file
+//! written within [`HOT_WINDOW`] stat'ed, at every list.
 //!
 //! The limit: where folders cannot be watched (another OS, the kernel's watch limit reached, its
 //! event queue overflowed), a rollout idle for longer than [`HOT_WINDOW`] and then appended to
@@ -44,14 +50,13 @@ use rusqlite::params;
 
 use super::Index;
 use super::IndexCounts;
-use super::Scanned;
 use super::Stamp;
 use super::State;
+use super::head;
 use super::mtime_ns;
 use super::path_text;
 use super::restamp;
-use super::scan;
-use super::upsert;
+use super::watch;
 use crate::paths;
 
 /// Files modified this recently are stat'ed on every refresh.
@@ -62,6 +67,9 @@ pub(super) const SWEEP_EVERY: Duration = Duration::from_secs(5 * 60);
 
 /// A folder modified this close to a look is not trusted to be unchanged at the next one.
 const RACY: Duration = Duration::from_secs(2);
+
+/// Up to this many folders not under watch have their hot files looked up one folder at a time.
+const FEW_FOLDERS: usize = 16;
 
 /// `sessions/YYYY/MM/DD`: the depth of the day folders below `sessions/`.
 const DAY_DEPTH: usize = 3;
@@ -79,6 +87,10 @@ struct Seen {
     /// The folders inside it; always empty for the folders that hold rollouts, whose files are
     /// remembered by the index itself.
     subfolders: Vec<PathBuf>,
+    /// A folder that holds rollouts, listed (and its files stat'ed) while the kernel watched it,
+    /// with no entry changed since: the index holds its files as they are, whatever its mtime,
+    /// and every later write to them is reported.
+    clean: bool,
 }
 
 /// A folder that holds rollouts: a day folder or `archived_sessions/`.
@@ -122,6 +134,7 @@ impl Folders {
                         .filter(|line| !line.is_empty())
                         .map(PathBuf::from)
                         .collect(),
+                    clean: false,
                 };
                 Ok((PathBuf::from(row.get::<_, String>(0)?), seen))
             })?;
@@ -166,6 +179,7 @@ impl Folders {
             let seen = self.seen.get(&dir);
             let changed = seen.and_then(|seen| seen.mtime_ns) != Some(mtime_ns);
             if depth == DAY_DEPTH {
+                let changed = changed && !seen.is_some_and(|seen| seen.clean);
                 leaves.push(Leaf {
                     dir,
                     archived: false,
@@ -184,6 +198,7 @@ impl Folders {
                             let seen = Seen {
                                 mtime_ns: settled(mtime_ns, now_ns),
                                 subfolders: found.clone(),
+                                clean: false,
                             };
                             if let Some(before) = self.seen.insert(dir.clone(), seen) {
                                 self.forget_gone(&before.subfolders, &found);
@@ -203,12 +218,14 @@ impl Folders {
         let archived = codex_home.join(paths::ARCHIVED_DIR);
         match folder_mtime(&archived) {
             Some(mtime_ns) => {
-                let seen = self.seen.get(&archived).and_then(|seen| seen.mtime_ns);
+                let seen = self.seen.get(&archived);
+                let clean = seen.is_some_and(|seen| seen.clean);
+                let changed = seen.and_then(|seen| seen.mtime_ns) != Some(mtime_ns);
                 leaves.push(Leaf {
                     dir: archived,
                     archived: true,
                     mtime_ns,
-                    changed: seen != Some(mtime_ns),
+                    changed: changed && !clean,
                 });
             }
             None => reshaped |= self.seen.remove(&archived).is_some(),
@@ -223,13 +240,30 @@ impl Folders {
         }
     }
 
-    /// Records that the index holds a leaf's files as of the leaf's mtime.
-    fn remember(&mut self, leaf: &Leaf, now_ns: i64) {
+    /// Records that the index holds a leaf's files as of the leaf's mtime; `watched`: and the
+    /// leaf was watched before they were listed.
+    fn remember(&mut self, leaf: &Leaf, now_ns: i64, watched: bool) {
         let seen = Seen {
             mtime_ns: settled(leaf.mtime_ns, now_ns),
             subfolders: Vec::new(),
+            clean: watched,
         };
         self.seen.insert(leaf.dir.clone(), seen);
+    }
+
+    /// Takes what the kernel reported: a leaf whose entries changed, or that is no longer
+    /// watched, is no longer clean; none is when changes may have been missed.
+    fn take_report(&mut self, report: &watch::Changes, watcher: &watch::Watcher) {
+        for (dir, seen) in &mut self.seen {
+            if report.missed || report.folders.contains(dir) || !watcher.watching(dir) {
+                seen.clean = false;
+            }
+        }
+    }
+
+    /// Whether `dir` is a clean leaf (see [`Seen::clean`]).
+    fn is_clean(&self, dir: &Path) -> bool {
+        self.seen.get(dir).is_some_and(|seen| seen.clean)
     }
 }
 
@@ -254,12 +288,12 @@ fn now_ns() -> i64 {
 
 /// What a refresh writes to the index.
 enum Change {
-    /// A new row for a file that was read (or found unreadable).
-    Upsert {
+    /// A new file, or one changed other than by growing: its row with the new stamp and its
+    /// head to be read.
+    Stat {
         path: String,
         archived: bool,
         stamp: Stamp,
-        scanned: Option<Scanned>,
     },
     /// The file only grew since its row was complete: only its size and mtime move.
     Restamp {
@@ -298,14 +332,22 @@ struct Known {
 pub(super) fn refresh(index: &Index, full: bool) -> Result<bool, rusqlite::Error> {
     let now_ns = now_ns();
     let mut counts = IndexCounts::default();
+    let reported;
     let mut fresh = full.then(Folders::default);
     let Look { leaves, reshaped } = {
         let mut state = index.lock();
         let State {
             folders,
             codex_home,
+            watcher,
+            sweep_soon,
             ..
         } = &mut *state;
+        // What the kernel saw since the last look, taken before looking: what happens after
+        // is in the next report.
+        reported = watcher.changes();
+        *sweep_soon |= reported.missed;
+        folders.take_report(&reported, watcher);
         fresh
             .as_mut()
             .unwrap_or(folders)
@@ -327,7 +369,7 @@ pub(super) fn refresh(index: &Index, full: bool) -> Result<bool, rusqlite::Error
         // Rows before files: a row whose file was created before the rows were read is then
         // surely listed, so it is not taken for vanished.
         let folder = path_text(&leaf.dir);
-        let mut known = known_rows(&index.lock().conn, "folder = ?1", &folder)?;
+        let mut known = known_rows(&index.lock().conn, "folder = ?1", params![folder])?;
         let files = match paths::rollout_files(&leaf.dir) {
             Ok(files) => files,
             Err(err) => {
@@ -347,34 +389,52 @@ pub(super) fn refresh(index: &Index, full: bool) -> Result<bool, rusqlite::Error
         changes.push(Change::Folder { folder, mtime_ns });
         let mut state = index.lock();
         apply(&mut state.conn, changes)?;
-        state.folders.remember(leaf, now_ns);
+        let watched = state.watcher.watching(&leaf.dir);
+        state.folders.remember(leaf, now_ns, watched);
         if let Some(fresh) = &mut fresh {
-            fresh.remember(leaf, now_ns);
+            fresh.remember(leaf, now_ns, watched);
         }
         checked.push(leaf);
     }
 
     let mut state = index.lock();
-    // The files being written now, unless their folder's files were all just checked.
+    // The files being written now, unless their folder's files were all just checked, or
+    // the kernel reports every write to them.
     let listed: HashSet<&Path> = checked.iter().map(|leaf| leaf.dir.as_path()).collect();
     let cutoff = now_ns - HOT_WINDOW.as_nanos() as i64;
-    let hot = known_rows(&state.conn, "file_mtime_ns >= ?1", cutoff)?;
+    // Few folders left to look in (the usual case once every folder was listed under watch):
+    // ask for theirs only, rather than walk every hot row of the watched ones.
+    let unwatched: Vec<String> = leaves
+        .iter()
+        .filter(|leaf| !listed.contains(leaf.dir.as_path()) && !state.folders.is_clean(&leaf.dir))
+        .map(|leaf| path_text(&leaf.dir))
+        .collect();
+    let hot = if unwatched.len() <= FEW_FOLDERS {
+        let mut hot = HashMap::new();
+        for folder in unwatched {
+            hot.extend(known_rows(
+                &state.conn,
+                "folder = ?1 AND file_mtime_ns >= ?2",
+                params![folder, cutoff],
+            )?);
+        }
+        hot
+    } else {
+        known_rows(&state.conn, "file_mtime_ns >= ?1", params![cutoff])?
+    };
     let mut changes = Vec::new();
     let mut looked = HashSet::new();
     for (key, row) in hot {
         let path = PathBuf::from(key);
-        if path.parent().is_some_and(|dir| listed.contains(dir)) {
+        let known = |dir: &Path| listed.contains(dir) || state.folders.is_clean(dir);
+        if path.parent().is_some_and(known) {
             continue;
         }
         changes.extend(check(&mut counts, &path, row.archived, Some(row)));
         looked.insert(path);
     }
     // And the files the kernel saw modified, however old they were.
-    let watched = state.watcher.changes();
-    if watched.missed {
-        state.sweep_soon = true;
-    }
-    for path in watched.files {
+    for path in reported.files {
         let in_listed = path.parent().is_some_and(|dir| listed.contains(dir));
         if in_listed || looked.contains(&path) || !paths::is_rollout_name(&path) {
             continue;
@@ -383,7 +443,7 @@ pub(super) fn refresh(index: &Index, full: bool) -> Result<bool, rusqlite::Error
             .parent()
             .and_then(|dir| dir.file_name())
             .is_some_and(|name| name == paths::ARCHIVED_DIR);
-        let mut row = known_rows(&state.conn, "path = ?1", path_text(&path))?;
+        let mut row = known_rows(&state.conn, "path = ?1", params![path_text(&path)])?;
         let row = row.remove(&path_text(&path));
         changes.extend(check(&mut counts, &path, archived, row));
     }
@@ -426,17 +486,18 @@ pub(super) fn refresh(index: &Index, full: bool) -> Result<bool, rusqlite::Error
     Ok(covered)
 }
 
-/// The rows matching `filter` (with one parameter), by path.
+/// The rows matching `filter` (with `args`), by path.
 fn known_rows(
     conn: &Connection,
     filter: &str,
-    arg: impl rusqlite::ToSql,
+    args: impl rusqlite::Params,
 ) -> Result<HashMap<String, Known>, rusqlite::Error> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT path, file_size, file_mtime_ns, archived, id IS NOT NULL AND has_user_message = 1
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT path, file_size, file_mtime_ns, archived,
+             head_read = 1 AND id IS NOT NULL AND has_user_message = 1
          FROM files WHERE {filter}"
     ))?;
-    let rows = stmt.query_map(params![arg], |row| {
+    let rows = stmt.query_map(args, |row| {
         let known = Known {
             stamp: Stamp {
                 size: row.get(1)?,
@@ -475,15 +536,11 @@ fn check(
         Some(row) if row.archived == archived && row.complete && stamp.size >= row.stamp.size => {
             Some(Change::Restamp { path: key, stamp })
         }
-        _ => {
-            counts.files_read += 1;
-            Some(Change::Upsert {
-                scanned: scan(path),
-                path: key,
-                archived,
-                stamp,
-            })
-        }
+        _ => Some(Change::Stat {
+            path: key,
+            archived,
+            stamp,
+        }),
     }
 }
 
@@ -496,12 +553,13 @@ fn apply(conn: &mut Connection, changes: Vec<Change>) -> Result<(), rusqlite::Er
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for change in changes {
         match change {
-            Change::Upsert {
+            Change::Stat {
                 path,
                 archived,
                 stamp,
-                scanned,
-            } => upsert(&tx, &path, archived, stamp, scanned.as_ref())?,
+            } => {
+                head::stat_row(&tx, Path::new(&path), archived, stamp, true)?;
+            }
             Change::Restamp { path, stamp } => restamp(&tx, &path, stamp)?,
             Change::Delete { path } => {
                 tx.execute("DELETE FROM files WHERE path = ?1", params![path])?;
@@ -644,9 +702,49 @@ mod tests {
         // what it found.
         index.lock().last_sweep = Instant::now().checked_sub(SWEEP_EVERY);
         listed(&index);
-        index.wait_swept();
+        assert!(index.wait_idle(Duration::from_secs(60)));
         assert_eq!(listed(&index), [(ID.to_string(), LONG_AGO as i64 + 1000)]);
         assert_eq!(index.counts().files_read, 1, "grown, so only restamped");
+    }
+
+    #[test]
+    fn a_folder_just_written_is_listed_again_only_when_its_entries_change() {
+        // Everything written now: the folder's mtime is too recent to trust, and every file is
+        // within the hot window.
+        let home = tempfile::tempdir().unwrap();
+        let first = write(home.path(), ID, 1);
+        let index = Index::open(home.path()).unwrap();
+        let mut ids: Vec<String> = listed(&index).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, [ID]);
+
+        // Nothing changed: the kernel would have said, so no file is stat'ed, and of the
+        // folders only those above the day folder (a few entries each) are listed again.
+        let before = index.counts();
+        listed(&index);
+        let after = index.counts();
+        assert_eq!(after.files_checked, before.files_checked);
+        assert_eq!(after.files_read, before.files_read);
+        assert!(
+            after.folders_listed - before.folders_listed <= 3,
+            "{after:?}"
+        );
+
+        // A new file in the same folder, within the same second.
+        let second = write(home.path(), OTHER_ID, 1);
+        let before = index.counts();
+        ids = listed(&index).into_iter().map(|(id, _)| id).collect();
+        ids.sort();
+        assert_eq!(ids, [ID, OTHER_ID]);
+        let after = index.counts();
+        assert_eq!(after.files_checked - before.files_checked, 2);
+        assert_eq!(after.files_read - before.files_read, 1);
+
+        // Moved out and deleted.
+        std::fs::rename(&second, home.path().join("elsewhere.jsonl")).unwrap();
+        let ids: Vec<String> = listed(&index).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, [ID]);
+        std::fs::remove_file(&first).unwrap();
+        assert_eq!(listed(&index), []);
     }
 
     #[test]

@@ -1,13 +1,15 @@
-//! Appends that other processes make to rollouts, as the kernel reports them (inotify on the
-//! folders that hold rollouts), so that a list sees them without a stat of every file.
+//! What other processes do to the folders that hold rollouts, as the kernel reports it (inotify):
+//! files appended to, and files created, deleted or moved, so that a list sees them without a
+//! stat of every file or a listing of every folder.
 //!
 //! Appending changes no folder's mtime, so without this only the files written in the last
 //! hour and the periodic sweep catch an old rollout that another program (the reference
-//! resuming it) appends to. A folder is watched before its files are checked, so a change made
-//! after a check always leaves an event; events are read without blocking at each refresh, and
-//! a write that returned before a list began is reported to that list. When the kernel's queue
-//! overflows, or watching is not possible (another OS, the watch limit), the watcher says so and
-//! the caller falls back to a sweep.
+//! resuming it) appends to. And a folder whose mtime is too recent to trust (see
+//! [`super::refresh`]) would be listed again at every look. A folder is watched before its
+//! files are checked, so a change made after a check always leaves an event; events are read
+//! without blocking at each refresh, and a write that returned before a list began is reported
+//! to that list. When the kernel's queue overflows, or watching is not possible (another OS, the
+//! watch limit), the watcher says so and the caller falls back to folder mtimes and sweeps.
 
 use std::collections::HashMap;
 use std::collections::HashSet;
@@ -19,6 +21,9 @@ use std::path::PathBuf;
 pub(super) struct Changes {
     /// Rollout files modified (written to, or their times set).
     pub(super) files: HashSet<PathBuf>,
+    /// Watched folders whose entries changed (a file created, deleted or moved in or out), or
+    /// which moved or vanished themselves (and are no longer watched).
+    pub(super) folders: HashSet<PathBuf>,
     /// Some changes may have been missed: the queue overflowed.
     pub(super) missed: bool,
 }
@@ -69,8 +74,15 @@ mod linux {
             let Some(inotify) = &self.inotify else {
                 return false;
             };
-            let flags =
-                AddWatchFlags::IN_MODIFY | AddWatchFlags::IN_ATTRIB | AddWatchFlags::IN_ONLYDIR;
+            let flags = AddWatchFlags::IN_MODIFY
+                | AddWatchFlags::IN_ATTRIB
+                | AddWatchFlags::IN_CREATE
+                | AddWatchFlags::IN_DELETE
+                | AddWatchFlags::IN_MOVED_FROM
+                | AddWatchFlags::IN_MOVED_TO
+                | AddWatchFlags::IN_MOVE_SELF
+                | AddWatchFlags::IN_DELETE_SELF
+                | AddWatchFlags::IN_ONLYDIR;
             match inotify.add_watch(dir, flags) {
                 Ok(wd) => {
                     self.folders.insert(wd, dir.to_path_buf());
@@ -84,7 +96,12 @@ mod linux {
             }
         }
 
-        /// The files modified since the last call, without waiting.
+        /// Whether `dir` is watched now.
+        pub(in crate::index) fn watching(&self, dir: &Path) -> bool {
+            self.watched.contains(dir)
+        }
+
+        /// What changed since the last call, without waiting.
         pub(in crate::index) fn changes(&mut self) -> Changes {
             let mut changes = Changes::default();
             let Some(inotify) = &self.inotify else {
@@ -105,17 +122,32 @@ mod linux {
                     if event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
                         changes.missed = true;
                     }
-                    if event.mask.contains(AddWatchFlags::IN_IGNORED) {
-                        // The folder is gone; a new one of the same name is watched afresh.
+                    let gone = AddWatchFlags::IN_IGNORED | AddWatchFlags::IN_MOVE_SELF;
+                    if event.mask.intersects(gone) {
+                        // The folder is gone (or, moved, no longer where its path says): a new
+                        // one at its path is watched afresh.
                         if let Some(dir) = self.folders.remove(&event.wd) {
+                            if event.mask.contains(AddWatchFlags::IN_MOVE_SELF) {
+                                let _ = inotify.rm_watch(event.wd);
+                            }
                             self.watched.remove(&dir);
+                            changes.folders.insert(dir);
                         }
                         continue;
                     }
-                    let (Some(dir), Some(name)) = (self.folders.get(&event.wd), event.name) else {
+                    let Some(dir) = self.folders.get(&event.wd) else {
                         continue;
                     };
-                    changes.files.insert(dir.join(name));
+                    let entries = AddWatchFlags::IN_CREATE
+                        | AddWatchFlags::IN_DELETE
+                        | AddWatchFlags::IN_MOVED_FROM
+                        | AddWatchFlags::IN_MOVED_TO
+                        | AddWatchFlags::IN_DELETE_SELF;
+                    if event.mask.intersects(entries) {
+                        changes.folders.insert(dir.clone());
+                    } else if let Some(name) = event.name {
+                        changes.files.insert(dir.join(name));
+                    }
                 }
             }
         }
@@ -135,10 +167,14 @@ mod other {
             false
         }
 
+        pub(in crate::index) fn watching(&self, _dir: &Path) -> bool {
+            false
+        }
+
         pub(in crate::index) fn changes(&mut self) -> Changes {
             Changes {
-                files: HashSet::new(),
                 missed: true,
+                ..Changes::default()
             }
         }
     }
@@ -158,6 +194,7 @@ mod tests {
         std::fs::write(&busy, "a\n").unwrap();
         let mut watcher = Watcher::default();
         assert!(watcher.watch(dir.path()));
+        assert!(watcher.watching(dir.path()));
         assert_eq!(watcher.changes(), Changes::default());
 
         let mut file = std::fs::OpenOptions::new()
@@ -169,7 +206,7 @@ mod tests {
             watcher.changes(),
             Changes {
                 files: HashSet::from([busy.clone()]),
-                missed: false
+                ..Changes::default()
             }
         );
         assert_eq!(watcher.changes(), Changes::default());
@@ -177,5 +214,34 @@ mod tests {
         file.set_modified(std::time::SystemTime::UNIX_EPOCH)
             .unwrap();
         assert_eq!(watcher.changes().files, HashSet::from([busy]));
+    }
+
+    #[test]
+    fn new_deleted_and_moved_entries_mark_their_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("day");
+        std::fs::create_dir(&dir).unwrap();
+        let mut watcher = Watcher::default();
+        assert!(watcher.watch(&dir));
+        let folder_changed = || Changes {
+            folders: HashSet::from([dir.clone()]),
+            ..Changes::default()
+        };
+
+        let file = dir.join("a.jsonl");
+        std::fs::File::create(&file).unwrap();
+        assert_eq!(watcher.changes(), folder_changed());
+        let moved = root.path().join("a.jsonl");
+        std::fs::rename(&file, &moved).unwrap();
+        assert_eq!(watcher.changes(), folder_changed());
+        std::fs::rename(&moved, &file).unwrap();
+        assert_eq!(watcher.changes(), folder_changed());
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(watcher.changes(), folder_changed());
+
+        // The folder itself moved away: no longer watched, and said so.
+        std::fs::rename(&dir, root.path().join("elsewhere")).unwrap();
+        assert_eq!(watcher.changes(), folder_changed());
+        assert!(!watcher.watching(&dir));
     }
 }

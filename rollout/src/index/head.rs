@@ -1,0 +1,470 @@
+//! The heads of rollouts: what listing needs from a file's first lines (its `session_meta` and
+//! its first user message), read once per file and kept in its row.
+//!
+//! A row is made in two steps. A stat of the file gives what orders the listings (its name's
+//! start time and thread id, its mtime as `updated_at`), so whole folders are indexed quickly;
+//! its head is read later ([`read`]): by the page that needs it ([`super::page`]) or by the
+//! background fill ([`super::fill`]), whichever comes first. `head_read` says which rows have
+//! it.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::BufRead;
+use std::io::BufReader;
+use std::path::Path;
+use std::path::PathBuf;
+
+use codex_protocol::ThreadId;
+use codex_protocol::dynamic_tools::DynamicToolSpec;
+use codex_protocol::protocol::SessionSource;
+use rusqlite::Connection;
+use rusqlite::TransactionBehavior;
+use rusqlite::params;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::ListQuery;
+use super::SourceKind;
+use super::Stamp;
+use super::ThreadSummary;
+use super::path_text;
+use crate::line::BaseInstructions;
+use crate::line::GitInfo;
+use crate::line::SessionMeta;
+use crate::paths;
+
+/// What the index keeps of a rollout's head: its `session_meta` fields (without the long ones,
+/// such as the base instructions, so that many can be held before they are written) and its
+/// first user message.
+#[derive(Debug, Clone)]
+pub(super) struct Scanned {
+    pub(super) id: String,
+    pub(super) created_at: i64,
+    pub(super) model_provider: Option<String>,
+    pub(super) source_kind: &'static str,
+    pub(super) source: String,
+    pub(super) cwd: String,
+    pub(super) cli_version: String,
+    pub(super) git: Option<String>,
+    /// The first user message; `None` while there is none.
+    pub(super) preview: Option<String>,
+}
+
+impl Scanned {
+    pub(super) fn new(meta: &SessionMeta, path: &Path, preview: Option<String>) -> Scanned {
+        Scanned::of(
+            meta.id,
+            &meta.timestamp,
+            &meta.source,
+            meta.model_provider.clone(),
+            &meta.cwd,
+            meta.cli_version.clone(),
+            meta.git.as_ref(),
+            path,
+            preview,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn of(
+        id: ThreadId,
+        timestamp: &str,
+        source: &SessionSource,
+        model_provider: Option<String>,
+        cwd: &Path,
+        cli_version: String,
+        git: Option<&GitInfo>,
+        path: &Path,
+        preview: Option<String>,
+    ) -> Scanned {
+        Scanned {
+            id: id.to_string(),
+            created_at: created_at(timestamp, path),
+            model_provider,
+            source_kind: SourceKind::from(source).as_str(),
+            source: serde_json::to_string(source).unwrap_or_default(),
+            cwd: path_text(cwd),
+            cli_version,
+            git: git.and_then(|git| serde_json::to_string(git).ok()),
+            preview,
+        }
+    }
+
+    /// Whether the thread is one `query`'s filters keep (its archived flag aside).
+    pub(super) fn matches(&self, query: &ListQuery) -> bool {
+        let providers = query.model_providers.as_deref().unwrap_or_default();
+        let kinds = query.source_kinds.as_deref().unwrap_or_default();
+        (providers.is_empty()
+            || self
+                .model_provider
+                .as_ref()
+                .is_some_and(|provider| providers.contains(provider)))
+            && (kinds.is_empty() || kinds.iter().any(|kind| kind.as_str() == self.source_kind))
+            && query
+                .cwd
+                .as_ref()
+                .is_none_or(|cwd| path_text(cwd) == self.cwd)
+    }
+
+    /// The thread as `query` lists it, or `None` when it is not listed: it has no user message
+    /// yet, or the filters leave it out.
+    pub(super) fn listed(
+        &self,
+        query: &ListQuery,
+        path: &Path,
+        stamp: Stamp,
+    ) -> Option<ThreadSummary> {
+        let preview = self.preview.clone()?;
+        if !self.matches(query) {
+            return None;
+        }
+        Some(ThreadSummary {
+            id: self.id.parse().ok()?,
+            path: path.to_path_buf(),
+            archived: query.archived,
+            created_at: self.created_at,
+            updated_at: stamp.mtime_secs(),
+            model_provider: self.model_provider.clone(),
+            source: serde_json::from_str(&self.source).unwrap_or(SessionSource::Unknown),
+            cwd: PathBuf::from(&self.cwd),
+            cli_version: self.cli_version.clone(),
+            git: self
+                .git
+                .as_ref()
+                .and_then(|text| serde_json::from_str(text).ok()),
+            preview,
+        })
+    }
+}
+
+/// The `session_meta` fields a head needs, typed as [`SessionMeta`] types them (a payload it
+/// refuses is refused here too) but without keeping its unknown fields, whose collection costs
+/// more than the rest of the read.
+#[derive(Deserialize)]
+struct HeadMeta {
+    id: ThreadId,
+    #[serde(default, rename = "forked_from_id")]
+    _forked_from_id: Option<ThreadId>,
+    timestamp: String,
+    cwd: PathBuf,
+    #[serde(rename = "originator")]
+    _originator: String,
+    cli_version: String,
+    #[serde(default = "vscode")]
+    source: SessionSource,
+    #[serde(default)]
+    model_provider: Option<String>,
+    #[serde(default, rename = "base_instructions")]
+    _base_instructions: Option<BaseInstructions>,
+    #[serde(default, rename = "dynamic_tools")]
+    _dynamic_tools: Option<Vec<DynamicToolSpec>>,
+    #[serde(default)]
+    git: Option<GitInfo>,
+}
+
+/// Older rollouts have no source; like [`SessionMeta`], they are read as VS Code ones.
+fn vscode() -> SessionSource {
+    SessionSource::Vscode
+}
+
+/// A rollout line, its payload left as text until its type says it is needed.
+#[derive(Deserialize)]
+struct Line<'a> {
+    #[serde(borrow)]
+    timestamp: Option<&'a RawValue>,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    payload: &'a RawValue,
+}
+
+/// An event payload, as far as the preview goes.
+#[derive(Deserialize)]
+struct EventHead {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    message: Option<serde_json::Value>,
+}
+
+/// A head's lines are short, except the `session_meta` with its base instructions: one read
+/// usually takes them all.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Reads a rollout up to its first user message; `None` if it has no readable `session_meta`.
+/// Unreadable lines are skipped.
+pub(super) fn read(path: &Path) -> Option<Scanned> {
+    let file = File::open(path).ok()?;
+    let mut reader = BufReader::with_capacity(READ_BUFFER, file);
+    let mut meta: Option<HeadMeta> = None;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let Ok(line) = serde_json::from_slice::<Line>(&buf) else {
+            continue;
+        };
+        match line.kind.as_ref() {
+            // A line without a string timestamp is not a rollout line.
+            "session_meta"
+                if meta.is_none() && line.timestamp.is_some_and(|at| at.get().starts_with('"')) =>
+            {
+                meta = serde_json::from_str(line.payload.get()).ok();
+            }
+            "event_msg" => {
+                let Ok(event) = serde_json::from_str::<EventHead>(line.payload.get()) else {
+                    continue;
+                };
+                if event.kind.as_deref() != Some("user_message") {
+                    continue;
+                }
+                let preview = match event.message {
+                    Some(serde_json::Value::String(text)) => text,
+                    _ => String::new(),
+                };
+                return meta.map(|meta| scanned(meta, path, Some(preview)));
+            }
+            _ => {}
+        }
+    }
+    meta.map(|meta| scanned(meta, path, None))
+}
+
+fn scanned(meta: HeadMeta, path: &Path, preview: Option<String>) -> Scanned {
+    Scanned::of(
+        meta.id,
+        &meta.timestamp,
+        &meta.source,
+        meta.model_provider,
+        &meta.cwd,
+        meta.cli_version,
+        meta.git.as_ref(),
+        path,
+        preview,
+    )
+}
+
+fn created_at(timestamp: &str, path: &Path) -> i64 {
+    if let Ok(at) = OffsetDateTime::parse(timestamp, &Rfc3339) {
+        return at.unix_timestamp();
+    }
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .and_then(paths::parse_file_name)
+        .map(|(stamp, _)| stamp.assume_utc().unix_timestamp())
+        .unwrap_or(0)
+}
+
+/// A row whose head is to be read: its file as the row knows it.
+#[derive(Debug, Clone)]
+pub(super) struct Unread {
+    pub(super) path: PathBuf,
+    /// The id the row holds (its file name's, until the head is read).
+    pub(super) id: String,
+    pub(super) stamp: Stamp,
+}
+
+/// Reads the heads of `rows`.
+pub(super) fn read_all(rows: Vec<Unread>) -> Vec<(Unread, Option<Scanned>)> {
+    rows.into_iter()
+        .map(|row| {
+            let scanned = read(&row.path);
+            (row, scanned)
+        })
+        .collect()
+}
+
+/// Fills a row with its head, unless its stamp moved since (see [`write_all`]).
+const FILL: &str = "UPDATE files SET head_read = 1, created_at = ?4, model_provider = ?5,
+        source_kind = ?6, source = ?7, cwd = ?8, cli_version = ?9, git = ?10, preview = ?11,
+        has_user_message = ?12
+    WHERE path = ?1 AND file_size = ?2 AND file_mtime_ns = ?3 AND head_read = 0";
+
+fn fill(
+    conn: &Connection,
+    path: &str,
+    stamp: Stamp,
+    scanned: &Scanned,
+) -> Result<usize, rusqlite::Error> {
+    conn.prepare_cached(FILL)?.execute(params![
+        path,
+        stamp.size,
+        stamp.mtime_ns,
+        scanned.created_at,
+        scanned.model_provider,
+        scanned.source_kind,
+        scanned.source,
+        scanned.cwd,
+        scanned.cli_version,
+        scanned.git,
+        scanned.preview.as_deref().unwrap_or_default(),
+        scanned.preview.is_some(),
+    ])
+}
+
+/// Writes heads to their rows, in one transaction. A row whose file changed since the stat the
+/// read followed (a refresh gave it a new stamp meanwhile) keeps waiting for its head, which
+/// may be older than its stamp; so does a row another reader has filled already.
+pub(super) fn write_all(
+    conn: &mut Connection,
+    heads: &[(Unread, Option<Scanned>)],
+) -> Result<(), rusqlite::Error> {
+    if heads.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for (row, scanned) in heads {
+        let path = path_text(&row.path);
+        let Some(scanned) = scanned else {
+            tx.prepare_cached(
+                "UPDATE files SET head_read = 1, has_user_message = 0, preview = ''
+                 WHERE path = ?1 AND file_size = ?2 AND file_mtime_ns = ?3 AND head_read = 0",
+            )?
+            .execute(params![path, row.stamp.size, row.stamp.mtime_ns])?;
+            continue;
+        };
+        // Only where the head names another thread than the file name does: a changed id
+        // moves the row in every index that holds it.
+        if fill(&tx, &path, row.stamp, scanned)? > 0 && scanned.id != row.id {
+            tx.prepare_cached("UPDATE files SET id = ?2 WHERE path = ?1")?
+                .execute(params![path, scanned.id])?;
+        }
+    }
+    tx.commit()
+}
+
+/// Writes what a stat of a file says: a new row, named by the file, its head to be read. An
+/// existing row gets the new stamp (and its head is to be read again) when `overwrite`, and is
+/// left alone otherwise. Says whether it wrote.
+pub(super) fn stat_row(
+    conn: &Connection,
+    path: &Path,
+    archived: bool,
+    stamp: Stamp,
+    overwrite: bool,
+) -> Result<bool, rusqlite::Error> {
+    let named = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(paths::parse_file_name);
+    let file_stamp = named.map_or(0, |(at, _)| at.assume_utc().unix_timestamp());
+    let id = named.map(|(_, id)| id.to_string());
+    let on_conflict = if overwrite {
+        "DO UPDATE SET archived = excluded.archived, file_size = excluded.file_size,
+             file_mtime_ns = excluded.file_mtime_ns, updated_at = excluded.updated_at,
+             head_read = 0"
+    } else {
+        "DO NOTHING"
+    };
+    let written = conn
+        .prepare_cached(&format!(
+            "INSERT INTO files (path, folder, archived, file_size, file_mtime_ns, file_stamp,
+                 updated_at, id, head_read)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)
+             ON CONFLICT(path) {on_conflict}"
+        ))?
+        .execute(params![
+            path_text(path),
+            super::folder_text(path),
+            archived,
+            stamp.size,
+            stamp.mtime_ns,
+            file_stamp,
+            stamp.mtime_secs(),
+            id,
+        ])?;
+    Ok(written > 0)
+}
+
+/// Writes the whole row of a file whose head is known (one our writer has just started), unless
+/// it has one.
+pub(super) fn insert_known(
+    conn: &Connection,
+    path: &Path,
+    archived: bool,
+    stamp: Stamp,
+    scanned: &Scanned,
+) -> Result<(), rusqlite::Error> {
+    if stat_row(conn, path, archived, stamp, false)? {
+        let key = path_text(path);
+        fill(conn, &key, stamp, scanned)?;
+        conn.execute(
+            "UPDATE files SET id = ?2 WHERE path = ?1 AND id IS NOT ?2",
+            params![key, scanned.id],
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::line::RolloutItem;
+    use crate::line::RolloutLine;
+    use pretty_assertions::assert_eq;
+
+    /// The head as the full line parser reads it: the reference for [`read`].
+    fn read_slowly(path: &Path) -> Option<Scanned> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let mut meta = None;
+        for line in text.lines() {
+            let Ok(line) = serde_json::from_str::<RolloutLine>(line) else {
+                continue;
+            };
+            match line.item {
+                RolloutItem::SessionMeta(found) if meta.is_none() => meta = Some(found),
+                RolloutItem::EventMsg(codex_protocol::protocol::EventMsg::UserMessage(event)) => {
+                    return meta.map(|meta| Scanned::new(&meta, path, Some(event.message)));
+                }
+                _ => {}
+            }
+        }
+        meta.map(|meta| Scanned::new(&meta, path, None))
+    }
+
+    fn fields(scanned: Option<Scanned>) -> Option<String> {
+        scanned.map(|scanned| format!("{scanned:?}"))
+    }
+
+    #[test]
+    fn heads_read_as_the_line_parser_reads_them() {
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../test-support/fixtures/reference-0.101.0/rollouts");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&samples).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "jsonl") {
+                assert_eq!(
+                    fields(read(&path)),
+                    fields(read_slowly(&path)),
+                    "{}",
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 0);
+
+        // Payloads the line parser refuses are refused here too, and a missing source is VS
+        // Code's.
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            r#"{"timestamp":"2020-09-13T12:26:40.000Z","type":"session_meta","payload":{"id":"01a20b3d-9c0b-7013-ad7f-e4e60e59123d","timestamp":"2020-09-13T12:26:40.000Z","cwd":"/w","originator":"t","cli_version":"0.1","extra":[1]}}"#,
+            r#"{"timestamp":"2020-09-13T12:26:40.000Z","type":"session_meta","payload":{"id":"01a20b3d-9c0b-7013-ad7f-e4e60e59123d","timestamp":"2020-09-13T12:26:40.000Z","cwd":"/w","cli_version":"0.1"}}"#,
+            r#"{"timestamp":"2020-09-13T12:26:40.000Z","type":"session_meta","payload":{"id":"01a20b3d-9c0b-7013-ad7f-e4e60e59123d","timestamp":"2020-09-13T12:26:40.000Z","cwd":"/w","originator":"t","cli_version":"0.1","base_instructions":"text"}}"#,
+            r#"{"type":"session_meta","payload":{"id":"01a20b3d-9c0b-7013-ad7f-e4e60e59123d","timestamp":"2020-09-13T12:26:40.000Z","cwd":"/w","originator":"t","cli_version":"0.1"}}"#,
+        ];
+        let message = r#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"event_msg","payload":{"type":"user_message","message":"hi \"there\"","images":[]}}"#;
+        for (n, meta) in cases.iter().enumerate() {
+            let path = dir.path().join(format!("{n}.jsonl"));
+            std::fs::write(&path, format!("{meta}\n{message}\n")).unwrap();
+            assert_eq!(fields(read(&path)), fields(read_slowly(&path)), "{meta}");
+        }
+        assert!(read(&dir.path().join("0.jsonl")).is_some());
+        assert!(read(&dir.path().join("1.jsonl")).is_none());
+    }
+}
