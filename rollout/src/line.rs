@@ -171,6 +171,42 @@ impl<'de> Deserialize<'de> for RolloutLine {
     }
 }
 
+impl RolloutLine {
+    /// Parses a line whose `type` is known to be `kind` (read from its text without parsing
+    /// it) in one pass, typing the payload as it goes; a line that does not fit is parsed the
+    /// general way, so the result is always what [`RolloutLine`]'s `Deserialize` gives.
+    pub(crate) fn parse_of_kind(kind: &[u8], text: &[u8]) -> serde_json::Result<RolloutLine> {
+        /// The line with its payload typed in place; the `type` key, already known, is skipped.
+        #[derive(Deserialize)]
+        struct Typed<T> {
+            timestamp: String,
+            payload: T,
+        }
+        fn typed<T: serde::de::DeserializeOwned>(
+            text: &[u8],
+            wrap: fn(T) -> RolloutItem,
+        ) -> Option<RolloutLine> {
+            let line: Typed<T> = serde_json::from_slice(text).ok()?;
+            Some(RolloutLine {
+                timestamp: line.timestamp,
+                item: wrap(line.payload),
+            })
+        }
+        let line = match kind {
+            b"session_meta" => typed(text, RolloutItem::SessionMeta),
+            b"response_item" => typed(text, RolloutItem::ResponseItem),
+            b"event_msg" => typed(text, RolloutItem::EventMsg),
+            b"turn_context" => typed(text, RolloutItem::TurnContext),
+            b"compacted" => typed(text, RolloutItem::Compacted),
+            _ => None,
+        };
+        match line {
+            Some(line) => Ok(line),
+            None => serde_json::from_slice(text),
+        }
+    }
+}
+
 impl RolloutItem {
     /// Types a payload's text by its line type, like [`RolloutItem::from_parts`], parsing it
     /// into a `Value` only when it does not fit its type.

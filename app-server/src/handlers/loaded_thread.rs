@@ -173,7 +173,7 @@ pub(crate) async fn resume(context: RequestContext, mut params: v2::ThreadResume
         // The turns are rebuilt in the same pass over the rollout that loads the thread.
         let mut seen = SeenRollout::turns();
         match manager
-            .resume_thread_seeing(id, start, &mut |item| seen.see(item))
+            .resume_thread_seeing(id, start, seen.wanted_events(), &mut |item| seen.see(item))
             .await
         {
             Ok(new) => {

@@ -6,6 +6,7 @@
 //! are rebuilt from its rollout when asked for. Only ephemeral threads, which have none, are
 //! read from memory.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -90,14 +91,23 @@ pub(crate) fn scan_thread(
 ) -> Result<(SessionMeta, v2::Thread), RolloutError> {
     let mut preview = None;
     let mut builder = include_turns.then(history::HistoryBuilder::default);
-    // Turns and the preview come from events: the model's items are skipped unparsed.
-    let scanned = codex_rollout::scan_rollout_events(path, |line| {
+    // Turns and the preview come from events: the model's items and the other events are
+    // skipped unparsed. Without turns, the first user message (the preview) ends the read.
+    let wanted_event: fn(&[u8]) -> bool = if include_turns {
+        history::is_turn_event
+    } else {
+        |kind: &[u8]| kind == b"user_message"
+    };
+    let scanned = codex_rollout::scan_rollout_events_of(path, wanted_event, |line| {
         if preview.is_none() {
             preview = wire::thread::preview_of(&line.item);
         }
-        if let Some(builder) = &mut builder {
-            builder.item(&line.item);
+        match &mut builder {
+            Some(builder) => builder.item(&line.item),
+            None if preview.is_some() => return ControlFlow::Break(()),
+            None => {}
         }
+        ControlFlow::Continue(())
     })?;
     let turns = builder
         .map(|builder| builder.into_turns(active_turn))

@@ -286,8 +286,8 @@ fn named_conversation(
 ) -> Result<ThreadId, JSONRPCErrorError> {
     match (id, path) {
         (Some(id), _) => Ok(id),
-        (None, Some(path)) => codex_rollout::read_rollout(Path::new(&path))
-            .map(|rollout| rollout.meta.id)
+        (None, Some(path)) => codex_rollout::read_session_meta(Path::new(&path))
+            .map(|meta| meta.id)
             .map_err(|err| error::invalid_request(format!("failed to read rollout {path}: {err}"))),
         (None, None) => Err(error::invalid_request(
             "either conversationId or path is required",
@@ -303,7 +303,7 @@ pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversati
         let manager = context.state.threads.manager().await?;
         let mut seen = SeenRollout::events();
         match manager
-            .resume_thread_seeing(id, start, &mut |item| seen.see(item))
+            .resume_thread_seeing(id, start, seen.wanted_events(), &mut |item| seen.see(item))
             .await
         {
             Ok(new) => Ok((

@@ -6,6 +6,8 @@
 //! Rebuilt items are numbered `item-1`, `item-2`, … across the whole thread, as the reference
 //! does; turn ids are those the turns had when they ran.
 
+use std::collections::HashMap;
+
 use codex_app_server_protocol::v2;
 use codex_protocol::ThreadId;
 use codex_protocol::protocol::EventMsg;
@@ -28,11 +30,33 @@ pub(crate) fn rebuild_turns<'a>(
     builder.into_turns(active_turn)
 }
 
+/// Whether an event of this `type` is one the turns are rebuilt from (see [`HistoryBuilder`]):
+/// a read passes over the others (token counts, deltas, tool events) without parsing them.
+pub(crate) fn is_turn_event(kind: &[u8]) -> bool {
+    matches!(
+        kind,
+        b"task_started"
+            | b"task_complete"
+            | b"turn_aborted"
+            | b"user_message"
+            | b"agent_message"
+            | b"agent_reasoning"
+            | b"agent_reasoning_raw_content"
+            | b"item_completed"
+            | b"error"
+            | b"thread_rolled_back"
+    )
+}
+
 /// Builds the turns one rollout item at a time, so a stored rollout can be read without holding
 /// all of it (see [`rebuild_turns`]).
 #[derive(Debug, Default)]
 pub(crate) struct HistoryBuilder {
     turns: Vec<v2::Turn>,
+    /// Where the first finished turn with each id is in `turns`: a late `task_complete` or
+    /// `turn_aborted` finds its turn without a search, so a thread of many turns is rebuilt in
+    /// linear time.
+    positions: HashMap<String, usize>,
     current: Option<PendingTurn>,
     /// How many items were numbered so far.
     items: u64,
@@ -118,7 +142,7 @@ impl HistoryBuilder {
                     if self.current.as_ref().is_some_and(|turn| turn.turn.id == id) {
                         None
                     } else {
-                        self.turns.iter_mut().find(|turn| turn.id == id)
+                        self.finished_turn(id)
                     }
                 });
                 match matching {
@@ -137,16 +161,11 @@ impl HistoryBuilder {
                         turn.status = v2::TurnStatus::Completed;
                     }
                 };
-                if let Some(turn) = self
-                    .turns
-                    .iter_mut()
-                    .find(|turn| turn.id == complete.turn_id)
-                    .filter(|_| {
-                        self.current
-                            .as_ref()
-                            .is_none_or(|current| current.turn.id != complete.turn_id)
-                    })
-                {
+                let completes_current = self
+                    .current
+                    .as_ref()
+                    .is_some_and(|current| current.turn.id == complete.turn_id);
+                if !completes_current && let Some(turn) = self.finished_turn(&complete.turn_id) {
                     complete_turn(turn);
                     return;
                 }
@@ -162,6 +181,7 @@ impl HistoryBuilder {
                     .len()
                     .saturating_sub(usize::try_from(rollback.num_turns).unwrap_or(usize::MAX));
                 self.turns.truncate(keep);
+                self.positions.retain(|_, at| *at < keep);
                 // Numbering carries on after the items that remain.
                 self.items = self.turns.iter().map(|turn| turn.items.len() as u64).sum();
             }
@@ -209,10 +229,19 @@ impl HistoryBuilder {
         format!("item-{}", self.items)
     }
 
+    /// The first finished turn with this id.
+    fn finished_turn(&mut self, id: &str) -> Option<&mut v2::Turn> {
+        let at = *self.positions.get(id)?;
+        self.turns.get_mut(at)
+    }
+
     fn finish_current(&mut self) {
         if let Some(current) = self.current.take()
             && (current.explicit || !current.turn.items.is_empty())
         {
+            self.positions
+                .entry(current.turn.id.clone())
+                .or_insert(self.turns.len());
             self.turns.push(current.turn);
         }
     }
@@ -328,6 +357,85 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&turns[0].items[0]).unwrap()["content"],
             serde_json::json!([{"type": "text", "text": "one", "text_elements": []}, {"type": "image", "url": "https://example.com/a.png"}])
+        );
+    }
+
+    /// The reference's sample rollouts give the same turns when only the events
+    /// [`is_turn_event`] accepts are read.
+    #[test]
+    fn the_turn_events_are_all_the_turns_need() {
+        let samples = codex_test_support::reference_dir().join("rollouts");
+        let mut rollouts = 0;
+        for entry in std::fs::read_dir(samples).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.ends_with(".jsonl") || name == "session_index.jsonl" {
+                continue;
+            }
+            let items: Vec<RolloutItem> = codex_rollout::read_rollout(&path)
+                .unwrap()
+                .lines
+                .into_iter()
+                .map(|line| line.item)
+                .collect();
+            let turn_events = items.iter().filter(|item| match item {
+                RolloutItem::EventMsg(event) => {
+                    let value = serde_json::to_value(event).unwrap();
+                    is_turn_event(value["type"].as_str().unwrap().as_bytes())
+                }
+                _ => false,
+            });
+            // Turns opened without a `task_started` get new ids each time: compare the rest.
+            let all = shape(&rebuild_turns(&items, None));
+            assert_eq!(shape(&rebuild_turns(turn_events, None)), all, "{name}");
+            assert!(!all.is_empty(), "{name}");
+            rollouts += 1;
+        }
+        assert!(rollouts > 5, "only {rollouts} sample rollouts");
+    }
+
+    fn complete(id: &str) -> RolloutItem {
+        event(EventMsg::TaskComplete(TurnCompleteEvent {
+            turn_id: id.into(),
+            last_agent_message: None,
+        }))
+    }
+
+    /// A `task_complete` for a turn that already ended completes that turn, not the current
+    /// one, and a turn a rollback dropped is found no more, even where a later turn took its
+    /// place.
+    #[test]
+    fn late_completions_find_their_turn() {
+        let items = [
+            started("t1"),
+            user("a"),
+            started("t2"),
+            user("b"),
+            complete("t1"),
+            started("t3"),
+            user("c"),
+            event(EventMsg::ThreadRolledBack(ThreadRolledBackEvent {
+                num_turns: 2,
+            })),
+            started("t4"),
+            user("d"),
+            started("t5"),
+            user("e"),
+            // t2 was where t4 is now.
+            complete("t2"),
+        ];
+        let turns = rebuild_turns(&items, None);
+        let shape: Vec<(&str, v2::TurnStatus)> = turns
+            .iter()
+            .map(|turn| (turn.id.as_str(), turn.status))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("t1", v2::TurnStatus::Completed),
+                ("t4", v2::TurnStatus::Interrupted),
+                ("t5", v2::TurnStatus::Completed),
+            ]
         );
     }
 

@@ -477,6 +477,17 @@ impl SeenRollout {
         }
     }
 
+    /// Which events [`SeenRollout::see`] needs to be shown, by their `type`: the others may
+    /// be passed over unparsed.
+    pub(crate) fn wanted_events(&self) -> fn(&[u8]) -> bool {
+        if self.events.is_some() {
+            |_| true
+        } else {
+            // The preview is a user message, which the turns are rebuilt from too.
+            history::is_turn_event
+        }
+    }
+
     pub(crate) fn see(&mut self, item: &RolloutItem) {
         if self.preview.is_none() {
             self.preview = preview_of(item);

@@ -64,11 +64,21 @@ pub(crate) struct Carried {
 impl Carried {
     /// Takes note of the rollout's next item.
     pub(crate) fn observe(&mut self, item: &RolloutItem) {
+        if matches!(
+            item,
+            RolloutItem::TurnContext(_) | RolloutItem::EventMsg(EventMsg::TokenCount(_))
+        ) {
+            self.observe_owned(item.clone());
+        }
+    }
+
+    /// Like [`Carried::observe`], keeping the item's values without copying them.
+    pub(crate) fn observe_owned(&mut self, item: RolloutItem) {
         match item {
-            RolloutItem::TurnContext(context) => self.last_context = Some(context.clone()),
+            RolloutItem::TurnContext(context) => self.last_context = Some(context),
             RolloutItem::EventMsg(EventMsg::TokenCount(count)) => {
-                if let Some(info) = &count.info {
-                    self.token_info = Some(info.clone());
+                if let Some(info) = count.info {
+                    self.token_info = Some(info);
                 }
             }
             _ => {}

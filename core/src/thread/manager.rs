@@ -16,12 +16,14 @@ use codex_protocol::protocol::AskForApproval;
 use codex_protocol::protocol::SandboxPolicy;
 use codex_protocol::protocol::SessionSource;
 use codex_rollout::BaseInstructions;
+use codex_rollout::LineTypes;
 use codex_rollout::RolloutError;
 use codex_rollout::RolloutItem;
 use codex_rollout::RolloutItems;
 use codex_rollout::RolloutStore;
 use codex_rollout::ScannedLine;
 use codex_rollout::SessionMeta;
+use codex_rollout::Take;
 use codex_rollout::format_timestamp;
 use codex_tools::DynamicTool;
 use codex_tools::ToolOffer;
@@ -250,16 +252,19 @@ impl ThreadManager {
         id: ThreadId,
         params: StartThread,
     ) -> Result<NewThread, ThreadError> {
-        self.resume_thread_seeing(id, params, &mut |_| {}).await
+        self.resume_thread_seeing(id, params, |_| false, &mut |_| {})
+            .await
     }
 
-    /// Like [`ThreadManager::resume_thread`], showing `see` every rollout item but the
-    /// `session_meta` and the model's items as the one pass over the rollout reads them (what a
-    /// caller rebuilds the thread's turns from).
+    /// Like [`ThreadManager::resume_thread`], showing `see` rollout items as the one pass over
+    /// the rollout reads them (what a caller rebuilds the thread's turns from): the events
+    /// whose `type` `wanted_events` accepts, and maybe others, but never the `session_meta` nor
+    /// the model's items. The events nobody needs are passed over unparsed.
     pub async fn resume_thread_seeing(
         &self,
         id: ThreadId,
         params: StartThread,
+        wanted_events: fn(&[u8]) -> bool,
         see: &mut (dyn FnMut(&RolloutItem) + Send),
     ) -> Result<NewThread, ThreadError> {
         if self.threads().contains_key(&id) {
@@ -282,9 +287,15 @@ impl ThreadManager {
         let mut rebuilt = history::Rebuilt::default();
         let mut recorded = Vec::new();
         let mut carried = Carried::default();
-        let keep_in_file = |kind: &[u8]| !keep_all && history::stays_in_file(kind);
+        let take = |types: LineTypes<'_>| {
+            if keep_all {
+                Take::Parse
+            } else {
+                take_for_resume(types, wanted_events)
+            }
+        };
         let scanned = file
-            .scan(keep_in_file, |line| match line {
+            .scan(take, |line| match line {
                 ScannedLine::ModelItem(span) => rebuilt.push(HistoryItem::Stored {
                     file: file.clone(),
                     span,
@@ -299,10 +310,12 @@ impl ThreadManager {
                     }
                     other => {
                         rebuilt.apply(&other);
-                        carried.observe(&other);
                         see(&other);
                         if keep_all {
+                            carried.observe(&other);
                             recorded.push(other);
+                        } else {
+                            carried.observe_owned(other);
                         }
                     }
                 },
@@ -687,6 +700,23 @@ impl ThreadManager {
             thread,
             events: stream,
         })
+    }
+}
+
+/// How a resume reads a line of the rollout: the model's items other than messages as spans
+/// of the file, and only the lines the history, the carried settings and the caller's
+/// `wanted_events` need, parsed.
+fn take_for_resume(types: LineTypes<'_>, wanted_events: fn(&[u8]) -> bool) -> Take {
+    match types.line {
+        b"response_item" if types.payload.is_some_and(history::stays_in_file) => Take::Span,
+        b"session_meta" | b"response_item" | b"turn_context" | b"compacted" => Take::Parse,
+        b"event_msg" => match types.payload {
+            Some(b"thread_rolled_back" | b"token_count") => Take::Parse,
+            Some(kind) if !wanted_events(kind) => Take::Skip,
+            _ => Take::Parse,
+        },
+        // A line type this build does not know is kept by nothing but an ephemeral copy.
+        _ => Take::Skip,
     }
 }
 
