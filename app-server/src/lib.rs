@@ -201,12 +201,13 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     shutdown::watch(shutdown.clone()).context("failed to install signal handlers")?;
     let auth = start_auth(&config.service).await?;
-    let threads = ThreadsState::open(
+    // The rollout store is opened after the first `initialize` answer (see `open_store_soon`).
+    let threads = ThreadsState::new(
         config.service.paths().codex_home.to_path_buf(),
         ConfigService::clone(&config.service),
+        None,
         auth,
-    )
-    .await?;
+    );
     let platform = Platform::current().clone();
     let state = Arc::new(ServerState::with_config(platform, config, threads));
     state

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 
-use anyhow::Context;
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_config::ConfigService;
 use codex_core::McpRuntime;
@@ -82,6 +81,20 @@ impl ServerState {
         }
     }
 
+    /// Starts opening the rollout store in the background, once the first `initialize` is
+    /// answered, so that the first stored-thread method finds it open.
+    pub(crate) fn open_store_soon(self: &Arc<Self>) {
+        if self.threads.store.initialized() {
+            return;
+        }
+        let state = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Err(err) = state.threads.store().await {
+                tracing::warn!("{}", err.message);
+            }
+        });
+    }
+
     /// A server whose config folders, under `root`, do not exist, for tests that do not read
     /// config; its threads are stored in `root/home`.
     #[cfg(test)]
@@ -105,7 +118,7 @@ impl ServerState {
             ThreadsState::new(
                 root.join("home"),
                 service_for_threads,
-                store,
+                Some(store),
                 AuthManager::new(
                     root.join("home"),
                     codex_login::AuthCredentialsStoreMode::File,
@@ -119,9 +132,10 @@ impl ServerState {
 pub(crate) struct ThreadsState {
     codex_home: PathBuf,
     config: ConfigService,
-    /// The rollouts on disk, opened at startup. The stored-thread methods read it directly and
-    /// never build the agent runtime.
-    store: RolloutStore,
+    /// The rollouts on disk, opened after the first `initialize` answer (or by the first method
+    /// that needs them), so that creating the index file, with its fsyncs, does not delay the
+    /// answer. The stored-thread methods read it directly and never build the agent runtime.
+    store: OnceCell<RolloutStore>,
     /// The agent runtime (model clients, tools, loaded threads), built by the first method that
     /// loads a thread.
     manager: OnceCell<Arc<ThreadManager>>,
@@ -189,10 +203,12 @@ pub(crate) fn sandbox_launcher() -> Option<PathBuf> {
 }
 
 impl ThreadsState {
+    /// The threads of `codex_home`; `store` is the rollout store when it is already open, else
+    /// [`ThreadsState::store`] opens it when first asked.
     pub(crate) fn new(
         codex_home: PathBuf,
         config: ConfigService,
-        store: RolloutStore,
+        store: Option<RolloutStore>,
         auth: Arc<AuthManager>,
     ) -> Self {
         let mcp = McpRuntime {
@@ -205,7 +221,7 @@ impl ThreadsState {
             models: Arc::new(RemoteCatalogue::new(codex_home.clone())),
             codex_home,
             config,
-            store,
+            store: OnceCell::new_with(store),
             manager: OnceCell::new(),
             gates: Mutex::new(HashMap::new()),
             mcp,
@@ -219,46 +235,31 @@ impl ThreadsState {
         &self.mcp
     }
 
-    /// Opens the rollout store of `codex_home` (on the blocking pool: opening checks the index
-    /// file; the index catches up with the rollouts in the background) and the threads state
-    /// around it.
-    pub(crate) async fn open(
-        codex_home: PathBuf,
-        config: ConfigService,
-        auth: Arc<AuthManager>,
-    ) -> anyhow::Result<Self> {
-        let home = codex_home.clone();
-        let store = tokio::task::spawn_blocking(move || RolloutStore::open_in_background(&home))
-            .await
-            .context("the thread store task failed")?
-            .with_context(|| format!("cannot open the thread store in {}", codex_home.display()))?;
-        Ok(Self::new(codex_home, config, store, auth))
-    }
-
     /// The thread manager, the agent runtime, built (on the blocking pool) by the first
     /// caller: only the methods that load or drive a thread build it.
     pub(crate) async fn manager(&self) -> Result<Arc<ThreadManager>, JSONRPCErrorError> {
         let manager = self
             .manager
             .get_or_try_init(|| {
-                let options = ThreadManagerOptions {
-                    models: watching_models_etag(
-                        configured_model_clients(Arc::clone(&self.auth)),
-                        Arc::clone(&self.models),
-                        crate::backend::server_user_agent(Platform::current()),
-                    ),
-                    codex_home: self.codex_home.clone(),
-                    store: self.store.clone(),
-                    config: self.config.clone(),
-                    tools: Arc::new(CodexTools::new(ToolsConfig {
-                        sandbox_launcher: sandbox_launcher(),
-                    })),
-                    originator: ORIGINATOR.to_owned(),
-                    cli_version: env!("CARGO_PKG_VERSION").to_owned(),
-                    source: SessionSource::Vscode,
-                    mcp: self.mcp.clone(),
-                };
                 async move {
+                    let store = self.store().await?;
+                    let options = ThreadManagerOptions {
+                        models: watching_models_etag(
+                            configured_model_clients(Arc::clone(&self.auth)),
+                            Arc::clone(&self.models),
+                            crate::backend::server_user_agent(Platform::current()),
+                        ),
+                        codex_home: self.codex_home.clone(),
+                        store,
+                        config: self.config.clone(),
+                        tools: Arc::new(CodexTools::new(ToolsConfig {
+                            sandbox_launcher: sandbox_launcher(),
+                        })),
+                        originator: ORIGINATOR.to_owned(),
+                        cli_version: env!("CARGO_PKG_VERSION").to_owned(),
+                        source: SessionSource::Vscode,
+                        mcp: self.mcp.clone(),
+                    };
                     // Building installs the bundled skills on disk.
                     tokio::task::spawn_blocking(move || Arc::new(ThreadManager::new(options)))
                         .await
@@ -277,9 +278,31 @@ impl ThreadsState {
         self.manager.get().cloned()
     }
 
-    /// The rollout store, which the thread manager shares.
-    pub(crate) fn store(&self) -> RolloutStore {
-        self.store.clone()
+    /// The rollout store, which the thread manager shares, opened (on the blocking pool:
+    /// opening checks or creates the index file; the index catches up with the rollouts in the
+    /// background) by the first caller.
+    pub(crate) async fn store(&self) -> Result<RolloutStore, JSONRPCErrorError> {
+        let store = self
+            .store
+            .get_or_try_init(|| {
+                let home = self.codex_home.clone();
+                async move {
+                    tokio::task::spawn_blocking(move || {
+                        RolloutStore::open_in_background(&home).map_err(|err| {
+                            error::internal_error(format!(
+                                "cannot open the thread store in {}: {err}",
+                                home.display()
+                            ))
+                        })
+                    })
+                    .await
+                    .map_err(|err| {
+                        error::internal_error(format!("the thread store task failed: {err}"))
+                    })?
+                }
+            })
+            .await?;
+        Ok(store.clone())
     }
 
     /// The threads running in this server, in no particular order.
@@ -350,3 +373,31 @@ impl ThreadsState {
 /// Written to each new rollout's `session_meta.originator`. The reference writes the name of
 /// the client that started the thread; the thread manager takes one originator for all.
 const ORIGINATOR: &str = "codex_app_server";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_rollout_store_is_opened_by_its_first_user_and_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let home = root.path().join("home");
+        let paths = codex_config::ConfigPaths {
+            codex_home: AbsolutePathBuf::from_absolute_path(&home).unwrap(),
+            system_dir: AbsolutePathBuf::from_absolute_path(root.path().join("system")).unwrap(),
+        };
+        let service = ConfigService::new(paths, codex_config::SessionFlags::default()).unwrap();
+        let auth = AuthManager::new(home.clone(), codex_login::AuthCredentialsStoreMode::File);
+        let threads = ThreadsState::new(home.clone(), service, None, auth);
+        assert!(!threads.store.initialized());
+        assert!(
+            !home.exists(),
+            "nothing is written before the store is asked for"
+        );
+
+        threads.store().await.unwrap();
+        assert!(threads.store.initialized());
+        assert!(home.exists(), "opening the store creates the thread index");
+        threads.store().await.unwrap();
+    }
+}

@@ -21,6 +21,12 @@ use crate::mcp_launch::McpLaunchCommand;
 use crate::mcp_server::McpServerCommand;
 use crate::sandbox::SandboxCommand;
 
+/// The allocator, configured in `.cargo/config.toml`: glibc's malloc keeps freed memory in an
+/// arena per thread, so a long session's transient copies of its history stayed resident.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Codex, driven from the command line.
 ///
 /// Editors and other tools start `codex app-server` and speak JSON-RPC with it; the other

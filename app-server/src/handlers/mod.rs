@@ -242,6 +242,7 @@ async fn initialize(context: RequestContext, params: wire_v1::InitializeParams) 
         .await;
     // After the answer, so the client knows it is initialized when it hears of them.
     config::send_current_warnings(&context.state, &context.connection);
+    context.state.open_store_soon();
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
     state: &ServerState,
     work: impl FnOnce(&RolloutStore) -> Result<T, JSONRPCErrorError> + Send + 'static,
 ) -> Result<T, JSONRPCErrorError> {
-    let store = state.threads.store();
+    let store = state.threads.store().await?;
     state.threads.flush_loaded().await;
     tokio::task::spawn_blocking(move || work(&store))
         .await

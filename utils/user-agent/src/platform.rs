@@ -31,7 +31,22 @@ impl Platform {
     /// The platform this process runs on. The first call detects it; later calls, and calls
     /// made while another thread detects it, get that one answer.
     pub fn current() -> &'static Platform {
-        CURRENT.get_or_init(|| detect(CACHE.get().map(PathBuf::as_path)))
+        CURRENT.get_or_init(|| {
+            let cache = CACHE.get().map(PathBuf::as_path);
+            let detected = detect(cache);
+            if let Some((cache, text)) = cache.zip(detected.refreshed_cache) {
+                // The file is written (and synced) on a thread of its own: a server waits for
+                // the platform before it answers `initialize`, and needs no file for that.
+                let cache = cache.to_path_buf();
+                let spawned = std::thread::Builder::new()
+                    .name("platform-cache".to_owned())
+                    .spawn(move || keep(&cache, &text));
+                if let Err(err) = spawned {
+                    tracing::debug!("cannot start writing the platform cache: {err}");
+                }
+            }
+            detected.platform
+        })
     }
 
     /// Starts detecting the platform on a thread of its own, so that a server's other start-up
@@ -46,26 +61,42 @@ impl Platform {
     }
 }
 
-fn detect(cache: Option<&Path>) -> Platform {
+/// A platform, and what the cache file should now hold when it did not have it.
+struct Detected {
+    platform: Platform,
+    refreshed_cache: Option<String>,
+}
+
+fn detect(cache: Option<&Path>) -> Detected {
     let terminal = detect_terminal();
     let Some(cache) = cache.filter(|_| cfg!(target_os = "linux")) else {
-        return detect_os(terminal);
+        return Detected {
+            platform: detect_os(terminal),
+            refreshed_cache: None,
+        };
     };
     let fingerprint = fingerprint();
     if let Some(platform) = std::fs::read_to_string(cache)
         .ok()
         .and_then(|text| from_cache(&text, &fingerprint, &terminal))
     {
-        return platform;
+        return Detected {
+            platform,
+            refreshed_cache: None,
+        };
     }
     let platform = detect_os(terminal);
-    if let Err(err) = codex_utils_private_file::write_private_file(
-        cache,
-        to_cache(&platform, &fingerprint).as_bytes(),
-    ) {
+    let refreshed_cache = Some(to_cache(&platform, &fingerprint));
+    Detected {
+        platform,
+        refreshed_cache,
+    }
+}
+
+fn keep(cache: &Path, text: &str) {
+    if let Err(err) = codex_utils_private_file::write_private_file(cache, text.as_bytes()) {
         tracing::debug!("cannot keep the platform in {}: {err}", cache.display());
     }
-    platform
 }
 
 fn detect_os(terminal: String) -> Platform {
@@ -207,11 +238,17 @@ mod tests {
         let cache = dir.path().join("platform");
 
         std::fs::write(&cache, to_cache(&plan9(), &fingerprint())).unwrap();
-        assert_eq!(detect(Some(&cache)).os, "Plan 9");
+        let cached = detect(Some(&cache));
+        assert_eq!(cached.platform.os, "Plan 9");
+        assert_eq!(cached.refreshed_cache, None);
 
         std::fs::write(&cache, to_cache(&plan9(), "stale")).unwrap();
-        let detected = detect(Some(&cache));
+        let Detected {
+            platform: detected,
+            refreshed_cache,
+        } = detect(Some(&cache));
         assert_ne!(detected.os, "Plan 9");
+        keep(&cache, &refreshed_cache.unwrap());
         let kept = std::fs::read_to_string(&cache).unwrap();
         assert_eq!(
             from_cache(&kept, &fingerprint(), &detected.terminal),
