@@ -144,17 +144,24 @@ impl Connection {
     /// this method. `frame` is the notification already serialised, so a broadcast serialises
     /// once.
     pub(crate) fn notify_frame(&self, method: &str, frame: &Frame) {
-        let Some(handshake) = self.handshake() else {
-            return;
-        };
-        if handshake.opted_out.contains(method) {
-            return;
-        }
-        if !handshake.experimental_api && ServerNotification::is_experimental_method(method) {
+        if !self.wants(method, ServerNotification::is_experimental_method(method)) {
             return;
         }
         // A closed queue means the connection is on its way out; nothing is left to tell.
         let _ = self.outbound.push(Frame::clone(frame));
+    }
+
+    /// Whether the client hears notifications of `method` (`experimental` says whether the
+    /// method is, so a batch looks it up once): not before the handshake, not a method it
+    /// opted out of, not an experimental one unless it opted in.
+    pub(crate) fn wants(&self, method: &str, experimental: bool) -> bool {
+        let Some(handshake) = self.handshake() else {
+            return false;
+        };
+        if !handshake.opted_out.is_empty() && handshake.opted_out.contains(method) {
+            return false;
+        }
+        !experimental || handshake.experimental_api
     }
 
     /// Sends a request to the client and waits for its answer, for as long as the connection

@@ -143,21 +143,34 @@ impl OutboundQueue {
     /// closes instead; a [`SlowReader::Wait`] queue takes it, its producers being held back by
     /// [`OutboundQueue::wait_for_room`] and [`OutboundQueue::wait_below_hard_limit`].
     pub(crate) fn push(&self, frame: Frame) -> Result<(), Closed> {
+        self.push_all([frame])
+    }
+
+    /// Queues several frames, in order, under one lock and with one wake-up of the writer:
+    /// what [`OutboundQueue::push`] does for each, a batch of a thread's notifications at once.
+    pub(crate) fn push_all(&self, frames: impl IntoIterator<Item = Frame>) -> Result<(), Closed> {
         let mut state = lock(&self.state);
         if state.closed {
             return Err(Closed);
         }
-        if self.slow_reader == SlowReader::Disconnect && self.is_past_hard_limit(&state) {
-            tracing::warn!(
-                queued = state.frames.len(),
-                bytes = state.bytes,
-                "closing a connection whose client is not reading its messages"
-            );
-            drop(state);
-            self.close();
-            return Err(Closed);
+        let mut queued = false;
+        for frame in frames {
+            if self.slow_reader == SlowReader::Disconnect && self.is_past_hard_limit(&state) {
+                tracing::warn!(
+                    queued = state.frames.len(),
+                    bytes = state.bytes,
+                    "closing a connection whose client is not reading its messages"
+                );
+                drop(state);
+                self.close();
+                return Err(Closed);
+            }
+            self.append(&mut state, frame);
+            queued = true;
         }
-        self.enqueue(&mut state, frame);
+        if queued {
+            self.readable.notify_one();
+        }
         Ok(())
     }
 
@@ -213,12 +226,17 @@ impl OutboundQueue {
     }
 
     fn enqueue(&self, state: &mut State, frame: Frame) {
+        self.append(state, frame);
+        self.readable.notify_one();
+    }
+
+    /// Adds a frame without waking the writer.
+    fn append(&self, state: &mut State, frame: Frame) {
         state.bytes += frame.len();
         state.frames.push_back(frame);
         if self.is_full(state) && state.full_since.is_none() {
             state.full_since = Some(Instant::now());
         }
-        self.readable.notify_one();
     }
 
     /// Moves every queued frame into `batch`, waiting for one if there are none. Returns `false`
@@ -349,6 +367,22 @@ mod tests {
         assert_eq!(drain(&queue).await, ["a", "b"]);
         producer.await.unwrap().unwrap();
         assert_eq!(drain(&queue).await, ["c"]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_queued_in_order_and_stops_at_the_hard_limit() {
+        let queue = OutboundQueue::with_limits(2, 4);
+        queue.push(frame("a")).unwrap();
+        queue.push_all([frame("b"), frame("c")]).unwrap();
+        queue.push_all([]).unwrap();
+        assert_eq!(drain(&queue).await, ["a", "b", "c"]);
+        // Past the hard limit in the middle of a batch, the connection closes.
+        assert_eq!(
+            queue.push_all(["1", "2", "3", "4", "5"].map(frame)),
+            Err(Closed)
+        );
+        assert!(queue.is_closed());
+        assert_eq!(queue.push_all([frame("x")]), Err(Closed));
     }
 
     #[tokio::test]

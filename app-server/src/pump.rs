@@ -7,6 +7,7 @@
 //! thread gets, as from the reference. The pump ends when the thread shuts down and its event
 //! stream closes.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use codex_app_server_protocol::ServerNotification;
@@ -14,7 +15,6 @@ use codex_core::thread::Event;
 use codex_core::thread::EventStream;
 use codex_protocol::ThreadId;
 use codex_protocol::protocol::EventMsg;
-use serde::Serialize;
 
 use crate::approvals;
 use crate::approvals::Approval;
@@ -22,9 +22,16 @@ use crate::client_tools;
 use crate::client_tools::ClientCall;
 use crate::codec;
 use crate::event_mapper::ThreadEventMapper;
+use crate::outbound::Frame;
 use crate::registry::ActivityChange;
+use crate::registry::Notice;
 use crate::state::ServerState;
 use crate::state::ThreadGate;
+
+/// How many waiting events the pump takes at once: a streaming answer's deltas then cost one
+/// wake-up of the pump, one pass over the followers and one push into each connection's queue
+/// per batch rather than per event, while a batch stays small next to a connection's queue.
+const EVENT_BATCH: usize = 64;
 
 pub(crate) fn spawn(
     state: Arc<ServerState>,
@@ -35,9 +42,12 @@ pub(crate) fn spawn(
     let journal = state.registry.open_journal(id);
     tokio::spawn(async move {
         let mut mapper = ThreadEventMapper::new(id);
-        while let Some(event) = events.recv().await {
+        let mut outgoing = Outgoing::new(id);
+        let mut batch = Vec::with_capacity(EVENT_BATCH);
+        while events.recv_many(&mut batch, EVENT_BATCH).await > 0 {
             state.registry.wait_for_room(id).await;
-            deliver(&state, id, &gate, &mut mapper, &event).await;
+            deliver(&state, id, &gate, &mut mapper, &mut outgoing, &batch).await;
+            batch.clear();
         }
         state.threads.remove_gate(id);
         state.registry.close_journal(id, &journal);
@@ -45,96 +55,177 @@ pub(crate) fn spawn(
     });
 }
 
-/// Sends one event of thread `id` where it goes: its notifications to the thread's
-/// followers, its requests to the tasks that ask the client.
+/// Sends events of thread `id` where they go, in order: their notifications to the thread's
+/// followers, their requests to the tasks that ask the client.
 async fn deliver(
     state: &Arc<ServerState>,
     id: ThreadId,
     gate: &Arc<ThreadGate>,
     mapper: &mut ThreadEventMapper,
-    event: &Event,
+    outgoing: &mut Outgoing,
+    events: &[Event],
 ) {
     // Waits while a request that started something has not answered yet.
     let mut held = gate.hold().await;
-    for notification in mapper.map(&event.msg) {
-        if let ServerNotification::TurnStarted(started) = &notification
-            && held.compactions.contains(&started.turn.id)
-        {
-            continue;
+    for event in events {
+        for notification in mapper.map(&event.msg) {
+            let activity = match &notification {
+                ServerNotification::TurnStarted(started) => {
+                    if held.compactions.contains(&started.turn.id) {
+                        continue;
+                    }
+                    Some(ActivityChange::TurnStarted)
+                }
+                ServerNotification::TurnCompleted(_) => Some(ActivityChange::TurnEnded),
+                _ => None,
+            };
+            outgoing.v2(&notification);
+            if let Some(change) = activity {
+                // `thread/status/changed` follows the notification that changed the status.
+                outgoing.flush(state, id);
+                state.registry.thread_activity(id, change);
+            }
         }
-        state.registry.notify_thread(id, &notification);
-        match &notification {
-            ServerNotification::TurnStarted(_) => state
-                .registry
-                .thread_activity(id, ActivityChange::TurnStarted),
-            ServerNotification::TurnCompleted(_) => state
-                .registry
-                .thread_activity(id, ActivityChange::TurnEnded),
-            _ => {}
+        if matches!(
+            event.msg,
+            EventMsg::TaskComplete(_) | EventMsg::TurnAborted(_)
+        ) {
+            held.compactions.remove(&event.id);
         }
+        // After the notifications: a patch's item starts before its approval request.
+        let approval = match &event.msg {
+            EventMsg::ExecApprovalRequest(request) => Some(Approval::Exec(request.clone())),
+            EventMsg::ApplyPatchApprovalRequest(request) => Some(Approval::Patch(request.clone())),
+            _ => None,
+        };
+        if let Some(approval) = approval {
+            outgoing.flush(state, id);
+            approvals::spawn(Arc::clone(state), id, Arc::clone(gate), approval);
+        }
+        let client_call = match &event.msg {
+            EventMsg::DynamicToolCallRequest(request) => Some(ClientCall::Dynamic(request.clone())),
+            EventMsg::RequestUserInput(request) => Some(ClientCall::UserInput(request.clone())),
+            _ => None,
+        };
+        if let Some(call) = client_call {
+            outgoing.flush(state, id);
+            client_tools::spawn(Arc::clone(state), id, Arc::clone(gate), call);
+        }
+        // The `codex/event/*` copy follows the event's v2 notifications. (The reference sends
+        // it first, but for `task_started`; clients and tests here rely on this order.)
+        outgoing.legacy(event);
     }
-    if matches!(
-        event.msg,
-        EventMsg::TaskComplete(_) | EventMsg::TurnAborted(_)
-    ) {
-        held.compactions.remove(&event.id);
-    }
-    drop(held);
-    // After the notifications: a patch's item starts before its approval request.
-    let approval = match &event.msg {
-        EventMsg::ExecApprovalRequest(request) => Some(Approval::Exec(request.clone())),
-        EventMsg::ApplyPatchApprovalRequest(request) => Some(Approval::Patch(request.clone())),
-        _ => None,
-    };
-    if let Some(approval) = approval {
-        approvals::spawn(Arc::clone(state), id, Arc::clone(gate), approval);
-    }
-    let client_call = match &event.msg {
-        EventMsg::DynamicToolCallRequest(request) => Some(ClientCall::Dynamic(request.clone())),
-        EventMsg::RequestUserInput(request) => Some(ClientCall::UserInput(request.clone())),
-        _ => None,
-    };
-    if let Some(call) = client_call {
-        client_tools::spawn(Arc::clone(state), id, Arc::clone(gate), call);
-    }
-    send_legacy(state, id, event);
+    outgoing.flush(state, id);
 }
 
-/// The v1 shape of an event: `codex/event/<type>` with the turn id, the event and the thread.
-fn send_legacy(state: &ServerState, id: ThreadId, event: &Event) {
-    #[derive(Serialize)]
-    struct Params<'a> {
-        id: &'a str,
-        msg: &'a EventMsg,
-        #[serde(rename = "conversationId")]
-        conversation_id: String,
+/// The notifications of a batch of events, serialised once each, waiting to be fanned out
+/// together.
+struct Outgoing {
+    notices: Vec<Notice>,
+    /// The thread id as a JSON string, for the legacy frames' `conversationId`.
+    conversation_id: String,
+    /// Reused for serialising, so a frame costs one allocation: its own.
+    scratch: Vec<u8>,
+    /// The event, in the legacy frame, before the frame is assembled around it.
+    msg: Vec<u8>,
+}
+
+impl Outgoing {
+    fn new(thread: ThreadId) -> Self {
+        Self {
+            notices: Vec::new(),
+            // A thread id is a UUID: nothing in it needs escaping.
+            conversation_id: format!("\"{thread}\""),
+            scratch: Vec::new(),
+            msg: Vec::new(),
+        }
     }
-    #[derive(Serialize)]
-    struct Legacy<'a> {
-        method: String,
-        params: Params<'a>,
+
+    fn v2(&mut self, notification: &ServerNotification) {
+        self.scratch.clear();
+        let frame = match serde_json::to_writer(&mut self.scratch, notification) {
+            Ok(()) => frame_of(&self.scratch),
+            Err(_) => None,
+        }
+        // The codec answers a message that cannot be serialised with a well-formed error.
+        .unwrap_or_else(|| codec::message(notification));
+        let method = notification.method();
+        self.notices.push(Notice {
+            method: Cow::Borrowed(method),
+            frame,
+            experimental: ServerNotification::is_experimental_method(method),
+        });
     }
-    let kind = match serde_json::to_value(&event.msg) {
-        Ok(value) => value
+
+    /// Queues the v1 shape of an event: `codex/event/<type>` with the turn id, the event and
+    /// the thread.
+    fn legacy(&mut self, event: &Event) {
+        match self.legacy_frame(event) {
+            Some((method, frame)) => self.notices.push(Notice {
+                method: Cow::Owned(method),
+                frame,
+                experimental: false,
+            }),
+            None => tracing::warn!("cannot serialise a legacy event"),
+        }
+    }
+
+    /// The frame is written around the serialised event, whose first member is its `type`:
+    /// building a `Value` to read the type, then serialising again, cost more than the rest.
+    fn legacy_frame(&mut self, event: &Event) -> Option<(String, Frame)> {
+        self.msg.clear();
+        serde_json::to_writer(&mut self.msg, &event.msg).ok()?;
+        let kind = match type_tag(&self.msg) {
+            Some(kind) => Cow::Borrowed(kind),
+            None => Cow::Owned(type_from_value(&event.msg)?),
+        };
+        let method = format!("codex/event/{kind}");
+        self.scratch.clear();
+        self.scratch.extend_from_slice(br#"{"method":""#);
+        self.scratch.extend_from_slice(method.as_bytes());
+        self.scratch.extend_from_slice(br#"","params":{"id":"#);
+        serde_json::to_writer(&mut self.scratch, &event.id).ok()?;
+        self.scratch.extend_from_slice(br#","msg":"#);
+        self.scratch.extend_from_slice(&self.msg);
+        self.scratch.extend_from_slice(br#","conversationId":"#);
+        self.scratch
+            .extend_from_slice(self.conversation_id.as_bytes());
+        self.scratch.extend_from_slice(b"}}");
+        Some((method, frame_of(&self.scratch)?))
+    }
+
+    /// Sends what is queued to the thread's followers.
+    fn flush(&mut self, state: &ServerState, id: ThreadId) {
+        state.registry.notify_thread_all(id, &self.notices);
+        self.notices.clear();
+    }
+}
+
+fn frame_of(bytes: &[u8]) -> Option<Frame> {
+    std::str::from_utf8(bytes).ok().map(Frame::from)
+}
+
+/// The `type` of a serialised event, when it is the first member and a plain name, as serde
+/// writes an internally tagged enum.
+fn type_tag(msg: &[u8]) -> Option<&str> {
+    let rest = msg.strip_prefix(br#"{"type":""#)?;
+    let end = rest.iter().position(|&byte| byte == b'"')?;
+    let kind = std::str::from_utf8(&rest[..end]).ok()?;
+    kind.bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
+        .then_some(kind)
+}
+
+/// The `type` of an event, the slow way.
+fn type_from_value(msg: &EventMsg) -> Option<String> {
+    let value = serde_json::to_value(msg).ok()?;
+    Some(
+        value
             .get("type")
             .and_then(serde_json::Value::as_str)
             .unwrap_or("unknown")
             .to_owned(),
-        Err(err) => {
-            tracing::warn!("cannot serialise a legacy event: {err}");
-            return;
-        }
-    };
-    let method = format!("codex/event/{kind}");
-    let frame = codec::message(&Legacy {
-        method: method.clone(),
-        params: Params {
-            id: &event.id,
-            msg: &event.msg,
-            conversation_id: id.to_string(),
-        },
-    });
-    state.registry.notify_thread_legacy(id, &method, &frame);
+    )
 }
 
 #[cfg(test)]
@@ -158,6 +249,26 @@ mod tests {
     use crate::connection::Connection;
     use crate::registry::tests::handshake;
     use codex_utils_user_agent::Platform;
+
+    /// Delivers one event, as a batch of its own.
+    async fn deliver_one(
+        state: &Arc<ServerState>,
+        thread: ThreadId,
+        gate: &Arc<ThreadGate>,
+        mapper: &mut ThreadEventMapper,
+        event: &Event,
+    ) {
+        let mut outgoing = Outgoing::new(thread);
+        deliver(
+            state,
+            thread,
+            gate,
+            mapper,
+            &mut outgoing,
+            std::slice::from_ref(event),
+        )
+        .await;
+    }
 
     fn initialized(state: &ServerState) -> Arc<Connection> {
         let connection = state.registry.open(crate::outbound::SlowReader::Disconnect);
@@ -237,7 +348,7 @@ mod tests {
                 id: event_id.into(),
                 msg,
             };
-            deliver(&state, thread, &gate, &mut mapper, &event).await;
+            deliver_one(&state, thread, &gate, &mut mapper, &event).await;
         }
 
         let thread = thread.to_string();
@@ -286,7 +397,7 @@ mod tests {
                 id: "turn-1".into(),
                 msg,
             };
-            deliver(&state, thread, &gate, &mut mapper, &event).await;
+            deliver_one(&state, thread, &gate, &mut mapper, &event).await;
         }
         let thread = thread.to_string();
         let legacy: Vec<Value> = sent(&v1)
@@ -303,6 +414,133 @@ mod tests {
             [
                 json!({"method": "codex/event/mcp_tool_call_begin", "params": {"id": "turn-1", "msg": {"type": "mcp_tool_call_begin", "call_id": "call_0", "invocation": {"server": "stub", "tool": "echo", "arguments": {"text": "ping"}}}, "conversationId": thread}}),
                 json!({"method": "codex/event/mcp_tool_call_end", "params": {"id": "turn-1", "msg": {"type": "mcp_tool_call_end", "call_id": "call_0", "invocation": {"server": "stub", "tool": "echo", "arguments": {"text": "ping"}}, "duration": {"secs": 0, "nanos": 1_088_909}, "result": {"Ok": {"content": [{"type": "text", "text": "echo: ping"}]}}}, "conversationId": thread}}),
+            ]
+        );
+    }
+
+    /// The legacy frame as a derived struct serialises it, the way it was built before.
+    fn legacy_by_serde(thread: ThreadId, event: &Event) -> String {
+        #[derive(serde::Serialize)]
+        struct Params<'a> {
+            id: &'a str,
+            msg: &'a EventMsg,
+            #[serde(rename = "conversationId")]
+            conversation_id: String,
+        }
+        #[derive(serde::Serialize)]
+        struct Legacy<'a> {
+            method: String,
+            params: Params<'a>,
+        }
+        let kind = serde_json::to_value(&event.msg).unwrap()["type"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        serde_json::to_string(&Legacy {
+            method: format!("codex/event/{kind}"),
+            params: Params {
+                id: &event.id,
+                msg: &event.msg,
+                conversation_id: thread.to_string(),
+            },
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn legacy_frames_are_what_serde_writes() {
+        use codex_protocol::protocol::AgentMessageContentDeltaEvent;
+        use codex_protocol::protocol::AgentMessageDeltaEvent;
+        let thread = ThreadId::new();
+        let mut outgoing = Outgoing::new(thread);
+        let events = [
+            (
+                "turn \"1\"\n",
+                EventMsg::AgentMessageDelta(AgentMessageDeltaEvent {
+                    delta: "caf\u{e9} \"quoted\" \u{1}".into(),
+                }),
+            ),
+            (
+                "turn-1",
+                EventMsg::AgentMessageContentDelta(AgentMessageContentDeltaEvent {
+                    thread_id: thread.to_string(),
+                    turn_id: "turn-1".into(),
+                    item_id: "msg_1".into(),
+                    delta: "w".into(),
+                }),
+            ),
+            (
+                "turn-1",
+                EventMsg::TaskStarted(TurnStartedEvent {
+                    turn_id: "turn-1".into(),
+                    model_context_window: Some(1000),
+                    collaboration_mode_kind: Default::default(),
+                }),
+            ),
+        ];
+        for (id, msg) in events {
+            let event = Event { id: id.into(), msg };
+            let (method, frame) = outgoing.legacy_frame(&event).unwrap();
+            let expected = legacy_by_serde(thread, &event);
+            assert_eq!(&*frame, expected);
+            let parsed: Value = serde_json::from_str(&expected).unwrap();
+            assert_eq!(method, parsed["method"]);
+        }
+    }
+
+    #[tokio::test]
+    async fn each_events_legacy_copy_follows_its_v2_notifications() {
+        use codex_protocol::protocol::AgentMessageContentDeltaEvent;
+        use codex_protocol::protocol::AgentMessageDeltaEvent;
+        let root = tempfile::tempdir().unwrap();
+        let state = test_state(root.path());
+        let v2 = initialized(&state);
+        let thread = ThreadId::new();
+        state.registry.subscribe(v2.id, thread);
+        let gate = Arc::new(ThreadGate::default());
+        let mut mapper = ThreadEventMapper::new(thread);
+        let started = EventMsg::TaskStarted(TurnStartedEvent {
+            turn_id: "turn-1".into(),
+            model_context_window: None,
+            collaboration_mode_kind: Default::default(),
+        });
+        let mut events = vec![Event {
+            id: "turn-1".into(),
+            msg: started,
+        }];
+        for word in ["one", "two"] {
+            events.push(Event {
+                id: "turn-1".into(),
+                msg: EventMsg::AgentMessageContentDelta(AgentMessageContentDeltaEvent {
+                    thread_id: thread.to_string(),
+                    turn_id: "turn-1".into(),
+                    item_id: "msg_1".into(),
+                    delta: word.into(),
+                }),
+            });
+            events.push(Event {
+                id: "turn-1".into(),
+                msg: EventMsg::AgentMessageDelta(AgentMessageDeltaEvent { delta: word.into() }),
+            });
+        }
+        let mut outgoing = Outgoing::new(thread);
+        deliver(&state, thread, &gate, &mut mapper, &mut outgoing, &events).await;
+        let methods: Vec<Value> = sent(&v2)
+            .await
+            .into_iter()
+            .map(|message| message["method"].clone())
+            .collect();
+        assert_eq!(
+            methods,
+            [
+                "turn/started",
+                "codex/event/task_started",
+                "item/agentMessage/delta",
+                "codex/event/agent_message_content_delta",
+                "codex/event/agent_message_delta",
+                "item/agentMessage/delta",
+                "codex/event/agent_message_content_delta",
+                "codex/event/agent_message_delta",
             ]
         );
     }

@@ -9,6 +9,7 @@
 //! `codex/event/*` stream. A client that does not want the legacy stream opts out of its
 //! methods at `initialize`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::collections::HashSet;
@@ -31,6 +32,26 @@ use crate::journal::NotHeld;
 use crate::journal::ReplaySettings;
 use crate::outbound::Frame;
 use crate::outbound::SlowReader;
+
+/// One notification about a thread, serialised once for all the connections it goes to.
+#[derive(Debug, Clone)]
+pub(crate) struct Notice {
+    pub method: Cow<'static, str>,
+    pub frame: Frame,
+    /// Whether `method` is experimental: only clients that opted in hear it.
+    pub experimental: bool,
+}
+
+impl Notice {
+    pub(crate) fn of(notification: &ServerNotification) -> Self {
+        let method = notification.method();
+        Self {
+            method: Cow::Borrowed(method),
+            frame: codec::message(notification),
+            experimental: ServerNotification::is_experimental_method(method),
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
@@ -313,29 +334,44 @@ impl Registry {
     /// Sends a notification about `thread` to everyone following it: v2 subscribers and v1
     /// listeners alike, as the reference does.
     pub(crate) fn notify_thread(&self, thread: ThreadId, notification: &ServerNotification) {
-        self.notify_thread_frame(thread, notification.method(), &codec::message(notification));
+        self.notify_thread_all(thread, &[Notice::of(notification)]);
     }
 
-    /// Numbers one notification about `thread` in its journal (when the thread is loaded) and
-    /// sends it to everyone following the thread: experimental clients with its `seq`.
-    fn notify_thread_frame(&self, thread: ThreadId, method: &str, frame: &Frame) {
-        let Some(journal) = self.journal(thread) else {
-            for connection in self.followers(thread) {
-                connection.notify_frame(method, frame);
-            }
+    /// Numbers notifications about `thread`, in order, in its journal (when the thread is
+    /// loaded) and sends them to everyone following the thread: experimental clients with
+    /// their `seq`. Each connection gets its share of the batch in one push.
+    pub(crate) fn notify_thread_all(&self, thread: ThreadId, notices: &[Notice]) {
+        if notices.is_empty() {
             return;
-        };
-        let mut journal = lock(&journal);
+        }
+        let journal = self.journal(thread);
+        let mut journal = journal.as_deref().map(lock);
         let followers = self.followers(thread);
         let experimental = followers.iter().any(|follower| follower.is_experimental());
-        let (_, sequenced) = journal.record(method, frame, experimental);
-        for connection in followers {
-            match &sequenced {
-                Some(sequenced) if connection.is_experimental() => {
-                    connection.notify_frame(method, sequenced);
+        let mut shares: Vec<Vec<Frame>> = followers
+            .iter()
+            .map(|_| Vec::with_capacity(notices.len()))
+            .collect();
+        for notice in notices {
+            let sequenced = journal.as_mut().and_then(|journal| {
+                journal
+                    .record(&notice.method, &notice.frame, experimental)
+                    .1
+            });
+            for (connection, share) in followers.iter().zip(&mut shares) {
+                if !connection.wants(&notice.method, notice.experimental) {
+                    continue;
                 }
-                _ => connection.notify_frame(method, frame),
+                let frame = match &sequenced {
+                    Some(sequenced) if connection.is_experimental() => sequenced,
+                    _ => &notice.frame,
+                };
+                share.push(Frame::clone(frame));
             }
+        }
+        for (connection, share) in followers.iter().zip(shares) {
+            // A closed queue means the connection is on its way out; nothing is left to tell.
+            let _ = connection.outbound.push_all(share);
         }
     }
 
@@ -398,13 +434,6 @@ impl Registry {
             }
         }
         true
-    }
-
-    /// Sends one of `thread`'s legacy `codex/event/*` notifications, already serialised, to
-    /// everyone following the thread, v2 subscribers included, as the reference does (a client
-    /// that does not want them opts out of their methods).
-    pub(crate) fn notify_thread_legacy(&self, thread: ThreadId, method: &str, frame: &Frame) {
-        self.notify_thread_frame(thread, method, frame);
     }
 
     /// Sends a notification to every connection that finished its handshake.
@@ -509,10 +538,96 @@ pub(crate) mod tests {
         registry.subscribe(other.id, ThreadId::new());
 
         let frame = Frame::from(r#"{"method":"codex/event/task_started","params":{}}"#);
-        registry.notify_thread_legacy(thread, "codex/event/task_started", &frame);
+        let legacy = Notice {
+            method: "codex/event/task_started".into(),
+            frame,
+            experimental: false,
+        };
+        registry.notify_thread_all(thread, &[legacy]);
         registry.notify_thread(thread, &renamed(thread));
 
         assert_eq!(received(&[&v1, &v2, &both, &other]).await, [2, 2, 2, 0]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_reaches_each_follower_in_order_numbered_and_filtered() {
+        let registry = Registry::default();
+        let (plain, experimental, opted_out) = (
+            registry.open(SlowReader::Disconnect),
+            registry.open(SlowReader::Disconnect),
+            registry.open(SlowReader::Disconnect),
+        );
+        handshake(&plain);
+        let handshake_with = |connection: &Connection, experimental_api, opted_out: &[&str]| {
+            connection
+                .initialize(Handshake {
+                    user_agent: "test".into(),
+                    client_name: "test".into(),
+                    experimental_api,
+                    opted_out: opted_out.iter().map(|method| method.to_string()).collect(),
+                })
+                .unwrap();
+        };
+        handshake_with(&experimental, true, &[]);
+        handshake_with(&opted_out, false, &["codex/event/agent_message_delta"]);
+        let thread = ThreadId::new();
+        let journal = registry.open_journal(thread);
+        for connection in [&plain, &experimental, &opted_out] {
+            registry.subscribe(connection.id, thread);
+        }
+        let notice = |method: &'static str, experimental| Notice {
+            method: method.into(),
+            frame: Frame::from(format!(r#"{{"method":"{method}","params":{{}}}}"#)),
+            experimental,
+        };
+        registry.notify_thread_all(
+            thread,
+            &[
+                notice("codex/event/agent_message_delta", false),
+                notice("item/agentMessage/delta", false),
+                notice("thread/status/changed", true),
+            ],
+        );
+        registry.notify_thread(thread, &renamed(thread));
+
+        let sent = |connection: Arc<Connection>| async move {
+            connection.outbound.close();
+            let mut batch = Vec::new();
+            while connection.outbound.next_batch(&mut batch).await {}
+            batch
+                .iter()
+                .map(|frame| {
+                    let message: serde_json::Value = serde_json::from_str(frame).unwrap();
+                    format!("{} {}", message["method"], message["params"]["seq"])
+                })
+                .collect::<Vec<_>>()
+        };
+        let renamed = r#""thread/name/updated""#;
+        assert_eq!(
+            sent(plain).await,
+            [
+                r#""codex/event/agent_message_delta" null"#.to_owned(),
+                r#""item/agentMessage/delta" null"#.to_owned(),
+                format!("{renamed} null"),
+            ]
+        );
+        assert_eq!(
+            sent(experimental).await,
+            [
+                r#""codex/event/agent_message_delta" 1"#.to_owned(),
+                r#""item/agentMessage/delta" 2"#.to_owned(),
+                r#""thread/status/changed" 3"#.to_owned(),
+                format!("{renamed} 4"),
+            ]
+        );
+        assert_eq!(
+            sent(opted_out).await,
+            [
+                r#""item/agentMessage/delta" null"#.to_owned(),
+                format!("{renamed} null"),
+            ]
+        );
+        registry.close_journal(thread, &journal);
     }
 
     #[test]

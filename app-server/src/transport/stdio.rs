@@ -26,9 +26,14 @@ use crate::state::ServerState;
 /// the line is skipped (and answered) rather than buffered without end.
 pub(crate) const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 
+/// Bytes of notifications gathered before they are written to stdout.
+const STDOUT_BUFFER: usize = 256 * 1024;
+
 pub(crate) async fn serve(state: Arc<ServerState>, shutdown: CancellationToken) {
     let source = LineSource::new(BufReader::new(tokio::io::stdin()), MAX_LINE_BYTES);
-    let sink = LineSink(BufWriter::new(tokio::io::stdout()));
+    // Tokio writes stdout on a blocking thread, one hand-off per write: a buffer that holds a
+    // whole batch of notifications (a streaming turn's deltas) makes that one write per batch.
+    let sink = LineSink(BufWriter::with_capacity(STDOUT_BUFFER, tokio::io::stdout()));
     // The one client is the process that started us: never give up on it.
     serve_connection(state, source, sink, SlowReader::Wait, shutdown).await;
 }

@@ -37,6 +37,13 @@ impl EventStream {
         self.0.recv().await
     }
 
+    /// Waits for at least one event, then moves up to `limit` of those waiting into `events`.
+    /// Returns how many it moved; 0 once the thread has shut down. A reader that handles
+    /// events in batches wakes once per batch instead of once per event.
+    pub async fn recv_many(&mut self, events: &mut Vec<Event>, limit: usize) -> usize {
+        self.0.recv_many(events, limit).await
+    }
+
     /// The next event if one is waiting.
     pub(crate) fn try_recv(&mut self) -> Option<Event> {
         self.0.try_recv().ok()

@@ -360,7 +360,7 @@ async fn emit_plan_segments(
                     emit_item_started(session, turn, started).await;
                     std::mem::take(&mut message.leading) + &text
                 };
-                emit_message_delta(session, turn, id, delta).await;
+                emit_message_delta(session, turn, &session.id.to_string(), id, delta).await;
             }
             Segment::PlanStart => plan_item.start(session, turn).await,
             Segment::Plan(text) => plan_item.delta(session, turn, text).await,
@@ -369,12 +369,19 @@ async fn emit_plan_segments(
     }
 }
 
-async fn emit_message_delta(session: &Session, turn: &Turn, id: &str, delta: String) {
+/// `thread_id` is the session's id, spelled once per sample rather than once per delta.
+async fn emit_message_delta(
+    session: &Session,
+    turn: &Turn,
+    thread_id: &str,
+    id: &str,
+    delta: String,
+) {
     emit_pair(
         session,
         turn,
         EventMsg::AgentMessageContentDelta(AgentMessageContentDeltaEvent {
-            thread_id: session.id.to_string(),
+            thread_id: thread_id.to_owned(),
             turn_id: turn.id.clone(),
             item_id: id.to_owned(),
             delta: delta.clone(),
@@ -466,7 +473,7 @@ async fn sample_once(
                             )
                             .await;
                         }
-                        None => emit_message_delta(session, turn, id, delta).await,
+                        None => emit_message_delta(session, turn, &thread_id, id, delta).await,
                     }
                 }
             }

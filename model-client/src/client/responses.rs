@@ -1,10 +1,13 @@
 //! The OpenAI Responses API: `POST {base_url}/responses`, streamed as server-sent events.
 
+use std::borrow::Cow;
+
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::CodexErrorInfo;
 use codex_protocol::protocol::TokenUsage;
 use eventsource_stream::Event;
 use futures::future::BoxFuture;
+use serde::Deserialize;
 use serde_json::Map;
 use serde_json::Value;
 use serde_json::json;
@@ -140,61 +143,121 @@ impl ModelClient for ResponsesClient {
 
 pub(super) struct ResponsesParser;
 
-impl EventParser for ResponsesParser {
-    fn on_event(&mut self, event: &Event, out: &mut Output) -> bool {
-        let Ok(data) = serde_json::from_str::<Value>(&event.data) else {
-            tracing::debug!(data = %event.data, "ignoring an SSE event that is not JSON");
-            return false;
-        };
-        let kind = data["type"].as_str().unwrap_or(&event.event);
-        let text = |field: &str| data[field].as_str().unwrap_or_default().to_owned();
-        let index = |field: &str| data[field].as_i64().unwrap_or_default();
-        let item = || serde_json::from_value::<ResponseItem>(data["item"].clone());
-        let event = match kind {
-            "response.created" => ResponseEvent::Created,
-            "response.output_item.added" | "response.output_item.done" => match item() {
-                Ok(item) if kind == "response.output_item.added" => {
-                    ResponseEvent::OutputItemAdded(item)
-                }
-                Ok(item) => ResponseEvent::OutputItemDone(item),
-                Err(error) => {
-                    tracing::debug!(%error, "ignoring an output item of an unknown shape");
-                    return false;
-                }
-            },
-            "response.output_text.delta" => ResponseEvent::OutputTextDelta(text("delta")),
+/// The members of a streamed delta, read straight from the event's text: deltas are nearly every
+/// event of an answer, and building a [`Value`] for each (a map, its keys, its strings) cost
+/// more than the rest of their way to the client. Any event this cannot read (another kind, a
+/// member of an unexpected type, a repeated member) takes the general path, which reads it as
+/// before.
+#[derive(Deserialize)]
+struct DeltaEvent<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default)]
+    delta: Option<String>,
+    #[serde(default)]
+    summary_index: Option<i64>,
+    #[serde(default)]
+    content_index: Option<i64>,
+}
+
+impl DeltaEvent<'_> {
+    /// What the event means when it is a delta or a summary part, the kinds read this way.
+    fn into_response_event(self, event_name: &str) -> Option<ResponseEvent> {
+        let kind = self.kind.as_deref().unwrap_or(event_name);
+        let delta = self.delta.unwrap_or_default();
+        Some(match kind {
+            "response.output_text.delta" => ResponseEvent::OutputTextDelta(delta),
             "response.reasoning_summary_part.added" => ResponseEvent::ReasoningSummaryPartAdded {
-                summary_index: index("summary_index"),
+                summary_index: self.summary_index.unwrap_or_default(),
             },
             "response.reasoning_summary_text.delta" => ResponseEvent::ReasoningSummaryDelta {
-                delta: text("delta"),
-                summary_index: index("summary_index"),
+                delta,
+                summary_index: self.summary_index.unwrap_or_default(),
             },
             "response.reasoning_text.delta" => ResponseEvent::ReasoningContentDelta {
-                delta: text("delta"),
-                content_index: index("content_index"),
+                delta,
+                content_index: self.content_index.unwrap_or_default(),
             },
-            "response.completed" => {
-                let response = &data["response"];
-                out.push_back(Ok(ResponseEvent::Completed {
-                    response_id: response["id"].as_str().unwrap_or_default().to_owned(),
-                    token_usage: token_usage(&response["usage"]),
-                }));
-                return true;
-            }
-            "response.failed" => {
-                out.push_back(Err(failed(&data["response"]["error"])));
-                return true;
-            }
-            _ => return false,
-        };
-        out.push_back(Ok(event));
-        false
+            _ => return None,
+        })
+    }
+}
+
+/// A delta or summary part read without a [`Value`], or `None` for any event the general path
+/// must read. Only objects are read this way: a derived struct would also take an array.
+fn parse_delta(event: &Event) -> Option<ResponseEvent> {
+    if !event.data.trim_start().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str::<DeltaEvent>(&event.data)
+        .ok()?
+        .into_response_event(&event.event)
+}
+
+impl EventParser for ResponsesParser {
+    fn on_event(&mut self, event: &Event, out: &mut Output) -> bool {
+        if let Some(parsed) = parse_delta(event) {
+            out.push_back(Ok(parsed));
+            return false;
+        }
+        parse_any(event, out)
     }
 
     fn on_end(&mut self, out: &mut Output) {
         out.push_back(Err(disconnected("stream closed before response.completed")));
     }
+}
+
+/// Reads any event through a [`Value`]; returns `true` once the answer is complete or failed.
+fn parse_any(event: &Event, out: &mut Output) -> bool {
+    let Ok(data) = serde_json::from_str::<Value>(&event.data) else {
+        tracing::debug!(data = %event.data, "ignoring an SSE event that is not JSON");
+        return false;
+    };
+    let kind = data["type"].as_str().unwrap_or(&event.event);
+    let text = |field: &str| data[field].as_str().unwrap_or_default().to_owned();
+    let index = |field: &str| data[field].as_i64().unwrap_or_default();
+    let item = || serde_json::from_value::<ResponseItem>(data["item"].clone());
+    let event = match kind {
+        "response.created" => ResponseEvent::Created,
+        "response.output_item.added" | "response.output_item.done" => match item() {
+            Ok(item) if kind == "response.output_item.added" => {
+                ResponseEvent::OutputItemAdded(item)
+            }
+            Ok(item) => ResponseEvent::OutputItemDone(item),
+            Err(error) => {
+                tracing::debug!(%error, "ignoring an output item of an unknown shape");
+                return false;
+            }
+        },
+        "response.output_text.delta" => ResponseEvent::OutputTextDelta(text("delta")),
+        "response.reasoning_summary_part.added" => ResponseEvent::ReasoningSummaryPartAdded {
+            summary_index: index("summary_index"),
+        },
+        "response.reasoning_summary_text.delta" => ResponseEvent::ReasoningSummaryDelta {
+            delta: text("delta"),
+            summary_index: index("summary_index"),
+        },
+        "response.reasoning_text.delta" => ResponseEvent::ReasoningContentDelta {
+            delta: text("delta"),
+            content_index: index("content_index"),
+        },
+        "response.completed" => {
+            let response = &data["response"];
+            out.push_back(Ok(ResponseEvent::Completed {
+                response_id: response["id"].as_str().unwrap_or_default().to_owned(),
+                token_usage: token_usage(&response["usage"]),
+            }));
+            return true;
+        }
+        "response.failed" => {
+            out.push_back(Err(failed(&data["response"]["error"])));
+            return true;
+        }
+        _ => return false,
+    };
+    out.push_back(Ok(event));
+    false
 }
 
 fn token_usage(usage: &Value) -> Option<TokenUsage> {
@@ -245,5 +308,89 @@ fn failed(error: &Value) -> ModelError {
         message,
         info,
         retryable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    fn event(name: &str, data: &str) -> Event {
+        Event {
+            event: name.to_owned(),
+            data: data.to_owned(),
+            id: String::new(),
+            retry: None,
+        }
+    }
+
+    /// What the general path makes of an event.
+    fn general(event: &Event) -> Vec<ResponseEvent> {
+        let mut out = Output::new();
+        parse_any(event, &mut out);
+        out.into_iter().map(Result::unwrap).collect()
+    }
+
+    /// The delta path reads `data` as the general path does, or leaves it to it (`None`).
+    #[track_caller]
+    fn check(name: &str, data: &str, read_directly: bool) {
+        let event = event(name, data);
+        let direct = parse_delta(&event);
+        assert_eq!(direct.is_some(), read_directly, "{data}");
+        if let Some(direct) = direct {
+            assert_eq!(vec![direct], general(&event), "{data}");
+        }
+    }
+
+    #[test]
+    fn deltas_read_directly_mean_what_the_general_path_reads() {
+        let cases = [
+            (
+                r#"{"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"w","sequence_number":4}"#,
+                true,
+            ),
+            (
+                r#"{"type":"response.output_text.delta","delta":"caf\u00e9 \"q\""}"#,
+                true,
+            ),
+            (r#"{"type":"response.output_text.delta"}"#, true),
+            (
+                r#"{"type":"response.output_text.delta","delta":null}"#,
+                true,
+            ),
+            (r#"{"delta":"named by the event"}"#, true),
+            (r#"{"type":null,"delta":"named by the event"}"#, true),
+            (
+                r#"{"type":"response.reasoning_summary_part.added","summary_index":2}"#,
+                true,
+            ),
+            (
+                r#"{"type":"response.reasoning_summary_text.delta","delta":"t","summary_index":1}"#,
+                true,
+            ),
+            (
+                r#"{"type":"response.reasoning_text.delta","delta":"r","content_index":3}"#,
+                true,
+            ),
+            // Left to the general path: other kinds, unexpected types, repeated members.
+            (r#"{"type":"response.created","response":{}}"#, false),
+            (r#"{"type":"response.output_text.delta","delta":7}"#, false),
+            (
+                r#"{"type":"response.reasoning_text.delta","delta":"r","content_index":1.5}"#,
+                false,
+            ),
+            (
+                r#"{"type":"response.output_text.delta","delta":"a","delta":"b"}"#,
+                false,
+            ),
+            (r#"{"type":5,"delta":"x"}"#, false),
+            (r#"["response.output_text.delta","x"]"#, false),
+            ("not json", false),
+        ];
+        for (data, direct) in cases {
+            check("response.output_text.delta", data, direct);
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use codex_protocol::protocol::CodexErrorInfo;
 use eventsource_stream::Event;
 use eventsource_stream::Eventsource;
+use futures::FutureExt;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
@@ -92,7 +93,14 @@ fn sse_events(
     let events = response.bytes_stream().eventsource();
     futures::stream::unfold(Some(events), move |events| async move {
         let mut events = events?;
-        match tokio::time::timeout(idle_timeout, events.next()).await {
+        // An event already parsed, or in bytes already read, is taken without arming the idle
+        // timer: a fast stream carries hundreds of events per read, and a timer registered
+        // and cancelled for each cost as much as the event. Only a wait is timed.
+        let next = match events.next().now_or_never() {
+            Some(next) => Ok(next),
+            None => tokio::time::timeout(idle_timeout, events.next()).await,
+        };
+        match next {
             Err(_) => Some((Err(disconnected("idle timeout waiting for SSE")), None)),
             Ok(None) => None,
             Ok(Some(Ok(event))) => Some((Ok(event), Some(events))),
