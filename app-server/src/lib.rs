@@ -241,8 +241,10 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
     };
     state.threads.shutdown(THREAD_SHUTDOWN_LIMIT).await;
     // A little more indexing now saves the next server from doing it.
-    let store = state.threads.store();
-    let _ = tokio::task::spawn_blocking(move || store.wait_for_background(INDEX_EXIT_WAIT)).await;
+    if let Some(store) = state.threads.opened_store() {
+        let _ =
+            tokio::task::spawn_blocking(move || store.wait_for_background(INDEX_EXIT_WAIT)).await;
+    }
     served
 }
 

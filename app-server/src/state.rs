@@ -305,6 +305,11 @@ impl ThreadsState {
         Ok(store.clone())
     }
 
+    /// The rollout store if something opened it.
+    pub(crate) fn opened_store(&self) -> Option<RolloutStore> {
+        self.store.get().cloned()
+    }
+
     /// The threads running in this server, in no particular order.
     pub(crate) fn loaded_ids(&self) -> Vec<ThreadId> {
         self.manager
