@@ -67,6 +67,11 @@ const RETRY_BASE_DELAY: Duration = Duration::from_millis(100);
 pub(crate) async fn run_sampling_loop(session: &Arc<Session>, turn: &Turn) -> Outcome {
     let mut last_agent_message = None;
     loop {
+        // A tool that stopped the turn (an approval answered "abort") cancelled it from inside
+        // this loop: wait here for the turn's runner to drop us rather than ask the model again.
+        if turn.cancel.is_cancelled() {
+            std::future::pending::<()>().await;
+        }
         let mut steered = take_pending_input(session, &turn.id);
         steered.extend(session.tool_state.take_attached());
         if !steered.is_empty() {
