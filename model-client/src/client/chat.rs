@@ -8,12 +8,12 @@ use codex_protocol::models::ContentItem;
 use codex_protocol::models::ReasoningItemContent;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::TokenUsage;
-use eventsource_stream::Event;
 use futures::future::BoxFuture;
 use serde_json::Value;
 use serde_json::json;
 
 use crate::auth::RequestCredentials;
+use crate::client::sse::Event;
 use crate::client::stream::EventParser;
 use crate::client::stream::Output;
 use crate::client::stream::disconnected;

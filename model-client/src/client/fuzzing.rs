@@ -2,26 +2,33 @@
 //! a streamed answer's bytes through the server-sent-events decoder and both wires' parsers,
 //! without HTTP around them.
 
-use std::convert::Infallible;
-
-use eventsource_stream::Event;
-use eventsource_stream::Eventsource;
-use futures::StreamExt;
-
 use crate::client::chat::ChatParser;
 use crate::client::responses::ResponsesParser;
+use crate::client::sse::Event;
+use crate::client::sse::SseDecoder;
 use crate::client::stream::EventParser;
 use crate::client::stream::Output;
 
 /// Feeds `chunks` (the body as the network delivered it) to the SSE decoder and every event to
 /// the Responses and the Chat Completions parsers, as a model stream does. Panics when a parser
-/// goes on after saying the answer is complete, or ends without saying anything.
+/// goes on after saying the answer is complete, or ends without saying anything. Events after
+/// bytes that are not UTF-8 are not parsed, as a model stream ends there.
 pub fn parse_sse(chunks: Vec<Vec<u8>>) {
-    let events = futures::stream::iter(chunks.into_iter().map(Ok::<_, Infallible>)).eventsource();
-    let events: Vec<Event> = futures::executor::block_on(events.collect::<Vec<_>>())
-        .into_iter()
-        .filter_map(Result::ok)
-        .collect();
+    let mut decoder = SseDecoder::new();
+    let mut events: Vec<Event> = Vec::new();
+    'reads: for chunk in chunks.iter().map(Some).chain([None]) {
+        match chunk {
+            Some(chunk) => decoder.feed(chunk),
+            None => decoder.finish(),
+        }
+        loop {
+            match decoder.next_event() {
+                Ok(Some(event)) => events.push(event.clone()),
+                Ok(None) => break,
+                Err(_) => break 'reads,
+            }
+        }
+    }
     run(ResponsesParser, &events);
     run(ChatParser::default(), &events);
 }

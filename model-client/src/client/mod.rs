@@ -8,6 +8,7 @@ mod chat;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod responses;
+mod sse;
 mod stream;
 mod transport;
 

@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::CodexErrorInfo;
 use codex_protocol::protocol::TokenUsage;
-use eventsource_stream::Event;
 use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::Map;
@@ -13,6 +12,7 @@ use serde_json::Value;
 use serde_json::json;
 
 use crate::auth::RequestCredentials;
+use crate::client::sse::Event;
 use crate::client::stream::EventParser;
 use crate::client::stream::Output;
 use crate::client::stream::disconnected;

@@ -5,13 +5,11 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use codex_protocol::protocol::CodexErrorInfo;
-use eventsource_stream::Event;
-use eventsource_stream::Eventsource;
 use futures::FutureExt;
-use futures::StreamExt;
-use futures::stream::BoxStream;
+use tokio::time::Instant;
 
-use crate::client::transport::error_chain;
+use crate::client::sse::Event;
+use crate::client::sse::SseDecoder;
 use crate::model::ModelError;
 use crate::model::ResponseEvent;
 use crate::model::ResponseStream;
@@ -40,13 +38,17 @@ pub(crate) fn disconnected(message: impl Into<String>) -> ModelError {
 }
 
 struct State<P> {
-    events: BoxStream<'static, Result<Event, ModelError>>,
+    response: reqwest::Response,
+    decoder: SseDecoder,
+    idle_timeout: Duration,
     parser: P,
     out: Output,
     finished: bool,
 }
 
-/// The answer in `response`, parsed by `parser`, starting with the events in `first`.
+/// The answer in `response`, parsed by `parser`, starting with the events in `first`. Silence
+/// longer than `idle_timeout` between events, or a broken connection, ends it with a retryable
+/// error.
 pub(crate) fn response_stream<P: EventParser>(
     response: reqwest::Response,
     idle_timeout: Duration,
@@ -54,12 +56,16 @@ pub(crate) fn response_stream<P: EventParser>(
     first: Output,
 ) -> ResponseStream {
     let state = State {
-        events: sse_events(response, idle_timeout),
+        response,
+        decoder: SseDecoder::new(),
+        idle_timeout,
         parser,
         out: first,
         finished: false,
     };
     Box::pin(futures::stream::unfold(state, |mut state| async move {
+        // When the wait for the next event began, once a read had to wait.
+        let mut waiting_since: Option<Instant> = None;
         loop {
             if let Some(item) = state.out.pop_front() {
                 return Some((item, state));
@@ -67,51 +73,59 @@ pub(crate) fn response_stream<P: EventParser>(
             if state.finished {
                 return None;
             }
-            match state.events.next().await {
-                Some(Ok(event)) => {
-                    state.finished = state.parser.on_event(&event, &mut state.out);
+            let body_ended = state.decoder.is_finished();
+            match state.decoder.next_event() {
+                Ok(Some(event)) => {
+                    state.finished = state.parser.on_event(event, &mut state.out);
+                    waiting_since = None;
+                    continue;
                 }
-                Some(Err(error)) => {
-                    state.out.push_back(Err(error));
-                    state.finished = true;
-                }
-                None => {
+                Ok(None) if body_ended => {
                     state.parser.on_end(&mut state.out);
+                    state.finished = true;
+                    continue;
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    state.out.push_back(Err(disconnected(format!(
+                        "stream disconnected before completion: {error}"
+                    ))));
+                    state.finished = true;
+                    continue;
+                }
+            }
+            // Bytes already read are taken without arming the idle timer: a fast stream
+            // carries hundreds of events per read, and a timer registered and cancelled for
+            // each cost as much as the event. Only a wait is timed, from its start to the next
+            // event, however many reads that takes.
+            let read = match state.response.chunk().now_or_never() {
+                Some(read) => read,
+                None => {
+                    let deadline =
+                        *waiting_since.get_or_insert_with(Instant::now) + state.idle_timeout;
+                    match tokio::time::timeout_at(deadline, state.response.chunk()).await {
+                        Ok(read) => read,
+                        Err(_) => {
+                            state
+                                .out
+                                .push_back(Err(disconnected("idle timeout waiting for SSE")));
+                            state.finished = true;
+                            continue;
+                        }
+                    }
+                }
+            };
+            match read {
+                Ok(Some(bytes)) => state.decoder.feed(&bytes),
+                Ok(None) => state.decoder.finish(),
+                Err(error) => {
+                    // Worded as the decoder this one replaced worded it.
+                    state.out.push_back(Err(disconnected(format!(
+                        "stream disconnected before completion: Transport error: {error}"
+                    ))));
                     state.finished = true;
                 }
             }
         }
     }))
-}
-
-/// The server-sent events of `response`; silence longer than `idle_timeout` or a broken
-/// connection ends it with a retryable error.
-fn sse_events(
-    response: reqwest::Response,
-    idle_timeout: Duration,
-) -> BoxStream<'static, Result<Event, ModelError>> {
-    let events = response.bytes_stream().eventsource();
-    futures::stream::unfold(Some(events), move |events| async move {
-        let mut events = events?;
-        // An event already parsed, or in bytes already read, is taken without arming the idle
-        // timer: a fast stream carries hundreds of events per read, and a timer registered
-        // and cancelled for each cost as much as the event. Only a wait is timed.
-        let next = match events.next().now_or_never() {
-            Some(next) => Ok(next),
-            None => tokio::time::timeout(idle_timeout, events.next()).await,
-        };
-        match next {
-            Err(_) => Some((Err(disconnected("idle timeout waiting for SSE")), None)),
-            Ok(None) => None,
-            Ok(Some(Ok(event))) => Some((Ok(event), Some(events))),
-            Ok(Some(Err(error))) => Some((
-                Err(disconnected(format!(
-                    "stream disconnected before completion: {}",
-                    error_chain(&error)
-                ))),
-                None,
-            )),
-        }
-    })
-    .boxed()
 }
