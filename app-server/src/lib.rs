@@ -324,6 +324,7 @@ async fn start_config(
         cwd,
         warnings,
         replay,
+        default_provider: Default::default(),
     })
 }
 

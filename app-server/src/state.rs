@@ -28,6 +28,7 @@ use tokio::sync::OwnedMutexGuard;
 use crate::config_warnings::WarningLedger;
 use crate::connection::ConnectionId;
 use crate::error;
+use crate::handlers::DefaultProviderCache;
 use crate::journal::ReplaySettings;
 use crate::login_flow::ActiveLogins;
 use crate::model_catalogue::RemoteCatalogue;
@@ -61,6 +62,8 @@ pub(crate) struct ConfigState {
     pub warnings: WarningLedger,
     /// What is kept for clients that reconnect (`[app_server]`), read at startup.
     pub replay: ReplaySettings,
+    /// The provider `thread/list` lists by default, kept between pages.
+    pub default_provider: DefaultProviderCache,
 }
 
 impl ServerState {
@@ -114,6 +117,7 @@ impl ServerState {
                 cwd: dir("cwd"),
                 warnings: WarningLedger::default(),
                 replay: ReplaySettings::default(),
+                default_provider: DefaultProviderCache::default(),
             },
             ThreadsState::new(
                 root.join("home"),

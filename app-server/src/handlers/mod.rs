@@ -40,6 +40,8 @@ mod skills;
 mod stored_thread;
 mod v1;
 
+pub(crate) use stored_thread::DefaultProviderCache;
+
 pub(crate) async fn handle(context: RequestContext, request: ClientRequest) {
     match request {
         ClientRequest::Initialize { params, .. } => initialize(context, params).await,

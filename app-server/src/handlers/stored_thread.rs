@@ -10,6 +10,8 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::SystemTime;
 
 use codex_app_server_protocol::JSONRPCErrorError;
 use codex_app_server_protocol::ServerNotification;
@@ -44,15 +46,67 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|err| error::internal_error(format!("thread store task failed: {err}")))?
 }
 
-/// The provider of new threads, which `thread/list` lists by default.
+/// The provider of new threads, which `thread/list` lists by default. Loading the config costs
+/// more than a page from the index, so the answer is kept while the files it comes from are
+/// unchanged: a page then costs a `stat` of each.
 async fn default_model_provider(state: &ServerState) -> String {
+    let cache = &state.config.default_provider;
+    let paths = state.config.service.paths();
+    let files = [
+        paths.system_config(),
+        paths.user_config(),
+        paths.managed_config(),
+        paths.requirements(),
+    ];
+    // Stat'ed before the load: a file changed during the load is loaded again next time.
+    let stamps: Vec<Option<FileStamp>> = files
+        .iter()
+        .map(|file| FileStamp::of(file.as_path()))
+        .collect();
+    if let Some((kept_stamps, provider)) = &*codex_utils_lock::lock(&cache.kept)
+        && *kept_stamps == stamps
+    {
+        return provider.clone();
+    }
     let service = Arc::clone(&state.config.service);
     let resolved = tokio::task::spawn_blocking(move || service.load(None).resolve()).await;
-    match resolved {
+    let provider = match resolved {
         Ok(Ok(resolved)) => resolved.config.model_provider,
         _ => None,
     }
-    .unwrap_or_else(|| wire::thread::DEFAULT_MODEL_PROVIDER.to_owned())
+    .unwrap_or_else(|| wire::thread::DEFAULT_MODEL_PROVIDER.to_owned());
+    *codex_utils_lock::lock(&cache.kept) = Some((stamps, provider.clone()));
+    provider
+}
+
+/// The default provider of `thread/list` as last loaded, with the config files it came from.
+#[derive(Debug, Default)]
+pub(crate) struct DefaultProviderCache {
+    kept: Mutex<Option<(Vec<Option<FileStamp>>, String)>>,
+}
+
+/// What tells that a file changed: its size, mtime and inode (a replaced file is a new one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    inode: u64,
+}
+
+impl FileStamp {
+    /// `None` for a file that does not exist (or cannot be stat'ed).
+    fn of(path: &Path) -> Option<FileStamp> {
+        let metadata = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(FileStamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            inode,
+        })
+    }
 }
 
 pub(crate) async fn list(context: RequestContext, params: v2::ThreadListParams) {
@@ -296,6 +350,36 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
+
+    #[tokio::test]
+    async fn the_default_provider_follows_the_user_s_config_file() {
+        let root = tempfile::tempdir().unwrap();
+        let platform = codex_utils_user_agent::Platform {
+            os: "TestOS".into(),
+            os_version: "1".into(),
+            arch: "x86_64".into(),
+            terminal: "dumb".into(),
+        };
+        let state = ServerState::new(platform, root.path());
+        let config = root.path().join("home").join("config.toml");
+        assert_eq!(
+            default_model_provider(&state).await,
+            wire::thread::DEFAULT_MODEL_PROVIDER
+        );
+        std::fs::write(&config, "model_provider = \"first\"\n").unwrap();
+        assert_eq!(default_model_provider(&state).await, "first");
+        assert_eq!(default_model_provider(&state).await, "first");
+        // Replaced by a file of the same size: a new inode.
+        let next = root.path().join("home").join("config.toml.new");
+        std::fs::write(&next, "model_provider = \"other\"\n").unwrap();
+        std::fs::rename(&next, &config).unwrap();
+        assert_eq!(default_model_provider(&state).await, "other");
+        std::fs::remove_file(&config).unwrap();
+        assert_eq!(
+            default_model_provider(&state).await,
+            wire::thread::DEFAULT_MODEL_PROVIDER
+        );
+    }
 
     fn ids(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("id-{i}")).collect()

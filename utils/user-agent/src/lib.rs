@@ -6,6 +6,8 @@
 //! Clients log it and pass it on as an HTTP header, so anything a header cannot carry is
 //! replaced.
 
+#[cfg(target_os = "linux")]
+mod lsb_release;
 mod platform;
 
 pub use platform::Platform;

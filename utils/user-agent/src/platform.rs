@@ -2,9 +2,10 @@
 //! architecture and the terminal.
 //!
 //! On Linux, `os_info` asks `lsb_release`, a shell script that starts half a dozen processes:
-//! milliseconds that a server would otherwise spend before it can answer `initialize`. So a
-//! server starts detection on a thread of its own, and keeps the answer in a small cache file
-//! that is trusted only while the files the answer came from are unchanged.
+//! milliseconds that a server would otherwise spend before it can answer `initialize`. Where
+//! that script is one whose output can be computed from the release files, it is (see
+//! `lsb_release`); else a server starts detection on a thread of its own, and keeps the answer in
+//! a small cache file that is trusted only while the files the answer came from are unchanged.
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -100,6 +101,15 @@ fn keep(cache: &Path, text: &str) {
 }
 
 fn detect_os(terminal: String) -> Platform {
+    #[cfg(target_os = "linux")]
+    if let Some((os, os_version)) = crate::lsb_release::detect() {
+        return Platform {
+            os,
+            os_version,
+            arch: machine().unwrap_or_else(|| std::env::consts::ARCH.to_owned()),
+            terminal,
+        };
+    }
     let info = os_info::get();
     Platform {
         os: info.os_type().to_string(),
@@ -110,6 +120,13 @@ fn detect_os(terminal: String) -> Platform {
             .to_string(),
         terminal,
     }
+}
+
+/// The machine `uname(2)` names, which is what `os_info` gives as the architecture.
+#[cfg(target_os = "linux")]
+fn machine() -> Option<String> {
+    let name = nix::sys::utsname::uname().ok()?;
+    name.machine().to_str().map(str::to_owned)
 }
 
 /// What `os_info` reads on Linux, as sizes, times and inodes: the release files and the
