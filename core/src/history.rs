@@ -20,11 +20,13 @@ use codex_rollout::RolloutItems;
 
 use crate::instructions::text_message;
 
-/// One item of the history.
+/// One item of the history. Cloning one is cheap: each request takes a copy of the history
+/// from the thread's state, and a deep copy of every item for every request grew a long
+/// session's memory by what the allocator kept of the freed copies.
 #[derive(Debug, Clone)]
 pub(crate) enum HistoryItem {
-    /// Held in memory.
-    Kept(ResponseItem),
+    /// Held in memory, shared with the copies requests take.
+    Kept(Arc<ResponseItem>),
     /// Left in the thread's rollout file; never a message.
     Stored {
         file: Arc<RolloutItems>,
@@ -34,14 +36,14 @@ pub(crate) enum HistoryItem {
 
 impl From<ResponseItem> for HistoryItem {
     fn from(item: ResponseItem) -> Self {
-        HistoryItem::Kept(item)
+        HistoryItem::Kept(Arc::new(item))
     }
 }
 
 impl HistoryItem {
     fn kept(&self) -> Option<&ResponseItem> {
         match self {
-            HistoryItem::Kept(item) => Some(item),
+            HistoryItem::Kept(item) => Some(item.as_ref()),
             HistoryItem::Stored { .. } => None,
         }
     }
@@ -67,7 +69,7 @@ pub(crate) fn materialize(history: &[HistoryItem]) -> Result<Vec<ResponseItem>, 
     let mut items = Vec::with_capacity(history.len());
     for item in history {
         match item {
-            HistoryItem::Kept(item) => items.push(item.clone()),
+            HistoryItem::Kept(item) => items.push(ResponseItem::clone(item)),
             HistoryItem::Stored { file, span } => items.extend(file.read(*span)?),
         }
     }
@@ -302,7 +304,7 @@ mod tests {
                     _ => Take::Parse,
                 },
                 |line| match line {
-                    ScannedLine::ModelItem(span) => {
+                    ScannedLine::Span(_, span) => {
                         spans += 1;
                         rebuilt.push(HistoryItem::Stored {
                             file: file.clone(),

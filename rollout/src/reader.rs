@@ -7,6 +7,7 @@ use std::path::Path;
 use std::path::PathBuf;
 
 use codex_protocol::models::ResponseItem;
+use serde::de::DeserializeOwned;
 
 use crate::RolloutError;
 use crate::error::io;
@@ -114,9 +115,9 @@ pub struct LineTypes<'a> {
 pub enum Take {
     /// Parse it and hand it over.
     Parse,
-    /// Hand over where its payload lies in the file, unparsed: for `response_item` lines
-    /// only (any other line is parsed). The payload is not checked: a torn line whose text
-    /// still ends in `}` shows when its item is read back and does not type.
+    /// Hand over where its payload lies in the file, unparsed, for an object payload (any
+    /// other line is parsed). The payload is not checked: a torn line whose text still ends in
+    /// `}` shows when its payload is read back and does not type.
     Span,
     /// Pass over it.
     Skip,
@@ -165,15 +166,15 @@ fn quoted<'a>(text: &'a [u8], at: usize, prefix: &[u8]) -> Option<(&'a [u8], usi
 // would only add an allocation per line.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
-pub enum ScannedLine {
+pub enum ScannedLine<'a> {
     /// A line parsed whole.
     Parsed(RolloutLine),
-    /// A `response_item` line left unparsed: where its payload lies in the file.
-    ModelItem(ItemSpan),
+    /// A line left unparsed: its types, and where its payload lies in the file.
+    Span(LineTypes<'a>, ItemSpan),
 }
 
-/// Where the payload of a `response_item` line lies in its rollout file: `len` bytes from
-/// `offset`, one JSON object. Rollouts are append-only, so a span stays valid.
+/// Where the payload of a line lies in its rollout file: `len` bytes from `offset`, one JSON
+/// object. Rollouts are append-only, so a span stays valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ItemSpan {
     pub offset: u64,
@@ -193,6 +194,15 @@ impl RolloutItems {
     /// (a full read keeps such a line as [`RolloutItem::Unknown`], no item of the history) or
     /// not whole JSON (a torn line, which a full read skips).
     pub fn read(&self, span: ItemSpan) -> Result<Option<ResponseItem>, RolloutError> {
+        self.read_payload(span)
+    }
+
+    /// The payload at `span` as a `T` (a [`TurnContextItem`](crate::TurnContextItem), an
+    /// [`EventMsg`](codex_protocol::protocol::EventMsg)); `None` when it does not type.
+    pub fn read_payload<T: DeserializeOwned>(
+        &self,
+        span: ItemSpan,
+    ) -> Result<Option<T>, RolloutError> {
         let mut bytes = vec![0; span.len as usize];
         read_exact_at(&self.file, &mut bytes, span.offset).map_err(io(&self.path))?;
         Ok(parse_payload(&bytes, &self.path))
@@ -204,11 +214,11 @@ impl RolloutItems {
     }
 }
 
-fn parse_payload(bytes: &[u8], path: &Path) -> Option<ResponseItem> {
-    match serde_json::from_slice::<ResponseItem>(bytes) {
+fn parse_payload<T: DeserializeOwned>(bytes: &[u8], path: &Path) -> Option<T> {
+    match serde_json::from_slice::<T>(bytes) {
         Ok(item) => Some(item),
         Err(err) => {
-            tracing::debug!("an unreadable model item in {}: {err}", path.display());
+            tracing::debug!("an unreadable payload in {}: {err}", path.display());
             None
         }
     }
@@ -238,15 +248,15 @@ impl RolloutItems {
     }
 
     /// Reads the rollout once, for resuming it: each line goes to `visit` in file order as
-    /// `take` says from its [`LineTypes`]: parsed, as a span of the file (a `response_item`
-    /// whose payload is read back with [`RolloutItems::read`] when needed, so a long thread's
-    /// tool outputs are never all in memory), or not at all. Lines not written the way the
+    /// `take` says from its [`LineTypes`]: parsed, as a span of the file (whose payload is read
+    /// back with [`RolloutItems::read`] when needed, so a long thread's tool outputs are never
+    /// all in memory), or not at all. Lines not written the way the
     /// reference and this crate write them (`timestamp`, `type`, `payload`, in that order) are
     /// parsed whole. Fails like [`read_rollout`].
     pub fn scan(
         &self,
         take: impl Fn(LineTypes<'_>) -> Take,
-        mut visit: impl FnMut(ScannedLine),
+        mut visit: impl FnMut(ScannedLine<'_>),
     ) -> Result<ScannedRollout, RolloutError> {
         let path = self.path.as_path();
         let mut lines = LineReader::new(&self.file);
@@ -265,10 +275,13 @@ impl RolloutItems {
                 && let Some(head) = &head
                 && let Some(len) = payload_len(text, head)
             {
-                visit(ScannedLine::ModelItem(ItemSpan {
-                    offset: start + head.payload_at as u64,
-                    len,
-                }));
+                visit(ScannedLine::Span(
+                    head.types,
+                    ItemSpan {
+                        offset: start + head.payload_at as u64,
+                        len,
+                    },
+                ));
                 continue;
             }
             if let Some(line) = tally.parse(text, head.as_ref(), path) {
@@ -326,10 +339,10 @@ impl Tally {
     }
 }
 
-/// The length of a `response_item` line's payload, an object that runs to the `}` closing the
-/// line; `None` for a line that does not end so (a torn one, parsed to be skipped).
+/// The length of a line's payload, an object that runs to the `}` closing the line; `None` for
+/// a line that does not end so (a torn one, parsed to be skipped).
 fn payload_len(text: &[u8], head: &LineHead<'_>) -> Option<u32> {
-    if head.types.line != b"response_item" || text.get(head.payload_at) != Some(&b'{') {
+    if text.get(head.payload_at) != Some(&b'{') {
         return None;
     }
     let trimmed = text.trim_ascii_end();

@@ -15,6 +15,7 @@ use codex_app_server_protocol::v2;
 use codex_core::thread::CodexThread;
 use codex_core::thread::NewThread;
 use codex_core::thread::Op;
+use codex_core::thread::SeeRollout;
 use codex_core::thread::ThreadError;
 use codex_protocol::ThreadId;
 use codex_protocol::protocol::EventMsg;
@@ -171,12 +172,11 @@ pub(crate) async fn resume(context: RequestContext, mut params: v2::ThreadResume
         start.personality = personality;
         let manager = context.state.threads.manager().await?;
         // The turns are rebuilt in the same pass over the rollout that loads the thread.
-        let mut seen = SeenRollout::turns();
         match manager
-            .resume_thread_seeing(id, start, seen.wanted_events(), &mut |item| seen.see(item))
+            .resume_thread_seeing(id, start, SeenRollout::turns())
             .await
         {
-            Ok(new) => {
+            Ok((new, seen)) => {
                 let thread = follow_and_pump(&context, new).0;
                 let wire = seen.into_thread(&thread);
                 Ok(Some((thread, wire)))

@@ -13,6 +13,7 @@ use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::v2;
 use codex_core::thread::CodexThread;
 use codex_core::thread::Op;
+use codex_core::thread::SeeRollout;
 use codex_core::thread::StartThread;
 use codex_core::thread::ThreadError;
 use codex_protocol::ThreadId;

@@ -17,6 +17,7 @@ use codex_app_server_protocol::ServerNotification;
 use codex_app_server_protocol::v1;
 use codex_core::thread::CodexThread;
 use codex_core::thread::Op;
+use codex_core::thread::SeeRollout;
 use codex_core::thread::ThreadError;
 use codex_core::thread::TurnOverrides;
 use codex_protocol::ThreadId;
@@ -301,12 +302,11 @@ pub(crate) async fn resume(context: RequestContext, params: v1::ResumeConversati
         let start = wire::thread::v1_overrides(params.overrides)
             .into_start(&context.state.config.cwd, context.connection.client_name())?;
         let manager = context.state.threads.manager().await?;
-        let mut seen = SeenRollout::events();
         match manager
-            .resume_thread_seeing(id, start, seen.wanted_events(), &mut |item| seen.see(item))
+            .resume_thread_seeing(id, start, SeenRollout::events())
             .await
         {
-            Ok(new) => Ok((
+            Ok((new, seen)) => Ok((
                 loaded_thread::pump_events(&context.state, new),
                 seen.into_initial_messages(),
             )),

@@ -12,6 +12,7 @@ use codex_app_server_protocol::v1;
 use codex_app_server_protocol::v2;
 use codex_core::thread::CodexThread;
 use codex_core::thread::Op;
+use codex_core::thread::SeeRollout;
 use codex_core::thread::StartThread;
 use codex_core::thread::ThreadError;
 use codex_core::thread::TurnOverrides;
@@ -477,29 +478,6 @@ impl SeenRollout {
         }
     }
 
-    /// Which events [`SeenRollout::see`] needs to be shown, by their `type`: the others may
-    /// be passed over unparsed.
-    pub(crate) fn wanted_events(&self) -> fn(&[u8]) -> bool {
-        if self.events.is_some() {
-            |_| true
-        } else {
-            // The preview is a user message, which the turns are rebuilt from too.
-            history::is_turn_event
-        }
-    }
-
-    pub(crate) fn see(&mut self, item: &RolloutItem) {
-        if self.preview.is_none() {
-            self.preview = preview_of(item);
-        }
-        if let Some(turns) = &mut self.turns {
-            turns.item(item);
-        }
-        if let (Some(events), RolloutItem::EventMsg(event)) = (&mut self.events, item) {
-            events.push(event.clone());
-        }
-    }
-
     /// The thread just loaded, as [`reloaded_thread`] describes it, with the preview and the
     /// turns seen (when collected).
     pub(crate) fn into_thread(self, thread: &CodexThread) -> v2::Thread {
@@ -516,6 +494,29 @@ impl SeenRollout {
     /// v1's `initialMessages`: the events seen, if any.
     pub(crate) fn into_initial_messages(self) -> Option<Vec<EventMsg>> {
         self.events.filter(|events| !events.is_empty())
+    }
+}
+
+impl SeeRollout for SeenRollout {
+    fn wanted_events(&self) -> fn(&[u8]) -> bool {
+        if self.events.is_some() {
+            |_| true
+        } else {
+            // The preview is a user message, which the turns are rebuilt from too.
+            history::is_turn_event
+        }
+    }
+
+    fn see(&mut self, item: &RolloutItem) {
+        if self.preview.is_none() {
+            self.preview = preview_of(item);
+        }
+        if let Some(turns) = &mut self.turns {
+            turns.item(item);
+        }
+        if let (Some(events), RolloutItem::EventMsg(event)) = (&mut self.events, item) {
+            events.push(event.clone());
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use codex_protocol::config_types::SandboxMode;
 use codex_protocol::dynamic_tools::DynamicToolSpec;
 use codex_protocol::models::ResponseItem;
 use codex_protocol::protocol::AskForApproval;
+use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::SandboxPolicy;
 use codex_protocol::protocol::SessionSource;
 use codex_rollout::BaseInstructions;
@@ -252,97 +253,49 @@ impl ThreadManager {
         id: ThreadId,
         params: StartThread,
     ) -> Result<NewThread, ThreadError> {
-        self.resume_thread_seeing(id, params, |_| false, &mut |_| {})
-            .await
+        let (new, ()) = self.resume_thread_seeing(id, params, ()).await?;
+        Ok(new)
     }
 
-    /// Like [`ThreadManager::resume_thread`], showing `see` rollout items as the one pass over
+    /// Like [`ThreadManager::resume_thread`], showing `seer` rollout items as the one pass over
     /// the rollout reads them (what a caller rebuilds the thread's turns from): the events
-    /// whose `type` `wanted_events` accepts, and maybe others, but never the `session_meta` nor
-    /// the model's items. The events nobody needs are passed over unparsed.
-    pub async fn resume_thread_seeing(
+    /// whose `type` [`SeeRollout::wanted_events`] accepts, and maybe others, but never the
+    /// `session_meta` nor the model's items. The events nobody needs are passed over unparsed.
+    /// The seer comes back with the thread.
+    pub async fn resume_thread_seeing<S: SeeRollout>(
         &self,
         id: ThreadId,
         params: StartThread,
-        wanted_events: fn(&[u8]) -> bool,
-        see: &mut (dyn FnMut(&RolloutItem) + Send),
-    ) -> Result<NewThread, ThreadError> {
+        seer: S,
+    ) -> Result<(NewThread, S), ThreadError> {
         if self.threads().contains_key(&id) {
             return Err(ThreadError::AlreadyLoaded(id));
         }
-        let not_found = |err| match err {
-            RolloutError::ThreadNotFound(_) | RolloutError::FileNotFound(_) => {
-                ThreadError::NoRollout(id)
-            }
-            other => ThreadError::Rollout(other),
-        };
-        let path = self.store.find(id).map_err(not_found)?;
-        // One pass over the rollout: the model's items go into the history as they are read (a
-        // compaction drops the ones before it at once), all but messages as spans of the file,
-        // read back when a request is built. The other items are not kept: the rollout holds
-        // them. An ephemeral continuation has no rollout to read anything back from later, so
-        // it keeps everything in memory, as recorded.
+        let path = self.store.find(id).map_err(|err| no_rollout(id, err))?;
         let keep_all = params.ephemeral;
-        let file = Arc::new(RolloutItems::open(&path).map_err(not_found)?);
-        let mut rebuilt = history::Rebuilt::default();
-        let mut recorded = Vec::new();
-        let mut carried = Carried::default();
-        let take = |types: LineTypes<'_>| {
-            if keep_all {
-                Take::Parse
-            } else {
-                take_for_resume(types, wanted_events)
-            }
-        };
-        let scanned = file
-            .scan(take, |line| match line {
-                ScannedLine::ModelItem(span) => rebuilt.push(HistoryItem::Stored {
-                    file: file.clone(),
-                    span,
-                }),
-                ScannedLine::Parsed(line) => match line.item {
-                    RolloutItem::SessionMeta(_) => {}
-                    RolloutItem::ResponseItem(item) => {
-                        if keep_all {
-                            recorded.push(RolloutItem::ResponseItem(item.clone()));
-                        }
-                        rebuilt.push(item.into());
-                    }
-                    other => {
-                        rebuilt.apply(&other);
-                        see(&other);
-                        if keep_all {
-                            carried.observe(&other);
-                            recorded.push(other);
-                        } else {
-                            carried.observe_owned(other);
-                        }
-                    }
-                },
-            })
-            .map_err(not_found)?;
-        if scanned.skipped > 0 {
-            tracing::warn!(
-                "resuming {id}: skipped {} unreadable line(s)",
-                scanned.skipped
-            );
-        }
+        // Reading a long rollout takes a while: on the blocking pool, it holds up no other
+        // request's work.
+        let read = tokio::task::spawn_blocking(move || read_for_resume(id, &path, keep_all, seer))
+            .await
+            .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
+        let (read, seer) = read?;
         let mut params = params;
         if params.base_instructions.is_none() {
-            params.base_instructions = scanned.meta.base_instructions.map(|base| base.text);
+            params.base_instructions = read.base_instructions;
         }
-        let inherited_tools = scanned.meta.dynamic_tools.unwrap_or_default();
-        self.load(
-            id,
-            params,
-            Origin::Resumed {
-                history: rebuilt.into_history(),
-                recorded,
-                carried: Box::new(carried),
-                inherited_tools,
-            },
-        )
-        .await
+        let new = self
+            .load(
+                id,
+                params,
+                Origin::Resumed {
+                    history: read.history,
+                    recorded: read.recorded,
+                    carried: read.carried,
+                    inherited_tools: read.inherited_tools,
+                },
+            )
+            .await?;
+        Ok((new, seer))
     }
 
     /// Starts a new thread with a copy of another's history (loaded or on disk).
@@ -378,12 +331,10 @@ impl ThreadManager {
         let (items, inherited_tools) = match in_memory {
             Some(found) => found,
             None => {
-                let rollout = self.store.read(source).map_err(|err| match err {
-                    RolloutError::ThreadNotFound(_) | RolloutError::FileNotFound(_) => {
-                        ThreadError::NoRollout(source)
-                    }
-                    other => ThreadError::Rollout(other),
-                })?;
+                let rollout = self
+                    .store
+                    .read(source)
+                    .map_err(|err| no_rollout(source, err))?;
                 let tools = rollout.meta.dynamic_tools.unwrap_or_default();
                 (
                     without_meta(rollout.lines.into_iter().map(|line| line.item)),
@@ -703,14 +654,153 @@ impl ThreadManager {
     }
 }
 
+/// Who sees the rollout items a resume reads (see [`ThreadManager::resume_thread_seeing`]).
+pub trait SeeRollout: Send + 'static {
+    /// Which events [`SeeRollout::see`] needs, by their `type`: the others may be passed over
+    /// unparsed.
+    fn wanted_events(&self) -> fn(&[u8]) -> bool;
+
+    fn see(&mut self, item: &RolloutItem);
+}
+
+/// Sees nothing: a plain resume.
+impl SeeRollout for () {
+    fn wanted_events(&self) -> fn(&[u8]) -> bool {
+        |_| false
+    }
+
+    fn see(&mut self, _: &RolloutItem) {}
+}
+
+fn no_rollout(id: ThreadId, err: RolloutError) -> ThreadError {
+    match err {
+        RolloutError::ThreadNotFound(_) | RolloutError::FileNotFound(_) => {
+            ThreadError::NoRollout(id)
+        }
+        other => ThreadError::Rollout(other),
+    }
+}
+
+/// What a resume takes from the rollout.
+struct ReadForResume {
+    history: Vec<HistoryItem>,
+    recorded: Vec<RolloutItem>,
+    carried: Box<Carried>,
+    base_instructions: Option<String>,
+    inherited_tools: Vec<DynamicToolSpec>,
+}
+
+/// One pass over the rollout: the model's items go into the history as they are read (a
+/// compaction drops the ones before it at once), all but messages as spans of the file, read
+/// back when a request is built. The other items are not kept: the rollout holds them. An
+/// ephemeral continuation (`keep_all`) has no rollout to read anything back from later, so it
+/// keeps everything in memory, as recorded.
+fn read_for_resume<S: SeeRollout>(
+    id: ThreadId,
+    path: &std::path::Path,
+    keep_all: bool,
+    mut seer: S,
+) -> Result<(ReadForResume, S), ThreadError> {
+    let file = Arc::new(RolloutItems::open(path).map_err(|err| no_rollout(id, err))?);
+    let wanted_events = seer.wanted_events();
+    let mut rebuilt = history::Rebuilt::default();
+    let mut recorded = Vec::new();
+    let mut carried = Carried::default();
+    // Only the last turn context and the last usage are carried on: the lines are left
+    // unparsed (most of what a long rollout's turns would parse) and read back newest first.
+    let mut contexts = Vec::new();
+    let mut token_counts = Vec::new();
+    let take = |types: LineTypes<'_>| {
+        if keep_all {
+            Take::Parse
+        } else {
+            take_for_resume(types, wanted_events)
+        }
+    };
+    let scanned = file
+        .scan(take, |line| match line {
+            ScannedLine::Span(types, span) => match types.line {
+                b"turn_context" => contexts.push(span),
+                b"event_msg" => token_counts.push(span),
+                _ => rebuilt.push(HistoryItem::Stored {
+                    file: file.clone(),
+                    span,
+                }),
+            },
+            ScannedLine::Parsed(line) => match line.item {
+                RolloutItem::SessionMeta(_) => {}
+                RolloutItem::ResponseItem(item) => {
+                    if keep_all {
+                        recorded.push(RolloutItem::ResponseItem(item.clone()));
+                    }
+                    rebuilt.push(item.into());
+                }
+                other => {
+                    rebuilt.apply(&other);
+                    seer.see(&other);
+                    // Parsed (a line laid out another way, or usages the seer wanted): newer
+                    // than the spans so far.
+                    match &other {
+                        RolloutItem::TurnContext(_) => contexts.clear(),
+                        RolloutItem::EventMsg(EventMsg::TokenCount(count))
+                            if count.info.is_some() =>
+                        {
+                            token_counts.clear();
+                        }
+                        _ => {}
+                    }
+                    if keep_all {
+                        carried.observe(&other);
+                        recorded.push(other);
+                    } else {
+                        carried.observe_owned(other);
+                    }
+                }
+            },
+        })
+        .map_err(|err| no_rollout(id, err))?;
+    if scanned.skipped > 0 {
+        tracing::warn!(
+            "resuming {id}: skipped {} unreadable line(s)",
+            scanned.skipped
+        );
+    }
+    let read_back = |err| no_rollout(id, err);
+    for span in contexts.iter().rev() {
+        if let Some(context) = file.read_payload(*span).map_err(read_back)? {
+            carried.observe_owned(RolloutItem::TurnContext(context));
+            break;
+        }
+    }
+    for span in token_counts.iter().rev() {
+        if let Some(EventMsg::TokenCount(count)) = file.read_payload(*span).map_err(read_back)?
+            && count.info.is_some()
+        {
+            carried.observe_owned(RolloutItem::EventMsg(EventMsg::TokenCount(count)));
+            break;
+        }
+    }
+    let read = ReadForResume {
+        history: rebuilt.into_history(),
+        recorded,
+        carried: Box::new(carried),
+        base_instructions: scanned.meta.base_instructions.map(|base| base.text),
+        inherited_tools: scanned.meta.dynamic_tools.unwrap_or_default(),
+    };
+    Ok((read, seer))
+}
+
 /// How a resume reads a line of the rollout: the model's items other than messages as spans
-/// of the file, and only the lines the history, the carried settings and the caller's
+/// of the file, the turn contexts and usages (of which only the last counts) as spans too
+/// unless the caller's `wanted_events` include the usages, and only the lines the history and
 /// `wanted_events` need, parsed.
 fn take_for_resume(types: LineTypes<'_>, wanted_events: fn(&[u8]) -> bool) -> Take {
     match types.line {
         b"response_item" if types.payload.is_some_and(history::stays_in_file) => Take::Span,
-        b"session_meta" | b"response_item" | b"turn_context" | b"compacted" => Take::Parse,
+        b"turn_context" => Take::Span,
+        b"session_meta" | b"response_item" | b"compacted" => Take::Parse,
         b"event_msg" => match types.payload {
+            Some(b"token_count") if !wanted_events(b"token_count") => Take::Span,
             Some(b"thread_rolled_back" | b"token_count") => Take::Parse,
             Some(kind) if !wanted_events(kind) => Take::Skip,
             _ => Take::Parse,
@@ -769,5 +859,71 @@ pub fn sandbox_policy(mode: SandboxMode, config: &ConfigToml) -> SandboxPolicy {
                 exclude_slash_tmp: table.exclude_slash_tmp,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    /// The turn context and usage a resume carries on, read back from spans newest first, are
+    /// those a full read observing every line finds: the last that types, and the last usage
+    /// with its `info`, whichever way their lines are laid out.
+    #[test]
+    fn a_resume_carries_the_last_context_and_usage_a_full_read_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rollout.jsonl");
+        let context = |model: &str| {
+            format!(
+                r#""turn_context","payload":{{"cwd":"/w","approval_policy":"never","sandbox_policy":{{"type":"danger-full-access"}},"model":"{model}","summary":"auto"}}}}"#
+            )
+        };
+        let usage = |total: u64| {
+            format!(
+                r#""event_msg","payload":{{"type":"token_count","info":{{"total_token_usage":{{"input_tokens":{total},"cached_input_tokens":0,"output_tokens":0,"reasoning_output_tokens":0,"total_tokens":{total}}},"last_token_usage":{{"input_tokens":1,"cached_input_tokens":0,"output_tokens":0,"reasoning_output_tokens":0,"total_tokens":1}},"model_context_window":1000}},"rate_limits":null}}}}"#
+            )
+        };
+        let head = r#"{"timestamp":"2025-01-01T00:00:00.000Z","type":"#;
+        let mut lines: Vec<String> = [
+            r#""session_meta","payload":{"id":"01a20b3d-9c0b-7013-ad7f-e4e60e59123d","timestamp":"2025-01-01T00:00:00.000Z","cwd":"/w","originator":"t","cli_version":"0.101.0"}}"#.to_owned(),
+            context("first"),
+            usage(10),
+            context("second"),
+            usage(20),
+            // Neither types: a context without its fields, a usage without its info.
+            r#""turn_context","payload":{"model":"third"}}"#.to_owned(),
+            r#""event_msg","payload":{"type":"token_count","info":null,"rate_limits":null}}"#.to_owned(),
+        ]
+        .iter()
+        .map(|line| format!("{head}{line}"))
+        .collect();
+        // Laid out with the payload first, so parsed in the scan: older than what follows.
+        lines.insert(
+            2,
+            r#"{"payload":{"cwd":"/w","approval_policy":"never","sandbox_policy":{"type":"danger-full-access"},"model":"parsed","summary":"auto"},"timestamp":"2025-01-01T00:00:00.000Z","type":"turn_context"}"#.to_owned(),
+        );
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+
+        let id = ThreadId::new();
+        let carried = |keep_all| {
+            let (read, ()) = read_for_resume(id, &path, keep_all, ()).unwrap();
+            (
+                read.carried.last_context.map(|context| context.model),
+                format!("{:?}", read.carried.token_info),
+            )
+        };
+        let mut full = Carried::default();
+        for line in codex_rollout::read_rollout(&path).unwrap().lines {
+            full.observe(&line.item);
+        }
+        let expected = (
+            full.last_context.map(|context| context.model),
+            format!("{:?}", full.token_info),
+        );
+        assert_eq!(expected.0.as_deref(), Some("second"));
+        assert!(expected.1.contains("total_tokens: 20"), "{}", expected.1);
+        assert_eq!(carried(false), expected);
+        assert_eq!(carried(true), expected);
     }
 }

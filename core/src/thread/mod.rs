@@ -23,6 +23,7 @@ pub use actor::ThreadError;
 pub use actor::TurnOverrides;
 pub use manager::ModelClientFactory;
 pub use manager::NewThread;
+pub use manager::SeeRollout;
 pub use manager::StartThread;
 pub use manager::ThreadManager;
 pub use manager::ThreadManagerOptions;
