@@ -309,7 +309,7 @@ impl Tally {
         path: &Path,
     ) -> Option<RolloutLine> {
         let parsed = match head {
-            Some(head) => RolloutLine::parse_of_kind(head.types.line, text),
+            Some(head) => RolloutLine::parse_of_kind(head.types.line, head.types.payload, text),
             None => serde_json::from_slice::<RolloutLine>(text),
         };
         match parsed {
