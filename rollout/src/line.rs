@@ -323,6 +323,21 @@ mod tests {
         assert_eq!(mismatches, Vec::<String>::new());
     }
 
+    /// Found by the `rollout` fuzz target: a number with more digits than a double holds read
+    /// as a neighbour of its nearest double, so writing the line and reading it again changed
+    /// it. Numbers are now parsed to the nearest double (serde_json's `float_roundtrip`).
+    #[test]
+    fn a_long_number_reads_back_as_written() {
+        let digits = "9999999999999999999999999999999999999999999999999999999258400";
+        let text = format!(
+            r#"{{"timestamp":"2026-11-24T01:48:40.361Z","type":"unknown_kind","payload":{{"n":{digits}}}}}"#
+        );
+        let line: RolloutLine = serde_json::from_str(&text).unwrap();
+        let written = serde_json::to_string(&line).unwrap();
+        let again: RolloutLine = serde_json::from_str(&written).unwrap();
+        assert_eq!(again, line, "{written}");
+    }
+
     /// Typing a line by the types it leads with gives what the general parse gives, for every
     /// sample line, and for events that do not fit their struct.
     #[test]
