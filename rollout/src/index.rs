@@ -2,8 +2,10 @@
 //! file, so that listing never re-reads the rollouts.
 //!
 //! The rollouts are the truth and the index is only a cache of them:
-//! - On open, a missing, corrupt or older-schema index is deleted and rebuilt from a scan; if
-//!   even that fails (a read-only `$CODEX_HOME`), an in-memory index is used.
+//! - On open, a missing, unreadable or older-schema index is deleted and rebuilt from a scan; if
+//!   even that fails (a read-only `$CODEX_HOME`), an in-memory index is used. Damage further in
+//!   is found by a query (which rebuilds it) or by SQLite's integrity check, which reads the
+//!   whole file and so runs after the index is ready, in the background.
 //! - Then it catches up with the rollouts: at once ([`Index::open`]), or on a background thread
 //!   ([`Index::open_in_background`], what the servers use). Catching up only stats files, a
 //!   folder per transaction, newest first: a row's sort keys come from its file's name and
@@ -362,6 +364,7 @@ impl Index {
     /// error; this fails only when SQLite cannot even make an in-memory database.
     pub(crate) fn open(codex_home: &Path) -> Result<Index, RolloutError> {
         let index = Index::connect(codex_home)?;
+        index.check_integrity();
         index.repair();
         fill::fill(&index);
         index.progress.update(|flags| flags.ready = true);
@@ -420,6 +423,9 @@ impl Index {
         }
         let covered = covered.unwrap_or(false);
         drop(ready);
+        // After the index is ready: the check reads the whole file (60 ms at 100k threads), and
+        // the pages read meanwhile fail on a broken index anyway, which rebuilds it.
+        let covered = covered && !self.check_integrity();
         fill::fill(self);
         if covered {
             self.lock().last_sweep = Some(Instant::now());
@@ -428,6 +434,26 @@ impl Index {
             fill::fill(self);
         }
         drop(idle);
+    }
+
+    /// Rebuilds the index, empty, if SQLite finds it damaged; says whether it did. Opening reads
+    /// only the header and the schema, so damage further in is found here (or by a query).
+    fn check_integrity(&self) -> bool {
+        let mut state = self.lock();
+        let check = state
+            .conn
+            .query_row("PRAGMA quick_check", [], |row| row.get::<_, String>(0));
+        match check {
+            Ok(answer) if answer == "ok" => return false,
+            Err(err) if is_busy(&err) => return false,
+            Ok(answer) => tracing::warn!("thread index damaged, rebuilding it: {answer}"),
+            Err(err) => tracing::warn!("thread index unreadable, rebuilding it: {err}"),
+        }
+        match rebuild_connection(&state.codex_home) {
+            Ok(conn) => state.conn = conn,
+            Err(err) => tracing::warn!("thread index rebuild failed: {err}"),
+        }
+        true
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -656,10 +682,6 @@ fn try_open(path: &Path) -> Result<Connection, rusqlite::Error> {
     }
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let check: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
-    if check != "ok" {
-        return Err(rusqlite::Error::InvalidQuery);
-    }
     // WAL with NORMAL sync: an update per appended line costs no fsync, and a crash can lose
     // only the newest updates, which the next repair pass recovers from the rollouts.
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -741,4 +763,33 @@ fn decode_cursor(cursor: &str) -> Result<(i64, String), RolloutError> {
     let stamp = PrimitiveDateTime::parse(stamp, paths::FILE_TIMESTAMP).map_err(|_| invalid())?;
     let id: ThreadId = id.parse().map_err(|_| invalid())?;
     Ok((stamp.assume_utc().unix_timestamp(), id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damage_past_the_header_is_found_after_opening_and_the_index_rebuilt() {
+        let home = tempfile::tempdir().unwrap();
+        for n in 0..200 {
+            test_rollouts::write(
+                home.path(),
+                1_700_000_000 + i64::from(n),
+                n,
+                "p",
+                Some("hi"),
+            );
+        }
+        drop(Index::open(home.path()).unwrap());
+        let file = home.path().join(INDEX_FILE_NAME);
+        let mut bytes = std::fs::read(&file).unwrap();
+        assert!(bytes.len() > 4 * 4096, "a small index: {}", bytes.len());
+        bytes[4096..].fill(0xAB);
+        std::fs::write(&file, bytes).unwrap();
+
+        let index = Index::connect(home.path()).unwrap();
+        assert!(index.check_integrity(), "the damage went unseen");
+        assert!(!index.check_integrity(), "the rebuilt index is damaged");
+    }
 }

@@ -141,6 +141,34 @@ fn a_deleted_or_corrupt_index_is_rebuilt_with_the_same_results() {
 }
 
 #[test]
+fn an_index_damaged_past_its_header_is_rebuilt_by_a_background_open() {
+    let home = tempfile::tempdir().unwrap();
+    for n in 0..200 {
+        write_rollout(home.path(), 1_700_000_000 + n * 60, "mock", "/w", "hello");
+    }
+    let query = ListQuery {
+        limit: 50,
+        ..ListQuery::default()
+    };
+    let store = RolloutStore::open(home.path()).unwrap();
+    let before = all(&store, query.clone());
+    drop(store);
+
+    // Opening reads only the first page (the header and the schema); the rest is garbage.
+    let index = home.path().join(INDEX_FILE_NAME);
+    let mut bytes = std::fs::read(&index).unwrap();
+    assert!(bytes.len() > 4 * 4096, "a small index: {}", bytes.len());
+    for byte in &mut bytes[4096..] {
+        *byte = 0xAB;
+    }
+    std::fs::write(&index, bytes).unwrap();
+
+    let store = RolloutStore::open_in_background(home.path()).unwrap();
+    assert!(store.wait_for_background(std::time::Duration::from_secs(30)));
+    assert_eq!(all(&store, query), before);
+}
+
+#[test]
 fn a_stale_index_is_repaired() {
     let home = tempfile::tempdir().unwrap();
     let store = RolloutStore::open(home.path()).unwrap();
