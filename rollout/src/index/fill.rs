@@ -1,6 +1,7 @@
-//! Reading, in the background, the heads that stats left unread, newest thread first (the
-//! default listing's order), a batch per transaction so that a process stopped midway keeps
-//! what it read and a list waits for at most one batch's write.
+//! Reading, in the background, the heads that stats left unread, oldest thread first: pages
+//! walk from the newest and read the heads they meet themselves, so the two meet in the middle
+//! instead of reading the same files. A batch per transaction, so that a process stopped midway
+//! keeps what it read and a list waits for at most one batch's write.
 
 use rusqlite::Connection;
 use rusqlite::params;
@@ -39,11 +40,11 @@ pub(super) fn fill(index: &Index) -> u64 {
     }
 }
 
-/// The next rows whose head is unread, newest first.
+/// The next rows whose head is unread, oldest first.
 fn unread(conn: &Connection) -> Result<Vec<Unread>, rusqlite::Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT path, id, file_size, file_mtime_ns FROM files
-         WHERE head_read = 0 ORDER BY file_stamp DESC, id DESC LIMIT ?1",
+         WHERE head_read = 0 ORDER BY file_stamp, id LIMIT ?1",
     )?;
     let rows = stmt.query_map(params![BATCH as i64], |row| {
         Ok(Unread {

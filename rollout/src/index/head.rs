@@ -9,8 +9,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::BufRead;
-use std::io::BufReader;
+use std::io::Read;
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -192,46 +191,85 @@ struct EventHead {
 /// usually takes them all.
 const READ_BUFFER: usize = 64 * 1024;
 
-/// Reads a rollout up to its first user message; `None` if it has no readable `session_meta`.
-/// Unreadable lines are skipped.
-pub(super) fn read(path: &Path) -> Option<Scanned> {
-    let file = File::open(path).ok()?;
-    let mut reader = BufReader::with_capacity(READ_BUFFER, file);
-    let mut meta: Option<HeadMeta> = None;
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        let Ok(line) = serde_json::from_slice::<Line>(&buf) else {
-            continue;
-        };
-        match line.kind.as_ref() {
-            // A line without a string timestamp is not a rollout line.
-            "session_meta"
-                if meta.is_none() && line.timestamp.is_some_and(|at| at.get().starts_with('"')) =>
-            {
-                meta = serde_json::from_str(line.payload.get()).ok();
-            }
-            "event_msg" => {
-                let Ok(event) = serde_json::from_str::<EventHead>(line.payload.get()) else {
-                    continue;
-                };
-                if event.kind.as_deref() != Some("user_message") {
-                    continue;
-                }
-                let preview = match event.message {
-                    Some(serde_json::Value::String(text)) => text,
-                    _ => String::new(),
-                };
-                return meta.map(|meta| scanned(meta, path, Some(preview)));
-            }
-            _ => {}
+/// Reads heads one file after another through one buffer: a buffer this size, freed after
+/// each file, would go back to the system each time (the allocator keeps no freed pages), and
+/// fault in again for the next.
+pub(super) struct HeadReader {
+    buf: Vec<u8>,
+}
+
+impl HeadReader {
+    pub(super) fn new() -> HeadReader {
+        HeadReader {
+            buf: Vec::with_capacity(READ_BUFFER),
         }
     }
-    meta.map(|meta| scanned(meta, path, None))
+
+    /// Reads a rollout up to its first user message; `None` if it has no readable
+    /// `session_meta`. Unreadable lines are skipped.
+    pub(super) fn read(&mut self, path: &Path) -> Option<Scanned> {
+        let mut file = File::open(path).ok()?;
+        let buf = &mut self.buf;
+        buf.clear();
+        let mut meta: Option<HeadMeta> = None;
+        // `buf[start..]` is the line being read.
+        let mut start = 0;
+        loop {
+            if buf.len() == buf.capacity() {
+                buf.reserve(READ_BUFFER);
+            }
+            let room = (buf.capacity() - buf.len()) as u64;
+            let got = match (&mut file).take(room).read_to_end(buf) {
+                Ok(got) => got,
+                Err(_) => break,
+            };
+            while let Some(end) = memchr::memchr(b'\n', &buf[start..]) {
+                let line = &buf[start..start + end + 1];
+                start += end + 1;
+                if let Some(preview) = head_line(line, &mut meta) {
+                    return meta.map(|meta| scanned(meta, path, Some(preview)));
+                }
+            }
+            if got == 0 {
+                // The last line, unended.
+                if start < buf.len()
+                    && let Some(preview) = head_line(&buf[start..], &mut meta)
+                {
+                    return meta.map(|meta| scanned(meta, path, Some(preview)));
+                }
+                break;
+            }
+            buf.drain(..start);
+            start = 0;
+        }
+        meta.map(|meta| scanned(meta, path, None))
+    }
+}
+
+/// Takes in one line of a head: keeps the first `session_meta` in `meta`; returns the
+/// preview at the first user message.
+fn head_line(line: &[u8], meta: &mut Option<HeadMeta>) -> Option<String> {
+    let line = serde_json::from_slice::<Line>(line).ok()?;
+    match line.kind.as_ref() {
+        // A line without a string timestamp is not a rollout line.
+        "session_meta"
+            if meta.is_none() && line.timestamp.is_some_and(|at| at.get().starts_with('"')) =>
+        {
+            *meta = serde_json::from_str(line.payload.get()).ok();
+            None
+        }
+        "event_msg" => {
+            let event = serde_json::from_str::<EventHead>(line.payload.get()).ok()?;
+            if event.kind.as_deref() != Some("user_message") {
+                return None;
+            }
+            Some(match event.message {
+                Some(serde_json::Value::String(text)) => text,
+                _ => String::new(),
+            })
+        }
+        _ => None,
+    }
 }
 
 fn scanned(meta: HeadMeta, path: &Path, preview: Option<String>) -> Scanned {
@@ -270,9 +308,10 @@ pub(super) struct Unread {
 
 /// Reads the heads of `rows`.
 pub(super) fn read_all(rows: Vec<Unread>) -> Vec<(Unread, Option<Scanned>)> {
+    let mut reader = HeadReader::new();
     rows.into_iter()
         .map(|row| {
-            let scanned = read(&row.path);
+            let scanned = reader.read(&row.path);
             (row, scanned)
         })
         .collect()
@@ -407,7 +446,7 @@ mod tests {
     use crate::line::RolloutLine;
     use pretty_assertions::assert_eq;
 
-    /// The head as the full line parser reads it: the reference for [`read`].
+    /// The head as the full line parser reads it: the reference for [`HeadReader::read`].
     fn read_slowly(path: &Path) -> Option<Scanned> {
         let text = std::fs::read_to_string(path).ok()?;
         let mut meta = None;
@@ -439,7 +478,7 @@ mod tests {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|ext| ext == "jsonl") {
                 assert_eq!(
-                    fields(read(&path)),
+                    fields(HeadReader::new().read(&path)),
                     fields(read_slowly(&path)),
                     "{}",
                     path.display()
@@ -462,9 +501,43 @@ mod tests {
         for (n, meta) in cases.iter().enumerate() {
             let path = dir.path().join(format!("{n}.jsonl"));
             std::fs::write(&path, format!("{meta}\n{message}\n")).unwrap();
-            assert_eq!(fields(read(&path)), fields(read_slowly(&path)), "{meta}");
+            assert_eq!(
+                fields(HeadReader::new().read(&path)),
+                fields(read_slowly(&path)),
+                "{meta}"
+            );
         }
-        assert!(read(&dir.path().join("0.jsonl")).is_some());
-        assert!(read(&dir.path().join("1.jsonl")).is_none());
+        // Lines longer than the buffer, a last line without its newline, and one reader for
+        // several files.
+        let long = format!(
+            r#"{{"timestamp":"2020-09-13T12:26:40.000Z","type":"session_meta","payload":{{"id":"01a20b3d-9c0b-7013-ad7f-e4e60e59123d","timestamp":"2020-09-13T12:26:40.000Z","cwd":"/w","originator":"t","cli_version":"0.1","base_instructions":{{"text":"{}"}}}}}}"#,
+            "x".repeat(3 * READ_BUFFER)
+        );
+        let mut reader = HeadReader::new();
+        for (n, text) in [
+            format!("{long}\n{message}\n"),
+            format!("{}\n{long}\n{message}", cases[2]),
+            format!("{long}\n{long}"),
+            format!("{}\n{message}", cases[0]),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let path = dir.path().join(format!("long-{n}.jsonl"));
+            std::fs::write(&path, text).unwrap();
+            let read = reader.read(&path);
+            assert!(read.is_some(), "case {n}");
+            assert_eq!(fields(read), fields(read_slowly(&path)), "case {n}");
+        }
+        assert!(
+            HeadReader::new()
+                .read(&dir.path().join("0.jsonl"))
+                .is_some()
+        );
+        assert!(
+            HeadReader::new()
+                .read(&dir.path().join("1.jsonl"))
+                .is_none()
+        );
     }
 }

@@ -46,6 +46,7 @@ pub(super) fn page(codex_home: &Path, query: &ListQuery) -> Result<Option<Page>,
     let limit = query.limit.max(1);
     let mut budget = limit + 1 + SPARE_READS;
     let mut found: Vec<(Named, ThreadSummary)> = Vec::new();
+    let mut reader = head::HeadReader::new();
     for dir in folders(
         codex_home,
         query.archived,
@@ -61,7 +62,7 @@ pub(super) fn page(codex_home: &Path, query: &ListQuery) -> Result<Option<Page>,
                 return Ok(None);
             }
             budget -= 1;
-            let Some(summary) = summary(&named.path, query) else {
+            let Some(summary) = summary(&mut reader, &named.path, query) else {
                 continue;
             };
             found.push((named, summary));
@@ -152,8 +153,8 @@ fn newest_first(dir: &Path) -> Vec<Named> {
 
 /// What the index would list for this file under `query`: nothing for a file without a
 /// `session_meta` or a user message, or one the filters leave out.
-fn summary(path: &Path, query: &ListQuery) -> Option<ThreadSummary> {
-    let scanned = head::read(path)?;
+fn summary(reader: &mut head::HeadReader, path: &Path, query: &ListQuery) -> Option<ThreadSummary> {
+    let scanned = reader.read(path)?;
     scanned.listed(query, path, Stamp::of(path).ok()?)
 }
 
