@@ -72,13 +72,7 @@ async fn count(binary: &Path, deltas: usize, out: &Path) -> Result<u64> {
     let model = MockModelServer::start().await?;
     let text = vec!["w"; deltas].join(" ");
     model.enqueue(Reply::sse(sse::text_turn("resp-1", &text)));
-    let home = tempfile::tempdir()?;
-    let work = home.path().join("work");
-    std::fs::create_dir_all(&work)?;
-    std::fs::write(
-        home.path().join("config.toml"),
-        support::mock_config(&model.base_url()),
-    )?;
+    let (home, work) = support::mock_home(&model.base_url())?;
 
     let mut command = support::command("valgrind", home.path());
     command
@@ -88,19 +82,8 @@ async fn count(binary: &Path, deltas: usize, out: &Path) -> Result<u64> {
         .arg("app-server")
         .env("RUST_LOG", "error");
     let mut server = Server::spawn(command, STEP_LIMIT)?;
-    server
-        .call(json!({"id": 1, "method": "initialize", "params": {
-            "clientInfo": {"name": "bench", "version": "1"},
-        }}))
-        .await?;
-    server.send(json!({"method": "initialized"})).await?;
-    let answer = server
-        .call(json!({"id": 2, "method": "thread/start", "params": {"cwd": work}}))
-        .await?;
-    let thread = answer["result"]["thread"]["id"]
-        .as_str()
-        .context("thread/start answered no thread id")?
-        .to_owned();
+    server.initialize().await?;
+    let thread = server.start_thread(2, &work).await?;
     server
         .call(json!({"id": 3, "method": "turn/start", "params": {
             "threadId": thread, "input": [{"type": "text", "text": "hello"}],

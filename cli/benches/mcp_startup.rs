@@ -90,22 +90,11 @@ async fn measure(binary: &Path, mcp_server: &Path) -> Result<Sample> {
     let mut command = support::command(binary, home.path());
     command.arg("app-server");
     let mut server = Server::spawn(command, STEP_LIMIT)?;
-    server
-        .call(json!({"id": 1, "method": "initialize", "params": {
-            "clientInfo": {"name": "bench", "version": "1"},
-        }}))
-        .await?;
-    server.send(json!({"method": "initialized"})).await?;
+    server.initialize().await?;
 
     let started = Instant::now();
-    let answer = server
-        .call(json!({"id": 2, "method": "thread/start", "params": {"cwd": work}}))
-        .await?;
+    let thread = server.start_thread(2, &work).await?;
     let thread_start = started.elapsed();
-    let thread = answer["result"]["thread"]["id"]
-        .as_str()
-        .context("thread/start answered no thread id")?
-        .to_owned();
 
     let started = Instant::now();
     server

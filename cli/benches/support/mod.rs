@@ -13,6 +13,7 @@ use anyhow::Context;
 use anyhow::Result;
 use anyhow::bail;
 use serde_json::Value;
+use serde_json::json;
 use tokio::io::AsyncBufReadExt;
 use tokio::io::AsyncWriteExt;
 use tokio::io::BufReader;
@@ -44,6 +45,16 @@ pub fn mock_config(model_url: &str) -> String {
          base_url = \"{model_url}\"\nwire_api = \"responses\"\nrequest_max_retries = 0\n\
          stream_max_retries = 0\n"
     )
+}
+
+/// A fresh `$CODEX_HOME` whose config points at the mock model at `model_url`, and the
+/// `work` folder in it that threads start in.
+pub fn mock_home(model_url: &str) -> Result<(tempfile::TempDir, PathBuf)> {
+    let home = tempfile::tempdir()?;
+    let work = home.path().join("work");
+    std::fs::create_dir_all(&work)?;
+    std::fs::write(home.path().join("config.toml"), mock_config(model_url))?;
+    Ok((home, work))
 }
 
 /// `program` with a cleared environment but for `PATH`, `CODEX_HOME` and `HOME` set to `home`,
@@ -109,6 +120,26 @@ impl Server {
                 return Ok(message);
             }
         }
+    }
+
+    /// `initialize` (as request 1) and `initialized`.
+    pub async fn initialize(&mut self) -> Result<()> {
+        self.call(json!({"id": 1, "method": "initialize", "params": {
+            "clientInfo": {"name": "bench", "version": "1"},
+        }}))
+        .await?;
+        self.send(json!({"method": "initialized"})).await
+    }
+
+    /// `thread/start` in `cwd` as request `id`; answers the thread's id.
+    pub async fn start_thread(&mut self, id: u64, cwd: &Path) -> Result<String> {
+        let answer = self
+            .call(json!({"id": id, "method": "thread/start", "params": {"cwd": cwd}}))
+            .await?;
+        answer["result"]["thread"]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .context("thread/start answered no thread id")
     }
 
     pub async fn next(&mut self) -> Result<Value> {
