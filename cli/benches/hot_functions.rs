@@ -2,17 +2,20 @@
 //! session, which `cli/build.rs` asks the linker to lay out together.
 //!
 //! The kernel maps a binary's code by the page, and with each page a fault touches it maps the
-//! cached pages around it; hot functions scattered through 40 MB of code then keep most of it
-//! resident. Laid out together, they fill a few MB.
+//! cached pages around it (64 KiB, or the page cache's whole block): hot functions scattered through 40 MB of code then keep most
+//! of it resident. Laid out together, they fill a few MB. The list comes in two parts, so that a
+//! session that only talks leaves the second part alone: first the functions of a plain session
+//! (start-up, `initialize`, a thread, three plain turns, shutdown), then those that only a
+//! session doing more runs (a command, a streamed answer, a listing, a read).
 //!
 //! `cargo build --release -p codex-cli && cargo bench -p codex-cli --bench hot_functions` runs
-//! the release `codex` under `valgrind --tool=callgrind` through one session (start-up,
-//! `initialize`, a thread, a plain turn, a turn with a command, a streamed answer, a listing, a
-//! read) against the mock model, and writes the symbol of every function that executed, in the
-//! order callgrind lists them. Regenerate it when dependencies or the toolchain change (they
-//! rename symbols); names that no longer exist are skipped by the linker. Without `--bench` (as
-//! under `cargo test --benches`) the same session runs without valgrind and nothing is written,
-//! so the session itself is checked.
+//! the release `codex` under `valgrind --tool=callgrind` through both sessions against the mock
+//! model, and the plain one natively under `perf record` (where `perf` works) for the functions
+//! only the machine's own CPU runs, and writes the symbol of every function that executed, each
+//! part in the order callgrind lists them. Regenerate it when dependencies or the toolchain
+//! change (they rename symbols); names that no longer exist are skipped by the linker. Without
+//! `--bench` (as under `cargo test --benches`) the sessions run untraced and nothing is written,
+//! so the sessions themselves are checked.
 
 #![expect(
     clippy::print_stdout,
@@ -45,51 +48,167 @@ fn main() -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let scratch = tempfile::tempdir()?;
-    let out = scratch.path().join("callgrind.out");
-    runtime.block_on(session(&binary, full.then_some(out.as_path())))?;
     if !full {
-        println!("hot_functions: the session ran; `--bench` writes the list");
+        for part in [Part::Plain, Part::Busy] {
+            runtime.block_on(session(&binary, part, Tracer::None))?;
+        }
+        println!("hot_functions: the sessions ran; `--bench` writes the list");
         return Ok(());
     }
-    let text = std::fs::read_to_string(&out)
-        .with_context(|| format!("callgrind wrote no {}", out.display()))?;
-    let names = executed_functions(&text, "codex");
-    if names.is_empty() {
-        bail!("callgrind names no function of {}", binary.display());
+    let scratch = tempfile::tempdir()?;
+    let plain = scratch.path().join("callgrind.plain.out");
+    runtime.block_on(session(&binary, Part::Plain, Tracer::Callgrind(&plain)))?;
+    let plain = callgrind_functions(&plain, &binary)?;
+    let busy = scratch.path().join("callgrind.busy.out");
+    runtime.block_on(session(&binary, Part::Busy, Tracer::Callgrind(&busy)))?;
+    let busy = callgrind_functions(&busy, &binary)?;
+
+    // The native pass sees only some of the functions callgrind misses each time (see
+    // `faulted_functions`), so what earlier passes found is kept while the binary has it.
+    let native_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("hot-functions-native.txt");
+    let mut native = HotList::default();
+    let defined = defined_functions(&binary)?;
+    if let Ok(earlier) = std::fs::read_to_string(&native_path) {
+        native.extend(
+            earlier
+                .lines()
+                .filter(|name| defined.contains(*name))
+                .map(str::to_owned)
+                .collect(),
+        );
     }
-    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("hot-functions.txt");
-    let mut body = names.join("\n");
-    body.push('\n');
-    std::fs::write(&list, body)?;
+    let faults = scratch.path().join("perf.data");
+    match runtime.block_on(session(&binary, Part::Plain, Tracer::PageFaults(&faults))) {
+        Ok(()) => {
+            let known: HashSet<&String> = plain.iter().chain(&busy).collect();
+            let found = faulted_functions(&faults, "codex")?;
+            native.extend(
+                found
+                    .into_iter()
+                    .filter(|name| !known.contains(name))
+                    .collect(),
+            );
+        }
+        Err(err) => println!("hot_functions: no native pass ({err:#})"),
+    }
+    write_list(&native_path, &native.names)?;
+
+    let mut list = HotList::default();
+    list.extend(plain);
+    list.extend(native.names);
+    list.extend(busy);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("hot-functions.txt");
+    write_list(&path, &list.names)?;
     println!(
         "hot_functions: {} functions -> {}",
-        names.len(),
-        list.display()
+        list.names.len(),
+        path.display()
     );
     Ok(())
 }
 
-/// One ordinary session of `binary`, under callgrind writing to `callgrind_out` if given.
-async fn session(binary: &Path, callgrind_out: Option<&Path>) -> Result<()> {
+fn write_list(path: &Path, names: &[String]) -> Result<()> {
+    let mut body = names.join("\n");
+    body.push('\n');
+    std::fs::write(path, body).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The functions `binary` defines, by `nm`.
+fn defined_functions(binary: &Path) -> Result<HashSet<String>> {
+    let output = std::process::Command::new("nm")
+        .arg("--defined-only")
+        .arg(binary)
+        .output()
+        .context("cannot run nm")?;
+    if !output.status.success() {
+        bail!("nm failed: {}", output.status);
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(2))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Function names in order, each once.
+#[derive(Default)]
+struct HotList {
+    names: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl HotList {
+    fn extend(&mut self, names: Vec<String>) {
+        for name in names {
+            if self.seen.insert(name.clone()) {
+                self.names.push(name);
+            }
+        }
+    }
+}
+
+/// How a session's server runs.
+enum Tracer<'a> {
+    None,
+    /// Under callgrind, which writes this file.
+    Callgrind(&'a Path),
+    /// Natively, under `perf record` counting page faults into this file.
+    PageFaults(&'a Path),
+}
+
+fn callgrind_functions(out: &Path, binary: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(out)
+        .with_context(|| format!("callgrind wrote no {}", out.display()))?;
+    let executed = executed_functions(&text, "codex");
+    if executed.is_empty() {
+        bail!("callgrind names no function of {}", binary.display());
+    }
+    Ok(executed)
+}
+
+/// What a session does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Start-up, `initialize`, a thread, three plain turns: what every session runs.
+    Plain,
+    /// Also a command, a streamed answer, a listing and a read.
+    Busy,
+}
+
+/// One session of `binary` doing `part`, run as `tracer` says.
+async fn session(binary: &Path, part: Part, tracer: Tracer<'_>) -> Result<()> {
     let model = MockModelServer::start().await?;
     let long_answer = vec!["word"; 500].join(" ");
     let command = json!({"cmd": "echo hot", "yield_time_ms": 10_000}).to_string();
-    model.enqueue_all([
-        Reply::sse(sse::text_turn("resp-1", "Hello.")),
-        Reply::sse(sse::function_call_turn(
-            "resp-2",
-            "call-1",
-            "exec_command",
-            &command,
-        )),
-        Reply::sse(sse::text_turn("resp-3", "Done.")),
-        Reply::sse(sse::text_turn("resp-4", &long_answer)),
-    ]);
+    let (prompts, replies) = match part {
+        Part::Plain => (
+            vec!["hi", "and again", "once more"],
+            vec![
+                Reply::sse(sse::text_turn("resp-1", "Hello.")),
+                Reply::sse(sse::text_turn("resp-2", "Hello again.")),
+                Reply::sse(sse::text_turn("resp-3", "Still here.")),
+            ],
+        ),
+        Part::Busy => (
+            vec!["hi", "run it", "tell me more"],
+            vec![
+                Reply::sse(sse::text_turn("resp-1", "Hello.")),
+                Reply::sse(sse::function_call_turn(
+                    "resp-2",
+                    "call-1",
+                    "exec_command",
+                    &command,
+                )),
+                Reply::sse(sse::text_turn("resp-3", "Done.")),
+                Reply::sse(sse::text_turn("resp-4", &long_answer)),
+            ],
+        ),
+    };
+    model.enqueue_all(replies);
     let (home, work) = support::mock_home(&model.base_url())?;
 
-    let mut command = match callgrind_out {
-        Some(out) => {
+    let mut command = match tracer {
+        Tracer::Callgrind(out) => {
             let mut command = support::command("valgrind", home.path());
             command
                 .arg("--tool=callgrind")
@@ -98,7 +217,22 @@ async fn session(binary: &Path, callgrind_out: Option<&Path>) -> Result<()> {
                 .arg(binary);
             command
         }
-        None => support::command(binary, home.path()),
+        Tracer::PageFaults(out) => {
+            let mut command = support::command("perf", home.path());
+            command
+                .args([
+                    "record",
+                    "--quiet",
+                    "--event=page-faults",
+                    "--count=1",
+                    "--data",
+                ])
+                .arg(format!("--output={}", out.display()))
+                .arg("--")
+                .arg(binary);
+            command
+        }
+        Tracer::None => support::command(binary, home.path()),
     };
     command
         .current_dir(&work)
@@ -107,7 +241,7 @@ async fn session(binary: &Path, callgrind_out: Option<&Path>) -> Result<()> {
     let mut server = Server::spawn(command, STEP_LIMIT)?;
     server.initialize().await?;
     let thread = server.start_thread(2, &work).await?;
-    for (id, prompt) in [(3, "hi"), (4, "run it"), (5, "tell me more")] {
+    for (id, prompt) in (3..).zip(prompts) {
         server
             .call(json!({"id": id, "method": "turn/start", "params": {
                 "threadId": thread, "input": [{"type": "text", "text": prompt}],
@@ -115,19 +249,21 @@ async fn session(binary: &Path, callgrind_out: Option<&Path>) -> Result<()> {
             .await?;
         wait_for(&mut server, "turn/completed").await?;
     }
-    let listed = server
-        .call(json!({"id": 6, "method": "thread/list", "params": {"limit": 25}}))
-        .await?;
-    if listed["result"]["data"].as_array().map(Vec::len) != Some(1) {
-        bail!("thread/list answered {listed}");
-    }
-    let read = server
-        .call(json!({"id": 7, "method": "thread/read", "params": {
-            "threadId": thread, "includeTurns": true,
-        }}))
-        .await?;
-    if read["result"]["thread"]["turns"].as_array().map(Vec::len) != Some(3) {
-        bail!("thread/read answered {read}");
+    if part == Part::Busy {
+        let listed = server
+            .call(json!({"id": 6, "method": "thread/list", "params": {"limit": 25}}))
+            .await?;
+        if listed["result"]["data"].as_array().map(Vec::len) != Some(1) {
+            bail!("thread/list answered {listed}");
+        }
+        let read = server
+            .call(json!({"id": 7, "method": "thread/read", "params": {
+                "threadId": thread, "includeTurns": true,
+            }}))
+            .await?;
+        if read["result"]["thread"]["turns"].as_array().map(Vec::len) != Some(3) {
+            bail!("thread/read answered {read}");
+        }
     }
     server.stop(STEP_LIMIT).await
 }
@@ -139,6 +275,50 @@ async fn wait_for(server: &mut Server, method: &str) -> Result<Value> {
             return Ok(message);
         }
     }
+}
+
+/// The functions of the object file named `object` whose code faulted in under `perf record
+/// --event=page-faults --data` (which wrote `data`): a fault taken fetching an instruction has
+/// the instruction's address as both the sample's address and its data address.
+///
+/// Callgrind runs the code on a CPU of its own, without some of the extensions the machine has
+/// (SHA, for one), and under it tokio reaps children without pidfds, so natively some other
+/// functions run. Only the first touch of each block the kernel maps faults, so this finds some
+/// of them per run: regenerate the list after a build with the last one to find more.
+fn faulted_functions(data: &Path, object: &str) -> Result<Vec<String>> {
+    let output = std::process::Command::new("perf")
+        .arg("script")
+        .arg(format!("--input={}", data.display()))
+        .args(["--no-demangle", "--fields=addr,ip,sym,dso"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .context("cannot run perf script")?;
+    if !output.status.success() {
+        bail!("perf script failed: {}", output.status);
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut names = Vec::new();
+    for line in text.lines() {
+        // `ADDR SYM (DSO) IP SYM (DSO)`
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let Some(dso) = fields.iter().position(|field| field.starts_with('(')) else {
+            continue;
+        };
+        let (Some(address), Some(name), Some(ip)) =
+            (fields.first(), fields.get(1), fields.get(dso + 1))
+        else {
+            continue;
+        };
+        let file_name = fields[dso]
+            .trim_matches(|c| c == '(' || c == ')')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        if address == ip && file_name == object && *name != "[unknown]" {
+            names.push((*name).to_owned());
+        }
+    }
+    Ok(names)
 }
 
 /// The functions of the object file named `object` (its file name) that a callgrind output
