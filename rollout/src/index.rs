@@ -7,14 +7,15 @@
 //!   is found by a query (which rebuilds it) or by SQLite's integrity check, which reads the
 //!   whole file and so runs after the index is ready, in the background.
 //! - Then it catches up with the rollouts: at once ([`Index::open`]), or on a background thread
-//!   ([`Index::open_in_background`], what the servers use). Catching up only stats files, a
-//!   folder per transaction, newest first: a row's sort keys come from its file's name and
-//!   mtime, and its head (the `session_meta` fields and the first user message, see [`head`])
-//!   is read later, by a page that needs it ([`page`]) or by the background fill ([`fill`]).
-//!   Until the stats are done, lists are answered from the newest rollout files when a few of
-//!   them give the page ([`newest`]), and wait for the stats otherwise. The index remembers
-//!   every folder's mtime as of the last look of any process (the `folders` table), so a new
-//!   process re-lists only the folders changed since.
+//!   ([`Index::open_in_background`], what the servers use, once a list or a lookup needs the
+//!   index: a process that only writes rollouts never opens it, see [`lazy`]). Catching up
+//!   only stats files, a folder per transaction, newest first: a row's sort keys come from its
+//!   file's name and mtime, and its head (the `session_meta` fields and the first user
+//!   message, see [`head`]) is read later, by a page that needs it ([`page`]) or by the
+//!   background fill ([`fill`]). Until the stats are done, lists are answered from the newest
+//!   rollout files when a few of them give the page ([`newest`]), and wait for the stats
+//!   otherwise. The index remembers every folder's mtime as of the last look of any process
+//!   (the `folders` table), so a new process re-lists only the folders changed since.
 //! - A full repair pass (a sweep) walks the session folders, stats each file, marks the head of
 //!   a file that changed other than by growing as unread, and drops rows whose file vanished:
 //!   after the first catch-up, on [`crate::RolloutStore::repair`], and in the background every
@@ -64,8 +65,11 @@ use crate::line::RolloutItem;
 use crate::line::RolloutLine;
 use crate::paths;
 
+pub(crate) use lazy::LazyIndex;
+
 mod fill;
 mod head;
+mod lazy;
 mod newest;
 mod page;
 mod refresh;

@@ -13,6 +13,7 @@ use crate::RolloutError;
 use crate::error::io;
 use crate::index::Index;
 use crate::index::IndexCounts;
+use crate::index::LazyIndex;
 use crate::index::ListQuery;
 use crate::index::Page;
 use crate::line::RolloutItem;
@@ -28,7 +29,7 @@ use crate::writer::format_timestamp;
 #[derive(Debug, Clone)]
 pub struct RolloutStore {
     codex_home: PathBuf,
-    index: Index,
+    index: LazyIndex,
 }
 
 impl RolloutStore {
@@ -36,35 +37,40 @@ impl RolloutStore {
     /// is not an error.
     pub fn open(codex_home: impl Into<PathBuf>) -> Result<Self, RolloutError> {
         let codex_home = codex_home.into();
-        let index = Index::open(&codex_home)?;
+        let index = LazyIndex::opened(codex_home.clone(), Index::open(&codex_home)?);
         Ok(RolloutStore { codex_home, index })
     }
 
-    /// Opens the store without waiting for the index: it catches up with the rollouts (a
-    /// first build, or what other processes did since any process last looked) on a background
-    /// thread, then sweeps. Lists meanwhile read the newest rollout files when a page can be had
-    /// from a few of them, and wait for the index otherwise; lookups by id walk the folders.
+    /// Opens the store without the index, which opens when first needed (a list, a lookup by
+    /// id, a repair) and catches up with the rollouts (a first build, or what other processes
+    /// did since any process last looked) on a background thread, then sweeps. Lists meanwhile
+    /// read the newest rollout files when a page can be had from a few of them, and wait for
+    /// the index otherwise; lookups by id walk the folders.
     pub fn open_in_background(codex_home: impl Into<PathBuf>) -> Result<Self, RolloutError> {
         let codex_home = codex_home.into();
-        let index = Index::open_in_background(&codex_home)?;
+        let index = LazyIndex::new(codex_home.clone());
         Ok(RolloutStore { codex_home, index })
     }
 
-    /// Waits until the index has caught up with the rollouts once since the store was opened.
-    pub fn wait_for_index(&self) {
-        self.index.wait_ready();
+    /// Opens the index if nothing has, and waits until it has caught up with the rollouts once.
+    pub fn wait_for_index(&self) -> Result<(), RolloutError> {
+        self.index.get()?.wait_ready();
+        Ok(())
     }
 
     /// Waits, for at most `limit`, until the index's background work (its first build, reading
-    /// the heads, a sweep) is done; says whether it is. A process about to exit waits a little,
-    /// so that the next one starts from an index that is further along.
+    /// the heads, a sweep) is done, if the index is open; says whether it is. A process about
+    /// to exit waits a little, so that the next one starts from an index that is further along.
     pub fn wait_for_background(&self, limit: Duration) -> bool {
-        self.index.wait_idle(limit)
+        self.index
+            .if_open()
+            .is_none_or(|index| index.wait_idle(limit))
     }
 
     /// Brings the index up to date with files changed behind its back (by another program).
-    pub fn repair(&self) {
-        self.index.repair();
+    pub fn repair(&self) -> Result<(), RolloutError> {
+        self.index.get()?.repair();
+        Ok(())
     }
 
     /// Starts the rollout of a new thread: creates
@@ -77,7 +83,11 @@ impl RolloutStore {
     ) -> Result<RolloutWriter, RolloutError> {
         let id = meta.id;
         let path = paths::rollout_path(&self.codex_home, id, start);
-        if self.index.find(id)?.is_some() {
+        // Ids are fresh, so with the index closed this is not worth opening it for: a second
+        // file of the same start time and id is refused below all the same.
+        if let Some(index) = self.index.if_open()
+            && index.find(id)?.is_some()
+        {
             return Err(RolloutError::AlreadyExists(id));
         }
         let line = RolloutLine {
@@ -102,19 +112,20 @@ impl RolloutStore {
 
     /// The rollout file of a thread, live or archived.
     pub fn find(&self, id: ThreadId) -> Result<PathBuf, RolloutError> {
-        if let Some((path, _)) = self.index.find(id)?
+        let index = self.index.get()?;
+        if let Some((path, _)) = index.find(id)?
             && path.exists()
         {
             return Ok(path);
         }
-        if !self.index.is_ready() {
+        if !index.is_ready() {
             // Still catching up: the file is wherever its name says.
             return paths::find_by_id(&self.codex_home, id).ok_or(RolloutError::ThreadNotFound(id));
         }
         // The index may not know a file written behind its back yet, or point at a moved one;
         // either changed a folder, which is what catching up looks at.
-        self.index.catch_up();
-        match self.index.find(id)? {
+        index.catch_up();
+        match index.find(id)? {
             Some((path, _)) => Ok(path),
             None => Err(RolloutError::ThreadNotFound(id)),
         }
@@ -129,12 +140,15 @@ impl RolloutStore {
     /// processes created, moved, deleted or are writing (see [`crate::IndexCounts`] for what
     /// that costs).
     pub fn list(&self, query: &ListQuery) -> Result<Page, RolloutError> {
-        self.index.list(query)
+        self.index.get()?.list(query)
     }
 
-    /// What the index has done to stay up to date since the store was opened.
+    /// What the index has done to stay up to date since it opened (nothing while it is closed).
     pub fn index_counts(&self) -> IndexCounts {
-        self.index.counts()
+        self.index
+            .if_open()
+            .map(|index| index.counts())
+            .unwrap_or_default()
     }
 
     /// Moves a thread's rollout to `archived_sessions/`. Returns the new path.
@@ -174,7 +188,10 @@ impl RolloutStore {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
         std::fs::rename(from, to).map_err(io(from))?;
-        self.index.moved(from, to, archived);
+        // A closed index learns of the move from the two folders when it opens.
+        if let Some(index) = self.index.if_open() {
+            index.moved(from, to, archived);
+        }
         Ok(())
     }
 }

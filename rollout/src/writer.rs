@@ -27,7 +27,7 @@ use time::macros::format_description;
 
 use crate::RolloutError;
 use crate::error::io;
-use crate::index::Index;
+use crate::index::LazyIndex;
 use crate::line::RolloutItem;
 use crate::line::RolloutLine;
 
@@ -47,7 +47,7 @@ pub fn format_timestamp(at: OffsetDateTime) -> String {
 pub struct RolloutWriter {
     file: File,
     path: PathBuf,
-    index: Index,
+    index: LazyIndex,
     /// The length of the file up to its last whole line, which a failed write is cut back to.
     len: u64,
 }
@@ -57,7 +57,7 @@ impl RolloutWriter {
     pub(crate) fn create_new(
         path: PathBuf,
         meta_line: &RolloutLine,
-        index: Index,
+        index: LazyIndex,
     ) -> Result<Self, RolloutError> {
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
@@ -84,7 +84,7 @@ impl RolloutWriter {
     /// Opens an existing rollout for appending. A torn last line (no trailing newline) is ended
     /// with one first, so the next line starts clean; the torn text stays and is skipped by
     /// readers, since cutting it off could only lose data.
-    pub(crate) fn open_existing(path: PathBuf, index: Index) -> Result<Self, RolloutError> {
+    pub(crate) fn open_existing(path: PathBuf, index: LazyIndex) -> Result<Self, RolloutError> {
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)

@@ -164,6 +164,7 @@ fn an_index_damaged_past_its_header_is_rebuilt_by_a_background_open() {
     std::fs::write(&index, bytes).unwrap();
 
     let store = RolloutStore::open_in_background(home.path()).unwrap();
+    store.wait_for_index().unwrap();
     assert!(store.wait_for_background(std::time::Duration::from_secs(30)));
     assert_eq!(all(&store, query), before);
 }
@@ -257,5 +258,36 @@ fn an_index_corrupted_while_open_is_rebuilt_on_the_next_list() {
     assert_eq!(
         page.items.iter().map(|t| t.id).collect::<Vec<_>>(),
         vec![id]
+    );
+}
+
+#[test]
+fn a_store_that_only_writes_never_opens_the_index() {
+    let home = tempfile::tempdir().unwrap();
+    let index = home.path().join(INDEX_FILE_NAME);
+    let store = RolloutStore::open_in_background(home.path()).unwrap();
+    let (first, mut writer) = thread(&store, 1_700_000_000, "mock", "/w", "hello");
+    writer.append(user_message("and more")).unwrap();
+    let (second, _writer) = thread(&store, 1_700_000_100, "mock", "/w", "again");
+    assert!(store.wait_for_background(std::time::Duration::from_secs(5)));
+    assert!(!index.exists(), "writing rollouts opened the index");
+
+    // The first list opens it, and it knows what was written while it was closed.
+    let pages = all(
+        &store,
+        ListQuery {
+            limit: 1,
+            ..ListQuery::default()
+        },
+    );
+    assert!(index.exists());
+    let listed: Vec<(ThreadId, String)> = pages
+        .iter()
+        .flat_map(|page| &page.items)
+        .map(|thread| (thread.id, thread.preview.clone()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![(second, "again".to_string()), (first, "hello".to_string())]
     );
 }
