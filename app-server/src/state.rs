@@ -404,9 +404,14 @@ mod tests {
             "nothing is written before the store is asked for"
         );
 
-        threads.store().await.unwrap();
+        let store = threads.store().await.unwrap();
         assert!(threads.store.initialized());
-        assert!(home.exists(), "opening the store creates the thread index");
+        assert!(
+            !home.exists(),
+            "the thread index waits for a list or a lookup"
+        );
+        store.list(&codex_rollout::ListQuery::default()).unwrap();
+        assert!(home.join(codex_rollout::INDEX_FILE_NAME).exists());
         threads.store().await.unwrap();
     }
 }
