@@ -2,11 +2,13 @@
 //! session, which `cli/build.rs` asks the linker to lay out together.
 //!
 //! The kernel maps a binary's code by the page, and with each page a fault touches it maps the
-//! cached pages around it (64 KiB, or the page cache's whole block): hot functions scattered through 40 MB of code then keep most
-//! of it resident. Laid out together, they fill a few MB. The list comes in two parts, so that a
-//! session that only talks leaves the second part alone: first the functions of a plain session
-//! (start-up, `initialize`, a thread, three plain turns, shutdown), then those that only a
-//! session doing more runs (a command, a streamed answer, a listing, a read).
+//! cached pages around it (64 KiB, or the page cache's whole block): hot functions scattered
+//! through 40 MB of code then keep most of it resident. Laid out together, they fill a few MB.
+//! The list comes in three parts, so that a session that only talks leaves the last one alone:
+//! the functions of a plain session (start-up, `initialize`, a thread, three plain turns,
+//! shutdown); those that the plain session runs natively but not under callgrind (see
+//! `faulted_functions`); then those that only a session doing more runs (a command, a streamed
+//! answer, a listing, a read).
 //!
 //! `cargo build --release -p codex-cli && cargo bench -p codex-cli --bench hot_functions` runs
 //! the release `codex` under `valgrind --tool=callgrind` through both sessions against the mock
@@ -73,8 +75,7 @@ fn main() -> Result<()> {
             earlier
                 .lines()
                 .filter(|name| defined.contains(*name))
-                .map(str::to_owned)
-                .collect(),
+                .map(str::to_owned),
         );
     }
     let faults = scratch.path().join("perf.data");
@@ -83,12 +84,7 @@ fn main() -> Result<()> {
             // Busier code that a plain session runs natively moves up to this part too.
             let known: HashSet<&String> = plain.iter().collect();
             let found = faulted_functions(&faults, "codex")?;
-            native.extend(
-                found
-                    .into_iter()
-                    .filter(|name| !known.contains(name))
-                    .collect(),
-            );
+            native.extend(found.into_iter().filter(|name| !known.contains(name)));
         }
         Err(err) => println!("hot_functions: no native pass ({err:#})"),
     }
@@ -139,7 +135,7 @@ struct HotList {
 }
 
 impl HotList {
-    fn extend(&mut self, names: Vec<String>) {
+    fn extend(&mut self, names: impl IntoIterator<Item = String>) {
         for name in names {
             if self.seen.insert(name.clone()) {
                 self.names.push(name);
