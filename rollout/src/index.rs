@@ -53,6 +53,7 @@ use codex_protocol::protocol::EventMsg;
 use codex_protocol::protocol::SessionSource;
 use rusqlite::Connection;
 use rusqlite::ErrorCode;
+use rusqlite::OpenFlags;
 use rusqlite::OptionalExtension;
 use rusqlite::TransactionBehavior;
 use rusqlite::params;
@@ -82,9 +83,10 @@ pub const INDEX_FILE_NAME: &str = "threads-index.sqlite";
 
 /// Bumped whenever the table changes; an index with another version is rebuilt.
 ///
-/// The sorted indexes also hold what the filters of `thread/list` look at, so that a page
-/// walks past the rows a filter leaves out without reading them from the table.
-const SCHEMA_VERSION: i64 = 6;
+/// The sorted indexes hold only the sort key and the id, none of what reading a head changes,
+/// so that writing a head rewrites the row and not also its entries in both orders (a page
+/// checks its filters on the rows it reads anyway).
+const SCHEMA_VERSION: i64 = 7;
 
 /// How many pages the write-ahead log may hold before a commit copies it into the file (about
 /// 40 MB; SQLite's default is 1,000).
@@ -119,10 +121,8 @@ CREATE TABLE IF NOT EXISTS folders (
     mtime_ns INTEGER,
     subfolders TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS files_by_stamp ON files(archived, file_stamp DESC, id DESC,
-    head_read, has_user_message, model_provider, source_kind);
-CREATE INDEX IF NOT EXISTS files_by_updated ON files(archived, updated_at DESC, id DESC,
-    head_read, has_user_message, model_provider, source_kind);
+CREATE INDEX IF NOT EXISTS files_by_stamp ON files(archived, file_stamp DESC, id DESC);
+CREATE INDEX IF NOT EXISTS files_by_updated ON files(archived, updated_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS files_by_id ON files(id);
 CREATE INDEX IF NOT EXISTS files_by_folder ON files(folder, file_mtime_ns);
 CREATE INDEX IF NOT EXISTS files_by_mtime ON files(file_mtime_ns);
@@ -441,13 +441,7 @@ impl Index {
             up_to_date(self, true);
             fill::fill(self);
         }
-        if let Err(err) = self
-            .lock()
-            .conn
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-        {
-            tracing::debug!("thread index checkpoint failed: {err}");
-        }
+        checkpoint(&self.codex_home);
         drop(idle);
     }
 
@@ -650,6 +644,21 @@ fn up_to_date(index: &Index, full: bool) -> bool {
     }
 }
 
+/// Copies the write-ahead log into the index file, through a connection of its own: a
+/// checkpoint syncs the file (10 ms and more), and lists must not wait for it behind the shared
+/// connection's lock. Nothing to do for an index in memory (this then finds no file to open).
+fn checkpoint(codex_home: &Path) {
+    let path = codex_home.join(INDEX_FILE_NAME);
+    let done =
+        Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).and_then(|conn| {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        });
+    if let Err(err) = done {
+        tracing::debug!("thread index checkpoint failed: {err}");
+    }
+}
+
 fn open_connection(codex_home: &Path) -> Result<Connection, rusqlite::Error> {
     match try_open(&codex_home.join(INDEX_FILE_NAME)) {
         Ok(conn) => Ok(conn),
@@ -687,8 +696,20 @@ fn rebuild_connection(codex_home: &Path) -> Result<Connection, rusqlite::Error> 
 
 fn in_memory() -> Result<Connection, rusqlite::Error> {
     let conn = Connection::open_in_memory()?;
+    stable_plans(&conn)?;
     conn.execute_batch(SCHEMA)?;
     Ok(conn)
+}
+
+/// Keeps each statement's plan whatever is bound to it. Otherwise SQLite plans a statement
+/// again whenever a value its plan may depend on is bound anew (a `LIMIT ?`), which cost a
+/// page more than reading its rows.
+fn stable_plans(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(())
 }
 
 fn try_open(path: &Path) -> Result<Connection, rusqlite::Error> {
@@ -697,6 +718,7 @@ fn try_open(path: &Path) -> Result<Connection, rusqlite::Error> {
     }
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    stable_plans(&conn)?;
     // WAL with NORMAL sync: an update per appended line costs no fsync, and a crash can lose
     // only the newest updates, which the next repair pass recovers from the rollouts.
     conn.pragma_update(None, "journal_mode", "WAL")?;

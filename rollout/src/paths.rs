@@ -33,8 +33,31 @@ pub(crate) fn parse_file_name(name: &str) -> Option<(PrimitiveDateTime, ThreadId
     let split = core.len().checked_sub(36)?;
     let (stamp, id) = core.split_at(split);
     let stamp = stamp.strip_suffix('-')?;
-    let stamp = PrimitiveDateTime::parse(stamp, FILE_TIMESTAMP).ok()?;
+    let stamp = parse_plain_stamp(stamp)
+        .or_else(|| PrimitiveDateTime::parse(stamp, FILE_TIMESTAMP).ok())?;
     Some((stamp, id.parse().ok()?))
+}
+
+/// A [`FILE_TIMESTAMP`] as this crate and the reference write it, read without the general
+/// parser, which cost a folder's listing more than listing it: every name is parsed. `None`
+/// for anything else, which the general parser then reads (or refuses).
+fn parse_plain_stamp(stamp: &str) -> Option<PrimitiveDateTime> {
+    let bytes = stamp.as_bytes();
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b'-'), (16, b'-')];
+    if bytes.len() != 19 || separators.iter().any(|&(at, byte)| bytes[at] != byte) {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<u16> {
+        bytes[from..to].iter().try_fold(0u16, |value, byte| {
+            byte.is_ascii_digit()
+                .then(|| value * 10 + u16::from(byte - b'0'))
+        })
+    };
+    let two = |from: usize| number(from, from + 2).and_then(|value| u8::try_from(value).ok());
+    let month = time::Month::try_from(two(5)?).ok()?;
+    let date = time::Date::from_calendar_date(i32::from(number(0, 4)?), month, two(8)?).ok()?;
+    let time = time::Time::from_hms(two(11)?, two(14)?, two(17)?).ok()?;
+    Some(PrimitiveDateTime::new(date, time))
 }
 
 /// Where the live rollout of `id`, started at `start`, is written. A writer that must know the
@@ -127,6 +150,37 @@ mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
     use time::macros::datetime;
+
+    #[test]
+    fn plain_stamps_read_as_the_general_parser_reads_them() {
+        let stamps = [
+            "2025-01-31T23-59-59",
+            "2024-02-29T00-00-00",
+            "2023-02-29T00-00-00",
+            "2025-13-01T00-00-00",
+            "2025-00-10T00-00-00",
+            "2025-04-31T10-00-00",
+            "2025-04-30T24-00-00",
+            "2025-04-30T23-60-00",
+            "2025-04-30T23-00-60",
+            "2025-4-30T23-00-00x",
+            "2025-04-30 23-00-00",
+            "2025-04-30T23:00:00",
+            "+2025-04-30T23-00-0",
+            "2025-04-30T23-00-\u{e9}",
+            "",
+        ];
+        for stamp in stamps {
+            let general = PrimitiveDateTime::parse(stamp, FILE_TIMESTAMP).ok();
+            let plain = parse_plain_stamp(stamp);
+            assert!(plain.is_none() || plain == general, "{stamp}");
+        }
+        assert_eq!(
+            parse_plain_stamp("2025-01-31T23-59-59"),
+            Some(datetime!(2025-01-31 23:59:59))
+        );
+        assert_eq!(parse_plain_stamp("2023-02-29T00-00-00"), None);
+    }
 
     #[test]
     fn names_round_trip() {

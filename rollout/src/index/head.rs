@@ -249,6 +249,9 @@ impl HeadReader {
 /// Takes in one line of a head: keeps the first `session_meta` in `meta`; returns the
 /// preview at the first user message.
 fn head_line(line: &[u8], meta: &mut Option<HeadMeta>) -> Option<String> {
+    if passed_over(line) {
+        return None;
+    }
     let line = serde_json::from_slice::<Line>(line).ok()?;
     match line.kind.as_ref() {
         // A line without a string timestamp is not a rollout line.
@@ -270,6 +273,40 @@ fn head_line(line: &[u8], meta: &mut Option<HeadMeta>) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether a line is one the head has no use for, told by its first bytes alone where they are
+/// laid out as both writers lay them out: the timestamp, the line's type, and for an event the
+/// payload's type first. Most of a head is such lines (the instructions and context messages
+/// before the first user message), and parsing them cost more than the rest of the read. A line
+/// laid out any other way is parsed, so this only ever skips what parsing would skip.
+fn passed_over(line: &[u8]) -> bool {
+    let Some(rest) = line
+        .strip_prefix(br#"{"timestamp":""#)
+        .and_then(after_plain_string)
+        .and_then(|rest| rest.strip_prefix(br#","type":""#))
+    else {
+        return false;
+    };
+    match plain_string(rest) {
+        Some((b"session_meta", _)) | None => false,
+        Some((b"event_msg", rest)) => rest
+            .strip_prefix(br#","payload":{"type":""#)
+            .and_then(plain_string)
+            .is_some_and(|(kind, _)| kind != b"user_message"),
+        Some(_) => true,
+    }
+}
+
+/// Splits `bytes`, the inside of a JSON string, at its closing quote: the string and what
+/// follows the quote. `None` if an escape comes first (the string may not read as it is written).
+fn plain_string(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let end = memchr::memchr2(b'"', b'\\', bytes)?;
+    (bytes[end] == b'"').then(|| (&bytes[..end], &bytes[end + 1..]))
+}
+
+fn after_plain_string(bytes: &[u8]) -> Option<&[u8]> {
+    plain_string(bytes).map(|(_, rest)| rest)
 }
 
 fn scanned(meta: HeadMeta, path: &Path, preview: Option<String>) -> Scanned {
@@ -507,6 +544,34 @@ mod tests {
                 "{meta}"
             );
         }
+        // Lines laid out otherwise than the writers lay them out are parsed, not passed over:
+        // an escaped type, a payload whose type comes later, a second type.
+        let meta = cases[0];
+        let tricky = [
+            r#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"event\u005fmsg","payload":{"type":"user_message","message":"escaped type"}}"#,
+            r#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"event_msg","payload":{"message":"type later","type":"user_message"}}"#,
+            r#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"event_msg","payload":{"type":"user\u005fmessage","message":"escaped kind"}}"#,
+            r#"{"type":"event_msg","timestamp":"2020-09-13T12:26:41.000Z","payload":{"type":"user_message","message":"type first"}}"#,
+            r#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"response_item","type":"event_msg","payload":{"type":"user_message","message":"two types"}}"#,
+        ];
+        for (n, line) in tricky.iter().enumerate() {
+            let path = dir.path().join(format!("tricky-{n}.jsonl"));
+            std::fs::write(&path, format!("{meta}\n{line}\n{message}\n")).unwrap();
+            assert_eq!(
+                fields(HeadReader::new().read(&path)),
+                fields(read_slowly(&path)),
+                "{line}"
+            );
+        }
+        assert!(passed_over(
+            br#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"response_item","payload":{}}"#
+        ));
+        assert!(passed_over(
+            br#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"event_msg","payload":{"type":"task_started"}}"#
+        ));
+        assert!(!passed_over(message.as_bytes()));
+        assert!(!passed_over(meta.as_bytes()));
+
         // Lines longer than the buffer, a last line without its newline, and one reader for
         // several files.
         let long = format!(
