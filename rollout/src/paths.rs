@@ -101,6 +101,22 @@ pub(crate) fn rollout_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         .collect())
 }
 
+/// The rollout files directly inside `dir`, each with what its name says (start time and thread
+/// id), and the name. A missing `dir` holds none.
+pub(crate) fn named_rollouts(
+    dir: &Path,
+) -> std::io::Result<Vec<(PrimitiveDateTime, ThreadId, std::ffi::OsString)>> {
+    Ok(entries(dir)?
+        .into_iter()
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let (at, id) = parse_file_name(name.to_str()?)?;
+            Some((at, id, name))
+        })
+        .collect())
+}
+
 /// The rollout of thread `id` by its file name, live ones first, walking the folders (newest
 /// day first) without the index.
 pub(crate) fn find_by_id(codex_home: &Path, id: ThreadId) -> Option<PathBuf> {

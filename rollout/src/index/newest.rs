@@ -9,8 +9,11 @@
 //! (which only the index knows without a stat of every file), falls back to waiting for the
 //! index.
 
+use std::ffi::OsString;
 use std::path::Path;
 use std::path::PathBuf;
+
+use codex_protocol::ThreadId;
 
 use super::ListQuery;
 use super::Page;
@@ -26,11 +29,12 @@ use crate::paths;
 /// How many rollouts a page may read beyond its own size before the index is the cheaper way.
 const SPARE_READS: usize = 200;
 
-/// A rollout named by its file: the sort key of creation order.
+/// A rollout named by its file: the sort key of creation order. (A thread id orders as its
+/// canonical spelling does, which is how the index orders it.)
 struct Named {
     stamp: i64,
-    id: String,
-    path: PathBuf,
+    id: ThreadId,
+    name: OsString,
 }
 
 /// The page `query` asks for, read from the newest files, or `None` when that would read more
@@ -40,7 +44,13 @@ pub(super) fn page(codex_home: &Path, query: &ListQuery) -> Result<Option<Page>,
         return Ok(None);
     }
     let after = match &query.cursor {
-        Some(cursor) => Some(decode_cursor(cursor)?),
+        Some(cursor) => {
+            let (stamp, id) = decode_cursor(cursor)?;
+            let id: ThreadId = id
+                .parse()
+                .map_err(|_| RolloutError::InvalidCursor(cursor.clone()))?;
+            Some((stamp, id))
+        }
         None => None,
     };
     let limit = query.limit.max(1);
@@ -52,17 +62,12 @@ pub(super) fn page(codex_home: &Path, query: &ListQuery) -> Result<Option<Page>,
         query.archived,
         after.as_ref().map(|(key, _)| *key),
     ) {
-        for named in newest_first(&dir) {
-            if let Some((key, id)) = &after
-                && (named.stamp, &named.id) >= (*key, id)
-            {
-                continue;
-            }
+        for named in newest_first(&dir, after) {
             if budget == 0 {
                 return Ok(None);
             }
             budget -= 1;
-            let Some(summary) = summary(&mut reader, &named.path, query) else {
+            let Some(summary) = summary(&mut reader, &dir.join(&named.name), query) else {
                 continue;
             };
             found.push((named, summary));
@@ -70,7 +75,7 @@ pub(super) fn page(codex_home: &Path, query: &ListQuery) -> Result<Option<Page>,
                 found.truncate(limit);
                 let next_cursor = found
                     .last()
-                    .map(|(named, _)| encode_cursor(named.stamp, &named.id));
+                    .map(|(named, _)| encode_cursor(named.stamp, &named.id.to_string()));
                 let items = found.into_iter().map(|(_, summary)| summary).collect();
                 return Ok(Some(Page { items, next_cursor }));
             }
@@ -130,24 +135,24 @@ fn numbered(dir: &Path) -> Vec<(u32, PathBuf)> {
     numbered
 }
 
-/// The rollouts of one folder, newest name first.
-fn newest_first(dir: &Path) -> Vec<Named> {
-    let files = paths::rollout_files(dir).unwrap_or_else(|err| {
+/// The rollouts of one folder before `after` (all without it), newest name first. Each name
+/// is parsed once and no path is made for it: a page lists every name of its folder, and only
+/// reads a page's worth of them.
+fn newest_first(dir: &Path, after: Option<(i64, ThreadId)>) -> Vec<Named> {
+    let files = paths::named_rollouts(dir).unwrap_or_else(|err| {
         tracing::warn!("cannot read {}: {err}", dir.display());
         Vec::new()
     });
     let mut named: Vec<Named> = files
         .into_iter()
-        .filter_map(|path| {
-            let (at, id) = paths::parse_file_name(path.file_name()?.to_str()?)?;
-            Some(Named {
-                stamp: at.assume_utc().unix_timestamp(),
-                id: id.to_string(),
-                path,
-            })
+        .map(|(at, id, name)| Named {
+            stamp: at.assume_utc().unix_timestamp(),
+            id,
+            name,
         })
+        .filter(|named| after.is_none_or(|after| (named.stamp, named.id) < after))
         .collect();
-    named.sort_by(|a, b| (b.stamp, &b.id).cmp(&(a.stamp, &a.id)));
+    named.sort_unstable_by_key(|named| std::cmp::Reverse((named.stamp, named.id)));
     named
 }
 
