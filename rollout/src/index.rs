@@ -799,12 +799,12 @@ fn encode_cursor(key: i64, id: &str) -> String {
     format!("{stamp}|{id}")
 }
 
-fn decode_cursor(cursor: &str) -> Result<(i64, String), RolloutError> {
+fn decode_cursor(cursor: &str) -> Result<(i64, ThreadId), RolloutError> {
     let invalid = || RolloutError::InvalidCursor(cursor.to_string());
     let (stamp, id) = cursor.split_once('|').ok_or_else(invalid)?;
     let stamp = PrimitiveDateTime::parse(stamp, paths::FILE_TIMESTAMP).map_err(|_| invalid())?;
     let id: ThreadId = id.parse().map_err(|_| invalid())?;
-    Ok((stamp.assume_utc().unix_timestamp(), id.to_string()))
+    Ok((stamp.assume_utc().unix_timestamp(), id))
 }
 
 #[cfg(test)]

@@ -93,11 +93,9 @@ pub(crate) fn subfolders(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// The rollout files directly inside `dir` (by their names). A missing `dir` holds none.
 pub(crate) fn rollout_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    Ok(entries(dir)?
+    Ok(named_rollouts(dir)?
         .into_iter()
-        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
-        .map(|entry| entry.path())
-        .filter(|path| is_rollout_name(path))
+        .map(|(_, _, name)| dir.join(name))
         .collect())
 }
 

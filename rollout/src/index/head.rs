@@ -535,14 +535,18 @@ mod tests {
             r#"{"type":"session_meta","payload":{"id":"01a20b3d-9c0b-7013-ad7f-e4e60e59123d","timestamp":"2020-09-13T12:26:40.000Z","cwd":"/w","originator":"t","cli_version":"0.1"}}"#,
         ];
         let message = r#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"event_msg","payload":{"type":"user_message","message":"hi \"there\"","images":[]}}"#;
-        for (n, meta) in cases.iter().enumerate() {
-            let path = dir.path().join(format!("{n}.jsonl"));
-            std::fs::write(&path, format!("{meta}\n{message}\n")).unwrap();
+        // Writes `text` as the rollout `name` and reads its head both ways.
+        let reads_as_parsed = |name: &str, text: String, case: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
             assert_eq!(
                 fields(HeadReader::new().read(&path)),
                 fields(read_slowly(&path)),
-                "{meta}"
+                "{case}"
             );
+        };
+        for (n, meta) in cases.iter().enumerate() {
+            reads_as_parsed(&format!("{n}.jsonl"), format!("{meta}\n{message}\n"), meta);
         }
         // Lines laid out otherwise than the writers lay them out are parsed, not passed over:
         // an escaped type, a payload whose type comes later, a second type.
@@ -555,12 +559,10 @@ mod tests {
             r#"{"timestamp":"2020-09-13T12:26:41.000Z","type":"response_item","type":"event_msg","payload":{"type":"user_message","message":"two types"}}"#,
         ];
         for (n, line) in tricky.iter().enumerate() {
-            let path = dir.path().join(format!("tricky-{n}.jsonl"));
-            std::fs::write(&path, format!("{meta}\n{line}\n{message}\n")).unwrap();
-            assert_eq!(
-                fields(HeadReader::new().read(&path)),
-                fields(read_slowly(&path)),
-                "{line}"
+            reads_as_parsed(
+                &format!("tricky-{n}.jsonl"),
+                format!("{meta}\n{line}\n{message}\n"),
+                line,
             );
         }
         assert!(passed_over(

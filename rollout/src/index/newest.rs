@@ -44,13 +44,7 @@ pub(super) fn page(codex_home: &Path, query: &ListQuery) -> Result<Option<Page>,
         return Ok(None);
     }
     let after = match &query.cursor {
-        Some(cursor) => {
-            let (stamp, id) = decode_cursor(cursor)?;
-            let id: ThreadId = id
-                .parse()
-                .map_err(|_| RolloutError::InvalidCursor(cursor.clone()))?;
-            Some((stamp, id))
-        }
+        Some(cursor) => Some(decode_cursor(cursor)?),
         None => None,
     };
     let limit = query.limit.max(1);

@@ -53,7 +53,10 @@ enum Found {
 pub(super) fn list(index: &Index, query: &ListQuery) -> Result<Page, RolloutError> {
     let limit = query.limit.max(1);
     let mut seek = match &query.cursor {
-        Some(cursor) => Some(decode_cursor(cursor)?),
+        Some(cursor) => {
+            let (key, id) = decode_cursor(cursor)?;
+            Some((key, id.to_string()))
+        }
         None => None,
     };
     let mut batch = limit + 1;
