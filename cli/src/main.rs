@@ -8,6 +8,7 @@ mod listen;
 mod logging;
 mod mcp_launch;
 mod mcp_server;
+mod relocations;
 mod sandbox;
 mod serve;
 
@@ -62,6 +63,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    relocations::release();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::AppServer(command) => app_server::run(command),
