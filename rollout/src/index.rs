@@ -12,7 +12,7 @@
 //!   only stats files, a folder per transaction, newest first: a row's sort keys come from its
 //!   file's name and mtime, and its head (the `session_meta` fields and the first user
 //!   message, see [`head`]) is read later, by a page that needs it ([`page`]) or by the
-//!   background fill ([`fill`]). Until the stats are done, lists are answered from the newest
+//!   background fill ([`fill`]). Until the fill is done, lists are answered from the newest
 //!   rollout files when a few of them give the page ([`newest`]), and wait for the stats
 //!   otherwise. The index remembers every folder's mtime as of the last look of any process
 //!   (the `folders` table), so a new process re-lists only the folders changed since.
@@ -238,6 +238,9 @@ pub(crate) struct Index {
     inner: Arc<Mutex<State>>,
     progress: Arc<Progress>,
     codex_home: Arc<PathBuf>,
+    /// The folder listings of the pages answered from the files, until the first build has
+    /// read the heads; dropped then.
+    listings: Arc<Mutex<newest::Listings>>,
 }
 
 #[derive(Debug)]
@@ -269,6 +272,10 @@ struct Flags {
     /// Work runs on a background thread: the first build (catching up, reading the heads,
     /// sweeping) or a later sweep.
     working: bool,
+    /// The first build has read the heads it found unread (or ended without). Until then the
+    /// newest rows' heads are mostly unread, and a page from the files costs less than one
+    /// that reads and writes heads in the index while the build writes there too.
+    filled: bool,
 }
 
 impl Progress {
@@ -319,12 +326,16 @@ impl Drop for ReadyOnDrop {
     }
 }
 
-/// Ends background work when dropped, however it ends.
+/// Ends background work when dropped, however it ends (a build that panics while reading
+/// heads leaves none for the pages to wait on either).
 struct IdleOnDrop(Arc<Progress>);
 
 impl Drop for IdleOnDrop {
     fn drop(&mut self) {
-        self.0.update(|flags| flags.working = false);
+        self.0.update(|flags| {
+            flags.working = false;
+            flags.filled = true;
+        });
     }
 }
 
@@ -337,11 +348,14 @@ struct Stamp {
 
 impl Stamp {
     fn of(path: &Path) -> std::io::Result<Stamp> {
-        let meta = std::fs::metadata(path)?;
-        Ok(Stamp {
+        Ok(Stamp::of_metadata(&std::fs::metadata(path)?))
+    }
+
+    fn of_metadata(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
             size: meta.len() as i64,
-            mtime_ns: mtime_ns(&meta),
-        })
+            mtime_ns: mtime_ns(meta),
+        }
     }
 
     fn mtime_secs(self) -> i64 {
@@ -375,7 +389,10 @@ impl Index {
         index.check_integrity();
         index.repair();
         fill::fill(&index);
-        index.progress.update(|flags| flags.ready = true);
+        index.progress.update(|flags| {
+            flags.ready = true;
+            flags.filled = true;
+        });
         Ok(index)
     }
 
@@ -410,6 +427,7 @@ impl Index {
             })),
             progress: Arc::new(Progress::default()),
             codex_home: Arc::new(codex_home.to_path_buf()),
+            listings: Arc::default(),
         })
     }
 
@@ -435,6 +453,8 @@ impl Index {
         // the pages read meanwhile fail on a broken index anyway, which rebuilds it.
         let covered = covered && !self.check_integrity();
         fill::fill(self);
+        self.progress.update(|flags| flags.filled = true);
+        *codex_utils_lock::lock(&self.listings) = newest::Listings::default();
         if covered {
             self.lock().last_sweep = Some(Instant::now());
         } else {
@@ -572,19 +592,23 @@ impl Index {
         }
     }
 
-    /// One page. Until the index has caught up once, a page is read from the newest rollout
-    /// files if that is cheap ([`newest::page`]), else the list waits for the index. From the
+    /// One page. Until the first build has read the heads, a page is read from the newest
+    /// rollout files if that is cheap ([`newest::page`]), else from the index once it has
+    /// caught up (the list waits for that). From the
     /// index, the list first catches up with other processes, then reads the heads it walks
     /// past that are unread ([`page`]); a full sweep runs in the background when the last one
     /// is [`refresh::SWEEP_EVERY`] old. An index that breaks while in use (its file corrupted
     /// or deleted under us) is rebuilt from the rollouts and asked again, so the caller never
     /// sees it.
     pub(crate) fn list(&self, query: &ListQuery) -> Result<Page, RolloutError> {
-        if !self.is_ready() {
-            if let Some(page) = newest::page(&self.codex_home, query)? {
+        let flags = self.progress.flags();
+        if !flags.filled {
+            if let Some(page) = newest::page(&self.codex_home, query, &self.listings)? {
                 return Ok(page);
             }
-            self.wait_ready();
+            if !flags.ready {
+                self.wait_ready();
+            }
         }
         up_to_date(self, false);
         self.sweep_if_due();

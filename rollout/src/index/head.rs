@@ -208,7 +208,18 @@ impl HeadReader {
     /// Reads a rollout up to its first user message; `None` if it has no readable
     /// `session_meta`. Unreadable lines are skipped.
     pub(super) fn read(&mut self, path: &Path) -> Option<Scanned> {
-        let mut file = File::open(path).ok()?;
+        self.scan(File::open(path).ok()?, path)
+    }
+
+    /// [`HeadReader::read`], with the size and mtime of the file read (one `fstat` of the open
+    /// file, where a `stat` of the path would look it up again).
+    pub(super) fn read_stamped(&mut self, path: &Path) -> Option<(Scanned, Stamp)> {
+        let file = File::open(path).ok()?;
+        let stamp = Stamp::of_metadata(&file.metadata().ok()?);
+        Some((self.scan(file, path)?, stamp))
+    }
+
+    fn scan(&mut self, mut file: File, path: &Path) -> Option<Scanned> {
         let buf = &mut self.buf;
         buf.clear();
         let mut meta: Option<HeadMeta> = None;

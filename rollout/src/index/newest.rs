@@ -1,5 +1,6 @@
 //! Pages read straight from the newest rollout files, for lists made while the index is still
-//! catching up (a first start over a large `$CODEX_HOME`, or an index deleted or left far behind).
+//! catching up or reading the heads it found (a first start over a large `$CODEX_HOME`, or an
+//! index deleted or left far behind): the index would read the same heads, and write them too.
 //!
 //! Creation order is the order of the file names (start time, then thread id), and a rollout
 //! lives in the day folder its name gives, so walking the day folders newest first and each
@@ -9,20 +10,23 @@
 //! (which only the index knows without a stat of every file), falls back to waiting for the
 //! index.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::Path;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
 
 use codex_protocol::ThreadId;
 
 use super::ListQuery;
 use super::Page;
 use super::SortKey;
-use super::Stamp;
 use super::ThreadSummary;
 use super::decode_cursor;
 use super::encode_cursor;
 use super::head;
+use super::watch;
 use crate::RolloutError;
 use crate::paths;
 
@@ -31,15 +35,63 @@ const SPARE_READS: usize = 200;
 
 /// A rollout named by its file: the sort key of creation order. (A thread id orders as its
 /// canonical spelling does, which is how the index orders it.)
+#[derive(Debug)]
 struct Named {
     stamp: i64,
     id: ThreadId,
     name: OsString,
 }
 
+impl Named {
+    fn key(&self) -> (i64, ThreadId) {
+        (self.stamp, self.id)
+    }
+}
+
+/// The rollout folders' names, sorted, kept from one page to the next while the kernel reports
+/// no entry of the folder created, deleted or moved: a page reads a hundred heads, and listing
+/// a folder of 2,000 rollouts again for each page cost about as much. Where folders cannot be
+/// watched, every page lists them.
+#[derive(Debug, Default)]
+pub(super) struct Listings {
+    /// Made at the first page, so that an index that never answers from the files watches
+    /// nothing.
+    watcher: Option<watch::Watcher>,
+    newest_first: HashMap<PathBuf, Arc<[Named]>>,
+}
+
+impl Listings {
+    /// The rollouts of `dir`, newest name first.
+    fn newest_first(&mut self, dir: &Path) -> Arc<[Named]> {
+        let watcher = self.watcher.get_or_insert_with(watch::Watcher::default);
+        let changes = watcher.changes();
+        if changes.missed {
+            self.newest_first.clear();
+        }
+        for changed in &changes.folders {
+            self.newest_first.remove(changed);
+        }
+        if let Some(named) = self.newest_first.get(dir) {
+            return Arc::clone(named);
+        }
+        // Watched before it is listed, so that an entry made during the listing is reported.
+        let watched = watcher.watch(dir);
+        let named: Arc<[Named]> = newest_first(dir).into();
+        if watched {
+            self.newest_first
+                .insert(dir.to_path_buf(), Arc::clone(&named));
+        }
+        named
+    }
+}
+
 /// The page `query` asks for, read from the newest files, or `None` when that would read more
 /// than a page and [`SPARE_READS`] files.
-pub(super) fn page(codex_home: &Path, query: &ListQuery) -> Result<Option<Page>, RolloutError> {
+pub(super) fn page(
+    codex_home: &Path,
+    query: &ListQuery,
+    listings: &Mutex<Listings>,
+) -> Result<Option<Page>, RolloutError> {
     if query.sort_key != SortKey::CreatedAt {
         return Ok(None);
     }
@@ -49,14 +101,18 @@ pub(super) fn page(codex_home: &Path, query: &ListQuery) -> Result<Option<Page>,
     };
     let limit = query.limit.max(1);
     let mut budget = limit + 1 + SPARE_READS;
-    let mut found: Vec<(Named, ThreadSummary)> = Vec::new();
+    let mut found: Vec<((i64, ThreadId), ThreadSummary)> = Vec::new();
     let mut reader = head::HeadReader::new();
     for dir in folders(
         codex_home,
         query.archived,
         after.as_ref().map(|(key, _)| *key),
     ) {
-        for named in newest_first(&dir, after) {
+        let named = codex_utils_lock::lock(listings).newest_first(&dir);
+        let start = after.map_or(0, |after| {
+            named.partition_point(|named| named.key() >= after)
+        });
+        for named in &named[start..] {
             if budget == 0 {
                 return Ok(None);
             }
@@ -64,12 +120,12 @@ pub(super) fn page(codex_home: &Path, query: &ListQuery) -> Result<Option<Page>,
             let Some(summary) = summary(&mut reader, &dir.join(&named.name), query) else {
                 continue;
             };
-            found.push((named, summary));
+            found.push((named.key(), summary));
             if found.len() > limit {
                 found.truncate(limit);
                 let next_cursor = found
                     .last()
-                    .map(|(named, _)| encode_cursor(named.stamp, &named.id.to_string()));
+                    .map(|((stamp, id), _)| encode_cursor(*stamp, &id.to_string()));
                 let items = found.into_iter().map(|(_, summary)| summary).collect();
                 return Ok(Some(Page { items, next_cursor }));
             }
@@ -129,10 +185,9 @@ fn numbered(dir: &Path) -> Vec<(u32, PathBuf)> {
     numbered
 }
 
-/// The rollouts of one folder before `after` (all without it), newest name first. Each name
-/// is parsed once and no path is made for it: a page lists every name of its folder, and only
-/// reads a page's worth of them.
-fn newest_first(dir: &Path, after: Option<(i64, ThreadId)>) -> Vec<Named> {
+/// The rollouts of one folder, newest name first. Each name is parsed once and no path is made
+/// for it: a page reads only a page's worth of them.
+fn newest_first(dir: &Path) -> Vec<Named> {
     let files = paths::named_rollouts(dir).unwrap_or_else(|err| {
         tracing::warn!("cannot read {}: {err}", dir.display());
         Vec::new()
@@ -144,17 +199,16 @@ fn newest_first(dir: &Path, after: Option<(i64, ThreadId)>) -> Vec<Named> {
             id,
             name,
         })
-        .filter(|named| after.is_none_or(|after| (named.stamp, named.id) < after))
         .collect();
-    named.sort_unstable_by_key(|named| std::cmp::Reverse((named.stamp, named.id)));
+    named.sort_unstable_by_key(|named| std::cmp::Reverse(named.key()));
     named
 }
 
 /// What the index would list for this file under `query`: nothing for a file without a
 /// `session_meta` or a user message, or one the filters leave out.
 fn summary(reader: &mut head::HeadReader, path: &Path, query: &ListQuery) -> Option<ThreadSummary> {
-    let scanned = reader.read(path)?;
-    scanned.listed(query, path, Stamp::of(path).ok()?)
+    let (scanned, stamp) = reader.read_stamped(path)?;
+    scanned.listed(query, path, stamp)
 }
 
 #[cfg(test)]
@@ -208,7 +262,9 @@ mod tests {
             limit: 7,
             ..ListQuery::default()
         };
-        let from_files = pages(query.clone(), |query| page(home.path(), query).unwrap());
+        let from_files = pages(query.clone(), |query| {
+            page(home.path(), query, &Mutex::default()).unwrap()
+        });
         let index = Index::open(home.path()).unwrap();
         let from_index = pages(query.clone(), |query| Some(index.list(query).unwrap()));
         assert_eq!(from_files, from_index);
@@ -220,7 +276,12 @@ mod tests {
             cursor: from_index[0].next_cursor.clone(),
             ..query.clone()
         };
-        assert_eq!(page(home.path(), &second).unwrap().unwrap(), from_index[1]);
+        assert_eq!(
+            page(home.path(), &second, &Mutex::default())
+                .unwrap()
+                .unwrap(),
+            from_index[1]
+        );
 
         // Filters read what the index holds.
         let rare = ListQuery {
@@ -228,11 +289,78 @@ mod tests {
             model_providers: Some(vec!["rare".to_string()]),
             ..ListQuery::default()
         };
-        let from_files = pages(rare.clone(), |query| page(home.path(), query).unwrap());
+        let from_files = pages(rare.clone(), |query| {
+            page(home.path(), query, &Mutex::default()).unwrap()
+        });
         let from_index = pages(rare, |query| Some(index.list(query).unwrap()));
         assert_eq!(from_files, from_index);
         // Of the three rare threads, one was never used.
         assert_eq!(from_files.iter().flat_map(ids).count(), 2);
+    }
+
+    #[test]
+    fn lists_while_the_heads_are_read_come_from_the_files() {
+        let home = home();
+        let query = ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        };
+        let index = Index::connect(home.path()).unwrap();
+        // Caught up, every file with its row and no head read: the index would read the
+        // page's heads; the files give the same page without it.
+        assert_eq!(crate::index::catch_up_once(&index), Some(true));
+        index.progress.update(|flags| flags.ready = true);
+        let from_files = index.list(&query).unwrap();
+        assert_eq!(index.counts().files_read, 0);
+
+        crate::index::fill::fill(&index);
+        index.progress.update(|flags| flags.filled = true);
+        let read = index.counts().files_read;
+        assert_eq!(index.list(&query).unwrap(), from_files);
+        assert_eq!(index.counts().files_read, read, "the fill read every head");
+    }
+
+    #[test]
+    fn a_kept_listing_sees_the_files_made_and_removed_since() {
+        let home = home();
+        let listings = Mutex::default();
+        let query = ListQuery {
+            limit: 3,
+            ..ListQuery::default()
+        };
+        let ask = |query: &ListQuery| page(home.path(), query, &listings).unwrap().unwrap();
+        let first = ask(&query);
+        let second = ask(&ListQuery {
+            cursor: first.next_cursor.clone(),
+            ..query.clone()
+        });
+
+        // Newer than any (the newest day is day 3 of `home`) and in the same folder.
+        let (made, _) = crate::index::test_rollouts::write(
+            home.path(),
+            1_700_000_000 + 3 * 86_400 + 1_000,
+            500,
+            "mock",
+            Some("hello"),
+        );
+        let now = ask(&query);
+        assert_eq!(ids(&now)[0], made);
+        assert_eq!(ids(&now)[1..], ids(&first)[..2]);
+
+        std::fs::remove_file(&first.items[0].path).unwrap();
+        let now = ask(&query);
+        assert_eq!(
+            ids(&now),
+            [made.clone()]
+                .into_iter()
+                .chain(ids(&first)[1..].to_vec())
+                .collect::<Vec<_>>()
+        );
+        let after_first = ListQuery {
+            cursor: first.next_cursor.clone(),
+            ..query.clone()
+        };
+        assert_eq!(ask(&after_first), second, "the cursor needs no listed file");
     }
 
     #[test]
@@ -245,13 +373,19 @@ mod tests {
             limit: 5,
             ..ListQuery::default()
         };
-        assert_eq!(page(home.path(), &unused_first).unwrap(), None);
+        assert_eq!(
+            page(home.path(), &unused_first, &Mutex::default()).unwrap(),
+            None
+        );
         let by_update = ListQuery {
             limit: 5,
             sort_key: SortKey::UpdatedAt,
             ..ListQuery::default()
         };
-        assert_eq!(page(home.path(), &by_update).unwrap(), None);
+        assert_eq!(
+            page(home.path(), &by_update, &Mutex::default()).unwrap(),
+            None
+        );
     }
 
     #[test]
