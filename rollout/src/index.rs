@@ -385,7 +385,7 @@ impl Index {
     /// Opens (or rebuilds) the index and brings it up to date. A broken index file is not an
     /// error; this fails only when SQLite cannot even make an in-memory database.
     pub(crate) fn open(codex_home: &Path) -> Result<Index, RolloutError> {
-        let index = Index::connect(codex_home)?;
+        let index = Index::connect_sharing(codex_home, Arc::default())?;
         index.check_integrity();
         index.repair();
         fill::fill(&index);
@@ -396,23 +396,34 @@ impl Index {
         Ok(index)
     }
 
-    /// Opens the index without waiting for it to catch up with the rollouts: a background
-    /// thread does that (then reads the heads, then a full sweep), and lists meanwhile are
-    /// answered from the newest rollout files when they can be (see [`newest`]).
-    pub(crate) fn open_in_background(codex_home: &Path) -> Result<Index, RolloutError> {
-        let index = Index::connect(codex_home)?;
-        let worker = index.clone();
+    /// Has a background thread catch up with the rollouts (then read the heads, then sweep);
+    /// lists meanwhile are answered from the newest rollout files when they can be (see
+    /// [`newest`]).
+    fn build_in_background(&self) {
+        let worker = self.clone();
         let spawned = std::thread::Builder::new()
-            .name("thread-index".to_string())
-            .spawn(move || worker.build());
+            .name(BUILD_THREAD.to_string())
+            .spawn(move || {
+                yield_to_requests();
+                worker.build();
+            });
         if let Err(err) = spawned {
             tracing::warn!("cannot start the thread index worker, indexing now: {err}");
-            index.build();
+            self.build();
         }
-        Ok(index)
     }
 
+    #[cfg(test)]
     fn connect(codex_home: &Path) -> Result<Index, RolloutError> {
+        Index::connect_sharing(codex_home, Arc::default())
+    }
+
+    /// Opens the index file (making it if need be), with `listings` for its pages from the
+    /// files.
+    fn connect_sharing(
+        codex_home: &Path,
+        listings: Arc<Mutex<newest::Listings>>,
+    ) -> Result<Index, RolloutError> {
         let conn = open_connection(codex_home).map_err(RolloutError::Index)?;
         let folders = refresh::Folders::load(&conn);
         Ok(Index {
@@ -427,7 +438,7 @@ impl Index {
             })),
             progress: Arc::new(Progress::default()),
             codex_home: Arc::new(codex_home.to_path_buf()),
-            listings: Arc::default(),
+            listings,
         })
     }
 
@@ -539,6 +550,7 @@ impl Index {
         }
         let worker = self.clone();
         let sweep = move || {
+            yield_to_requests();
             let _idle = IdleOnDrop(Arc::clone(&worker.progress));
             up_to_date(&worker, true);
             fill::fill(&worker);
@@ -623,6 +635,22 @@ impl Index {
             }
             other => other,
         }
+    }
+}
+
+/// The name of the thread that builds the index.
+const BUILD_THREAD: &str = "thread-index";
+
+/// The nice value of the index's background threads.
+const BACKGROUND_NICE: i32 = 10;
+
+/// Lowers the calling thread's priority (on Linux the nice value is the thread's): on a
+/// laptop's few cores, a first build reading thousands of rollouts should not slow the
+/// answers the server gives meanwhile, the pages read from the files among them.
+fn yield_to_requests() {
+    #[cfg(target_os = "linux")]
+    if let Err(err) = rustix::process::setpriority_process(None, BACKGROUND_NICE) {
+        tracing::debug!("cannot lower the thread index worker's priority: {err}");
     }
 }
 

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::path::PathBuf;
 use std::time::Duration;
+use std::time::Instant;
 
 use codex_protocol::ThreadId;
 use time::OffsetDateTime;
@@ -62,9 +63,13 @@ impl RolloutStore {
     /// the heads, a sweep) is done, if the index is open; says whether it is. A process about
     /// to exit waits a little, so that the next one starts from an index that is further along.
     pub fn wait_for_background(&self, limit: Duration) -> bool {
-        self.index
-            .if_open()
-            .is_none_or(|index| index.wait_idle(limit))
+        let deadline = Instant::now() + limit;
+        match self.index.once_opened(limit) {
+            Ok(index) => index.is_none_or(|index| {
+                index.wait_idle(deadline.saturating_duration_since(Instant::now()))
+            }),
+            Err(()) => false,
+        }
     }
 
     /// Brings the index up to date with files changed behind its back (by another program).
@@ -140,7 +145,7 @@ impl RolloutStore {
     /// processes created, moved, deleted or are writing (see [`crate::IndexCounts`] for what
     /// that costs).
     pub fn list(&self, query: &ListQuery) -> Result<Page, RolloutError> {
-        self.index.get()?.list(query)
+        self.index.list(query)
     }
 
     /// What the index has done to stay up to date since it opened (nothing while it is closed).

@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
+use std::io::ErrorKind;
 use std::io::Read;
 use std::path::Path;
 use std::path::PathBuf;
@@ -201,40 +202,48 @@ pub(super) struct HeadReader {
 impl HeadReader {
     pub(super) fn new() -> HeadReader {
         HeadReader {
-            buf: Vec::with_capacity(READ_BUFFER),
+            buf: vec![0; READ_BUFFER],
         }
     }
 
     /// Reads a rollout up to its first user message; `None` if it has no readable
     /// `session_meta`. Unreadable lines are skipped.
     pub(super) fn read(&mut self, path: &Path) -> Option<Scanned> {
-        self.scan(File::open(path).ok()?, path)
+        self.scan(open(path).ok()?, path)
     }
 
     /// [`HeadReader::read`], with the size and mtime of the file read (one `fstat` of the open
     /// file, where a `stat` of the path would look it up again).
     pub(super) fn read_stamped(&mut self, path: &Path) -> Option<(Scanned, Stamp)> {
-        let file = File::open(path).ok()?;
+        let file = open(path).ok()?;
         let stamp = Stamp::of_metadata(&file.metadata().ok()?);
         Some((self.scan(file, path)?, stamp))
     }
 
+    /// Reads `file` a buffer at a time, so that a head that fits the first read (most do) costs
+    /// one `read` and no second one to find the end of the file.
     fn scan(&mut self, mut file: File, path: &Path) -> Option<Scanned> {
         let buf = &mut self.buf;
-        buf.clear();
         let mut meta: Option<HeadMeta> = None;
-        // `buf[start..]` is the line being read.
-        let mut start = 0;
+        // `buf[start..held]` is the line being read.
+        let (mut start, mut held) = (0, 0);
         loop {
-            if buf.len() == buf.capacity() {
-                buf.reserve(READ_BUFFER);
+            if held == buf.len() {
+                if start == 0 {
+                    buf.resize(buf.len() + READ_BUFFER, 0);
+                } else {
+                    buf.copy_within(start..held, 0);
+                    held -= start;
+                    start = 0;
+                }
             }
-            let room = (buf.capacity() - buf.len()) as u64;
-            let got = match (&mut file).take(room).read_to_end(buf) {
+            let got = match file.read(&mut buf[held..]) {
                 Ok(got) => got,
+                Err(err) if err.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => break,
             };
-            while let Some(end) = memchr::memchr(b'\n', &buf[start..]) {
+            held += got;
+            while let Some(end) = memchr::memchr(b'\n', &buf[start..held]) {
                 let line = &buf[start..start + end + 1];
                 start += end + 1;
                 if let Some(preview) = head_line(line, &mut meta) {
@@ -243,18 +252,35 @@ impl HeadReader {
             }
             if got == 0 {
                 // The last line, unended.
-                if start < buf.len()
-                    && let Some(preview) = head_line(&buf[start..], &mut meta)
+                if start < held
+                    && let Some(preview) = head_line(&buf[start..held], &mut meta)
                 {
                     return meta.map(|meta| scanned(meta, path, Some(preview)));
                 }
                 break;
             }
-            buf.drain(..start);
-            start = 0;
         }
         meta.map(|meta| scanned(meta, path, None))
     }
+}
+
+/// Opens a rollout to read its head, without updating its access time where the system allows
+/// (the file's owner may): the first read of a file written since it was last read would
+/// otherwise write its inode, a journal entry per rollout for a fresh index.
+fn open(path: &Path) -> std::io::Result<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let unstamped = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOATIME.bits())
+            .open(path);
+        match unstamped {
+            Err(err) if err.kind() == ErrorKind::PermissionDenied => {}
+            other => return other,
+        }
+    }
+    File::open(path)
 }
 
 /// Takes in one line of a head: keeps the first `session_meta` in `meta`; returns the

@@ -12,9 +12,15 @@
 use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::Condvar;
 use std::sync::Mutex;
+use std::sync::MutexGuard;
+use std::time::Duration;
 
 use super::Index;
+use super::ListQuery;
+use super::Page;
+use super::newest;
 use crate::RolloutError;
 use crate::line::RolloutLine;
 
@@ -27,43 +33,146 @@ pub(crate) struct LazyIndex {
 #[derive(Debug)]
 struct Shared {
     codex_home: PathBuf,
-    index: Mutex<Option<Index>>,
+    index: Mutex<Slot>,
+    /// Signalled when an opening on a background thread ends, opened or not.
+    opening_ended: Condvar,
+    /// The folder listings of pages answered from the files, shared with the index once open.
+    listings: Arc<Mutex<newest::Listings>>,
+}
+
+#[derive(Debug)]
+enum Slot {
+    Closed,
+    /// A background thread is opening the file.
+    Opening,
+    Open(Index),
 }
 
 impl LazyIndex {
     /// An index for `codex_home` that opens, catching up in the background, when first needed.
     pub(crate) fn new(codex_home: PathBuf) -> LazyIndex {
-        LazyIndex::with(codex_home, None)
+        LazyIndex::with(codex_home, Slot::Closed)
     }
 
     /// An index opened already.
     pub(crate) fn opened(codex_home: PathBuf, index: Index) -> LazyIndex {
-        LazyIndex::with(codex_home, Some(index))
+        LazyIndex::with(codex_home, Slot::Open(index))
     }
 
-    fn with(codex_home: PathBuf, index: Option<Index>) -> LazyIndex {
+    fn with(codex_home: PathBuf, slot: Slot) -> LazyIndex {
         LazyIndex {
             shared: Arc::new(Shared {
                 codex_home,
-                index: Mutex::new(index),
+                index: Mutex::new(slot),
+                opening_ended: Condvar::new(),
+                listings: Arc::default(),
             }),
         }
     }
 
-    /// The index, opened now (see [`Index::open_in_background`]) unless it is open already.
+    /// The index, opened now unless it is open already (or being opened: then once it is); it
+    /// catches up in the background.
     pub(crate) fn get(&self) -> Result<Index, RolloutError> {
-        let mut slot = codex_utils_lock::lock(&self.shared.index);
-        if let Some(index) = &*slot {
-            return Ok(index.clone());
+        let mut slot = self.slot();
+        loop {
+            match &*slot {
+                Slot::Open(index) => return Ok(index.clone()),
+                Slot::Opening => {
+                    slot = match self.shared.opening_ended.wait(slot) {
+                        Ok(slot) => slot,
+                        Err(poisoned) => poisoned.into_inner(),
+                    };
+                }
+                Slot::Closed => break,
+            }
         }
-        let index = Index::open_in_background(&self.shared.codex_home)?;
-        *slot = Some(index.clone());
+        let index =
+            Index::connect_sharing(&self.shared.codex_home, Arc::clone(&self.shared.listings))?;
+        index.build_in_background();
+        *slot = Slot::Open(index.clone());
         Ok(index)
+    }
+
+    /// One page. The first list opens the index on a background thread (making a new index
+    /// file takes milliseconds: four files created) and is answered from the files meanwhile
+    /// when it can be; see [`Index::list`].
+    pub(crate) fn list(&self, query: &ListQuery) -> Result<Page, RolloutError> {
+        if let Some(index) = self.open_in_background() {
+            return index.list(query);
+        }
+        if let Some(page) = newest::page(&self.shared.codex_home, query, &self.shared.listings)? {
+            return Ok(page);
+        }
+        self.get()?.list(query)
+    }
+
+    /// The index if it is open; otherwise `None`, with a background thread opening it and
+    /// then building it.
+    fn open_in_background(&self) -> Option<Index> {
+        let mut slot = self.slot();
+        match &*slot {
+            Slot::Open(index) => return Some(index.clone()),
+            Slot::Opening => return None,
+            Slot::Closed => *slot = Slot::Opening,
+        }
+        drop(slot);
+        let shared = Arc::clone(&self.shared);
+        let spawned = std::thread::Builder::new()
+            .name(super::BUILD_THREAD.to_string())
+            .spawn(move || {
+                super::yield_to_requests();
+                let opened =
+                    Index::connect_sharing(&shared.codex_home, Arc::clone(&shared.listings));
+                let index = {
+                    let mut slot = codex_utils_lock::lock(&shared.index);
+                    // A failure is left for the next `get`, which tries again and reports it.
+                    *slot = match &opened {
+                        Ok(index) => Slot::Open(index.clone()),
+                        Err(_) => Slot::Closed,
+                    };
+                    opened.ok()
+                };
+                shared.opening_ended.notify_all();
+                if let Some(index) = index {
+                    index.build();
+                }
+            });
+        if let Err(err) = spawned {
+            tracing::warn!("cannot start the thread index worker: {err}");
+            *self.slot() = Slot::Closed;
+        }
+        None
+    }
+
+    /// The index if something opened it, after waiting for at most `limit` for an opening
+    /// under way; `Err` if it still is.
+    pub(crate) fn once_opened(&self, limit: Duration) -> Result<Option<Index>, ()> {
+        let slot = self.slot();
+        let waited = self
+            .shared
+            .opening_ended
+            .wait_timeout_while(slot, limit, |slot| matches!(slot, Slot::Opening));
+        let slot = match waited {
+            Ok((slot, _)) => slot,
+            Err(poisoned) => poisoned.into_inner().0,
+        };
+        match &*slot {
+            Slot::Open(index) => Ok(Some(index.clone())),
+            Slot::Closed => Ok(None),
+            Slot::Opening => Err(()),
+        }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Slot> {
+        codex_utils_lock::lock(&self.shared.index)
     }
 
     /// The index if something opened it.
     pub(crate) fn if_open(&self) -> Option<Index> {
-        codex_utils_lock::lock(&self.shared.index).clone()
+        match &*self.slot() {
+            Slot::Open(index) => Some(index.clone()),
+            Slot::Closed | Slot::Opening => None,
+        }
     }
 
     /// Keeps the row of a file we are writing in step with what was just appended, if the

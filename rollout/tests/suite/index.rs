@@ -280,6 +280,7 @@ fn a_store_that_only_writes_never_opens_the_index() {
             ..ListQuery::default()
         },
     );
+    store.wait_for_index().unwrap();
     assert!(index.exists());
     let listed: Vec<(ThreadId, String)> = pages
         .iter()
