@@ -1,9 +1,11 @@
 //! The index as the store holds it: opened by the first thing that needs it (a list, a lookup by
 //! id, a repair), not by the store. A process that only writes rollouts, such as a server whose
 //! client starts threads but never lists them, then never runs SQLite, and keeps its code,
-//! caches and thread out of memory.
+//! caches and thread out of memory. A list opens it on a background thread and is answered
+//! from the files meanwhile when it can be; a lookup or a repair opens it, or waits for that
+//! opening, on its own thread.
 //!
-//! A closed index needs no word of what this process writes. A rollout it creates changes its
+//! A closed (or opening) index needs no word of what this process writes. A rollout it creates changes its
 //! folder, which catching up re-lists when the index opens; a rollout it appends to otherwise
 //! was found through the index (a resume), which opened it. And a row another process recorded
 //! in between is younger than the hour within which every refresh stats files, or else the
@@ -38,6 +40,30 @@ struct Shared {
     opening_ended: Condvar,
     /// The folder listings of pages answered from the files, shared with the index once open.
     listings: Arc<Mutex<newest::Listings>>,
+}
+
+/// Ends an opening under way, with the index or (also when the opening panics) without, and
+/// wakes those waiting for it.
+struct OpeningEnds<'a>(&'a Shared);
+
+impl OpeningEnds<'_> {
+    fn end(self, index: Option<Index>) {
+        if let Some(index) = index {
+            *codex_utils_lock::lock(&self.0.index) = Slot::Open(index);
+        }
+        // Drop closes the slot if it is still opening, and wakes the waiters.
+    }
+}
+
+impl Drop for OpeningEnds<'_> {
+    fn drop(&mut self) {
+        let mut slot = codex_utils_lock::lock(&self.0.index);
+        if matches!(*slot, Slot::Opening) {
+            *slot = Slot::Closed;
+        }
+        drop(slot);
+        self.0.opening_ended.notify_all();
+    }
 }
 
 #[derive(Debug)]
@@ -121,25 +147,19 @@ impl LazyIndex {
             .name(super::BUILD_THREAD.to_string())
             .spawn(move || {
                 super::yield_to_requests();
+                let ending = OpeningEnds(&shared);
                 let opened =
                     Index::connect_sharing(&shared.codex_home, Arc::clone(&shared.listings));
-                let index = {
-                    let mut slot = codex_utils_lock::lock(&shared.index);
-                    // A failure is left for the next `get`, which tries again and reports it.
-                    *slot = match &opened {
-                        Ok(index) => Slot::Open(index.clone()),
-                        Err(_) => Slot::Closed,
-                    };
-                    opened.ok()
-                };
-                shared.opening_ended.notify_all();
+                // A failure is left for the next `get`, which tries again and reports it.
+                let index = opened.ok();
+                ending.end(index.clone());
                 if let Some(index) = index {
                     index.build();
                 }
             });
         if let Err(err) = spawned {
             tracing::warn!("cannot start the thread index worker: {err}");
-            *self.slot() = Slot::Closed;
+            OpeningEnds(&self.shared).end(None);
         }
         None
     }
