@@ -411,6 +411,8 @@ mod tests {
             "the thread index waits for a list or a lookup"
         );
         store.list(&codex_rollout::ListQuery::default()).unwrap();
+        // The list opened it, on a background thread.
+        store.wait_for_index().unwrap();
         assert!(home.join(codex_rollout::INDEX_FILE_NAME).exists());
         threads.store().await.unwrap();
     }
