@@ -76,7 +76,14 @@ impl Listings {
         }
         // Watched before it is listed, so that an entry made during the listing is reported.
         let watched = watcher.watch(dir);
-        let named: Arc<[Named]> = newest_first(dir).into();
+        let named: Arc<[Named]> = match newest_first(dir) {
+            Ok(named) => named.into(),
+            // Not kept: the next page lists the folder again.
+            Err(err) => {
+                tracing::warn!("cannot read {}: {err}", dir.display());
+                return Arc::new([]);
+            }
+        };
         if watched {
             self.newest_first
                 .insert(dir.to_path_buf(), Arc::clone(&named));
@@ -187,12 +194,8 @@ fn numbered(dir: &Path) -> Vec<(u32, PathBuf)> {
 
 /// The rollouts of one folder, newest name first. Each name is parsed once and no path is made
 /// for it: a page reads only a page's worth of them.
-fn newest_first(dir: &Path) -> Vec<Named> {
-    let files = paths::named_rollouts(dir).unwrap_or_else(|err| {
-        tracing::warn!("cannot read {}: {err}", dir.display());
-        Vec::new()
-    });
-    let mut named: Vec<Named> = files
+fn newest_first(dir: &Path) -> std::io::Result<Vec<Named>> {
+    let mut named: Vec<Named> = paths::named_rollouts(dir)?
         .into_iter()
         .map(|(at, id, name)| Named {
             stamp: at.assume_utc().unix_timestamp(),
@@ -201,7 +204,7 @@ fn newest_first(dir: &Path) -> Vec<Named> {
         })
         .collect();
     named.sort_unstable_by_key(|named| std::cmp::Reverse(named.key()));
-    named
+    Ok(named)
 }
 
 /// What the index would list for this file under `query`: nothing for a file without a
