@@ -8,6 +8,8 @@ mod listen;
 mod logging;
 mod mcp_launch;
 mod mcp_server;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod pow;
 mod relocations;
 mod sandbox;
 mod serve;

@@ -56,3 +56,15 @@ fn app_server_help_documents_its_flags_and_generators() {
         );
     }
 }
+
+/// The binary defines `pow`, its one use of libm (`cli/src/pow.rs`), so the loader does not map
+/// glibc's libm.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[tokio::test]
+async fn a_running_server_has_not_loaded_libm() {
+    let (server, mut client) = super::serve::Server::stdio(&[]);
+    client.initialize(true).await;
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", server.pid())).unwrap();
+    assert!(maps.contains("/libc.so"), "{maps}");
+    assert!(!maps.contains("/libm.so"), "{maps}");
+}
