@@ -4,14 +4,24 @@
 //! runs, the cached pages around it: with the hot functions spread through the binary that was
 //! most of its 40 MB of code; together they fill a few MB.
 //!
-//! Only where the linker is rustc's default on x86_64 Linux (LLD, which reads such a list) and
-//! no other linker was asked for; elsewhere the binary links as it would without this.
+//! The list reaches the linker twice: as a linker script (`build/hot_layout.rs`) that gathers,
+//! before the rest of `.text`, every function whose name matches a listed name with the parts
+//! that move left open, so that a function renamed since the list was written still joins the
+//! others; and as the symbol order, which arranges the names that still match exactly.
+//!
+//! Only where the linker is rustc's default on x86_64 Linux (LLD, which reads both) and no
+//! other linker was asked for; elsewhere the binary links as it would without this.
+
+#[path = "build/hot_layout.rs"]
+mod hot_layout;
 
 use std::env;
 use std::path::Path;
+use std::path::PathBuf;
 
 fn main() {
     println!("cargo:rerun-if-changed=hot-functions.txt");
+    println!("cargo:rerun-if-changed=build/hot_layout.rs");
     let var = |name: &str| env::var(name).unwrap_or_default();
     let release = var("PROFILE") == "release";
     let default_lld = var("CARGO_CFG_TARGET_OS") == "linux"
@@ -22,13 +32,22 @@ fn main() {
         || ["linker", "fuse-ld", "link-self-contained"]
             .iter()
             .any(|flag| flags.contains(flag));
-    let list = Path::new(&var("CARGO_MANIFEST_DIR")).join("hot-functions.txt");
-    if release && default_lld && !other_linker && list.is_file() {
-        println!(
-            "cargo:rustc-link-arg-bin=codex=-Wl,--symbol-ordering-file={}",
-            list.display()
-        );
-        // The list also names functions the toolchain or a dependency has since renamed.
-        println!("cargo:rustc-link-arg-bin=codex=-Wl,--no-warn-symbol-ordering");
+    if !release || !default_lld || other_linker {
+        return;
     }
+    let list = Path::new(&var("CARGO_MANIFEST_DIR")).join("hot-functions.txt");
+    let Ok(names) = std::fs::read_to_string(&list) else {
+        return;
+    };
+    let script = PathBuf::from(var("OUT_DIR")).join("hot-functions.ld");
+    if let Err(err) = std::fs::write(&script, hot_layout::linker_script(&names)) {
+        panic!("cannot write {}: {err}", script.display());
+    }
+    println!("cargo:rustc-link-arg-bin=codex=-Wl,-T,{}", script.display());
+    println!(
+        "cargo:rustc-link-arg-bin=codex=-Wl,--symbol-ordering-file={}",
+        list.display()
+    );
+    // The list also names functions the toolchain or a dependency has since renamed.
+    println!("cargo:rustc-link-arg-bin=codex=-Wl,--no-warn-symbol-ordering");
 }

@@ -8,6 +8,10 @@ mod listen;
 mod logging;
 mod mcp_launch;
 mod mcp_server;
+// `build.rs`'s linker script, tested here: a build script has no tests of its own.
+#[cfg(test)]
+#[path = "../build/hot_layout.rs"]
+mod hot_layout;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod pow;
 mod relocations;
