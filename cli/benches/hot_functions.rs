@@ -69,7 +69,8 @@ fn main() -> Result<()> {
     // `faulted_functions`), so what earlier passes found is kept while the binary has it.
     let native_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("hot-functions-native.txt");
     let mut native = HotList::default();
-    let defined = defined_functions(&binary)?;
+    let symbols = Symbols::of(&binary)?;
+    let defined = &symbols.defined;
     if let Ok(earlier) = std::fs::read_to_string(&native_path) {
         native.extend(
             earlier
@@ -91,9 +92,9 @@ fn main() -> Result<()> {
     write_list(&native_path, &native.names)?;
 
     let mut list = HotList::default();
-    list.extend(plain);
-    list.extend(native.names);
-    list.extend(busy);
+    for part in [plain, native.names, busy] {
+        list.extend(part.into_iter().flat_map(|name| symbols.with_aliases(name)));
+    }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("hot-functions.txt");
     write_list(&path, &list.names)?;
     println!(
@@ -110,21 +111,67 @@ fn write_list(path: &Path, names: &[String]) -> Result<()> {
     std::fs::write(path, body).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// The functions `binary` defines, by `nm`.
-fn defined_functions(binary: &Path) -> Result<HashSet<String>> {
-    let output = std::process::Command::new("nm")
-        .arg("--defined-only")
-        .arg(binary)
-        .output()
-        .context("cannot run nm")?;
-    if !output.status.success() {
-        bail!("nm failed: {}", output.status);
+/// The symbols `binary` defines, by `nm`.
+struct Symbols {
+    defined: HashSet<String>,
+    /// The names of each address that has more than one.
+    at_address: HashMap<String, Vec<String>>,
+    address_of: HashMap<String, String>,
+}
+
+impl Symbols {
+    fn of(binary: &Path) -> Result<Self> {
+        let output = std::process::Command::new("nm")
+            .arg("--defined-only")
+            .arg(binary)
+            .output()
+            .context("cannot run nm")?;
+        if !output.status.success() {
+            bail!("nm failed: {}", output.status);
+        }
+        let mut defined = HashSet::new();
+        let mut at_address: HashMap<String, Vec<String>> = HashMap::new();
+        let mut address_of = HashMap::new();
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            let mut fields = line.split_whitespace();
+            let (Some(address), Some(kind), Some(name)) =
+                (fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            defined.insert(name.to_owned());
+            if matches!(kind, "t" | "T" | "w" | "W") {
+                at_address
+                    .entry(address.to_owned())
+                    .or_default()
+                    .push(name.to_owned());
+                address_of.insert(name.to_owned(), address.to_owned());
+            }
+        }
+        at_address.retain(|_, names| names.len() > 1);
+        Ok(Self {
+            defined,
+            at_address,
+            address_of,
+        })
     }
-    Ok(String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| line.split_whitespace().nth(2))
-        .map(str::to_owned)
-        .collect())
+
+    /// `name`, then the other names of its address. Rustc merges functions that compile to the
+    /// same code into one body under several names (aliases), and the body's section is named
+    /// after only one of them: `build.rs`'s linker script, which matches section names, finds
+    /// the body only if the list has that one.
+    fn with_aliases(&self, name: String) -> Vec<String> {
+        let others = self
+            .address_of
+            .get(&name)
+            .and_then(|address| self.at_address.get(address))
+            .into_iter()
+            .flatten()
+            .filter(|other| **other != name)
+            .cloned()
+            .collect::<Vec<_>>();
+        std::iter::once(name).chain(others).collect()
+    }
 }
 
 /// Function names in order, each once.
