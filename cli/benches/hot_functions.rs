@@ -409,7 +409,9 @@ fn executed_functions(text: &str, object: &str) -> Vec<String> {
                 } else {
                     current_object
                 };
-                // Unnamed code (`0x...`) has no symbol to order.
+                // Unnamed code (`0x...`) has no symbol to order; `name'2` is callgrind's name
+                // for a deeper level of a recursive function, whose symbol is `name`.
+                let name = name.split_once('\'').map_or(name, |(symbol, _)| symbol);
                 let file_name = owner.rsplit('/').next().unwrap_or_default();
                 if file_name == object && !name.starts_with("0x") && seen.insert(name) {
                     names.push(name.to_owned());

@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 
 /// A script that LLD adds to its default layout (`INSERT`): the output section `.text`, where
 /// it always is (before `.init`), starting with the function sections (`.text.<symbol>`, one
-/// per function) that the names in `list` (one per line) match. The other functions follow in
+/// per function, or `.text.unlikely.<symbol>` for one LLVM judged cold) that the names in
+/// `list` (one per line) match. The other functions follow in
 /// it as they would without the script. A section of another name would do for the layout,
 /// but valgrind counts only `.text` as the binary's code, and the list is made under it.
 pub fn linker_script(list: &str) -> String {
@@ -25,7 +26,10 @@ pub fn linker_script(list: &str) -> String {
 }
 
 /// The section name patterns for one listed symbol: its name with the crate disambiguators of
-/// a v0 Rust name (`_R...`) left open, then with and without ThinLTO's suffix. Nothing for a
+/// a v0 Rust name (`_R...`) left open, with and without ThinLTO's suffix, in a section for
+/// code LLVM judged likely or unlikely to run. The judgement is static (no profile), so a hot
+/// function can be `unlikely`: about one in thirty of a session's are, among them
+/// `RawVecInner::finish_grow`, which every growing `Vec` calls. Nothing for a
 /// line that is not a symbol LLD's script syntax can spell unquoted (callgrind's
 /// `(below main)`), nor for a legacy Rust name (`_ZN...`): those spell neither a generic's type
 /// arguments nor anything stable but the path, so they are only ordered exactly.
@@ -45,7 +49,15 @@ fn section_patterns(line: &str) -> Vec<String> {
     } else {
         name.to_owned()
     };
-    vec![format!(".text.{name}"), format!(".text.{name}.llvm.*")]
+    [".text", ".text.unlikely"]
+        .iter()
+        .flat_map(|prefix| {
+            [
+                format!("{prefix}.{name}"),
+                format!("{prefix}.{name}.llvm.*"),
+            ]
+        })
+        .collect()
 }
 
 /// `name` with the digits of each crate disambiguator (`Cs<base-62>_`) replaced by `*`.
@@ -85,6 +97,8 @@ mod tests {
             [
                 ".text._RNvMNtCs*_13codex_rollout5indexNtB2_5Index4list",
                 ".text._RNvMNtCs*_13codex_rollout5indexNtB2_5Index4list.llvm.*",
+                ".text.unlikely._RNvMNtCs*_13codex_rollout5indexNtB2_5Index4list",
+                ".text.unlikely._RNvMNtCs*_13codex_rollout5indexNtB2_5Index4list.llvm.*",
             ]
         );
         // A generic instance: each crate of the path and of the type arguments.
@@ -98,7 +112,12 @@ mod tests {
     fn c_names_match_as_they_are_and_unspellable_lines_not_at_all() {
         assert_eq!(
             section_patterns("malloc"),
-            [".text.malloc", ".text.malloc.llvm.*"]
+            [
+                ".text.malloc",
+                ".text.malloc.llvm.*",
+                ".text.unlikely.malloc",
+                ".text.unlikely.malloc.llvm.*"
+            ]
         );
         assert_eq!(
             section_patterns("_RNvCs1_4core5write'2")[0],
@@ -111,12 +130,12 @@ mod tests {
 
     #[test]
     fn the_script_starts_text_with_the_listed_functions() {
-        let script = linker_script("malloc\n(below main)\nfree\n");
+        let script = linker_script("malloc\n(below main)\n");
         assert_eq!(
             script,
             "SECTIONS {\n  .text : {\n    *(\n      .text.malloc\n      \
-             .text.malloc.llvm.*\n      .text.free\n      .text.free.llvm.*\n    )\n  }\n}\n\
-             INSERT BEFORE .init;\n"
+             .text.malloc.llvm.*\n      .text.unlikely.malloc\n      \
+             .text.unlikely.malloc.llvm.*\n    )\n  }\n}\nINSERT BEFORE .init;\n"
         );
     }
 }
