@@ -11,6 +11,7 @@
 //! index.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::ffi::OsString;
 use std::path::Path;
 use std::path::PathBuf;
@@ -32,6 +33,9 @@ use crate::paths;
 
 /// How many rollouts a page may read beyond its own size before the index is the cheaper way.
 const SPARE_READS: usize = 200;
+
+/// The most items a page makes room for at once (the wire asks for 100 at most).
+const MOST_HELD: usize = 1024;
 
 /// A rollout named by its file: the sort key of creation order. (A thread id orders as its
 /// canonical spelling does, which is how the index orders it.)
@@ -108,7 +112,8 @@ pub(super) fn page(
     };
     let limit = query.limit.max(1);
     let mut budget = limit + 1 + SPARE_READS;
-    let mut found: Vec<((i64, ThreadId), ThreadSummary)> = Vec::new();
+    let mut found: Vec<((i64, ThreadId), ThreadSummary)> =
+        Vec::with_capacity((limit + 1).min(MOST_HELD));
     let mut reader = head::HeadReader::new();
     for dir in folders(
         codex_home,
@@ -119,12 +124,13 @@ pub(super) fn page(
         let start = after.map_or(0, |after| {
             named.partition_point(|named| named.key() >= after)
         });
+        let folder = head::Folder::open(&dir);
         for named in &named[start..] {
             if budget == 0 {
                 return Ok(None);
             }
             budget -= 1;
-            let Some(summary) = summary(&mut reader, &dir.join(&named.name), query) else {
+            let Some(summary) = summary(&mut reader, &folder, &named.name, query) else {
                 continue;
             };
             found.push((named.key(), summary));
@@ -209,8 +215,13 @@ fn newest_first(dir: &Path) -> std::io::Result<Vec<Named>> {
 
 /// What the index would list for this file under `query`: nothing for a file without a
 /// `session_meta` or a user message, or one the filters leave out.
-fn summary(reader: &mut head::HeadReader, path: &Path, query: &ListQuery) -> Option<ThreadSummary> {
-    let (scanned, stamp) = reader.read_stamped(path)?;
+fn summary(
+    reader: &mut head::HeadReader,
+    folder: &head::Folder<'_>,
+    name: &OsStr,
+    query: &ListQuery,
+) -> Option<ThreadSummary> {
+    let (scanned, stamp, path) = reader.read_stamped_in(folder, name)?;
     scanned.listed(query, path, stamp)
 }
 

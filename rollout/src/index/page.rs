@@ -81,7 +81,7 @@ pub(super) fn list(index: &Index, query: &ListQuery) -> Result<Page, RolloutErro
                 Found::Unread => heads
                     .next()
                     .and_then(|(_, scanned)| scanned)
-                    .and_then(|scanned| scanned.listed(query, &row.path, row.stamp)),
+                    .and_then(|scanned| scanned.listed(query, row.path, row.stamp)),
                 Found::Broken => None,
             };
             if let Some(summary) = summary {
