@@ -12,10 +12,10 @@ use std::ffi::OsStr;
 use std::fs::File;
 use std::io::ErrorKind;
 use std::io::Read;
+use std::os::fd::AsFd;
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::path::PathBuf;
-
-use std::os::fd::OwnedFd;
 
 use codex_protocol::ThreadId;
 use codex_protocol::dynamic_tools::DynamicToolSpec;
@@ -297,8 +297,17 @@ impl Folder<'_> {
     }
 }
 
-/// [`open`], of the rollout `name` in the folder `dir`.
-fn open_at(dir: &OwnedFd, name: &OsStr) -> std::io::Result<File> {
+/// Opens a rollout to read its head (see [`open_at`]).
+fn open(path: &Path) -> std::io::Result<File> {
+    open_at(nix::fcntl::AT_FDCWD, path)
+}
+
+/// Opens the rollout `name` in the folder `dir` to read its head, without updating its access
+/// time where the system allows (the file's owner may): the first read of a file written since
+/// it was last read would otherwise write its inode, a journal entry per rollout for a fresh
+/// index.
+fn open_at<P: ?Sized + nix::NixPath>(dir: impl AsFd, name: &P) -> std::io::Result<File> {
+    let dir = dir.as_fd();
     let open =
         |flags: OFlag| nix::fcntl::openat(dir, name, flags | OFlag::O_CLOEXEC, Mode::empty());
     #[cfg(target_os = "linux")]
@@ -307,25 +316,6 @@ fn open_at(dir: &OwnedFd, name: &OsStr) -> std::io::Result<File> {
         other => return Ok(File::from(other?)),
     }
     Ok(File::from(open(OFlag::O_RDONLY)?))
-}
-
-/// Opens a rollout to read its head, without updating its access time where the system allows
-/// (the file's owner may): the first read of a file written since it was last read would
-/// otherwise write its inode, a journal entry per rollout for a fresh index.
-fn open(path: &Path) -> std::io::Result<File> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let unstamped = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::fcntl::OFlag::O_NOATIME.bits())
-            .open(path);
-        match unstamped {
-            Err(err) if err.kind() == ErrorKind::PermissionDenied => {}
-            other => return other,
-        }
-    }
-    File::open(path)
 }
 
 /// Takes in one line of a head: keeps the first `session_meta` in `meta`; returns the

@@ -124,8 +124,12 @@ pub(super) fn page(
         let start = after.map_or(0, |after| {
             named.partition_point(|named| named.key() >= after)
         });
+        let rest = &named[start..];
+        if rest.is_empty() {
+            continue;
+        }
         let folder = head::Folder::open(&dir);
-        for named in &named[start..] {
+        for named in rest {
             if budget == 0 {
                 return Ok(None);
             }
