@@ -33,6 +33,12 @@ pub(crate) async fn dispatch(
     connection: &Arc<Connection>,
     request: PendingRequest,
 ) {
+    answer(state, connection, request).await;
+    // What the request took (a page of threads, a history read) is not kept once answered.
+    (state.release_memory)();
+}
+
+async fn answer(state: &Arc<ServerState>, connection: &Arc<Connection>, request: PendingRequest) {
     let PendingRequest { id, method, params } = request;
     let responder = Responder::new(Arc::clone(connection), id.clone(), method.clone());
 
@@ -80,5 +86,47 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         text
     } else {
         "(no message)"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::Ordering;
+
+    use codex_utils_user_agent::Platform;
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+    use crate::outbound::SlowReader;
+
+    static RELEASED: AtomicUsize = AtomicUsize::new(0);
+
+    #[tokio::test]
+    async fn memory_is_released_once_a_request_is_answered() {
+        let root = tempfile::tempdir().unwrap();
+        let platform = Platform {
+            os: "TestOS".into(),
+            os_version: "1".into(),
+            arch: "x86_64".into(),
+            terminal: "dumb".into(),
+        };
+        let mut state = ServerState::new(platform, root.path());
+        state.release_memory = || {
+            RELEASED.fetch_add(1, Ordering::SeqCst);
+        };
+        let state = Arc::new(state);
+        let connection = state.registry.open(SlowReader::Disconnect);
+        let request = PendingRequest {
+            id: RequestId::Integer(1),
+            method: "thread/list".into(),
+            params: None,
+        };
+        dispatch(&state, &connection, request).await;
+        assert_eq!(RELEASED.load(Ordering::SeqCst), 1);
+        connection.outbound.close();
+        let mut answers = Vec::new();
+        while connection.outbound.next_batch(&mut answers).await {}
+        assert_eq!(answers.len(), 1);
     }
 }

@@ -180,6 +180,10 @@ pub struct ServerOptions {
     /// Session flags: `-c key=value` overrides and `--enable`/`--disable` toggles, as dotted
     /// keys with TOML values, later ones winning. They form the session flags config layer.
     pub config_overrides: Vec<(String, toml::Value)>,
+    /// Hands the memory the allocator keeps for reuse back to the system. The server calls it
+    /// when a turn ends (before clients hear so) and when a request is answered; the binary
+    /// supplies it because only the binary knows its allocator.
+    pub release_memory: fn(),
 }
 
 /// Runs the server until its transport ends (stdin closes) or it is told to stop (SIGTERM,
@@ -191,6 +195,7 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
     let ServerOptions {
         transport,
         config_overrides,
+        release_memory,
     } = options;
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
     let cwd = AbsolutePathBuf::from_absolute_path(&cwd)
@@ -209,7 +214,9 @@ pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
         auth,
     );
     let platform = Platform::current().clone();
-    let state = Arc::new(ServerState::with_config(platform, config, threads));
+    let mut state = ServerState::with_config(platform, config, threads);
+    state.release_memory = release_memory;
+    let state = Arc::new(state);
     state
         .auth
         .set_external_auth_refresher(Arc::new(external_auth::ClientRefresher {

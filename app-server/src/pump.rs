@@ -76,7 +76,12 @@ async fn deliver(
                     }
                     Some(ActivityChange::TurnStarted)
                 }
-                ServerNotification::TurnCompleted(_) => Some(ActivityChange::TurnEnded),
+                ServerNotification::TurnCompleted(_) => {
+                    // The turn's work is done and freed; what it kept for reuse goes back
+                    // before the client hears the turn ended.
+                    (state.release_memory)();
+                    Some(ActivityChange::TurnEnded)
+                }
                 _ => None,
             };
             outgoing.v2(&notification);
@@ -287,14 +292,18 @@ mod tests {
             .collect()
     }
 
-    fn test_state(root: &std::path::Path) -> Arc<ServerState> {
+    fn test_server(root: &std::path::Path) -> ServerState {
         let platform = Platform {
             os: "TestOS".into(),
             os_version: "1".into(),
             arch: "x86_64".into(),
             terminal: "dumb".into(),
         };
-        Arc::new(ServerState::new(platform, root))
+        ServerState::new(platform, root)
+    }
+
+    fn test_state(root: &std::path::Path) -> Arc<ServerState> {
+        Arc::new(test_server(root))
     }
 
     #[tokio::test]
@@ -418,6 +427,54 @@ mod tests {
         );
     }
 
+    fn turn_1_started() -> Event {
+        Event {
+            id: "turn-1".into(),
+            msg: EventMsg::TaskStarted(TurnStartedEvent {
+                turn_id: "turn-1".into(),
+                model_context_window: None,
+                collaboration_mode_kind: Default::default(),
+            }),
+        }
+    }
+
+    static RELEASED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    #[tokio::test]
+    async fn memory_is_released_when_a_turn_ends() {
+        use codex_protocol::protocol::TurnCompleteEvent;
+        use std::sync::atomic::Ordering;
+        let root = tempfile::tempdir().unwrap();
+        let mut state = test_server(root.path());
+        state.release_memory = || {
+            RELEASED.fetch_add(1, Ordering::SeqCst);
+        };
+        let state = Arc::new(state);
+        let v2 = initialized(&state);
+        let thread = ThreadId::new();
+        state.registry.subscribe(v2.id, thread);
+        let gate = Arc::new(ThreadGate::default());
+        let mut mapper = ThreadEventMapper::new(thread);
+        deliver_one(&state, thread, &gate, &mut mapper, &turn_1_started()).await;
+        assert_eq!(RELEASED.load(Ordering::SeqCst), 0);
+        let complete = EventMsg::TaskComplete(TurnCompleteEvent {
+            turn_id: "turn-1".into(),
+            last_agent_message: None,
+        });
+        let event = Event {
+            id: "turn-1".into(),
+            msg: complete,
+        };
+        deliver_one(&state, thread, &gate, &mut mapper, &event).await;
+        assert_eq!(RELEASED.load(Ordering::SeqCst), 1);
+        let methods: Vec<Value> = sent(&v2)
+            .await
+            .into_iter()
+            .map(|message| message["method"].clone())
+            .collect();
+        assert!(methods.contains(&json!("turn/completed")), "{methods:?}");
+    }
+
     /// The legacy frame as a derived struct serialises it, the way it was built before.
     fn legacy_by_serde(thread: ThreadId, event: &Event) -> String {
         #[derive(serde::Serialize)]
@@ -499,15 +556,7 @@ mod tests {
         state.registry.subscribe(v2.id, thread);
         let gate = Arc::new(ThreadGate::default());
         let mut mapper = ThreadEventMapper::new(thread);
-        let started = EventMsg::TaskStarted(TurnStartedEvent {
-            turn_id: "turn-1".into(),
-            model_context_window: None,
-            collaboration_mode_kind: Default::default(),
-        });
-        let mut events = vec![Event {
-            id: "turn-1".into(),
-            msg: started,
-        }];
+        let mut events = vec![turn_1_started()];
         for word in ["one", "two"] {
             events.push(Event {
                 id: "turn-1".into(),

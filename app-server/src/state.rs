@@ -51,6 +51,8 @@ pub(crate) struct ServerState {
     pub apps: codex_apps::Catalog,
     /// The pending ChatGPT sign-in.
     pub logins: ActiveLogins,
+    /// See [`crate::ServerOptions::release_memory`]; does nothing unless the binary says how.
+    pub release_memory: fn(),
 }
 
 /// The configuration the server was started with, and what clients know of its problems.
@@ -81,6 +83,7 @@ impl ServerState {
             threads,
             apps: codex_apps::Catalog::default(),
             logins: ActiveLogins::default(),
+            release_memory: || {},
         }
     }
 

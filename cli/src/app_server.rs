@@ -159,6 +159,7 @@ pub fn run(command: AppServerCommand) -> anyhow::Result<()> {
             crate::serve::serve(codex_app_server::run(ServerOptions {
                 transport,
                 config_overrides: overrides,
+                release_memory: crate::allocator::release_memory,
             }))
         }
     }

@@ -3,6 +3,7 @@
 //! This file holds only the top-level command line and the mapping from outcomes to exit
 //! statuses; each subcommand lives in its own module.
 
+mod allocator;
 mod app_server;
 mod listen;
 mod logging;

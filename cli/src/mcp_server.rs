@@ -27,5 +27,6 @@ pub fn run(command: McpServerCommand) -> anyhow::Result<()> {
 
     crate::serve::serve(codex_mcp_server::run(McpServerOptions {
         config_overrides: overrides,
+        release_memory: crate::allocator::release_memory,
     }))
 }

@@ -44,11 +44,15 @@ use crate::server::Gate;
 use crate::transport::HostTransport;
 
 /// How to run the server.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct McpServerOptions {
     /// Session flags: `-c key=value` overrides and feature toggles, as dotted keys with TOML
     /// values, later ones winning.
     pub config_overrides: Vec<(String, toml::Value)>,
+    /// Hands the memory the allocator keeps for reuse back to the system; called when a tool
+    /// call's turn ends, before the host gets the result. The binary supplies it because only
+    /// the binary knows its allocator.
+    pub release_memory: fn(),
 }
 
 /// How long the server waits at exit for its threads to stop and write their rollouts.
@@ -74,6 +78,7 @@ pub async fn run(options: McpServerOptions) -> anyhow::Result<()> {
         cwd.to_path_buf(),
         approval_timeout,
         Arc::clone(&calls),
+        options.release_memory,
     );
     let transport = HostTransport::new(
         rmcp::transport::async_rw::AsyncRwTransport::new_server(

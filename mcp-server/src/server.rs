@@ -70,6 +70,8 @@ pub(crate) struct CodexMcpServer {
     loading: Mutex<()>,
     initialized: AtomicBool,
     calls: Arc<CallCancellations>,
+    /// See [`crate::McpServerOptions::release_memory`].
+    release_memory: fn(),
 }
 
 impl CodexMcpServer {
@@ -78,9 +80,11 @@ impl CodexMcpServer {
         cwd: PathBuf,
         approval_timeout: Duration,
         calls: Arc<CallCancellations>,
+        release_memory: fn(),
     ) -> Self {
         Self {
             calls,
+            release_memory,
             manager,
             cwd,
             approval_timeout,
@@ -317,6 +321,7 @@ impl ServerHandler for CodexMcpServer {
             tools::CODEX_REPLY => self.reply(request.arguments, &context).await,
             other => call::result(None, format!("Unknown tool '{other}'"), true),
         };
+        (self.release_memory)();
         Ok(result.into())
     }
 
