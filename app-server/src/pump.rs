@@ -28,6 +28,8 @@ use crate::registry::Notice;
 use crate::state::ServerState;
 use crate::state::ThreadGate;
 
+mod deltas;
+
 /// How many waiting events the pump takes at once: a streaming answer's deltas then cost one
 /// wake-up of the pump, one pass over the followers and one push into each connection's queue
 /// per batch rather than per event, while a batch stays small next to a connection's queue.
@@ -68,6 +70,9 @@ async fn deliver(
     // Waits while a request that started something has not answered yet.
     let mut held = gate.hold().await;
     for event in events {
+        if outgoing.delta(event) {
+            continue;
+        }
         for notification in mapper.map(&event.msg) {
             let activity = match &notification {
                 ServerNotification::TurnStarted(started) => {
@@ -133,17 +138,48 @@ struct Outgoing {
     scratch: Vec<u8>,
     /// The event, in the legacy frame, before the frame is assembled around it.
     msg: Vec<u8>,
+    deltas: deltas::DeltaFrames,
 }
 
 impl Outgoing {
     fn new(thread: ThreadId) -> Self {
+        // A thread id is a UUID: nothing in it needs escaping.
+        let conversation_id = format!("\"{thread}\"");
         Self {
             notices: Vec::new(),
-            // A thread id is a UUID: nothing in it needs escaping.
-            conversation_id: format!("\"{thread}\""),
+            deltas: deltas::DeltaFrames::new(conversation_id.clone()),
+            conversation_id,
             scratch: Vec::new(),
             msg: Vec::new(),
         }
+    }
+
+    /// Queues the notifications of a streamed answer's delta, the commonest event by far, as
+    /// the mapper and [`Outgoing::v2`] and [`Outgoing::legacy`] would (see [`deltas`]).
+    /// Returns `false`, queueing nothing, for any other event.
+    fn delta(&mut self, event: &Event) -> bool {
+        match &event.msg {
+            EventMsg::AgentMessageContentDelta(delta) => {
+                let (v2, copy) = self.deltas.content(&event.id, delta);
+                self.push_plain(deltas::V2_METHOD, v2);
+                self.push_plain(deltas::CONTENT_METHOD, copy);
+            }
+            EventMsg::AgentMessageDelta(delta) => {
+                let copy = self.deltas.legacy(&event.id, &delta.delta);
+                self.push_plain(deltas::LEGACY_METHOD, copy);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Queues a frame of a method every client hears.
+    fn push_plain(&mut self, method: &'static str, frame: Frame) {
+        self.notices.push(Notice {
+            method: Cow::Borrowed(method),
+            frame,
+            experimental: false,
+        });
     }
 
     fn v2(&mut self, notification: &ServerNotification) {
@@ -543,6 +579,68 @@ mod tests {
             let parsed: Value = serde_json::from_str(&expected).unwrap();
             assert_eq!(method, parsed["method"]);
         }
+    }
+
+    #[test]
+    fn deltas_are_sent_as_the_mapper_and_serde_would_send_them() {
+        use codex_protocol::protocol::AgentMessageContentDeltaEvent;
+        use codex_protocol::protocol::AgentMessageDeltaEvent;
+        let thread = ThreadId::new();
+        let content = |id: &str, turn: &str, item: &str, delta: &str| Event {
+            id: id.into(),
+            msg: EventMsg::AgentMessageContentDelta(AgentMessageContentDeltaEvent {
+                thread_id: thread.to_string(),
+                turn_id: turn.into(),
+                item_id: item.into(),
+                delta: delta.into(),
+            }),
+        };
+        let legacy = |id: &str, delta: &str| Event {
+            id: id.into(),
+            msg: EventMsg::AgentMessageDelta(AgentMessageDeltaEvent {
+                delta: delta.into(),
+            }),
+        };
+        let events = [
+            content("turn-1", "turn-1", "msg_1", "w"),
+            legacy("turn-1", "w"),
+            content("turn-1", "turn-1", "msg_1", "caf\u{e9} \"quoted\"\n\u{1}"),
+            legacy("turn-1", "caf\u{e9} \"quoted\"\n\u{1}"),
+            legacy("turn-1", ""),
+            content("turn \"2\"", "turn \"2\"", "msg\t2", ""),
+            content("", "other turn", "msg_3", "w"),
+            legacy("turn-1", "w"),
+        ];
+        let mut mapper = ThreadEventMapper::new(thread);
+        let mut by_serde = Outgoing::new(thread);
+        let mut by_hand = Outgoing::new(thread);
+        for event in &events {
+            for notification in mapper.map(&event.msg) {
+                by_serde.v2(&notification);
+            }
+            by_serde.legacy(event);
+            assert!(by_hand.delta(event));
+        }
+        let notices = |outgoing: &Outgoing| -> Vec<(String, String, bool)> {
+            outgoing
+                .notices
+                .iter()
+                .map(|notice| {
+                    (
+                        notice.method.to_string(),
+                        notice.frame.to_string(),
+                        notice.experimental,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(notices(&by_hand), notices(&by_serde));
+        assert_eq!(by_hand.notices.len(), 12);
+        let other = Event {
+            id: "turn-1".into(),
+            msg: EventMsg::ShutdownComplete,
+        };
+        assert!(!by_hand.delta(&other));
     }
 
     #[tokio::test]
