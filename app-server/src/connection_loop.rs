@@ -255,7 +255,6 @@ mod tests {
     use codex_protocol::ThreadId;
 
     use crate::handlers::tests::PANIC;
-    use codex_utils_user_agent::Platform;
 
     struct ChannelSource(mpsc::UnboundedReceiver<String>);
 
@@ -302,13 +301,7 @@ mod tests {
         }
 
         fn start_in(root: tempfile::TempDir, paused: bool, slow_reader: SlowReader) -> Self {
-            let platform = Platform {
-                os: "TestOS".into(),
-                os_version: "1".into(),
-                arch: "x86_64".into(),
-                terminal: "dumb".into(),
-            };
-            let state = Arc::new(ServerState::new(platform, root.path()));
+            let state = Arc::new(ServerState::new(root.path()));
             let (input, source) = mpsc::unbounded_channel();
             let (out, output) = mpsc::unbounded_channel();
             let (paused, paused_rx) = tokio::sync::watch::channel(paused);

@@ -94,7 +94,6 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::sync::atomic::Ordering;
 
-    use codex_utils_user_agent::Platform;
     use pretty_assertions::assert_eq;
 
     use super::*;
@@ -105,13 +104,7 @@ mod tests {
     #[tokio::test]
     async fn memory_is_released_once_a_request_is_answered() {
         let root = tempfile::tempdir().unwrap();
-        let platform = Platform {
-            os: "TestOS".into(),
-            os_version: "1".into(),
-            arch: "x86_64".into(),
-            terminal: "dumb".into(),
-        };
-        let mut state = ServerState::new(platform, root.path());
+        let mut state = ServerState::new(root.path());
         state.release_memory = || {
             RELEASED.fetch_add(1, Ordering::SeqCst);
         };

@@ -289,7 +289,6 @@ mod tests {
     use super::*;
     use crate::connection::Connection;
     use crate::registry::tests::handshake;
-    use codex_utils_user_agent::Platform;
 
     /// Delivers one event, as a batch of its own.
     async fn deliver_one(
@@ -328,18 +327,8 @@ mod tests {
             .collect()
     }
 
-    fn test_server(root: &std::path::Path) -> ServerState {
-        let platform = Platform {
-            os: "TestOS".into(),
-            os_version: "1".into(),
-            arch: "x86_64".into(),
-            terminal: "dumb".into(),
-        };
-        ServerState::new(platform, root)
-    }
-
     fn test_state(root: &std::path::Path) -> Arc<ServerState> {
-        Arc::new(test_server(root))
+        Arc::new(ServerState::new(root))
     }
 
     #[tokio::test]
@@ -481,7 +470,7 @@ mod tests {
         use codex_protocol::protocol::TurnCompleteEvent;
         use std::sync::atomic::Ordering;
         let root = tempfile::tempdir().unwrap();
-        let mut state = test_server(root.path());
+        let mut state = ServerState::new(root.path());
         state.release_memory = || {
             RELEASED.fetch_add(1, Ordering::SeqCst);
         };

@@ -101,10 +101,16 @@ impl ServerState {
         });
     }
 
-    /// A server whose config folders, under `root`, do not exist, for tests that do not read
-    /// config; its threads are stored in `root/home`.
+    /// A server on a made-up platform whose config folders, under `root`, do not exist, for
+    /// tests that do not read config; its threads are stored in `root/home`.
     #[cfg(test)]
-    pub(crate) fn new(platform: Platform, root: &std::path::Path) -> Self {
+    pub(crate) fn new(root: &std::path::Path) -> Self {
+        let platform = Platform {
+            os: "TestOS".into(),
+            os_version: "1".into(),
+            arch: "x86_64".into(),
+            terminal: "dumb".into(),
+        };
         let dir = |name: &str| AbsolutePathBuf::from_absolute_path(root.join(name)).unwrap();
         let paths = codex_config::ConfigPaths {
             codex_home: dir("home"),

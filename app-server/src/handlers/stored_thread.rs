@@ -354,13 +354,7 @@ mod tests {
     #[tokio::test]
     async fn the_default_provider_follows_the_user_s_config_file() {
         let root = tempfile::tempdir().unwrap();
-        let platform = codex_utils_user_agent::Platform {
-            os: "TestOS".into(),
-            os_version: "1".into(),
-            arch: "x86_64".into(),
-            terminal: "dumb".into(),
-        };
-        let state = ServerState::new(platform, root.path());
+        let state = ServerState::new(root.path());
         let config = root.path().join("home").join("config.toml");
         assert_eq!(
             default_model_provider(&state).await,
