@@ -143,12 +143,11 @@ struct Outgoing {
 
 impl Outgoing {
     fn new(thread: ThreadId) -> Self {
-        // A thread id is a UUID: nothing in it needs escaping.
-        let conversation_id = format!("\"{thread}\"");
         Self {
             notices: Vec::new(),
-            deltas: deltas::DeltaFrames::new(conversation_id.clone()),
-            conversation_id,
+            // A thread id is a UUID: nothing in it needs escaping.
+            conversation_id: format!("\"{thread}\""),
+            deltas: deltas::DeltaFrames::default(),
             scratch: Vec::new(),
             msg: Vec::new(),
         }
@@ -160,12 +159,14 @@ impl Outgoing {
     fn delta(&mut self, event: &Event) -> bool {
         match &event.msg {
             EventMsg::AgentMessageContentDelta(delta) => {
-                let (v2, copy) = self.deltas.content(&event.id, delta);
+                let (v2, copy) = self.deltas.content(&event.id, delta, &self.conversation_id);
                 self.push_plain(deltas::V2_METHOD, v2);
                 self.push_plain(deltas::CONTENT_METHOD, copy);
             }
             EventMsg::AgentMessageDelta(delta) => {
-                let copy = self.deltas.legacy(&event.id, &delta.delta);
+                let copy = self
+                    .deltas
+                    .legacy(&event.id, &delta.delta, &self.conversation_id);
                 self.push_plain(deltas::LEGACY_METHOD, copy);
             }
             _ => return false,

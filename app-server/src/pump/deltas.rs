@@ -16,9 +16,8 @@ pub(super) const V2_METHOD: &str = "item/agentMessage/delta";
 pub(super) const CONTENT_METHOD: &str = "codex/event/agent_message_content_delta";
 pub(super) const LEGACY_METHOD: &str = "codex/event/agent_message_delta";
 
+#[derive(Default)]
 pub(super) struct DeltaFrames {
-    /// The thread id as a JSON string: v2's `threadId`, the copies' `conversationId`.
-    thread: String,
     /// The last strings of each kind and their escaped forms.
     event_id: Escaped,
     event_thread: Escaped,
@@ -30,25 +29,14 @@ pub(super) struct DeltaFrames {
 }
 
 impl DeltaFrames {
-    /// `thread` is the thread's id as a JSON string.
-    pub(super) fn new(thread: String) -> Self {
-        Self {
-            thread,
-            event_id: Escaped::default(),
-            event_thread: Escaped::default(),
-            turn: Escaped::default(),
-            item: Escaped::default(),
-            delta: Escaped::default(),
-            text: String::new(),
-        }
-    }
-
     /// The `item/agentMessage/delta` notification of a content delta and its
-    /// `codex/event/agent_message_content_delta` copy, `event_id` being the event's id.
+    /// `codex/event/agent_message_content_delta` copy, `event_id` being the event's id and
+    /// `thread` the thread's id as a JSON string (v2's `threadId`, the copy's `conversationId`).
     pub(super) fn content(
         &mut self,
         event_id: &str,
         delta: &AgentMessageContentDeltaEvent,
+        thread: &str,
     ) -> (Frame, Frame) {
         self.event_id.set(event_id);
         self.event_thread.set(&delta.thread_id);
@@ -61,7 +49,7 @@ impl DeltaFrames {
                 r#"{"method":""#,
                 V2_METHOD,
                 r#"","params":{"threadId":"#,
-                &self.thread,
+                thread,
                 r#","turnId":"#,
                 &self.turn.json,
                 r#","itemId":"#,
@@ -85,14 +73,14 @@ impl DeltaFrames {
                 r#","delta":"#,
                 &self.delta.json,
             ],
-            &self.thread,
+            thread,
         );
         (v2, copy)
     }
 
     /// The `codex/event/agent_message_delta` copy of a legacy delta: the text of the content
     /// delta before it again, as the core sends them, so its escaped form is at hand.
-    pub(super) fn legacy(&mut self, event_id: &str, delta: &str) -> Frame {
+    pub(super) fn legacy(&mut self, event_id: &str, delta: &str, thread: &str) -> Frame {
         self.event_id.set(event_id);
         self.delta.set(delta);
         legacy_copy(
@@ -100,7 +88,7 @@ impl DeltaFrames {
             LEGACY_METHOD,
             &self.event_id.json,
             &[r#""agent_message_delta","delta":"#, &self.delta.json],
-            &self.thread,
+            thread,
         )
     }
 }
